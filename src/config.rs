@@ -1,0 +1,332 @@
+//! `site.toml` → [`Config`]: defaults, validation, and "did you mean" warnings for unknown keys.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, Problem};
+
+/// The file name of a site's configuration.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// The whole site configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The blog's title.
+    pub title: String,
+    /// The public URL the site lives at, e.g. `https://blog.example.com/`.
+    pub base_url: String,
+    /// A one-line description, used in feeds and meta tags.
+    pub description: String,
+    /// The author's name, used in feeds.
+    pub author: String,
+    /// The language code for `<html lang>` and the feed.
+    pub language: String,
+    /// Posts per page on the home page and tag pages.
+    pub posts_per_page: usize,
+    /// The syntect theme for code in light mode.
+    pub highlight_theme: String,
+    /// The syntect theme for code in dark mode.
+    pub highlight_theme_dark: String,
+    /// Glob patterns (relative to the site) of source files never to publish.
+    pub exclude: Vec<String>,
+    /// How many posts the Atom feed holds.
+    pub feed_limit: usize,
+    /// Publishing settings.
+    pub publish: PublishConfig,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            title: "My blog".into(),
+            base_url: "http://localhost:1111/".into(),
+            description: String::new(),
+            author: String::new(),
+            language: "en".into(),
+            posts_per_page: 10,
+            highlight_theme: "InspiredGitHub".into(),
+            highlight_theme_dark: "base16-ocean.dark".into(),
+            exclude: Vec::new(),
+            feed_limit: 20,
+            publish: PublishConfig::default(),
+        }
+    }
+}
+
+/// One Cache-Control rule: the first rule whose glob matches a key wins.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CacheRule {
+    /// A glob over object keys, e.g. `**/*.html` or `img/**`.
+    pub glob: String,
+    /// The Cache-Control value to send.
+    pub value: String,
+}
+
+/// The `[publish]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublishConfig {
+    /// The target bucket (for `s3://`).
+    pub bucket: String,
+    /// A key prefix inside the bucket (`blog/`), empty for the bucket root.
+    pub prefix: String,
+    /// The AWS region (or the S3-compatible store's region name).
+    pub region: String,
+    /// An endpoint URL for S3-compatible stores (R2, MinIO, Garage, B2).
+    pub endpoint: String,
+    /// Path-style addressing (`https://host/bucket/key`), needed by some stores.
+    pub path_style: bool,
+    /// The named AWS profile to take credentials from.
+    pub profile: String,
+    /// Precompress text types with gzip and send `Content-Encoding: gzip`.
+    pub gzip: bool,
+    /// Refuse a publish that would delete more keys than this.
+    pub max_deletes: usize,
+    /// How many uploads run at once.
+    pub concurrency: usize,
+    /// Cache-Control rules, tried in order before the built-in defaults.
+    pub cache_control: Vec<CacheRule>,
+    /// Globs of object keys never to upload (in addition to dotfiles and drafts).
+    pub exclude: Vec<String>,
+    /// A CloudFront distribution to invalidate after a publish.
+    pub cloudfront_distribution_id: String,
+}
+
+impl Default for PublishConfig {
+    fn default() -> PublishConfig {
+        PublishConfig {
+            bucket: String::new(),
+            prefix: String::new(),
+            region: String::new(),
+            endpoint: String::new(),
+            path_style: false,
+            profile: String::new(),
+            gzip: false,
+            max_deletes: 256,
+            concurrency: 16,
+            cache_control: Vec::new(),
+            exclude: Vec::new(),
+            cloudfront_distribution_id: String::new(),
+        }
+    }
+}
+
+/// A parsed configuration and the warnings met on the way (unknown keys).
+#[derive(Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Non-fatal problems, e.g. `unknown key "titel" (did you mean "title"?)`.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Config {
+    /// Parses `site.toml` text. `path` is only used in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Loaded, Diagnostic> {
+        let mut unknown = Vec::new();
+        let de = toml::Deserializer::parse(text).map_err(|e| toml_diagnostic(path, text, &e))?;
+        let config: Config = serde_ignored::deserialize(de, |p| unknown.push(p.to_string()))
+            .map_err(|e: toml::de::Error| toml_diagnostic(path, text, &e))?;
+        let mut warnings: Vec<Diagnostic> = unknown
+            .into_iter()
+            .map(|key| {
+                let leaf = key.rsplit('.').next().unwrap_or(&key).to_string();
+                let line = find_key_line(text, &leaf);
+                let hint = suggest(&key)
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                Diagnostic::new(path, line, Problem::UnknownKey { key, hint })
+            })
+            .collect();
+        warnings.sort_by_key(|w| w.line);
+        config.validate(path, text)?;
+        Ok(Loaded { config, warnings })
+    }
+
+    /// Reads and parses `<site>/site.toml`.
+    pub fn load(site_dir: &Path) -> Result<Loaded, Diagnostic> {
+        let path = site_dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Diagnostic::new(
+                &path,
+                None,
+                Problem::Io(format!("cannot read the site configuration: {e}")),
+            )
+        })?;
+        Config::parse(&path, &text)
+    }
+
+    /// A configuration for tests: the defaults with a fixed base URL.
+    pub fn default_for_test() -> Config {
+        Config {
+            title: "Test blog".into(),
+            base_url: "https://blog.example.com/".into(),
+            ..Config::default()
+        }
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
+        let bad = |key: &str, expected: &str, found: &str| {
+            Diagnostic::new(
+                path,
+                find_key_line(text, key),
+                Problem::Invalid {
+                    field: key.to_string(),
+                    expected: expected.to_string(),
+                    found: found.to_string(),
+                },
+            )
+        };
+        if !valid_base_url(&self.base_url) {
+            return Err(bad(
+                "base_url",
+                "an absolute http:// or https:// URL such as \"https://blog.example.com/\"",
+                &self.base_url,
+            ));
+        }
+        if self.posts_per_page == 0 {
+            return Err(bad("posts_per_page", "a number of 1 or more", "0"));
+        }
+        if self.publish.concurrency == 0 {
+            return Err(bad("concurrency", "a number of 1 or more", "0"));
+        }
+        for rule in &self.publish.cache_control {
+            if globset::Glob::new(&rule.glob).is_err() {
+                return Err(bad("cache_control", "a valid glob", &rule.glob));
+            }
+        }
+        for glob in self.exclude.iter().chain(&self.publish.exclude) {
+            if globset::Glob::new(glob).is_err() {
+                return Err(bad("exclude", "a valid glob", glob));
+            }
+        }
+        Ok(())
+    }
+
+    /// The base URL with exactly one trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.base_url.trim_end_matches('/'))
+    }
+
+    /// The absolute URL of a site path such as `/posts/x/`.
+    pub fn permalink(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.base_url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+}
+
+fn valid_base_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) => {
+            let host = rest.split('/').next().unwrap_or("");
+            !host.is_empty() && !host.contains(char::is_whitespace) && !url.contains(['"', '<', '>'])
+        }
+        None => false,
+    }
+}
+
+/// Every key `site.toml` knows, dotted for sections.
+const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "description",
+    "author",
+    "language",
+    "posts_per_page",
+    "highlight_theme",
+    "highlight_theme_dark",
+    "exclude",
+    "feed_limit",
+    "publish",
+    "publish.bucket",
+    "publish.prefix",
+    "publish.region",
+    "publish.endpoint",
+    "publish.path_style",
+    "publish.profile",
+    "publish.gzip",
+    "publish.max_deletes",
+    "publish.concurrency",
+    "publish.cache_control",
+    "publish.exclude",
+    "publish.cloudfront_distribution_id",
+];
+
+/// The closest known key to an unknown one, if any is close enough.
+fn suggest(unknown: &str) -> Option<&'static str> {
+    let section = unknown.rsplit_once('.').map(|(s, _)| s);
+    KNOWN_KEYS
+        .iter()
+        .filter(|k| k.rsplit_once('.').map(|(s, _)| s) == section)
+        .map(|k| (strsim::jaro_winkler(unknown, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+/// The 1-based line on which `key = …` appears, if it does.
+pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|l| {
+        let l = l.trim_start();
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+    })
+    .map(|i| i + 1)
+}
+
+fn toml_diagnostic(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let line = e
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    Diagnostic::new(path, line, Problem::Syntax(e.message().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Loaded, Diagnostic> {
+        Config::parse(Path::new("site.toml"), text)
+    }
+
+    #[test]
+    fn defaults_fill_missing_keys() {
+        let loaded = parse("title = \"T\"\nbase_url = \"https://x.org\"\n").unwrap();
+        assert_eq!(loaded.config.posts_per_page, 10);
+        assert_eq!(loaded.config.publish.max_deletes, 256);
+        assert!(loaded.warnings.is_empty());
+        assert_eq!(loaded.config.base_url(), "https://x.org/");
+        assert_eq!(loaded.config.permalink("/posts/a/"), "https://x.org/posts/a/");
+    }
+
+    #[test]
+    fn unknown_key_suggests_closest() {
+        let loaded = parse("titel = \"T\"\n[publish]\nbuckt = \"b\"\n").unwrap();
+        let msgs: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].contains("site.toml:1:") && msgs[0].contains("did you mean \"title\""), "{msgs:?}");
+        assert!(msgs[1].contains("site.toml:3:") && msgs[1].contains("\"publish.bucket\""));
+    }
+
+    #[test]
+    fn invalid_base_url_is_an_error_with_line() {
+        let err = parse("title = \"T\"\nbase_url = \"blog.example.com\"\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(matches!(err.problem, Problem::Invalid { ref field, .. } if field == "base_url"));
+    }
+
+    #[test]
+    fn syntax_error_names_line() {
+        let err = parse("title = \"T\"\nposts_per_page = = 3\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(matches!(err.problem, Problem::Syntax(_)));
+    }
+}

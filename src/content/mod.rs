@@ -1,0 +1,3 @@
+//! Content: source files → posts and pages (front matter, slugs, drafts, bundles).
+
+pub mod front_matter;

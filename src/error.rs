@@ -1,0 +1,171 @@
+//! Typed errors: a [`Diagnostic`] names a file, a line and a [`Problem`]; a build collects them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What is wrong, with what was expected. Tests match on these variants, not on message text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// A file could not be read or written.
+    #[error("{0}")]
+    Io(String),
+    /// A file is not valid UTF-8.
+    #[error("not valid UTF-8 text (byte {0}); save the file as UTF-8")]
+    NotUtf8(usize),
+    /// The file is empty.
+    #[error("the file is empty; expected front matter (--- or +++) then Markdown")]
+    Empty,
+    /// Front matter opened with `---`/`+++` and never closed.
+    #[error("front matter opened with {0} is never closed; expected a line with {0} alone")]
+    UnclosedFrontMatter(&'static str),
+    /// A post without front matter.
+    #[error("no front matter; expected the file to start with --- (YAML) or +++ (TOML)")]
+    NoFrontMatter,
+    /// YAML/TOML syntax error.
+    #[error("{0}")]
+    Syntax(String),
+    /// A required field is missing.
+    #[error("{0}: required field is missing")]
+    Missing(&'static str),
+    /// A field has the wrong value.
+    #[error("{field}: expected {expected}, found {found:?}")]
+    Invalid {
+        /// The field name.
+        field: String,
+        /// What would be accepted.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// An unknown configuration key (a warning).
+    #[error("unknown key {key:?}{hint}")]
+    UnknownKey {
+        /// The dotted key.
+        key: String,
+        /// ` (did you mean "x"?)` or empty.
+        hint: String,
+    },
+    /// Two sources produce the same URL.
+    #[error("URL {url} is also produced by {other}")]
+    DuplicateUrl {
+        /// The clashing URL path.
+        url: String,
+        /// The other source file.
+        other: String,
+    },
+    /// An internal link to a file that is not part of the site.
+    #[error("link to {0:?}: no such post or page")]
+    BrokenLink(String),
+    /// An internal link to an anchor that the target does not have.
+    #[error("link to {target:?}: it has no heading with id {anchor:?}")]
+    BrokenAnchor {
+        /// The linked file.
+        target: String,
+        /// The missing anchor.
+        anchor: String,
+    },
+    /// A template failed to parse or render.
+    #[error("{0}")]
+    Template(String),
+    /// A symlink loop or similar walk error.
+    #[error("{0}")]
+    Walk(String),
+}
+
+/// A problem located in a file, optionally at a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Diagnostic {
+    /// The file at fault.
+    pub path: PathBuf,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl Diagnostic {
+    /// A diagnostic for `path` (at `line`, when known).
+    pub fn new(path: &Path, line: Option<usize>, problem: Problem) -> Diagnostic {
+        Diagnostic {
+            path: path.to_path_buf(),
+            line,
+            problem,
+        }
+    }
+
+    /// The same diagnostic with its path made relative to `root` (for readable messages).
+    pub fn relative_to(mut self, root: &Path) -> Diagnostic {
+        if let Ok(rel) = self.path.strip_prefix(root) {
+            self.path = rel.to_path_buf();
+        }
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.problem),
+            None => write!(f, "{}: {}", self.path.display(), self.problem),
+        }
+    }
+}
+
+/// Every error of a build, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildErrors(pub Vec<Diagnostic>);
+
+impl fmt::Display for BuildErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildErrors {}
+
+impl From<Diagnostic> for BuildErrors {
+    fn from(d: Diagnostic) -> BuildErrors {
+        BuildErrors(vec![d])
+    }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_includes_path_and_line() {
+        let d = Diagnostic::new(
+            Path::new("content/posts/x.md"),
+            Some(3),
+            Problem::Invalid {
+                field: "date".into(),
+                expected: "YYYY-MM-DD or RFC 3339".into(),
+                found: "soon".into(),
+            },
+        );
+        assert_eq!(
+            d.to_string(),
+            "content/posts/x.md:3: date: expected YYYY-MM-DD or RFC 3339, found \"soon\""
+        );
+    }
+
+    #[test]
+    fn line_of_counts_newlines() {
+        assert_eq!(line_of("a\nb\nc", 0), 1);
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+}

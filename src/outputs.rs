@@ -1,0 +1,277 @@
+//! `Outputs`: the rendered site held in memory, one entry per object key.
+//!
+//! The same value feeds `build` (written to disk), `serve` (answered from memory) and `publish`
+//! (diffed against the remote manifest), so what a writer previews is byte for byte what is
+//! uploaded.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What an output is, which decides the order of uploads (assets before the pages that link to
+/// them, pages before the listings that link to pages) and the default cache headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// Static files, page-bundle images, the highlight stylesheet.
+    Asset,
+    /// A post page or a standalone page.
+    Page,
+    /// Home pages, tag pages, the archive, feeds, sitemap, robots.txt, 404 page.
+    Listing,
+    /// An alias: an old URL that redirects to a page.
+    Redirect,
+}
+
+/// The bytes of an output: in memory, or a file on disk too large to hold (streamed on upload).
+#[derive(Clone)]
+pub enum Body {
+    /// The whole object in memory.
+    Bytes(Arc<[u8]>),
+    /// A file read lazily; `size` was taken when the site was loaded.
+    File {
+        /// Where the file lives.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Body::File { path, size } => write!(f, "File({}, {size} bytes)", path.display()),
+        }
+    }
+}
+
+impl Body {
+    /// The size of the body in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::File { size, .. } => *size,
+        }
+    }
+
+    /// True when the body has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes when they are held in memory.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Bytes(b) => Some(b),
+            Body::File { .. } => None,
+        }
+    }
+
+    /// Reads the whole body (from disk for `File` bodies).
+    pub fn read_all(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Body::Bytes(b) => Ok(b.to_vec()),
+            Body::File { path, .. } => std::fs::read(path),
+        }
+    }
+}
+
+/// The content hash used everywhere (manifest, object metadata, build cache): BLAKE3, hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Hashes a file streaming, without holding it in memory.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// One object of the rendered site.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The object key, relative, without a leading slash: `posts/hello/index.html`.
+    pub key: String,
+    /// The stored bytes (already compressed when `content_encoding` is set).
+    pub body: Body,
+    /// BLAKE3 hex of the stored bytes.
+    pub hash: String,
+    /// The media type, with `; charset=utf-8` on text types.
+    pub content_type: String,
+    /// `Content-Encoding` (e.g. `gzip`) when the body is precompressed.
+    pub content_encoding: Option<String>,
+    /// `Cache-Control` to send, decided from the site's rules.
+    pub cache_control: Option<String>,
+    /// For aliases: the URL path this key redirects to (`/posts/new/`).
+    pub redirect: Option<String>,
+    /// What kind of output this is.
+    pub kind: OutputKind,
+}
+
+impl Output {
+    /// An in-memory output; the media type is guessed from the key, the hash computed.
+    pub fn from_bytes(key: impl Into<String>, bytes: Vec<u8>, kind: OutputKind) -> Output {
+        let key = key.into();
+        let hash = hash_bytes(&bytes);
+        Output {
+            content_type: content_type_for(&key),
+            key,
+            body: Body::Bytes(bytes.into()),
+            hash,
+            content_encoding: None,
+            cache_control: None,
+            redirect: None,
+            kind,
+        }
+    }
+
+    /// Replaces the body (and its hash), e.g. after compression or live-reload injection.
+    pub fn set_bytes(&mut self, bytes: Vec<u8>) {
+        self.hash = hash_bytes(&bytes);
+        self.body = Body::Bytes(bytes.into());
+    }
+
+    /// True for HTML pages (where serve injects its reload script).
+    pub fn is_html(&self) -> bool {
+        self.content_type.starts_with("text/html")
+    }
+}
+
+/// Text types get `; charset=utf-8`; everything else is what mime_guess says.
+pub fn content_type_for(key: &str) -> String {
+    let mime = mime_guess::from_path(key).first_or_octet_stream();
+    let essence = mime.essence_str();
+    let is_text = mime.type_() == mime_guess::mime::TEXT
+        || matches!(
+            essence,
+            "application/javascript"
+                | "application/json"
+                | "application/xml"
+                | "application/atom+xml"
+                | "application/rss+xml"
+                | "image/svg+xml"
+                | "application/manifest+json"
+        );
+    // mime_guess calls `.xml` text/xml and `.js` text/javascript or application/javascript
+    // depending on version; an Atom feed deserves its own type so readers recognise it.
+    let essence = if key.ends_with("atom.xml") {
+        "application/atom+xml"
+    } else {
+        essence
+    };
+    if is_text {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence.to_string()
+    }
+}
+
+/// The whole rendered site: key → output, sorted by key.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    map: BTreeMap<String, Output>,
+}
+
+impl Outputs {
+    /// An empty set.
+    pub fn new() -> Outputs {
+        Outputs::default()
+    }
+
+    /// Adds an output; returns the one it replaced, if any (callers treat that as a clash).
+    pub fn insert(&mut self, output: Output) -> Option<Output> {
+        self.map.insert(output.key.clone(), output)
+    }
+
+    /// The output at `key`.
+    pub fn get(&self, key: &str) -> Option<&Output> {
+        self.map.get(key)
+    }
+
+    /// True when `key` is present.
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// All outputs, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = &Output> {
+        self.map.values()
+    }
+
+    /// All outputs, mutable, sorted by key.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Output> {
+        self.map.values_mut()
+    }
+
+    /// All keys, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
+    /// How many outputs there are.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Total stored bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.map.values().map(|o| o.body.len()).sum()
+    }
+}
+
+impl FromIterator<Output> for Outputs {
+    fn from_iter<I: IntoIterator<Item = Output>>(iter: I) -> Outputs {
+        let mut outputs = Outputs::new();
+        for o in iter {
+            outputs.insert(o);
+        }
+        outputs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_types_carry_charset() {
+        assert_eq!(content_type_for("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type_for("site.css"), "text/css; charset=utf-8");
+        assert_eq!(
+            content_type_for("atom.xml"),
+            "application/atom+xml; charset=utf-8"
+        );
+        assert_eq!(content_type_for("logo.svg"), "image/svg+xml; charset=utf-8");
+        assert_eq!(content_type_for("img/a.png"), "image/png");
+        assert_eq!(
+            content_type_for("data.bin"),
+            "application/octet-stream"
+        );
+    }
+
+    #[test]
+    fn set_bytes_updates_hash() {
+        let mut o = Output::from_bytes("a.txt", b"one".to_vec(), OutputKind::Asset);
+        let before = o.hash.clone();
+        o.set_bytes(b"two".to_vec());
+        assert_ne!(before, o.hash);
+        assert_eq!(o.hash, hash_bytes(b"two"));
+    }
+}
