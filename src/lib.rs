@@ -7,3 +7,5 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod outputs;
+pub mod highlight;
+pub mod markdown;
