@@ -373,7 +373,10 @@ mod tests {
     fn headings_get_unique_ids_and_anchors() {
         let doc = render_str("# Why S3?\n\n## Why S3?\n\n## Custom {#mine}\n").unwrap();
         assert_eq!(doc.anchors, ["why-s3", "why-s3-1", "mine"]);
-        assert!(doc.html.contains("<h1 id=\"why-s3\">Why S3? <a class=\"anchor\" href=\"#why-s3\""));
+        assert!(
+            doc.html
+                .contains("<h1 id=\"why-s3\">Why S3? <a class=\"anchor\" href=\"#why-s3\"")
+        );
         assert_eq!(doc.toc.len(), 1);
         assert_eq!(doc.toc[0].children.len(), 2);
         assert_eq!(doc.toc[0].children[1].id, "mine");
@@ -445,7 +448,10 @@ mod tests {
 
     #[test]
     fn normalize_refuses_to_climb_out() {
-        assert_eq!(normalize("content/posts/../about.md").as_deref(), Some("content/about.md"));
+        assert_eq!(
+            normalize("content/posts/../about.md").as_deref(),
+            Some("content/about.md")
+        );
         assert_eq!(normalize("content/../../x.md"), None);
     }
 }

@@ -154,10 +154,13 @@ fn slug_from_path(rel_path: &str) -> String {
     }
     let bytes = name.as_bytes();
     let dated = bytes.len() > 11
-        && bytes[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
         && matches!(bytes[10], b'-' | b'_');
     let name = if dated { &name[11..] } else { name };
     let s = slug::slugify(name);
@@ -179,10 +182,8 @@ fn is_key_safe(c: char) -> bool {
 }
 
 fn validate_slug(slug: &str) -> Result<String, Problem> {
-    let ok = !slug.is_empty()
-        && slug != "."
-        && !slug.contains("..")
-        && slug.chars().all(is_key_safe);
+    let ok =
+        !slug.is_empty() && slug != "." && !slug.contains("..") && slug.chars().all(is_key_safe);
     if ok {
         Ok(slug.to_string())
     } else {
@@ -197,16 +198,17 @@ fn validate_slug(slug: &str) -> Result<String, Problem> {
 /// Turns an alias URL path (`/2019/01/old/` or `/old.html`) into the object key that will
 /// redirect (`2019/01/old/index.html`, `old.html`).
 fn alias_key(alias: &str) -> Result<String, Problem> {
-    let invalid = || Problem::Invalid {
+    let invalid = || {
+        Problem::Invalid {
         field: "aliases".into(),
         expected: "a site path such as \"/2019/01/old-name/\" (letters, digits, '-', '_', '.', '/'; no '..')".into(),
         found: alias.to_string(),
+    }
     };
     let path = alias.trim().trim_start_matches('/');
-    let segments_ok = path
-        .trim_end_matches('/')
-        .split('/')
-        .all(|s| !s.is_empty() && s != "." && s != ".." && !s.starts_with('.') && s.chars().all(is_key_safe));
+    let segments_ok = path.trim_end_matches('/').split('/').all(|s| {
+        !s.is_empty() && s != "." && s != ".." && !s.starts_with('.') && s.chars().all(is_key_safe)
+    });
     if path.is_empty() || !segments_ok {
         return Err(invalid());
     }
@@ -270,12 +272,18 @@ mod tests {
             let text = format!("---\ntitle: A\ndate: 2024-01-01\nslug: \"{slug}\"\n---\n");
             let (line, p) = Doc::parse("content/posts/a.md", &text).unwrap_err();
             assert_eq!(line, 4, "{slug}");
-            assert!(matches!(p, Problem::Invalid { ref field, .. } if field == "slug"), "{slug}");
+            assert!(
+                matches!(p, Problem::Invalid { ref field, .. } if field == "slug"),
+                "{slug}"
+            );
         }
         for alias in ["/../etc/", "/a/../../b", "/a b/", "/.git/config", "/"] {
             let text = format!("---\ntitle: A\ndate: 2024-01-01\naliases: [\"{alias}\"]\n---\n");
             let (_, p) = Doc::parse("content/posts/a.md", &text).unwrap_err();
-            assert!(matches!(p, Problem::Invalid { ref field, .. } if field == "aliases"), "{alias}");
+            assert!(
+                matches!(p, Problem::Invalid { ref field, .. } if field == "aliases"),
+                "{alias}"
+            );
         }
     }
 
@@ -290,6 +298,12 @@ mod tests {
         assert_eq!(tag_slug("C++ / Rust"), "c-rust");
         assert_eq!(tag_slug("Große Ideen"), "grosse-ideen");
         assert_eq!(tag_slug("web dev"), tag_slug("Web-Dev"));
-        assert!(Doc::parse("content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\ntags: [\"!!!\"]\n---\n").is_err());
+        assert!(
+            Doc::parse(
+                "content/posts/a.md",
+                "---\ntitle: A\ndate: 2024-01-01\ntags: [\"!!!\"]\n---\n"
+            )
+            .is_err()
+        );
     }
 }

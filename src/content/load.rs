@@ -165,7 +165,8 @@ pub fn read_doc(path: &Path, rel_path: &str) -> Result<Doc, Diagnostic> {
         let line = crate::error::line_of(&String::from_utf8_lossy(&e.as_bytes()[..at]), at);
         Diagnostic::new(path, Some(line), Problem::NotUtf8(at))
     })?;
-    Doc::parse(rel_path, &text).map_err(|(line, problem)| Diagnostic::new(path, Some(line), problem))
+    Doc::parse(rel_path, &text)
+        .map_err(|(line, problem)| Diagnostic::new(path, Some(line), problem))
 }
 
 #[cfg(test)]
