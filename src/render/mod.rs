@@ -51,8 +51,15 @@ impl<'a> Renderer<'a> {
     /// Renders every output, or returns every problem found.
     pub fn render(&self) -> Result<Outputs, Vec<Diagnostic>> {
         let docs: Vec<&crate::content::Doc> = self.site.docs().collect();
-        let rendered = self.render_markdown(&docs)?;
-        self.check_anchors(&docs, &rendered)?;
+        let (rendered, mut errors) = self.render_markdown(&docs);
+        errors.extend(self.check_anchors(&docs, &rendered));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let rendered: Vec<Document> = rendered
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
 
         let ctxs: Vec<DocCtx> = docs
             .par_iter()
@@ -113,76 +120,65 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Markdown for every document; a failed one is `None`, its problems in the second list.
     fn render_markdown(
         &self,
         docs: &[&crate::content::Doc],
-    ) -> Result<Vec<Document>, Vec<Diagnostic>> {
+    ) -> (Vec<Option<Document>>, Vec<Diagnostic>) {
         let urls: HashMap<&str, &str> = docs
             .iter()
             .map(|d| (d.rel_path.as_str(), d.url.as_str()))
             .collect();
         let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
         let resolve = |target: &str| urls.get(target).map(|u| u.to_string());
-        let results: Vec<Result<Document, Vec<Diagnostic>>> =
-            docs.par_iter()
-                .map(|doc| {
-                    let source = markdown::Source {
-                        body: &doc.body,
-                        body_line: doc.body_line,
-                        path: &doc.rel_path,
-                    };
-                    markdown::render(source, &resolve, self.highlighter).map_err(|errs| {
-                        errs.into_iter()
-                            .map(|(line, mut problem)| {
-                                if let Problem::BrokenLink(link) = &problem {
-                                    let target = link.trim_start_matches("@/");
-                                    if excluded.iter().any(|e| {
-                                        e.ends_with(target.split('#').next().unwrap_or(""))
-                                    }) {
-                                        problem = Problem::BrokenLink(format!(
-                                            "{link} (a draft or future post, not built)"
-                                        ));
-                                    }
-                                }
-                                Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-        let mut docs_out = Vec::with_capacity(results.len());
+        let results: Vec<Result<Document, Vec<(usize, Problem)>>> = docs
+            .par_iter()
+            .map(|doc| {
+                let source = markdown::Source {
+                    body: &doc.body,
+                    body_line: doc.body_line,
+                    path: &doc.rel_path,
+                };
+                markdown::render(source, &resolve, self.highlighter)
+            })
+            .collect();
+        let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
-        for r in results {
-            match r {
-                Ok(d) => docs_out.push(d),
-                Err(e) => errors.extend(e),
+        for (doc, result) in docs.iter().zip(results) {
+            match result {
+                Ok(d) => rendered.push(Some(d)),
+                Err(problems) => {
+                    rendered.push(None);
+                    errors.extend(problems.into_iter().map(|(line, problem)| {
+                        let problem = explain_unbuilt_target(problem, &excluded);
+                        Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
+                    }));
+                }
             }
         }
-        if errors.is_empty() {
-            Ok(docs_out)
-        } else {
-            Err(errors)
-        }
+        (rendered, errors)
     }
 
+    /// Problems with `#anchor` links to documents that rendered (the others are reported).
     fn check_anchors(
         &self,
         docs: &[&crate::content::Doc],
-        rendered: &[Document],
-    ) -> Result<(), Vec<Diagnostic>> {
+        rendered: &[Option<Document>],
+    ) -> Vec<Diagnostic> {
         let anchors: HashMap<&str, &[String]> = docs
             .iter()
             .zip(rendered)
-            .map(|(d, r)| (d.rel_path.as_str(), r.anchors.as_slice()))
+            .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.anchors.as_slice())))
             .collect();
         let mut errors = Vec::new();
         for (doc, r) in docs.iter().zip(rendered) {
+            let Some(r) = r else { continue };
             for link in &r.links {
                 let Some(anchor) = &link.anchor else { continue };
-                let known = anchors
-                    .get(link.target.as_str())
-                    .is_some_and(|a| a.contains(anchor));
-                if !known {
+                let Some(target_anchors) = anchors.get(link.target.as_str()) else {
+                    continue; // the target failed to render and is reported already
+                };
+                if !target_anchors.contains(anchor) {
                     errors.push(Diagnostic::new(
                         Path::new(&doc.rel_path),
                         Some(link.line),
@@ -194,11 +190,7 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        errors
     }
 
     /// The context every template gets.
@@ -282,6 +274,27 @@ impl<'a> Renderer<'a> {
 
     fn assets(&self) -> Vec<Result<Output, Diagnostic>> {
         self.site.assets.par_iter().map(asset_output).collect()
+    }
+}
+
+/// A broken link to a draft or future post says so: it exists, it just is not built.
+fn explain_unbuilt_target(problem: Problem, excluded: &HashSet<&str>) -> Problem {
+    match problem {
+        Problem::BrokenLink(link) => {
+            let path = link.split('#').next().unwrap_or("");
+            let target = match path.strip_prefix("@/") {
+                Some(rest) => format!("content/{rest}"),
+                None => path.to_string(),
+            };
+            if excluded.contains(target.as_str())
+                || excluded.iter().any(|e| e.ends_with(&format!("/{target}")))
+            {
+                Problem::BrokenLink(format!("{link} (a draft or future post, not built)"))
+            } else {
+                Problem::BrokenLink(link)
+            }
+        }
+        other => other,
     }
 }
 

@@ -1,0 +1,5 @@
+//! The one integration test binary (ripgrep/mdBook habit): each module covers a command.
+
+mod build;
+mod cli;
+mod support;
