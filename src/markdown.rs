@@ -189,7 +189,12 @@ pub fn render(
     }
     doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     doc.toc = nest_toc(&headings);
-    doc.summary = render_html(summary_events(&events));
+    let summary: Vec<Event<'_>> = summary_events(&events)
+        .iter()
+        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER))
+        .cloned()
+        .collect();
+    doc.summary = render_html(&summary);
     doc.html = render_html(&events);
     Ok(doc)
 }
@@ -444,6 +449,11 @@ mod tests {
         let doc = render_str("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n").unwrap();
         assert!(doc.summary.contains("One.") && doc.summary.contains("Two."));
         assert!(!doc.summary.contains("Three."));
+        assert!(
+            !doc.summary.contains("more"),
+            "the marker itself is dropped: {}",
+            doc.summary
+        );
     }
 
     #[test]
