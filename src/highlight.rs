@@ -2,9 +2,13 @@
 //! configured light and dark themes into one stylesheet, so pages carry no inline colours.
 //!
 //! Highlighting dominates build time, so results are cached by a hash of (language, code): a
-//! `serve` session or a repeated build never highlights an unchanged block twice.
+//! `serve` session never highlights an unchanged block twice, and [`Highlighter::save`] /
+//! [`Highlighter::load`] keep the cache on disk so repeated builds (and CI runs that keep the
+//! cache folder) skip it too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Read, Write};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
@@ -19,10 +23,23 @@ fn syntaxes() -> &'static SyntaxSet {
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
+/// The first bytes of a cache file; a new layout or highlighter output changes them, and an
+/// old file is then ignored rather than misread.
+const CACHE_MAGIC: &[u8] = b"bucketpress-highlight-cache v1 syntect-5\n";
+
 /// Highlights fenced code blocks, remembering what it has done.
 #[derive(Default)]
 pub struct Highlighter {
-    cache: Mutex<HashMap<blake3::Hash, Arc<str>>>,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    blocks: HashMap<blake3::Hash, Arc<str>>,
+    /// Keys asked for since the last save: what a save keeps.
+    used: HashSet<blake3::Hash>,
+    /// True when a block was highlighted (not found) since the last save or load.
+    changed: bool,
 }
 
 impl Highlighter {
@@ -45,21 +62,91 @@ impl Highlighter {
         hasher.update(&[0]);
         hasher.update(code.as_bytes());
         let key = hasher.finalize();
-        if let Some(hit) = self.cache.lock().expect("cache lock").get(&key) {
-            return hit.clone();
+        {
+            let mut cache = self.cache.lock().expect("cache lock");
+            cache.used.insert(key);
+            if let Some(hit) = cache.blocks.get(&key) {
+                return hit.clone();
+            }
         }
         let html: Arc<str> = render_block(&lang, code).into();
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(key, html.clone());
+        let mut cache = self.cache.lock().expect("cache lock");
+        cache.blocks.insert(key, html.clone());
+        cache.changed = true;
         html
     }
 
     /// How many distinct blocks are cached.
     pub fn cached_blocks(&self) -> usize {
-        self.cache.lock().expect("cache lock").len()
+        self.cache.lock().expect("cache lock").blocks.len()
     }
+
+    /// Adds the blocks saved in `path` to the cache. A missing, old or damaged file is not an
+    /// error: the cache only saves work, so such a file is ignored.
+    pub fn load(&self, path: &Path) {
+        let Ok(bytes) = std::fs::read(path) else {
+            return;
+        };
+        let Some(blocks) = decode_cache(&bytes) else {
+            tracing::debug!("ignoring unreadable highlight cache {}", path.display());
+            return;
+        };
+        let mut cache = self.cache.lock().expect("cache lock");
+        for (key, html) in blocks {
+            cache.blocks.entry(key).or_insert(html);
+        }
+    }
+
+    /// Writes the blocks used since the last save to `path` (atomically, through a temporary
+    /// file), if anything new was highlighted. Returns whether it wrote.
+    pub fn save(&self, path: &Path) -> io::Result<bool> {
+        let mut cache = self.cache.lock().expect("cache lock");
+        if !cache.changed {
+            cache.used.clear();
+            return Ok(false);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
+        out.write_all(CACHE_MAGIC)?;
+        for key in &cache.used {
+            if let Some(html) = cache.blocks.get(key) {
+                out.write_all(key.as_bytes())?;
+                out.write_all(&(html.len() as u64).to_le_bytes())?;
+                out.write_all(html.as_bytes())?;
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        cache.used.clear();
+        cache.changed = false;
+        Ok(true)
+    }
+}
+
+/// Reads a cache file: magic, then (32-byte key, u64 length, UTF-8 HTML) records.
+fn decode_cache(bytes: &[u8]) -> Option<Vec<(blake3::Hash, Arc<str>)>> {
+    let mut rest = bytes.strip_prefix(CACHE_MAGIC)?;
+    let mut blocks = Vec::new();
+    while !rest.is_empty() {
+        let mut key = [0u8; 32];
+        let mut len = [0u8; 8];
+        rest.read_exact(&mut key).ok()?;
+        rest.read_exact(&mut len).ok()?;
+        let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+        if len > rest.len() {
+            return None;
+        }
+        let (html, tail) = rest.split_at(len);
+        blocks.push((
+            blake3::Hash::from(key),
+            Arc::from(std::str::from_utf8(html).ok()?),
+        ));
+        rest = tail;
+    }
+    Some(blocks)
 }
 
 fn render_block(lang: &str, code: &str) -> String {
@@ -171,6 +258,25 @@ mod tests {
         assert_eq!(h.cached_blocks(), 1);
         h.block("python", "print(2)\n");
         assert_eq!(h.cached_blocks(), 2);
+    }
+
+    #[test]
+    fn cache_survives_a_save_and_load_and_ignores_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache/highlight.bin");
+        let first = Highlighter::new();
+        let html = first.block("rust", "let a = 1;\n");
+        assert!(first.save(&path).unwrap());
+        assert!(!first.save(&path).unwrap(), "nothing new, nothing written");
+        let second = Highlighter::new();
+        second.load(&path);
+        assert_eq!(second.cached_blocks(), 1);
+        assert_eq!(second.block("rust", "let a = 1;\n"), html);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        let third = Highlighter::new();
+        third.load(&path);
+        assert_eq!(third.cached_blocks(), 0, "a truncated file is ignored");
     }
 
     #[test]

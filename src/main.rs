@@ -8,7 +8,7 @@ use clap::Parser;
 
 use bucketpress::cli::{BuildArgs, Cli, Command, SiteArgs};
 use bucketpress::error::BuildErrors;
-use bucketpress::pipeline::{Rendered, render_site};
+use bucketpress::pipeline::{Rendered, Session};
 use bucketpress::report::Reporter;
 
 /// Content or configuration errors.
@@ -65,9 +65,14 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Renders, reporting warnings; on errors prints each and returns `None`.
-fn render(args: &SiteArgs, reporter: Reporter) -> Option<Rendered> {
-    match render_site(&args.site, &args.build_options()) {
+/// Renders, reporting warnings; on errors prints each and returns `None`. With `persist`, the
+/// highlight cache is kept in the site's `.bucketpress/cache/`.
+fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered> {
+    let mut session = Session::new(&args.site, args.build_options());
+    if persist {
+        session.persist_highlights();
+    }
+    match session.render() {
         Ok(rendered) => {
             for w in &rendered.warnings {
                 reporter.warning(w);
@@ -90,7 +95,7 @@ fn render(args: &SiteArgs, reporter: Reporter) -> Option<Rendered> {
 
 fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let Some(rendered) = render(&args.site, reporter) else {
+    let Some(rendered) = render(&args.site, reporter, true) else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
     let rendered_at = started.elapsed();
@@ -115,7 +120,7 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: &SiteArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
-    let Some(rendered) = render(args, reporter) else {
+    let Some(rendered) = render(args, reporter, false) else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
     reporter.status(format!(

@@ -75,7 +75,7 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(path.parent().expect("file has a parent"))?;
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
-    std::fs::write(dir.join(".gitignore"), "/public\n")?;
+    std::fs::write(dir.join(".gitignore"), "/public\n/.bucketpress/\n")?;
     Ok(())
 }
 

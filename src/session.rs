@@ -40,6 +40,9 @@ impl Stamp {
 /// A parsed document (or why it failed) and the stamp of the file it came from.
 type CachedDoc = (Stamp, Result<Arc<Doc>, Diagnostic>);
 
+/// Where a site keeps its highlight cache, relative to the site folder.
+pub const HIGHLIGHT_CACHE: &str = ".bucketpress/cache/highlight.bin";
+
 /// A site being rendered, possibly many times.
 pub struct Session {
     site_dir: PathBuf,
@@ -49,6 +52,7 @@ pub struct Session {
     assets: HashMap<PathBuf, (Stamp, Output)>,
     highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
+    highlight_file: Option<PathBuf>,
 }
 
 impl Session {
@@ -62,7 +66,16 @@ impl Session {
             assets: HashMap::new(),
             highlight_css: None,
             cache: RenderCache::new(),
+            highlight_file: None,
         }
+    }
+
+    /// Keeps highlighted code in `<site>/.bucketpress/cache/highlight.bin` between runs: loads
+    /// it now, and saves it after each successful render.
+    pub fn persist_highlights(&mut self) {
+        let path = self.site_dir.join(HIGHLIGHT_CACHE);
+        self.highlighter.load(&path);
+        self.highlight_file = Some(path);
     }
 
     /// The site folder.
@@ -133,6 +146,12 @@ impl Session {
             ));
         }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
+        if let Some(path) = &self.highlight_file
+            && let Err(e) = self.highlighter.save(path)
+        {
+            // The cache only saves time; a read-only checkout still builds.
+            tracing::warn!("cannot save the highlight cache {}: {e}", path.display());
+        }
         Ok(Rendered {
             documents: site.posts.len() + site.pages.len(),
             config: site.config,
