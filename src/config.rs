@@ -227,7 +227,9 @@ fn valid_base_url(url: &str) -> bool {
     match rest {
         Some(rest) => {
             let host = rest.split('/').next().unwrap_or("");
-            !host.is_empty() && !host.contains(char::is_whitespace) && !url.contains(['"', '<', '>'])
+            !host.is_empty()
+                && !host.contains(char::is_whitespace)
+                && !url.contains(['"', '<', '>'])
         }
         None => false,
     }
@@ -274,12 +276,13 @@ fn suggest(unknown: &str) -> Option<&'static str> {
 
 /// The 1-based line on which `key = …` appears, if it does.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+        })
+        .map(|i| i + 1)
 }
 
 fn toml_diagnostic(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
@@ -304,7 +307,10 @@ mod tests {
         assert_eq!(loaded.config.publish.max_deletes, 256);
         assert!(loaded.warnings.is_empty());
         assert_eq!(loaded.config.base_url(), "https://x.org/");
-        assert_eq!(loaded.config.permalink("/posts/a/"), "https://x.org/posts/a/");
+        assert_eq!(
+            loaded.config.permalink("/posts/a/"),
+            "https://x.org/posts/a/"
+        );
     }
 
     #[test]
@@ -312,7 +318,10 @@ mod tests {
         let loaded = parse("titel = \"T\"\n[publish]\nbuckt = \"b\"\n").unwrap();
         let msgs: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
-        assert!(msgs[0].contains("site.toml:1:") && msgs[0].contains("did you mean \"title\""), "{msgs:?}");
+        assert!(
+            msgs[0].contains("site.toml:1:") && msgs[0].contains("did you mean \"title\""),
+            "{msgs:?}"
+        );
         assert!(msgs[1].contains("site.toml:3:") && msgs[1].contains("\"publish.bucket\""));
     }
 

@@ -7,3 +7,4 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod outputs;
+pub mod publish;

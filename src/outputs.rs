@@ -260,10 +260,7 @@ mod tests {
         );
         assert_eq!(content_type_for("logo.svg"), "image/svg+xml; charset=utf-8");
         assert_eq!(content_type_for("img/a.png"), "image/png");
-        assert_eq!(
-            content_type_for("data.bin"),
-            "application/octet-stream"
-        );
+        assert_eq!(content_type_for("data.bin"), "application/octet-stream");
     }
 
     #[test]

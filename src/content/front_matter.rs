@@ -61,7 +61,9 @@ pub fn split(text: &str) -> Result<Split<'_>, LineError> {
     let mut offset = first_line_end;
     let mut line = 2;
     while offset < text.len() {
-        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
         if text[offset..end].trim_end() == fence_str {
             return Ok(Split {
                 format: Some(format),
@@ -196,12 +198,15 @@ fn parse_yaml(split: &Split<'_>) -> Result<Raw, LineError> {
         return Ok(Raw::default());
     }
     serde_saphyr::from_str::<Raw>(split.front).map_err(|e| {
-        let line = e
-            .location()
-            .map_or(split.front_line, |l| l.line() as usize + split.front_line - 1);
+        let line = e.location().map_or(split.front_line, |l| {
+            l.line() as usize + split.front_line - 1
+        });
         let message = e.to_string();
         let message = message.lines().next().unwrap_or("invalid YAML").to_string();
-        (line, Problem::Syntax(format!("invalid YAML front matter: {message}")))
+        (
+            line,
+            Problem::Syntax(format!("invalid YAML front matter: {message}")),
+        )
     })
 }
 
@@ -243,7 +248,11 @@ pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
         return Some(d);
     }
     let utc = FixedOffset::east_opt(0)?;
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, format) {
             return Some(utc.from_utc_datetime(&d));
         }

@@ -1,0 +1,568 @@
+//! The S3 [`Target`] (aws-sdk-s3): AWS and S3-compatible stores (R2, MinIO, Garage, B2).
+//!
+//! Bodies in memory are sent from memory (no aws-chunked encoding, so `Content-Encoding: gzip`
+//! is never doubled); bodies on disk of [`MULTIPART_THRESHOLD`] or more go through a multipart
+//! upload streamed from the file, part by part.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::{BehaviorVersion, Region};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier,
+};
+use futures::{StreamExt, TryStreamExt};
+
+use super::manifest::{Entry, MANIFEST_KEY, Manifest, RESERVED_PREFIX};
+use super::target::{Etag, Target, TargetError};
+use crate::outputs::{Body, Output};
+
+/// User metadata carrying the BLAKE3 hash of the stored bytes (`x-amz-meta-bucketpress-hash`);
+/// `--verify` reads it back instead of trusting ETags, which are not MD5s for multipart or
+/// encrypted objects.
+pub const HASH_METADATA: &str = "bucketpress-hash";
+
+/// Files of this size or more are uploaded in parts, streamed from disk.
+pub const MULTIPART_THRESHOLD: u64 = 16 << 20;
+
+/// The part size of multipart uploads (grown for huge files to stay under 10,000 parts).
+const PART_SIZE: u64 = 8 << 20;
+
+/// How many HeadObject requests `--verify` runs at once.
+const HEAD_CONCURRENCY: usize = 16;
+
+/// Where and how to connect, from `[publish]` and the command line.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// The bucket.
+    pub bucket: String,
+    /// A key prefix (normalised to end with `/`, or empty).
+    pub prefix: String,
+    /// The region; else the standard chain (`AWS_REGION`, profile), else `us-east-1`.
+    pub region: Option<String>,
+    /// A custom endpoint URL for S3-compatible stores.
+    pub endpoint: Option<String>,
+    /// Path-style addressing (`https://host/bucket/key`).
+    pub path_style: bool,
+    /// A named profile of `~/.aws/config` / `~/.aws/credentials`.
+    pub profile: Option<String>,
+}
+
+/// Publishes to an S3 bucket under a prefix.
+#[derive(Debug)]
+pub struct S3Target {
+    client: Client,
+    bucket: String,
+    prefix: String,
+    requests: AtomicU64,
+}
+
+impl S3Target {
+    /// Builds a client from the standard credential chain (environment, profile, web identity,
+    /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter).
+    pub async fn connect(settings: &S3Settings) -> S3Target {
+        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(5);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let sdk = loader.load().await;
+        let mut config =
+            aws_sdk_s3::config::Builder::from(&sdk).force_path_style(settings.path_style);
+        if sdk.region().is_none() {
+            config = config.region(Region::new("us-east-1"));
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        S3Target::with_client(
+            Client::from_conf(config.build()),
+            &settings.bucket,
+            &settings.prefix,
+        )
+    }
+
+    /// Wraps an already configured client (tests, embedding).
+    pub fn with_client(client: Client, bucket: &str, prefix: &str) -> S3Target {
+        S3Target {
+            client,
+            bucket: bucket.to_string(),
+            prefix: normalize_prefix(prefix),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn classify<E>(&self, err: SdkError<E, HttpResponse>, what: &str) -> TargetError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let code = err.code().map(str::to_owned);
+        let detail = match (&code, err.message()) {
+            (Some(c), Some(m)) => format!("{what}: {c}: {m}"),
+            (Some(c), None) => format!("{what}: {c}"),
+            _ => format!("{what}: {}", DisplayErrorContext(&err)),
+        };
+        if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
+            return TargetError::Transient(detail);
+        }
+        if let SdkError::ConstructionFailure(_) = err {
+            // Typically no credentials could be found by the provider chain.
+            let text = DisplayErrorContext(&err).to_string();
+            if text.contains("credentials") || text.contains("identity") {
+                return TargetError::InvalidCredentials(format!("{what}: no usable credentials"));
+            }
+            return TargetError::Other(detail);
+        }
+        classify_code(code.as_deref(), status, detail, &self.bucket)
+    }
+
+    async fn check_bucket(&self) -> Result<(), TargetError> {
+        self.count();
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match self.classify(e, "HeadBucket") {
+                TargetError::NotFound(_) => TargetError::NoSuchBucket(self.bucket.clone()),
+                other => other,
+            }),
+        }
+    }
+
+    async fn put_multipart(
+        &self,
+        output: &Output,
+        path: &std::path::Path,
+        size: u64,
+    ) -> Result<(), TargetError> {
+        let key = self.key(&output.key);
+        self.count();
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(&output.content_type)
+            .set_cache_control(output.cache_control.clone())
+            .set_content_encoding(output.content_encoding.clone())
+            .set_website_redirect_location(output.redirect.clone())
+            .metadata(HASH_METADATA, &output.hash)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &key))?;
+        let upload_id = created.upload_id().unwrap_or_default().to_string();
+        let result = self.upload_parts(&key, &upload_id, path, size).await;
+        match result {
+            Ok(parts) => {
+                self.count();
+                self.client
+                    .complete_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .upload_id(&upload_id)
+                    .multipart_upload(
+                        CompletedMultipartUpload::builder()
+                            .set_parts(Some(parts))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| self.classify(e, &key))?;
+                Ok(())
+            }
+            Err(err) => {
+                self.count();
+                // Best effort: an abandoned upload only costs storage until a lifecycle rule.
+                let _ = self
+                    .client
+                    .abort_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn upload_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        path: &std::path::Path,
+        size: u64,
+    ) -> Result<Vec<CompletedPart>, TargetError> {
+        let part_size = PART_SIZE.max(size.div_ceil(10_000));
+        let mut parts = Vec::new();
+        let mut offset = 0;
+        let mut number = 1;
+        while offset < size {
+            let len = part_size.min(size - offset);
+            let body = ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(Length::Exact(len))
+                .build()
+                .await
+                .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
+            self.count();
+            let out = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .content_length(len as i64)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| self.classify(e, key))?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(out.e_tag().map(str::to_owned))
+                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
+                    .build(),
+            );
+            offset += len;
+            number += 1;
+        }
+        Ok(parts)
+    }
+
+    async fn head(&self, full_key: String) -> Result<Option<(String, Entry)>, TargetError> {
+        self.count();
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full_key)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &full_key))?;
+        let Some(hash) = out.metadata().and_then(|m| m.get(HASH_METADATA)) else {
+            return Ok(None);
+        };
+        let key = full_key[self.prefix.len()..].to_string();
+        Ok(Some((
+            key,
+            Entry {
+                hash: hash.clone(),
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+                content_type: out.content_type().unwrap_or_default().to_string(),
+                content_encoding: out.content_encoding().map(str::to_owned),
+                cache_control: out.cache_control().map(str::to_owned),
+                redirect: out.website_redirect_location().map(str::to_owned),
+            },
+        )))
+    }
+}
+
+/// Maps an S3 error code / HTTP status to a [`TargetError`] (pure; unit-tested).
+pub fn classify_code(
+    code: Option<&str>,
+    status: Option<u16>,
+    detail: String,
+    bucket: &str,
+) -> TargetError {
+    match (code, status) {
+        (Some("NoSuchBucket"), _) => TargetError::NoSuchBucket(bucket.to_string()),
+        (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, Some(404)) => {
+            TargetError::NotFound(detail)
+        }
+        (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (_, Some(412)) => {
+            TargetError::Conflict
+        }
+        (
+            Some(
+                "InvalidAccessKeyId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+                | "NotSignedUp"
+                | "InvalidSecurity",
+            ),
+            _,
+        ) => TargetError::InvalidCredentials(detail),
+        (Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem"), _) | (_, Some(403)) => {
+            TargetError::AccessDenied(detail)
+        }
+        (
+            Some(
+                "SlowDown"
+                | "Throttling"
+                | "ThrottlingException"
+                | "RequestTimeout"
+                | "InternalError"
+                | "ServiceUnavailable"
+                | "RequestTimeTooSkewed",
+            ),
+            _,
+        )
+        | (_, Some(429 | 500..=599)) => TargetError::Transient(detail),
+        (Some("PermanentRedirect" | "AuthorizationHeaderMalformed"), _) | (_, Some(301)) => {
+            TargetError::Other(format!(
+                "{detail} (is [publish] region the bucket's region?)"
+            ))
+        }
+        _ => TargetError::Other(detail),
+    }
+}
+
+/// `"blog"` → `"blog/"`, `"/a/b/"` → `"a/b/"`, `""` → `""`.
+pub fn normalize_prefix(prefix: &str) -> String {
+    let p = prefix.trim_matches('/');
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// A body that can be retried: in-memory bytes are shared, not copied.
+fn memory_body(bytes: &std::sync::Arc<[u8]>) -> ByteStream {
+    ByteStream::from(bytes::Bytes::from_owner(bytes.clone()))
+}
+
+impl Target for S3Target {
+    async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
+        let key = self.key(MANIFEST_KEY);
+        self.count();
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let etag = Etag(out.e_tag().unwrap_or_default().to_string());
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| TargetError::Transient(format!("{key}: {e}")))?
+                    .into_bytes()
+                    .to_vec();
+                Ok(Some((bytes, etag)))
+            }
+            Err(e) => match self.classify(e, &key) {
+                // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
+                // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
+                TargetError::NotFound(_) => self.check_bucket().await.map(|()| None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+        let key = self.key(&output.key);
+        let body = match &output.body {
+            Body::Bytes(bytes) => memory_body(bytes),
+            Body::File { path, size } if *size >= MULTIPART_THRESHOLD => {
+                return self.put_multipart(output, path, *size).await;
+            }
+            // Streaming from disk uses aws-chunked encoding, which would clash with a
+            // Content-Encoding of our own: such (small) bodies are sent from memory.
+            Body::File { path, .. } if output.content_encoding.is_some() => {
+                let bytes = tokio::fs::read(path)
+                    .await
+                    .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
+                ByteStream::from(bytes)
+            }
+            Body::File { path, .. } => ByteStream::from_path(path)
+                .await
+                .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?,
+        };
+        self.count();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(&output.content_type)
+            .set_cache_control(output.cache_control.clone())
+            .set_content_encoding(output.content_encoding.clone())
+            .set_website_redirect_location(output.redirect.clone())
+            .metadata(HASH_METADATA, &output.hash)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &key))?;
+        Ok(())
+    }
+
+    async fn delete_many(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, TargetError)>, TargetError> {
+        let mut failed = Vec::new();
+        for chunk in keys.chunks(1000) {
+            let objects = chunk
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(self.key(k)).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| TargetError::Other(e.to_string()))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| TargetError::Other(e.to_string()))?;
+            self.count();
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| self.classify(e, "DeleteObjects"))?;
+            for err in out.errors() {
+                let key = err.key().unwrap_or_default();
+                let detail = format!("{key}: {}", err.message().unwrap_or_default());
+                let key = key.strip_prefix(&self.prefix).unwrap_or(key).to_string();
+                failed.push((key, classify_code(err.code(), None, detail, &self.bucket)));
+            }
+        }
+        Ok(failed)
+    }
+
+    async fn write_manifest(
+        &self,
+        manifest: &Manifest,
+        expected: Option<&Etag>,
+    ) -> Result<Etag, TargetError> {
+        let key = self.key(MANIFEST_KEY);
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            // Not `Content-Encoding: gzip`: some stores and proxies would decompress it on the way.
+            .content_type("application/gzip")
+            .cache_control("no-store")
+            .body(ByteStream::from(manifest.encode()));
+        req = match expected {
+            Some(etag) => req.if_match(&etag.0),
+            None => req.if_none_match("*"),
+        };
+        self.count();
+        let out = req.send().await.map_err(|e| self.classify(e, &key))?;
+        Ok(Etag(out.e_tag().unwrap_or_default().to_string()))
+    }
+
+    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+        let reserved = self.key(RESERVED_PREFIX);
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            self.count();
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&self.prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.classify(e, "ListObjectsV2"))?;
+            for obj in page.contents() {
+                if let Some(k) = obj.key()
+                    && !k.starts_with(&reserved)
+                    && !k.ends_with('/')
+                {
+                    keys.push(k.to_string());
+                }
+            }
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(keys)
+            .map(|k| self.head(k))
+            .buffer_unordered(HEAD_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut manifest = Manifest::new();
+        manifest.entries.extend(entries.into_iter().flatten());
+        Ok(manifest)
+    }
+
+    fn stores_headers(&self) -> bool {
+        true
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_normalise() {
+        assert_eq!(normalize_prefix(""), "");
+        assert_eq!(normalize_prefix("/"), "");
+        assert_eq!(normalize_prefix("blog"), "blog/");
+        assert_eq!(normalize_prefix("/a/b/"), "a/b/");
+    }
+
+    #[test]
+    fn codes_map_to_variants() {
+        let c = |code: Option<&str>, status| classify_code(code, status, "x".into(), "b");
+        assert_eq!(
+            c(Some("NoSuchBucket"), Some(404)),
+            TargetError::NoSuchBucket("b".into())
+        );
+        assert!(matches!(
+            c(Some("NoSuchKey"), Some(404)),
+            TargetError::NotFound(_)
+        ));
+        assert!(matches!(c(None, Some(404)), TargetError::NotFound(_)));
+        assert_eq!(
+            c(Some("PreconditionFailed"), Some(412)),
+            TargetError::Conflict
+        );
+        assert_eq!(c(None, Some(412)), TargetError::Conflict);
+        assert!(matches!(
+            c(Some("SignatureDoesNotMatch"), Some(403)),
+            TargetError::InvalidCredentials(_)
+        ));
+        assert!(matches!(
+            c(Some("InvalidAccessKeyId"), Some(403)),
+            TargetError::InvalidCredentials(_)
+        ));
+        assert!(matches!(
+            c(Some("AccessDenied"), Some(403)),
+            TargetError::AccessDenied(_)
+        ));
+        assert!(matches!(c(None, Some(403)), TargetError::AccessDenied(_)));
+        assert!(matches!(
+            c(Some("SlowDown"), Some(503)),
+            TargetError::Transient(_)
+        ));
+        assert!(matches!(c(None, Some(500)), TargetError::Transient(_)));
+        assert!(matches!(c(Some("Weird"), Some(400)), TargetError::Other(_)));
+    }
+}
