@@ -65,12 +65,15 @@ pub struct Summary {
 pub enum ApplyError {
     /// Some uploads failed; the manifest was written without them.
     #[error(
-        "{failed} of {planned} uploads failed (first: {first}); the manifest records only what \
-         landed, so publishing again retries exactly those"
+        "{failed} of {planned} uploads failed (first: {first}){}; the manifest records only what \
+         landed, so publishing again retries exactly those",
+        not_attempted_note(.not_attempted)
     )]
     Uploads {
         /// How many failed.
         failed: usize,
+        /// How many were not attempted (later phases wait for earlier ones to succeed).
+        not_attempted: usize,
         /// How many were planned.
         planned: usize,
         /// The first error.
@@ -89,6 +92,13 @@ pub enum ApplyError {
     Target(#[from] TargetError),
 }
 
+fn not_attempted_note(n: impl std::borrow::Borrow<usize>) -> String {
+    match *n.borrow() {
+        0 => String::new(),
+        n => format!(", {n} not attempted"),
+    }
+}
+
 /// An apply that failed, with what it did before failing.
 #[derive(Debug, thiserror::Error)]
 #[error("{error}")]
@@ -97,6 +107,21 @@ pub struct ApplyFailure {
     pub error: ApplyError,
     /// What was done anyway.
     pub summary: Summary,
+}
+
+async fn put_step<'a, T: Target>(
+    target: &T,
+    outputs: &Outputs,
+    step: &'a Step,
+) -> (&'a Step, Result<(), TargetError>) {
+    let result = match outputs.get(&step.key) {
+        Some(output) => target.put(output).await,
+        None => Err(TargetError::Other(format!(
+            "{}: not in the outputs",
+            step.key
+        ))),
+    };
+    (step, result)
 }
 
 /// The manifest as read at the start of the publish.
@@ -139,18 +164,13 @@ pub async fn apply<T: Target>(
             .iter()
             .position(|s| s.kind.map(phase) != this_phase)
             .map_or(uploads.len(), |n| start + n);
-        let mut results = futures::stream::iter(&uploads[start..end])
-            .map(|step| async move {
-                let result = match outputs.get(&step.key) {
-                    Some(output) => target.put(output).await,
-                    None => Err(TargetError::Other(format!(
-                        "{}: not in the outputs",
-                        step.key
-                    ))),
-                };
-                (*step, result)
-            })
-            .buffer_unordered(concurrency.max(1));
+        // Futures are built first (nothing runs until polled) and then driven with bounded
+        // concurrency; a closure in `.map` here trips rustc's higher-ranked Send inference.
+        let puts: Vec<_> = uploads[start..end]
+            .iter()
+            .map(|step| put_step(target, outputs, step))
+            .collect();
+        let mut results = futures::stream::iter(puts).buffer_unordered(concurrency.max(1));
         while let Some((step, result)) = results.next().await {
             match result {
                 Ok(()) => {
@@ -230,7 +250,8 @@ pub async fn apply<T: Target>(
         let error = match fatal {
             Some(err) => err.into(),
             None => ApplyError::Uploads {
-                failed: uploads.len() - landed.len(),
+                failed: summary.failed.len(),
+                not_attempted: uploads.len() - landed.len() - summary.failed.len(),
                 planned: uploads.len(),
                 first: first_error.unwrap_or_default(),
             },

@@ -497,8 +497,8 @@ impl Target for S3Target {
                 _ => break,
             }
         }
-        let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(keys)
-            .map(|k| self.head(k))
+        let heads: Vec<_> = keys.into_iter().map(|k| self.head(k)).collect();
+        let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(heads)
             .buffer_unordered(HEAD_CONCURRENCY)
             .try_collect()
             .await?;

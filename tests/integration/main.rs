@@ -1,1 +1,6 @@
-//! placeholder
+//! The one integration test binary: each module covers one area.
+
+mod publish;
+mod publish_dir;
+mod publish_faults;
+mod s3_server;
