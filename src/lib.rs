@@ -3,8 +3,18 @@
 //! The pipeline: sources → [`site::Site`] → [`outputs::Outputs`] → write | serve | plan → apply.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod highlight;
+pub mod markdown;
 pub mod outputs;
+pub mod pipeline;
 pub mod publish;
+pub mod render;
+pub mod report;
+pub mod scaffold;
+pub mod site;
+pub mod templates;
+pub mod write;

@@ -1,1 +1,127 @@
-fn main() {}
+//! The `bucketpress` binary: parse the command line, run, print errors, exit with a code.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use bucketpress::cli::{BuildArgs, Cli, Command, SiteArgs};
+use bucketpress::error::BuildErrors;
+use bucketpress::pipeline::{Rendered, render_site};
+use bucketpress::report::Reporter;
+
+/// Content or configuration errors.
+const EXIT_CONTENT: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BUCKETPRESS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    let reporter = Reporter::new(cli.quiet, cli.verbose > 0);
+    match run(cli.command, reporter) {
+        Ok(code) => code,
+        Err(e) => {
+            reporter.error(format!("{e:#}"));
+            ExitCode::from(EXIT_CONTENT)
+        }
+    }
+}
+
+fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::New { dir } => {
+            bucketpress::scaffold::create_site(&dir)?;
+            reporter.status(format!(
+                "created a new site in {0}\nnext: bucketpress build --site {0}",
+                dir.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Post {
+            title,
+            tags,
+            draft,
+            site,
+        } => {
+            let path = bucketpress::scaffold::create_post(&site, &title, &tags, draft)?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build(args) => build(&args, reporter),
+        Command::Check(args) => check(&args, reporter),
+    }
+}
+
+/// Renders, reporting warnings; on errors prints each and returns `None`.
+fn render(args: &SiteArgs, reporter: Reporter) -> Option<Rendered> {
+    match render_site(&args.site, &args.build_options()) {
+        Ok(rendered) => {
+            for w in &rendered.warnings {
+                reporter.warning(w);
+            }
+            Some(rendered)
+        }
+        Err(BuildErrors(errors)) => {
+            for e in &errors {
+                reporter.error(e);
+            }
+            reporter.error(format!(
+                "{} problem{} found; nothing was written",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ));
+            None
+        }
+    }
+}
+
+fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let Some(rendered) = render(&args.site, reporter) else {
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    };
+    let rendered_at = started.elapsed();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.site.site.join("public"));
+    let stats = bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out))
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+    reporter.status(format!(
+        "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}",
+        rendered.documents,
+        rendered.outputs.len(),
+        stats.written,
+        stats.unchanged,
+        stats.removed,
+        started.elapsed().as_millis(),
+        rendered_at.as_millis(),
+        out.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: &SiteArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
+    let Some(rendered) = render(args, reporter) else {
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    };
+    reporter.status(format!(
+        "ok: {} documents, {} outputs, no problems",
+        rendered.documents,
+        rendered.outputs.len()
+    ));
+    Ok(ExitCode::SUCCESS)
+}

@@ -10,7 +10,7 @@
 //!   "version": 1,
 //!   "target": "s3://bucket/prefix/",
 //!   "dry_run": false,
-//!   "status": "published | nothing_to_do | failed | conflict",
+//!   "status": "published | nothing_to_do | planned | failed | conflict",
 //!   "error": null,
 //!   "plan": {
 //!     "actions": [
@@ -28,7 +28,8 @@
 //! }
 //! ```
 //!
-//! `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
+//! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
+//! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
 //! `plan` and `summary` are `null` when the publish failed before planning; `error` is a
 //! one-line message when `status` is `failed` or `conflict`.
@@ -47,6 +48,7 @@ use super::{PublishError, PublishOptions, Report, TargetSpec, publish_outputs};
 use crate::config::Config;
 use crate::error::{BuildErrors, Diagnostic};
 use crate::outputs::Outputs;
+use crate::pipeline::{BuildOptions, render_site};
 
 /// Arguments of `bucketpress publish`. Drafts and future posts are never published.
 #[derive(Debug, Clone, clap::Args)]
@@ -169,13 +171,13 @@ async fn go<T: Target>(
 
 /// Renders the site (never drafts, never future posts).
 fn render(args: &PublishArgs) -> Result<(Config, Outputs, Vec<Diagnostic>), BuildErrors> {
-    // TODO(merge main): replace with crate::pipeline::render_site(&args.site,
-    // &BuildOptions { drafts: false, future: false, base_url: None }) once it lands in main.
-    Err(BuildErrors(vec![Diagnostic::new(
-        &args.site,
-        None,
-        crate::error::Problem::Io("the render pipeline is not wired into publish yet".into()),
-    )]))
+    let opts = BuildOptions {
+        drafts: false,
+        future: false,
+        base_url: None,
+    };
+    let rendered = render_site(&args.site, &opts)?;
+    Ok((rendered.config, rendered.outputs, rendered.warnings))
 }
 
 /// Prints the outcome and picks the exit code.
@@ -195,6 +197,7 @@ fn report(
         Ok(r) if r.plan.is_empty() && !r.summary.manifest_written => {
             (0, "nothing_to_do", None, Some(&r.plan), Some(&r.summary))
         }
+        Ok(r) if args.dry_run => (0, "planned", None, Some(&r.plan), Some(&r.summary)),
         Ok(r) => (0, "published", None, Some(&r.plan), Some(&r.summary)),
         Err(e) => {
             let (plan, summary) = match e {

@@ -1,6 +1,10 @@
-//! The one integration test binary: each module covers one area.
+//! The one integration test binary (ripgrep/mdBook habit): each module covers a command.
 
+mod build;
+mod cli;
 mod publish;
 mod publish_dir;
 mod publish_faults;
+mod publish_site;
 mod s3_server;
+mod support;

@@ -1,0 +1,109 @@
+//! The command line (clap derive). Parsing only: `main.rs` dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Render a Markdown blog to plain files and publish only what changed to S3.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bucketpress",
+    version,
+    about,
+    after_help = "Examples:\n  \
+        bucketpress new my-blog\n  \
+        bucketpress post \"Hello, world\" --tags rust,web\n  \
+        bucketpress build --site my-blog\n  \
+        bucketpress check\n  \
+        bucketpress publish --to s3://my-bucket\n  \
+        bucketpress publish --dry-run --json\n\n\
+        Exit codes: 0 ok, 1 content or config errors, 2 usage errors, 3 publish failed, \
+        4 another publish changed the site first."
+)]
+pub struct Cli {
+    /// Say more (repeat for debug output).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Say only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new site with a sample post.
+    #[command(
+        after_help = "Example:\n  bucketpress new my-blog && cd my-blog && bucketpress build"
+    )]
+    New {
+        /// The folder to create (must not exist or be empty).
+        dir: PathBuf,
+    },
+    /// Create a new post from its title and print its path.
+    #[command(
+        after_help = "Example:\n  bucketpress post \"Why I moved my blog to S3\" --tags aws,blogging"
+    )]
+    Post {
+        /// The post's title; the file name (slug) is made from it.
+        title: String,
+        /// Comma-separated tags.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Mark the post as a draft (never published).
+        #[arg(long)]
+        draft: bool,
+        /// The site folder.
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+    },
+    /// Render the site into a folder (default <site>/public).
+    #[command(
+        after_help = "Examples:\n  bucketpress build\n  bucketpress build --site blog --out /tmp/out --drafts"
+    )]
+    Build(BuildArgs),
+    /// Validate everything `build` validates, writing nothing.
+    Check(SiteArgs),
+}
+
+/// Which site and which documents.
+#[derive(Debug, Clone, Args)]
+pub struct SiteArgs {
+    /// The site folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    pub site: PathBuf,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Include posts dated in the future.
+    #[arg(long)]
+    pub future: bool,
+    /// Override base_url from site.toml.
+    #[arg(long)]
+    pub base_url: Option<String>,
+}
+
+impl SiteArgs {
+    /// The pipeline's options from these flags.
+    pub fn build_options(&self) -> crate::pipeline::BuildOptions {
+        crate::pipeline::BuildOptions {
+            drafts: self.drafts,
+            future: self.future,
+            base_url: self.base_url.clone(),
+        }
+    }
+}
+
+/// `build` flags.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Site selection.
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// The output folder (default <site>/public).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}

@@ -1,0 +1,185 @@
+//! Reading the site's files: Markdown under `content/`, assets beside it and under `static/`.
+//! Dotfiles, editor backups and the site's `exclude` globs are skipped here, once, so nothing
+//! downstream (build, serve, publish) can ever see them.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use super::doc::Doc;
+use crate::error::{Diagnostic, Problem};
+
+/// Files at or above this size are not held in memory; they are hashed and uploaded streaming.
+pub const STREAM_THRESHOLD: u64 = 8 * 1024 * 1024;
+
+/// A file copied as is into the site.
+#[derive(Debug, Clone)]
+pub struct SourceAsset {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// The path relative to the site dir, for messages and bundles (`content/posts/t/a.png`).
+    pub rel_path: String,
+    /// The key it is published under, when known at load time (static files, plain content
+    /// assets); bundle assets get theirs once the bundle's slug is known.
+    pub key: String,
+}
+
+/// Everything read from a site's folders.
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// Parsed documents, sorted by path.
+    pub docs: Vec<Doc>,
+    /// Assets, sorted by path.
+    pub assets: Vec<SourceAsset>,
+    /// Problems found while reading, each with file and line.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Decides which files are part of the site.
+pub struct Filter {
+    exclude: GlobSet,
+}
+
+impl Filter {
+    /// A filter from the site's `exclude` globs (relative to the site dir).
+    pub fn new(patterns: &[String]) -> Filter {
+        let mut builder = GlobSetBuilder::new();
+        for p in patterns {
+            // Invalid globs were rejected when the config was parsed.
+            if let Ok(g) = Glob::new(p) {
+                builder.add(g);
+            }
+        }
+        Filter {
+            exclude: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+        }
+    }
+
+    /// True for hidden names (`.env`, `.git`), editor leftovers (`x~`, `#x#`, `x.swp`).
+    pub fn is_ignored_name(name: &str) -> bool {
+        name.starts_with('.')
+            || name.ends_with('~')
+            || (name.starts_with('#') && name.ends_with('#'))
+            || name.ends_with(".swp")
+            || name.ends_with(".tmp")
+    }
+
+    /// True when a path relative to the site should be left out.
+    pub fn excludes(&self, rel_path: &str) -> bool {
+        rel_path.split('/').any(Filter::is_ignored_name) || self.exclude.is_match(rel_path)
+    }
+}
+
+/// Reads `content/` and `static/` under `site_dir`.
+pub fn load_sources(site_dir: &Path, filter: &Filter) -> Sources {
+    let mut sources = Sources::default();
+    let mut markdown = Vec::new();
+    for (dir, key_base) in [("content", None), ("static", Some(""))] {
+        walk(site_dir, dir, filter, &mut sources.errors, |path, rel| {
+            if key_base.is_none() && rel.ends_with(".md") {
+                markdown.push((path, rel));
+            } else {
+                let key = match key_base {
+                    Some(_) => rel.strip_prefix("static/").unwrap_or(&rel).to_string(),
+                    None => rel.strip_prefix("content/").unwrap_or(&rel).to_string(),
+                };
+                sources.assets.push(SourceAsset {
+                    path,
+                    rel_path: rel,
+                    key,
+                });
+            }
+        });
+    }
+    let parsed: Vec<Result<Doc, Diagnostic>> = markdown
+        .par_iter()
+        .map(|(path, rel)| read_doc(path, rel).map_err(|d| d.relative_to(site_dir)))
+        .collect();
+    for result in parsed {
+        match result {
+            Ok(doc) => sources.docs.push(doc),
+            Err(e) => sources.errors.push(e),
+        }
+    }
+    sources
+}
+
+fn walk(
+    site_dir: &Path,
+    dir: &str,
+    filter: &Filter,
+    errors: &mut Vec<Diagnostic>,
+    mut found: impl FnMut(PathBuf, String),
+) {
+    let root = site_dir.join(dir);
+    if !root.is_dir() {
+        return;
+    }
+    let walker = walkdir::WalkDir::new(&root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !Filter::is_ignored_name(&e.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(&root).to_path_buf();
+                let message = match e.loop_ancestor() {
+                    Some(a) => format!("symlink loop back to {}; remove the link", a.display()),
+                    None => e.to_string(),
+                };
+                errors.push(
+                    Diagnostic::new(&path, None, Problem::Walk(message)).relative_to(site_dir),
+                );
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(site_dir) else {
+            continue;
+        };
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if filter.excludes(&rel) {
+            continue;
+        }
+        found(entry.path().to_path_buf(), rel);
+    }
+}
+
+/// Reads and parses one Markdown file.
+pub fn read_doc(path: &Path, rel_path: &str) -> Result<Doc, Diagnostic> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::new(path, None, Problem::Io(format!("cannot read: {e}"))))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = crate::error::line_of(&String::from_utf8_lossy(&e.as_bytes()[..at]), at);
+        Diagnostic::new(path, Some(line), Problem::NotUtf8(at))
+    })?;
+    Doc::parse(rel_path, &text)
+        .map_err(|(line, problem)| Diagnostic::new(path, Some(line), problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_skips_hidden_backup_and_excluded() {
+        let f = Filter::new(&["static/**/*.psd".to_string()]);
+        assert!(f.excludes("static/.env"));
+        assert!(f.excludes("content/.git/config"));
+        assert!(f.excludes("content/posts/a.md~"));
+        assert!(f.excludes("static/art/cover.psd"));
+        assert!(!f.excludes("static/img/a.png"));
+    }
+}

@@ -1,0 +1,457 @@
+//! Markdown → HTML with pulldown-cmark: heading anchors, a table of contents, highlighted code,
+//! internal links resolved to URLs, summaries and word counts. Pure: the caller supplies a link
+//! resolver and a [`Highlighter`].
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::error::Problem;
+use crate::highlight::{Highlighter, escape_html};
+
+/// One heading in the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's id (anchor).
+    pub id: String,
+    /// The heading's text.
+    pub title: String,
+    /// Headings nested under this one.
+    pub children: Vec<TocEntry>,
+}
+
+/// An internal link found in a document, kept so anchors can be checked once every document
+/// has been rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalLink {
+    /// The target's source path, e.g. `content/posts/other.md`.
+    pub target: String,
+    /// The `#anchor` part, if any.
+    pub anchor: Option<String>,
+    /// The 1-based line of the link in the source file.
+    pub line: usize,
+}
+
+/// A rendered document.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// The full HTML.
+    pub html: String,
+    /// The text before `<!-- more -->`, else the first paragraph, as HTML.
+    pub summary: String,
+    /// Nested table of contents.
+    pub toc: Vec<TocEntry>,
+    /// Every heading id in the document.
+    pub anchors: Vec<String>,
+    /// Internal links, for anchor checks.
+    pub links: Vec<InternalLink>,
+    /// Words of prose (code excluded).
+    pub word_count: usize,
+}
+
+/// Where a document comes from, for relative links and line numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The Markdown body (after front matter).
+    pub body: &'a str,
+    /// The 1-based line in the file where `body` starts.
+    pub body_line: usize,
+    /// The file's path relative to the site, with `/` separators: `content/posts/x.md`.
+    pub path: &'a str,
+}
+
+/// The marker that ends a summary.
+const MORE_MARKER: &str = "<!-- more -->";
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders `source`. `resolve` maps a target source path (`content/posts/x.md`) to its URL path
+/// (`/posts/x/`), or `None` when no such document is built. Broken links are returned as
+/// errors with their lines; everything else renders.
+pub fn render(
+    source: Source<'_>,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    highlighter: &Highlighter,
+) -> Result<Document, Vec<(usize, Problem)>> {
+    let lines = LineIndex::new(source.body, source.body_line);
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
+    let mut errors = Vec::new();
+    let mut doc = Document::default();
+    let mut headings: Vec<(HeadingLevel, String, String)> = Vec::new();
+    let mut heading_start: Option<(usize, String)> = None;
+    let mut code: Option<(String, String)> = None;
+
+    for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((info, String::new()));
+            }
+            Event::Text(text) if code.is_some() => {
+                if let Some((_, buf)) = code.as_mut() {
+                    buf.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((info, buf)) = code.take() {
+                    let html = highlighter.block(&info, &buf);
+                    events.push(Event::Html(CowStr::from(html.to_string())));
+                }
+            }
+            Event::Start(Tag::Heading { .. }) => {
+                heading_start = Some((events.len(), String::new()));
+                events.push(event);
+            }
+            Event::Text(ref text) | Event::Code(ref text) if heading_start.is_some() => {
+                if let Some((_, title)) = heading_start.as_mut() {
+                    title.push_str(text);
+                }
+                doc.word_count += count_words(text);
+                events.push(event);
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some((start, title)) = heading_start.take() {
+                    let id = finish_heading(&mut events[start], &title, &doc.anchors);
+                    events.push(Event::InlineHtml(CowStr::from(format!(
+                        " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                        escape_html(&id)
+                    ))));
+                    doc.anchors.push(id.clone());
+                    headings.push((level, id, title));
+                }
+                events.push(event);
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let line = lines.line(range.start);
+                let dest_url = match resolve_link(&dest_url, source.path) {
+                    LinkKind::External => dest_url,
+                    LinkKind::Internal { target, anchor } => match resolve(&target) {
+                        Some(url) => {
+                            let href = match &anchor {
+                                Some(a) => format!("{url}#{a}"),
+                                None => url,
+                            };
+                            doc.links.push(InternalLink {
+                                target,
+                                anchor,
+                                line,
+                            });
+                            CowStr::from(href)
+                        }
+                        None => {
+                            errors.push((line, Problem::BrokenLink(dest_url.to_string())));
+                            dest_url
+                        }
+                    },
+                    LinkKind::Invalid => {
+                        errors.push((line, Problem::BrokenLink(dest_url.to_string())));
+                        dest_url
+                    }
+                };
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Text(ref text) => {
+                doc.word_count += count_words(text);
+                events.push(event);
+            }
+            _ => events.push(event),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    doc.toc = nest_toc(&headings);
+    doc.summary = render_html(summary_events(&events));
+    doc.html = render_html(&events);
+    Ok(doc)
+}
+
+/// Sets the heading's id (given with `{#id}`, else slugified from its text, made unique) and
+/// returns it.
+fn finish_heading(start: &mut Event<'_>, title: &str, taken: &[String]) -> String {
+    let Event::Start(Tag::Heading { id, .. }) = start else {
+        unreachable!("heading_start always points at a heading start event");
+    };
+    let base = match id {
+        Some(given) => given.to_string(),
+        None => {
+            let s = slug::slugify(title);
+            if s.is_empty() { "section".into() } else { s }
+        }
+    };
+    let mut unique = base.clone();
+    let mut n = 1;
+    while taken.contains(&unique) {
+        unique = format!("{base}-{n}");
+        n += 1;
+    }
+    *id = Some(CowStr::from(unique.clone()));
+    unique
+}
+
+fn render_html<'a>(events: &[Event<'a>]) -> String {
+    let mut html = String::with_capacity(events.len() * 16);
+    pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
+    html
+}
+
+/// The events of the summary: up to the top-level block holding `<!-- more -->`, else the
+/// first top-level paragraph.
+fn summary_events<'e, 'a>(events: &'e [Event<'a>]) -> &'e [Event<'a>] {
+    let mut depth = 0usize;
+    let mut marker_seen = false;
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(h) | Event::InlineHtml(h) if h.contains(MORE_MARKER) => marker_seen = true,
+            _ => {}
+        }
+        if marker_seen && depth == 0 {
+            return &events[..=i];
+        }
+    }
+    let mut start = None;
+    depth = 0;
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Paragraph) if depth == 0 => {
+                start = Some(i);
+                depth += 1;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(TagEnd::Paragraph) if depth == 1 && start.is_some() => {
+                return &events[start.unwrap_or(0)..=i];
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    &[]
+}
+
+fn nest_toc(headings: &[(HeadingLevel, String, String)]) -> Vec<TocEntry> {
+    fn insert(into: &mut Vec<TocEntry>, entry: TocEntry) {
+        match into.last_mut() {
+            Some(last) if last.level < entry.level => insert(&mut last.children, entry),
+            _ => into.push(entry),
+        }
+    }
+    let mut toc = Vec::new();
+    for (level, id, title) in headings {
+        insert(
+            &mut toc,
+            TocEntry {
+                level: *level as u8,
+                id: id.clone(),
+                title: title.clone(),
+                children: Vec::new(),
+            },
+        );
+    }
+    toc
+}
+
+fn count_words(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum LinkKind {
+    External,
+    Internal {
+        target: String,
+        anchor: Option<String>,
+    },
+    Invalid,
+}
+
+/// Classifies a link: `@/posts/x.md#a` (Zola style) and relative `x.md` links are internal.
+fn resolve_link(dest: &str, from: &str) -> LinkKind {
+    let (path, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_string()).filter(|a| !a.is_empty())),
+        None => (dest, None),
+    };
+    if let Some(rest) = path.strip_prefix("@/") {
+        return match normalize(&format!("content/{rest}")) {
+            Some(target) => LinkKind::Internal { target, anchor },
+            None => LinkKind::Invalid,
+        };
+    }
+    let is_relative_md = !path.contains(':')
+        && !path.starts_with('/')
+        && !path.contains('?')
+        && path.ends_with(".md");
+    if !is_relative_md {
+        return LinkKind::External;
+    }
+    let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    match normalize(&format!("{dir}/{path}")) {
+        Some(target) => LinkKind::Internal { target, anchor },
+        None => LinkKind::Invalid,
+    }
+}
+
+/// Resolves `.` and `..` in a `/`-separated path; `None` if it climbs out of the site.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    let decoded: Vec<String> = parts.iter().map(|p| p.replace("%20", " ")).collect();
+    Some(decoded.join("/"))
+}
+
+/// Maps byte offsets of a body to 1-based file lines.
+struct LineIndex {
+    starts: Vec<usize>,
+    first_line: usize,
+}
+
+impl LineIndex {
+    fn new(text: &str, first_line: usize) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts, first_line }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        let idx = self.starts.partition_point(|&s| s <= offset);
+        idx + self.first_line - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_str(body: &str) -> Result<Document, Vec<(usize, Problem)>> {
+        let resolve = |target: &str| match target {
+            "content/posts/other.md" => Some("/posts/other/".to_string()),
+            "content/about.md" => Some("/about/".to_string()),
+            _ => None,
+        };
+        render(
+            Source {
+                body,
+                body_line: 5,
+                path: "content/posts/this.md",
+            },
+            &resolve,
+            &Highlighter::new(),
+        )
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let doc = render_str("# Why S3?\n\n## Why S3?\n\n## Custom {#mine}\n").unwrap();
+        assert_eq!(doc.anchors, ["why-s3", "why-s3-1", "mine"]);
+        assert!(
+            doc.html
+                .contains("<h1 id=\"why-s3\">Why S3? <a class=\"anchor\" href=\"#why-s3\"")
+        );
+        assert_eq!(doc.toc.len(), 1);
+        assert_eq!(doc.toc[0].children.len(), 2);
+        assert_eq!(doc.toc[0].children[1].id, "mine");
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let doc = render_str(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1].\n\n[^1]: Foot.\n",
+        )
+        .unwrap();
+        assert!(doc.html.contains("<table>"));
+        assert!(doc.html.contains("<del>old</del>"));
+        assert!(doc.html.contains("\u{201c}quoted\u{201d}"));
+        assert!(doc.html.contains("type=\"checkbox\""));
+        assert!(doc.html.contains("footnote"));
+    }
+
+    #[test]
+    fn raw_html_passes_through() {
+        let doc = render_str("<div class=\"x\">hi</div>\n").unwrap();
+        assert!(doc.html.contains("<div class=\"x\">hi</div>"));
+    }
+
+    #[test]
+    fn internal_links_resolve_both_styles() {
+        let doc = render_str("[a](@/posts/other.md#sec) and [b](other.md) and [c](../about.md)\n")
+            .unwrap();
+        assert!(doc.html.contains("href=\"/posts/other/#sec\""));
+        assert!(doc.html.contains("href=\"/posts/other/\""));
+        assert!(doc.html.contains("href=\"/about/\""));
+        assert_eq!(doc.links.len(), 3);
+        assert_eq!(doc.links[0].anchor.as_deref(), Some("sec"));
+        assert_eq!(doc.links[0].line, 5);
+    }
+
+    #[test]
+    fn broken_link_reports_file_line() {
+        let errors = render_str("fine\n\n[x](@/posts/missing.md)\n").unwrap_err();
+        assert_eq!(
+            errors,
+            vec![(7, Problem::BrokenLink("@/posts/missing.md".into()))]
+        );
+    }
+
+    #[test]
+    fn external_links_untouched() {
+        let doc = render_str("[x](https://example.org/a.md) [y](/posts/z/) [z](#top)\n").unwrap();
+        assert!(doc.html.contains("href=\"https://example.org/a.md\""));
+        assert!(doc.html.contains("href=\"/posts/z/\""));
+        assert!(doc.links.is_empty());
+    }
+
+    #[test]
+    fn summary_is_first_paragraph_or_text_before_more() {
+        let doc = render_str("# T\n\nFirst para.\n\nSecond.\n").unwrap();
+        assert_eq!(doc.summary, "<p>First para.</p>\n");
+        let doc = render_str("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n").unwrap();
+        assert!(doc.summary.contains("One.") && doc.summary.contains("Two."));
+        assert!(!doc.summary.contains("Three."));
+    }
+
+    #[test]
+    fn code_is_highlighted_and_not_counted_as_words() {
+        let doc = render_str("Two words.\n\n```rust\nlet a = 1;\n```\n").unwrap();
+        assert!(doc.html.contains("data-lang=\"rust\""));
+        assert_eq!(doc.word_count, 2);
+    }
+
+    #[test]
+    fn normalize_refuses_to_climb_out() {
+        assert_eq!(
+            normalize("content/posts/../about.md").as_deref(),
+            Some("content/about.md")
+        );
+        assert_eq!(normalize("content/../../x.md"), None);
+    }
+}

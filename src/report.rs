@@ -1,0 +1,53 @@
+//! One place for everything the commands print: status lines on stderr unless `--quiet`,
+//! warnings and errors always. Plain, stable lines (no colour) when not on a terminal or in CI.
+
+use std::io::IsTerminal;
+
+use crate::error::Diagnostic;
+
+/// Prints status, warnings and errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Reporter {
+    /// Say only errors.
+    pub quiet: bool,
+    /// Extra detail.
+    pub verbose: bool,
+    /// Interactive terminal (not CI): progress bars and colour are allowed.
+    pub interactive: bool,
+}
+
+impl Reporter {
+    /// A reporter for the given flags; `interactive` from the terminal and the `CI` variable.
+    pub fn new(quiet: bool, verbose: bool) -> Reporter {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        Reporter {
+            quiet,
+            verbose,
+            interactive: std::io::stderr().is_terminal() && !ci,
+        }
+    }
+
+    /// A status line (`built 12 pages in 40 ms`).
+    pub fn status(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// A detail shown with `-v`.
+    pub fn detail(&self, message: impl AsRef<str>) {
+        if self.verbose && !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// A warning.
+    pub fn warning(&self, diagnostic: &Diagnostic) {
+        eprintln!("warning: {diagnostic}");
+    }
+
+    /// An error line.
+    pub fn error(&self, message: impl std::fmt::Display) {
+        eprintln!("error: {message}");
+    }
+}

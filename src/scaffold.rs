@@ -1,0 +1,138 @@
+//! `new` and `post`: create a site skeleton or a post file. Text generation is pure; the
+//! `create_*` functions write.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+
+/// The `site.toml` a new site starts with.
+pub fn site_toml(title: &str) -> String {
+    format!(
+        r#"title = "{title}"
+base_url = "https://blog.example.com/"
+description = "Notes and essays."
+author = "Your Name"
+language = "en"
+posts_per_page = 10
+
+# [publish]
+# bucket = "my-blog-bucket"
+# region = "us-east-1"
+# gzip = true
+"#
+    )
+}
+
+/// The front matter and body of a new post.
+pub fn post_text(title: &str, date: NaiveDate, tags: &[String], draft: bool) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(quote)
+        .collect();
+    format!(
+        "---\ntitle: {}\ndate: {}\ntags: [{}]\ndescription: \"\"\ndraft: {}\n---\n\nWrite the first paragraph here; it becomes the summary.\n\n<!-- more -->\n\nThe rest of the post.\n",
+        quote(title),
+        date.format("%Y-%m-%d"),
+        tags.join(", "),
+        draft
+    )
+}
+
+/// Creates a new site in `dir` (which must not exist or be empty).
+pub fn create_site(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && dir.read_dir()?.next().is_some() {
+        bail!(
+            "{} exists and is not empty; choose a new folder",
+            dir.display()
+        );
+    }
+    let title = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().replace(['-', '_'], " "))
+        .unwrap_or_else(|| "My blog".into());
+    let files: [(&str, String); 5] = [
+        ("site.toml", site_toml(&title)),
+        (
+            "content/posts/hello-world.md",
+            post_text("Hello, world", chrono::Utc::now().date_naive(), &["meta".into()], false),
+        ),
+        (
+            "content/about.md",
+            "---\ntitle: About\n---\n\nWho writes here, and why.\n".into(),
+        ),
+        (
+            "templates/README.md",
+            "Put a template here to override the built-in theme's template of the same name\n(base.html, index.html, post.html, page.html, tags.html, tag.html, archive.html,\n404.html, atom.xml, sitemap.xml, robots.txt, alias.html).\n".into(),
+        ),
+        ("static/.gitkeep", String::new()),
+    ];
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("file has a parent"))?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    std::fs::write(dir.join(".gitignore"), "/public\n")?;
+    Ok(())
+}
+
+/// Creates `content/posts/<slug>.md` for a new post and returns its path.
+pub fn create_post(
+    site: &Path,
+    title: &str,
+    tags: &[String],
+    draft: bool,
+) -> anyhow::Result<PathBuf> {
+    if !site.join(crate::config::CONFIG_FILE).is_file() {
+        bail!(
+            "{} has no site.toml; run this inside a site or pass --site",
+            site.display()
+        );
+    }
+    let slug = slug::slugify(title);
+    if slug.is_empty() {
+        bail!("the title {title:?} gives an empty file name; use letters or digits");
+    }
+    let path = site.join("content/posts").join(format!("{slug}.md"));
+    if path.exists() {
+        bail!("{} already exists; choose another title", path.display());
+    }
+    std::fs::create_dir_all(path.parent().expect("has parent"))?;
+    let today = chrono::Utc::now().date_naive();
+    std::fs::write(&path, post_text(title, today, tags, draft))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Doc;
+
+    #[test]
+    fn new_post_text_parses_back() {
+        let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let text = post_text("Say \"hi\"", date, &["a b".into(), "c".into()], true);
+        let doc = Doc::parse("content/posts/say-hi.md", &text).unwrap();
+        assert_eq!(doc.title, "Say \"hi\"");
+        assert_eq!(doc.tags, ["a b", "c"]);
+        assert!(doc.draft);
+        assert_eq!(doc.date.unwrap().date_naive(), date);
+    }
+
+    #[test]
+    fn new_site_builds() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("my-blog");
+        create_site(&site).unwrap();
+        let rendered = crate::pipeline::render_site(&site, &Default::default()).unwrap();
+        assert!(rendered.outputs.contains("posts/hello-world/index.html"));
+        assert!(rendered.outputs.contains("about/index.html"));
+        assert!(create_site(&site).is_err(), "refuses a non-empty folder");
+        let post = create_post(&site, "Second post!", &[], false).unwrap();
+        assert!(post.ends_with("content/posts/second-post.md"));
+        assert!(create_post(&site, "Second post!", &[], false).is_err());
+    }
+}

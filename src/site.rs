@@ -1,0 +1,330 @@
+//! `Site`: the blog as pure data — posts newest first, pages, tags, assets — checked for
+//! clashes. No I/O here: `Site::assemble` takes what the loader read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::Config;
+use crate::content::{Doc, DocKind, SourceAsset, tag_slug};
+use crate::error::{Diagnostic, Problem};
+
+/// Which documents to include.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Include drafts.
+    pub drafts: bool,
+    /// Include posts dated in the future.
+    pub future: bool,
+    /// Override `base_url` from site.toml.
+    pub base_url: Option<String>,
+}
+
+/// A tag and the posts carrying it.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    /// The name as first written.
+    pub name: String,
+    /// The URL slug.
+    pub slug: String,
+    /// Indexes into `Site::posts`, newest first.
+    pub posts: Vec<usize>,
+}
+
+impl Tag {
+    /// The tag page's URL path.
+    pub fn url(&self) -> String {
+        format!("/tags/{}/", self.slug)
+    }
+}
+
+/// The site as data.
+#[derive(Debug)]
+pub struct Site {
+    /// The configuration.
+    pub config: Config,
+    /// Posts, newest first.
+    pub posts: Vec<Doc>,
+    /// Standalone pages, by path.
+    pub pages: Vec<Doc>,
+    /// Tags by slug.
+    pub tags: Vec<Tag>,
+    /// Files copied as is, with their keys.
+    pub assets: Vec<SourceAsset>,
+    /// Source paths of documents left out (drafts, future posts), so links to them can say so.
+    pub excluded: Vec<String>,
+}
+
+impl Site {
+    /// Assembles the site from loaded documents and assets, dropping drafts and future posts
+    /// as `opts` says, and reporting every URL clash.
+    pub fn assemble(
+        config: Config,
+        docs: Vec<Doc>,
+        assets: Vec<SourceAsset>,
+        opts: &BuildOptions,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        let mut posts = Vec::new();
+        let mut pages = Vec::new();
+        let mut excluded = Vec::new();
+        for doc in docs {
+            let future = doc.date.is_some_and(|d| d > now);
+            if (doc.draft && !opts.drafts) || (future && !opts.future) {
+                excluded.push(doc.rel_path);
+                continue;
+            }
+            match doc.kind {
+                DocKind::Post => posts.push(doc),
+                DocKind::Page => pages.push(doc),
+            }
+        }
+        posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+        let bundle_assets = place_bundle_assets(&posts, &pages, assets);
+
+        let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
+        for (i, post) in posts.iter().enumerate() {
+            let mut seen = Vec::new();
+            for name in &post.tags {
+                let slug = tag_slug(name);
+                if seen.contains(&slug) {
+                    continue;
+                }
+                seen.push(slug.clone());
+                tags.entry(slug.clone())
+                    .or_insert_with(|| Tag {
+                        name: name.clone(),
+                        slug,
+                        posts: Vec::new(),
+                    })
+                    .posts
+                    .push(i);
+            }
+        }
+        let site = Site {
+            config,
+            posts,
+            pages,
+            tags: tags.into_values().collect(),
+            assets: bundle_assets,
+            excluded,
+        };
+        site.check_clashes()?;
+        Ok(site)
+    }
+
+    /// All documents: posts then pages.
+    pub fn docs(&self) -> impl Iterator<Item = &Doc> {
+        self.posts.iter().chain(&self.pages)
+    }
+
+    /// Every key produced by a document, alias or asset must come from one source only.
+    fn check_clashes(&self) -> Result<(), Vec<Diagnostic>> {
+        let mut owners: HashMap<String, String> = HashMap::new();
+        let mut errors = Vec::new();
+        let reserved = [
+            "index.html",
+            "atom.xml",
+            "sitemap.xml",
+            "robots.txt",
+            "404.html",
+            "highlight.css",
+        ];
+        let mut claim = |key: String, source: &str, errors: &mut Vec<Diagnostic>| {
+            let generated = reserved.contains(&key.as_str())
+                || key.starts_with("tags/")
+                || key.starts_with("archive/")
+                || key.starts_with("page/");
+            let url = format!("/{}", key.trim_end_matches("index.html"));
+            if generated {
+                errors.push(Diagnostic::new(
+                    Path::new(source),
+                    None,
+                    Problem::DuplicateUrl {
+                        url,
+                        other: "bucketpress's generated pages".into(),
+                    },
+                ));
+            } else if let Some(other) = owners.insert(key, source.to_string()) {
+                errors.push(Diagnostic::new(
+                    Path::new(source),
+                    None,
+                    Problem::DuplicateUrl { url, other },
+                ));
+            }
+        };
+        for doc in self.docs() {
+            claim(doc.output_key(), &doc.rel_path, &mut errors);
+            for alias in &doc.aliases {
+                claim(alias.clone(), &doc.rel_path, &mut errors);
+            }
+        }
+        for asset in &self.assets {
+            claim(asset.key.clone(), &asset.rel_path, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Gives bundle assets (files beside `…/<name>/index.md`) keys under their page's URL, and
+/// drops the assets of bundles that are not built (drafts).
+fn place_bundle_assets(posts: &[Doc], pages: &[Doc], assets: Vec<SourceAsset>) -> Vec<SourceAsset> {
+    let bundles: Vec<(&str, &str)> = posts
+        .iter()
+        .chain(pages)
+        .filter_map(|d| d.bundle_dir().map(|dir| (dir, d.url.as_str())))
+        .collect();
+    assets
+        .into_iter()
+        .filter_map(|mut asset| {
+            let owner = bundles.iter().find(|(dir, _)| {
+                asset
+                    .rel_path
+                    .strip_prefix(dir)
+                    .is_some_and(|r| r.starts_with('/'))
+            });
+            match owner {
+                Some((dir, url)) => {
+                    let inner = &asset.rel_path[dir.len() + 1..];
+                    asset.key = format!("{}{inner}", url.trim_start_matches('/'));
+                    Some(asset)
+                }
+                // An asset inside a folder with an index.md that is not built (a draft bundle)
+                // stays out too.
+                None if is_in_unbuilt_bundle(&asset.rel_path) => None,
+                None => Some(asset),
+            }
+        })
+        .collect()
+}
+
+fn is_in_unbuilt_bundle(rel_path: &str) -> bool {
+    let mut dir = Path::new(rel_path).parent();
+    while let Some(d) = dir {
+        if d.as_os_str().is_empty() || d == Path::new("content") {
+            break;
+        }
+        if d.join("index.md").is_file() {
+            return true;
+        }
+        dir = d.parent();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::front_matter::parse_date;
+
+    fn doc(path: &str, front: &str) -> Doc {
+        Doc::parse(path, &format!("---\n{front}\n---\nBody.\n")).unwrap()
+    }
+
+    fn now() -> DateTime<FixedOffset> {
+        parse_date("2025-01-01").unwrap()
+    }
+
+    #[test]
+    fn drafts_and_future_posts_are_left_out_unless_asked() {
+        let docs = vec![
+            doc("content/posts/a.md", "title: A\ndate: 2024-01-01"),
+            doc(
+                "content/posts/d.md",
+                "title: D\ndate: 2024-01-02\ndraft: true",
+            ),
+            doc("content/posts/f.md", "title: F\ndate: 2030-01-01"),
+        ];
+        let cfg = Config::default_for_test();
+        let site = Site::assemble(
+            cfg.clone(),
+            docs.clone(),
+            vec![],
+            &BuildOptions::default(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(site.posts.len(), 1);
+        assert_eq!(site.excluded.len(), 2);
+        let all = BuildOptions {
+            drafts: true,
+            future: true,
+            base_url: None,
+        };
+        let site = Site::assemble(cfg, docs, vec![], &all, now()).unwrap();
+        let titles: Vec<_> = site.posts.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["F", "D", "A"], "newest first");
+    }
+
+    #[test]
+    fn tags_group_by_slug() {
+        let docs = vec![
+            doc(
+                "content/posts/a.md",
+                "title: A\ndate: 2024-01-01\ntags: [Web Dev, rust]",
+            ),
+            doc(
+                "content/posts/b.md",
+                "title: B\ndate: 2024-02-01\ntags: [web-dev]",
+            ),
+        ];
+        let site = Site::assemble(
+            Config::default_for_test(),
+            docs,
+            vec![],
+            &BuildOptions::default(),
+            now(),
+        )
+        .unwrap();
+        let web = site.tags.iter().find(|t| t.slug == "web-dev").unwrap();
+        assert_eq!(web.posts, [0, 1]);
+        assert_eq!(web.url(), "/tags/web-dev/");
+    }
+
+    #[test]
+    fn duplicate_urls_name_both_files() {
+        let docs = vec![
+            doc(
+                "content/posts/a.md",
+                "title: A\ndate: 2024-01-01\nslug: same",
+            ),
+            doc("content/posts/same.md", "title: B\ndate: 2024-01-01"),
+        ];
+        let errs = Site::assemble(
+            Config::default_for_test(),
+            docs,
+            vec![],
+            &BuildOptions::default(),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let msg = errs[0].to_string();
+        assert!(
+            msg.contains("content/posts/a.md") && msg.contains("content/posts/same.md"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn alias_onto_generated_page_is_a_clash() {
+        let docs = vec![doc(
+            "content/posts/a.md",
+            "title: A\ndate: 2024-01-01\naliases: [/tags/x/]",
+        )];
+        let errs = Site::assemble(
+            Config::default_for_test(),
+            docs,
+            vec![],
+            &BuildOptions::default(),
+            now(),
+        )
+        .unwrap_err();
+        assert!(matches!(errs[0].problem, Problem::DuplicateUrl { .. }));
+    }
+}

@@ -1,0 +1,175 @@
+//! Tera templates: the default theme is embedded in the binary; a site's own
+//! `templates/<name>` replaces the theme's template of the same name, or adds a new one.
+
+use std::path::Path;
+
+use tera::Tera;
+
+use crate::error::{Diagnostic, Problem};
+
+/// The embedded default theme: (template name, source).
+const THEME: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("post.html", include_str!("../templates/post.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("tags.html", include_str!("../templates/tags.html")),
+    ("tag.html", include_str!("../templates/tag.html")),
+    ("archive.html", include_str!("../templates/archive.html")),
+    ("404.html", include_str!("../templates/404.html")),
+    ("alias.html", include_str!("../templates/alias.html")),
+    ("atom.xml", include_str!("../templates/atom.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../templates/robots.txt")),
+];
+
+/// The theme's stylesheet, published as `/style.css` unless the site's `static/` has one.
+pub const THEME_CSS: &str = include_str!("../templates/style.css");
+
+/// The loaded templates.
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    /// The embedded theme overlaid with `<site_dir>/templates/*` (if the folder exists).
+    pub fn load(site_dir: &Path) -> Result<Templates, Vec<Diagnostic>> {
+        let mut sources: Vec<(String, String)> = THEME
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
+        let mut errors = Vec::new();
+        let dir = site_dir.join("templates");
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        errors.push(Diagnostic::new(&dir, None, Problem::Walk(e.to_string())));
+                        continue;
+                    }
+                };
+                let path = entry.path();
+                let is_template = path
+                    .extension()
+                    .is_some_and(|e| e == "html" || e == "xml" || e == "txt");
+                if !entry.file_type().is_file() || !is_template {
+                    continue;
+                }
+                let name = path
+                    .strip_prefix(&dir)
+                    .unwrap_or(path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                match std::fs::read_to_string(path) {
+                    Ok(text) => {
+                        sources.retain(|(n, _)| *n != name);
+                        sources.push((name, text));
+                    }
+                    Err(e) => errors.push(Diagnostic::new(
+                        &Path::new("templates").join(&name),
+                        None,
+                        Problem::Io(format!("cannot read: {e}")),
+                    )),
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Templates::from_sources(sources)
+    }
+
+    /// Templates from (name, source) pairs. Syntax errors name the template and line.
+    pub fn from_sources(sources: Vec<(String, String)>) -> Result<Templates, Vec<Diagnostic>> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        // Parse one by one first, so each syntax error names its own file.
+        let mut errors = Vec::new();
+        for (name, text) in &sources {
+            if let Err(e) = tera::Template::new(name, None, text) {
+                errors.push(template_error(name, &e));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        tera.add_raw_templates(sources)
+            .map_err(|e| vec![template_error("templates", &e)])?;
+        Ok(Templates { tera })
+    }
+
+    /// Renders `name` with `context`.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, Diagnostic> {
+        self.tera
+            .render(name, context)
+            .map_err(|e| template_error(name, &e))
+    }
+
+    /// True when a template of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.tera.get_template_names().any(|n| n == name)
+    }
+}
+
+/// A diagnostic for a Tera error: the whole cause chain, and the line when Tera gives one.
+fn template_error(name: &str, error: &tera::Error) -> Diagnostic {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    // Tera's parse errors carry pest positions like " --> 3:5".
+    let line = message
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok());
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let path = if name == "templates" {
+        Path::new("templates").to_path_buf()
+    } else {
+        Path::new("templates").join(name)
+    };
+    Diagnostic::new(&path, line, Problem::Template(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_parses() {
+        let t = Templates::from_sources(
+            THEME
+                .iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect(),
+        );
+        assert!(t.is_ok(), "{:?}", t.err());
+    }
+
+    #[test]
+    fn syntax_error_names_template_and_line() {
+        let errs = Templates::from_sources(vec![(
+            "post.html".into(),
+            "<p>\n{{ post.title }\n</p>".into(),
+        )])
+        .err()
+        .unwrap();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].path, Path::new("templates/post.html"));
+        assert_eq!(errs[0].line, Some(2), "{}", errs[0]);
+    }
+
+    #[test]
+    fn unknown_variable_names_template() {
+        let t =
+            Templates::from_sources(vec![("x.html".into(), "{{ nope.title }}".into())]).unwrap();
+        let err = t.render("x.html", &tera::Context::new()).unwrap_err();
+        assert_eq!(err.path, Path::new("templates/x.html"));
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}
