@@ -1,14 +1,15 @@
 //! The S3 [`Target`] (aws-sdk-s3): AWS and S3-compatible stores (R2, MinIO, Garage, B2).
 //!
-//! Bodies in memory are sent from memory (no aws-chunked encoding, so `Content-Encoding: gzip`
-//! is never doubled); bodies on disk of [`MULTIPART_THRESHOLD`] or more go through a multipart
-//! upload streamed from the file, part by part.
+//! Bodies in memory are sent from memory with the SDK's CRC32 checksum header. Bodies on disk
+//! are streamed: below [`MULTIPART_THRESHOLD`] as one PutObject without the optional checksum
+//! (a checksum on a stream means aws-chunked encoding, which some stores keep as, or add to,
+//! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::config::{BehaviorVersion, Region};
+use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
@@ -376,25 +377,23 @@ impl Target for S3Target {
 
     async fn put(&self, output: &Output) -> Result<(), TargetError> {
         let key = self.key(&output.key);
-        let body = match &output.body {
-            Body::Bytes(bytes) => memory_body(bytes),
+        // Streamed bodies would be sent with aws-chunked encoding (to carry the CRC32 trailer),
+        // and some stores (s3s) keep `aws-chunked` as the object's Content-Encoding or double
+        // ours: streamed PUTs therefore skip the optional checksum (TLS still protects them).
+        let (body, streamed) = match &output.body {
+            Body::Bytes(bytes) => (memory_body(bytes), false),
             Body::File { path, size } if *size >= MULTIPART_THRESHOLD => {
                 return self.put_multipart(output, path, *size).await;
             }
-            // Streaming from disk uses aws-chunked encoding, which would clash with a
-            // Content-Encoding of our own: such (small) bodies are sent from memory.
-            Body::File { path, .. } if output.content_encoding.is_some() => {
-                let bytes = tokio::fs::read(path)
+            Body::File { path, .. } => {
+                let body = ByteStream::from_path(path)
                     .await
                     .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
-                ByteStream::from(bytes)
+                (body, true)
             }
-            Body::File { path, .. } => ByteStream::from_path(path)
-                .await
-                .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?,
         };
-        self.count();
-        self.client
+        let mut req = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(&key)
@@ -404,9 +403,15 @@ impl Target for S3Target {
             .set_website_redirect_location(output.redirect.clone())
             .metadata(HASH_METADATA, &output.hash)
             .body(body)
-            .send()
-            .await
-            .map_err(|e| self.classify(e, &key))?;
+            .customize();
+        if streamed {
+            req = req.config_override(
+                aws_sdk_s3::config::Builder::default()
+                    .request_checksum_calculation(RequestChecksumCalculation::WhenRequired),
+            );
+        }
+        self.count();
+        req.send().await.map_err(|e| self.classify(e, &key))?;
         Ok(())
     }
 

@@ -510,10 +510,78 @@ async fn large_file_goes_multipart_streamed_from_disk() {
         .await
         .unwrap();
     assert_eq!(head.content_length(), Some(size as i64));
+    assert_eq!(
+        head.content_encoding(),
+        None,
+        "no aws-chunked left on the object"
+    );
     assert_eq!(head.metadata().unwrap()[HASH_METADATA], hash_bytes(&bytes));
     assert_eq!(head.cache_control(), Some(ASSET_CACHE));
     assert_eq!(
         hash_bytes(&get(&client, "media/video.bin").await),
         hash_bytes(&bytes)
     );
+}
+
+fn file_output(key: &str, path: &std::path::Path, bytes: &[u8], encoding: Option<&str>) -> Output {
+    std::fs::write(path, bytes).unwrap();
+    Output {
+        key: key.into(),
+        body: bucketpress::outputs::Body::File {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+        },
+        hash: hash_bytes(bytes),
+        content_type: bucketpress::outputs::content_type_for(key),
+        content_encoding: encoding.map(str::to_owned),
+        cache_control: None,
+        redirect: None,
+        kind: OutputKind::Asset,
+    }
+}
+
+/// DESIGN.md: a streamed (aws-chunked) PUT that also says `Content-Encoding: gzip` carries
+/// two Content-Encoding headers. Every body path must store exactly the encoding we set.
+#[tokio::test]
+async fn every_body_path_stores_the_exact_content_encoding() {
+    let server = S3Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let small = bucketpress::publish::headers::gzip(&b"body { margin: 0 }\n".repeat(5000));
+    let big: Vec<u8> = (0..(17u32 << 20)).map(|i| (i % 13) as u8).collect();
+    let outputs: Outputs = [
+        // On disk, no encoding: streamed PutObject (aws-chunked with a CRC32 trailer).
+        file_output(
+            "plain.bin",
+            &dir.path().join("a"),
+            &b"0123456789".repeat(10_000),
+            None,
+        ),
+        // On disk, precompressed: sent from memory so the encoding is not doubled.
+        file_output("site.css", &dir.path().join("b"), &small, Some("gzip")),
+        // Large and precompressed: multipart; the encoding is set once, on create.
+        file_output("big.js", &dir.path().join("c"), &big, Some("gzip")),
+    ]
+    .into_iter()
+    .collect();
+    let report = publish(&server.target(""), outputs.clone()).await.unwrap();
+    assert_eq!(report.summary.uploaded, 3);
+    let client = server.client();
+    for o in outputs.iter() {
+        let out = client
+            .get_object()
+            .bucket(BUCKET)
+            .key(&o.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.content_encoding(),
+            o.content_encoding.as_deref(),
+            "{}",
+            o.key
+        );
+        assert_eq!(out.metadata().unwrap()[HASH_METADATA], o.hash, "{}", o.key);
+        let body = out.body.collect().await.unwrap().into_bytes();
+        assert_eq!(hash_bytes(&body), o.hash, "{}: stored bytes", o.key);
+    }
 }
