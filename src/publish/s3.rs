@@ -8,14 +8,15 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::{
-    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier,
-};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::{StreamExt, TryStreamExt};
+
+mod errors;
+mod multipart;
+
+pub use errors::classify_code;
 
 use super::manifest::{Entry, MANIFEST_KEY, Manifest, RESERVED_PREFIX};
 use super::target::{Etag, Target, TargetError};
@@ -107,31 +108,6 @@ impl S3Target {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn classify<E>(&self, err: SdkError<E, HttpResponse>, what: &str) -> TargetError
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let code = err.code().map(str::to_owned);
-        let detail = match (&code, err.message()) {
-            (Some(c), Some(m)) => format!("{what}: {c}: {m}"),
-            (Some(c), None) => format!("{what}: {c}"),
-            _ => format!("{what}: {}", DisplayErrorContext(&err)),
-        };
-        if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
-            return TargetError::Transient(detail);
-        }
-        if let SdkError::ConstructionFailure(_) = err {
-            // Typically no credentials could be found by the provider chain.
-            let text = DisplayErrorContext(&err).to_string();
-            if text.contains("credentials") || text.contains("identity") {
-                return TargetError::InvalidCredentials(format!("{what}: no usable credentials"));
-            }
-            return TargetError::Other(detail);
-        }
-        classify_code(code.as_deref(), status, detail, &self.bucket)
-    }
-
     async fn check_bucket(&self) -> Result<(), TargetError> {
         self.count();
         match self.client.head_bucket().bucket(&self.bucket).send().await {
@@ -141,111 +117,6 @@ impl S3Target {
                 other => other,
             }),
         }
-    }
-
-    async fn put_multipart(
-        &self,
-        output: &Output,
-        path: &std::path::Path,
-        size: u64,
-    ) -> Result<(), TargetError> {
-        let key = self.key(&output.key);
-        self.count();
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&key)
-            .content_type(&output.content_type)
-            .set_cache_control(output.cache_control.clone())
-            .set_content_encoding(output.content_encoding.clone())
-            .set_website_redirect_location(output.redirect.clone())
-            .metadata(HASH_METADATA, &output.hash)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .send()
-            .await
-            .map_err(|e| self.classify(e, &key))?;
-        let upload_id = created.upload_id().unwrap_or_default().to_string();
-        let result = self.upload_parts(&key, &upload_id, path, size).await;
-        match result {
-            Ok(parts) => {
-                self.count();
-                self.client
-                    .complete_multipart_upload()
-                    .bucket(&self.bucket)
-                    .key(&key)
-                    .upload_id(&upload_id)
-                    .multipart_upload(
-                        CompletedMultipartUpload::builder()
-                            .set_parts(Some(parts))
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| self.classify(e, &key))?;
-                Ok(())
-            }
-            Err(err) => {
-                self.count();
-                // Best effort: an abandoned upload only costs storage until a lifecycle rule.
-                let _ = self
-                    .client
-                    .abort_multipart_upload()
-                    .bucket(&self.bucket)
-                    .key(&key)
-                    .upload_id(&upload_id)
-                    .send()
-                    .await;
-                Err(err)
-            }
-        }
-    }
-
-    async fn upload_parts(
-        &self,
-        key: &str,
-        upload_id: &str,
-        path: &std::path::Path,
-        size: u64,
-    ) -> Result<Vec<CompletedPart>, TargetError> {
-        let part_size = PART_SIZE.max(size.div_ceil(10_000));
-        let mut parts = Vec::new();
-        let mut offset = 0;
-        let mut number = 1;
-        while offset < size {
-            let len = part_size.min(size - offset);
-            let body = ByteStream::read_from()
-                .path(path)
-                .offset(offset)
-                .length(Length::Exact(len))
-                .build()
-                .await
-                .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
-            self.count();
-            let out = self
-                .client
-                .upload_part()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .part_number(number)
-                .content_length(len as i64)
-                .checksum_algorithm(ChecksumAlgorithm::Crc32)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| self.classify(e, key))?;
-            parts.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(out.e_tag().map(str::to_owned))
-                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
-                    .build(),
-            );
-            offset += len;
-            number += 1;
-        }
-        Ok(parts)
     }
 
     async fn head(&self, full_key: String) -> Result<Option<(String, Entry)>, TargetError> {
@@ -273,58 +144,6 @@ impl S3Target {
                 redirect: out.website_redirect_location().map(str::to_owned),
             },
         )))
-    }
-}
-
-/// Maps an S3 error code / HTTP status to a [`TargetError`] (pure; unit-tested).
-pub fn classify_code(
-    code: Option<&str>,
-    status: Option<u16>,
-    detail: String,
-    bucket: &str,
-) -> TargetError {
-    match (code, status) {
-        (Some("NoSuchBucket"), _) => TargetError::NoSuchBucket(bucket.to_string()),
-        (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, Some(404)) => {
-            TargetError::NotFound(detail)
-        }
-        (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (_, Some(412)) => {
-            TargetError::Conflict
-        }
-        (
-            Some(
-                "InvalidAccessKeyId"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "InvalidToken"
-                | "TokenRefreshRequired"
-                | "NotSignedUp"
-                | "InvalidSecurity",
-            ),
-            _,
-        ) => TargetError::InvalidCredentials(detail),
-        (Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem"), _) | (_, Some(403)) => {
-            TargetError::AccessDenied(detail)
-        }
-        (
-            Some(
-                "SlowDown"
-                | "Throttling"
-                | "ThrottlingException"
-                | "RequestTimeout"
-                | "InternalError"
-                | "ServiceUnavailable"
-                | "RequestTimeTooSkewed",
-            ),
-            _,
-        )
-        | (_, Some(429 | 500..=599)) => TargetError::Transient(detail),
-        (Some("PermanentRedirect" | "AuthorizationHeaderMalformed"), _) | (_, Some(301)) => {
-            TargetError::Other(format!(
-                "{detail} (is [publish] region the bucket's region?)"
-            ))
-        }
-        _ => TargetError::Other(detail),
     }
 }
 
@@ -531,43 +350,5 @@ mod tests {
         assert_eq!(normalize_prefix("/"), "");
         assert_eq!(normalize_prefix("blog"), "blog/");
         assert_eq!(normalize_prefix("/a/b/"), "a/b/");
-    }
-
-    #[test]
-    fn codes_map_to_variants() {
-        let c = |code: Option<&str>, status| classify_code(code, status, "x".into(), "b");
-        assert_eq!(
-            c(Some("NoSuchBucket"), Some(404)),
-            TargetError::NoSuchBucket("b".into())
-        );
-        assert!(matches!(
-            c(Some("NoSuchKey"), Some(404)),
-            TargetError::NotFound(_)
-        ));
-        assert!(matches!(c(None, Some(404)), TargetError::NotFound(_)));
-        assert_eq!(
-            c(Some("PreconditionFailed"), Some(412)),
-            TargetError::Conflict
-        );
-        assert_eq!(c(None, Some(412)), TargetError::Conflict);
-        assert!(matches!(
-            c(Some("SignatureDoesNotMatch"), Some(403)),
-            TargetError::InvalidCredentials(_)
-        ));
-        assert!(matches!(
-            c(Some("InvalidAccessKeyId"), Some(403)),
-            TargetError::InvalidCredentials(_)
-        ));
-        assert!(matches!(
-            c(Some("AccessDenied"), Some(403)),
-            TargetError::AccessDenied(_)
-        ));
-        assert!(matches!(c(None, Some(403)), TargetError::AccessDenied(_)));
-        assert!(matches!(
-            c(Some("SlowDown"), Some(503)),
-            TargetError::Transient(_)
-        ));
-        assert!(matches!(c(None, Some(500)), TargetError::Transient(_)));
-        assert!(matches!(c(Some("Weird"), Some(400)), TargetError::Other(_)));
     }
 }
