@@ -36,6 +36,12 @@ const PART_SIZE: u64 = 8 << 20;
 /// How many HeadObject requests `--verify` runs at once.
 const HEAD_CONCURRENCY: usize = 16;
 
+/// The retry policy: the SDK's standard mode (exponential backoff with jitter, retry quota)
+/// with 5 attempts, retrying throttling, 5xx and connection errors.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
+}
+
 /// Where and how to connect, from `[publish]` and the command line.
 #[derive(Debug, Clone, Default)]
 pub struct S3Settings {
@@ -66,8 +72,8 @@ impl S3Target {
     /// Builds a client from the standard credential chain (environment, profile, web identity,
     /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter).
     pub async fn connect(settings: &S3Settings) -> S3Target {
-        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(5);
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
         }

@@ -259,3 +259,81 @@ async fn corrupt_manifest_is_a_typed_error_and_force_rebuilds_it() {
     publish(&server.target(""), site("")).await.unwrap();
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk() {
+    let server = S3Server::start().await;
+    let n = site("").len();
+    server.inject("PUT", "/posts/a/index.html", 2, 503, "SlowDown");
+    let report = publish(&server.target(""), site("")).await.unwrap();
+    assert_eq!(report.summary.uploaded, n);
+    // Two refused attempts, then success: the operation count stays n + 3.
+    assert_eq!(report.summary.requests, (n + 3) as u64);
+    assert_eq!(server.requests().len(), n + 3 + 2);
+    server.reset();
+    publish(&server.target(""), site("")).await.unwrap();
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn persistent_server_errors_give_up_after_five_attempts_and_are_retried_next_publish() {
+    let server = S3Server::start().await;
+    server.inject("PUT", "/style.css", 5, 500, "InternalError");
+    let err = publish(&server.target(""), site("")).await.unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    let PublishError::Apply { failure, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        matches!(failure.error, ApplyError::Uploads { failed: 1, .. }),
+        "{:?}",
+        failure.error
+    );
+    assert!(
+        failure.summary.failed[0].error.contains("InternalError"),
+        "{:?}",
+        failure.summary.failed
+    );
+    let attempts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/style.css"))
+        .count();
+    assert_eq!(attempts, 5);
+
+    server.reset();
+    let report = publish(&server.target(""), site("")).await.unwrap();
+    assert_eq!(report.plan.uploads().next().unwrap().key, "style.css");
+}
+
+#[tokio::test]
+async fn access_denied_on_upload_stops_at_once() {
+    let server = S3Server::start().await;
+    server.inject("PUT", "", 1000, 403, "AccessDenied");
+    let opts1 = bucketpress::publish::PublishOptions {
+        concurrency: 1,
+        ..opts()
+    };
+    let err = publish_outputs(
+        &server.target(""),
+        site(""),
+        &PublishConfig::default(),
+        &opts1,
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    let PublishError::Apply { failure, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        matches!(
+            failure.error,
+            ApplyError::Target(TargetError::AccessDenied(_))
+        ),
+        "{:?}",
+        failure.error
+    );
+    // One refused PUT, no further uploads, no manifest write.
+    assert_eq!(server.count("PUT"), 1, "{:#?}", server.requests());
+}

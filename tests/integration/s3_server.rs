@@ -51,14 +51,27 @@ pub struct S3Server {
     /// The directory the server stores buckets in (one subdirectory per bucket).
     pub root: TempDir,
     log: Arc<Mutex<Vec<Seen>>>,
+    faults: Arc<Mutex<Vec<Fault>>>,
     task: JoinHandle<()>,
 }
 
-/// The counting wrapper around the s3s service.
+/// A planned failure: the next `times` requests of `method` whose path ends with `suffix` are
+/// answered with `status` and the S3 error `code`, without reaching the store.
+#[derive(Debug, Clone)]
+struct Fault {
+    method: String,
+    suffix: String,
+    times: usize,
+    status: u16,
+    code: String,
+}
+
+/// The counting (and fault-injecting) wrapper around the s3s service.
 #[derive(Clone)]
 struct Counting {
     inner: S3Service,
     log: Arc<Mutex<Vec<Seen>>>,
+    faults: Arc<Mutex<Vec<Fault>>>,
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
@@ -67,11 +80,35 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
     type Future = <S3Service as hyper::service::Service<hyper::Request<Incoming>>>::Future;
 
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
-        self.log.lock().unwrap().push(Seen {
+        let seen = Seen {
             method: req.method().to_string(),
             path: req.uri().path().to_string(),
             query: req.uri().query().unwrap_or("").to_string(),
-        });
+        };
+        let fault = {
+            let mut faults = self.faults.lock().unwrap();
+            faults
+                .iter_mut()
+                .find(|f| f.times > 0 && f.method == seen.method && seen.path.ends_with(&f.suffix))
+                .map(|f| {
+                    f.times -= 1;
+                    f.clone()
+                })
+        };
+        self.log.lock().unwrap().push(seen);
+        if let Some(f) = fault {
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code>\
+                 <Message>injected by the test</Message></Error>",
+                f.code
+            );
+            let resp = hyper::Response::builder()
+                .status(f.status)
+                .header("content-type", "application/xml")
+                .body(s3s::Body::from(body))
+                .unwrap();
+            return Box::pin(async move { Ok(resp) });
+        }
         hyper::service::Service::call(&self.inner, req)
     }
 }
@@ -85,9 +122,11 @@ impl S3Server {
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let log = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(Vec::new()));
         let service = Counting {
             inner: builder.build(),
             log: log.clone(),
+            faults: faults.clone(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -109,6 +148,7 @@ impl S3Server {
             endpoint,
             root,
             log,
+            faults,
             task,
         }
     }
@@ -126,6 +166,12 @@ impl S3Server {
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
             .force_path_style(true)
+            // The production policy, with millisecond backoff so retry tests stay fast.
+            .retry_config(
+                bucketpress::publish::s3::retry_config()
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+                    .with_max_backoff(std::time::Duration::from_millis(5)),
+            )
             .build();
         Client::from_conf(config)
     }
@@ -133,6 +179,18 @@ impl S3Server {
     /// An S3 target on [`BUCKET`] under `prefix`.
     pub fn target(&self, prefix: &str) -> S3Target {
         S3Target::with_client(self.client(), BUCKET, prefix)
+    }
+
+    /// Answers the next `times` `method` requests whose path ends with `suffix` with `status`
+    /// and the S3 error `code` (e.g. 503 `SlowDown`).
+    pub fn inject(&self, method: &str, suffix: &str, times: usize, status: u16, code: &str) {
+        self.faults.lock().unwrap().push(Fault {
+            method: method.into(),
+            suffix: suffix.into(),
+            times,
+            status,
+            code: code.into(),
+        });
     }
 
     /// Every request since the last [`reset`](Self::reset).
