@@ -110,6 +110,11 @@ impl S3Target {
         format!("{}{key}", self.prefix)
     }
 
+    /// `PutObject s3://bucket/key`, for messages.
+    fn what(&self, operation: &str, key: &str) -> String {
+        format!("{operation} s3://{}/{key}", self.bucket)
+    }
+
     fn count(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
@@ -118,10 +123,12 @@ impl S3Target {
         self.count();
         match self.client.head_bucket().bucket(&self.bucket).send().await {
             Ok(_) => Ok(()),
-            Err(e) => Err(match self.classify(e, "HeadBucket") {
-                TargetError::NotFound(_) => TargetError::NoSuchBucket(self.bucket.clone()),
-                other => other,
-            }),
+            Err(e) => Err(
+                match self.classify(e, &format!("HeadBucket s3://{}", self.bucket)) {
+                    TargetError::NotFound(_) => TargetError::NoSuchBucket(self.bucket.clone()),
+                    other => other,
+                },
+            ),
         }
     }
 
@@ -134,7 +141,7 @@ impl S3Target {
             .key(&full_key)
             .send()
             .await
-            .map_err(|e| self.classify(e, &full_key))?;
+            .map_err(|e| self.classify(e, &self.what("HeadObject", &full_key)))?;
         let Some(hash) = out.metadata().and_then(|m| m.get(HASH_METADATA)) else {
             return Ok(None);
         };
@@ -191,7 +198,7 @@ impl Target for S3Target {
                     .to_vec();
                 Ok(Some((bytes, etag)))
             }
-            Err(e) => match self.classify(e, &key) {
+            Err(e) => match self.classify(e, &self.what("GetObject", &key)) {
                 // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
                 // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
                 TargetError::NotFound(_) => self.check_bucket().await.map(|()| None),
@@ -236,7 +243,9 @@ impl Target for S3Target {
             );
         }
         self.count();
-        req.send().await.map_err(|e| self.classify(e, &key))?;
+        req.send()
+            .await
+            .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
         Ok(())
     }
 
@@ -264,7 +273,7 @@ impl Target for S3Target {
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| self.classify(e, "DeleteObjects"))?;
+                .map_err(|e| self.classify(e, &self.what("DeleteObjects", &self.prefix)))?;
             for err in out.errors() {
                 let key = err.key().unwrap_or_default();
                 let detail = format!("{key}: {}", err.message().unwrap_or_default());
@@ -295,7 +304,10 @@ impl Target for S3Target {
             None => req.if_none_match("*"),
         };
         self.count();
-        let out = req.send().await.map_err(|e| self.classify(e, &key))?;
+        let out = req
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
         Ok(Etag(out.e_tag().unwrap_or_default().to_string()))
     }
 
@@ -313,7 +325,7 @@ impl Target for S3Target {
                 .set_continuation_token(token.take())
                 .send()
                 .await
-                .map_err(|e| self.classify(e, "ListObjectsV2"))?;
+                .map_err(|e| self.classify(e, &self.what("ListObjectsV2", &self.prefix)))?;
             for obj in page.contents() {
                 if let Some(k) = obj.key()
                     && !k.starts_with(&reserved)

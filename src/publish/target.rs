@@ -26,7 +26,8 @@ pub enum TargetError {
     AccessDenied(String),
     /// No credentials, or credentials the store rejects.
     #[error(
-        "credentials rejected: {0}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --profile"
+        "credentials missing or rejected: {0}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+         --profile or [publish] profile"
     )]
     InvalidCredentials(String),
     /// Throttling, timeouts, 5xx, connection failures (after the SDK's retries).

@@ -303,6 +303,7 @@ async fn wrong_secret_fails_fast_with_one_credentials_error() {
     );
     assert_eq!(err.exit_code(), 3);
     assert_eq!(err.to_string().lines().count(), 1);
+    eprintln!("message: {err}");
 
     let target = S3Target::with_client(server.client_with("AKIDUNKNOWN", "x"), BUCKET, "");
     let err = publish(&target, site("")).await.unwrap_err();
@@ -404,4 +405,47 @@ async fn verify_without_manifest_reuploads_nothing_identical() {
     server.reset();
     publish(&server.target("p"), site(" edited")).await.unwrap();
     assert_eq!(server.requests().len(), 1);
+}
+
+/// A credentials provider that finds nothing, like the default chain on a machine without any.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl aws_sdk_s3::config::ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "no credentials in the chain",
+            ),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn no_credentials_at_all_is_one_clear_error_without_a_request() {
+    let server = S3Server::start().await;
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .credentials_provider(NoCredentials)
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .force_path_style(true)
+        .build();
+    let target = S3Target::with_client(aws_sdk_s3::Client::from_conf(config), BUCKET, "");
+    let err = publish(&target, site("")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PublishError::Target(TargetError::InvalidCredentials(_))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+    eprintln!("message: {err}");
+    assert!(server.requests().is_empty());
 }

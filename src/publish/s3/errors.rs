@@ -1,8 +1,9 @@
 //! Mapping aws-sdk-s3 errors (service codes, HTTP statuses, dispatch failures) to
 //! [`TargetError`] variants, like docs.rs `storage/s3.rs` does for its own NotFound.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use super::S3Target;
 use crate::publish::target::TargetError;
@@ -12,26 +13,61 @@ impl S3Target {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let code = err.code().map(str::to_owned);
-        let detail = match (&code, err.message()) {
-            (Some(c), Some(m)) => format!("{what}: {c}: {m}"),
-            (Some(c), None) => format!("{what}: {c}"),
-            _ => format!("{what}: {}", DisplayErrorContext(&err)),
-        };
-        if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
-            return TargetError::Transient(detail);
+        // No credentials anywhere in the chain surfaces as a dispatch failure whose source is
+        // a CredentialsError: not something a retry fixes.
+        if let Some(cred) = find_source::<CredentialsError>(&err) {
+            return TargetError::InvalidCredentials(format!(
+                "{what}: no usable credentials ({})",
+                chain(cred)
+            ));
         }
-        if let SdkError::ConstructionFailure(_) = err {
-            // Typically no credentials could be found by the provider chain.
-            let text = DisplayErrorContext(&err).to_string();
-            if text.contains("credentials") || text.contains("identity") {
-                return TargetError::InvalidCredentials(format!("{what}: no usable credentials"));
+        match &err {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                TargetError::Transient(format!("{what}: {}", chain(&err)))
             }
-            return TargetError::Other(detail);
+            SdkError::ConstructionFailure(_) => {
+                TargetError::Other(format!("{what}: {}", chain(&err)))
+            }
+            _ => {
+                let status = err.raw_response().map(|r| r.status().as_u16());
+                let code = err.code().map(str::to_owned);
+                let detail = match (&code, err.message()) {
+                    (Some(c), Some(m)) => format!("{what}: {c}: {m}"),
+                    (Some(c), None) => format!("{what}: {c}"),
+                    _ => format!("{what}: {}", chain(&err)),
+                };
+                classify_code(code.as_deref(), status, detail, &self.bucket)
+            }
         }
-        classify_code(code.as_deref(), status, detail, &self.bucket)
     }
+}
+
+/// The first error of type `T` in `err`'s source chain (including `err`).
+fn find_source<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// An error and its sources on one line (`a: b: c`), without Debug dumps.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string().replace('\n', " ");
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Maps an S3 error code / HTTP status to a [`TargetError`] (pure; unit-tested).

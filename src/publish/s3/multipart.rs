@@ -29,7 +29,7 @@ impl S3Target {
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .send()
             .await
-            .map_err(|e| self.classify(e, &key))?;
+            .map_err(|e| self.classify(e, &self.what("multipart upload to", &key)))?;
         let upload_id = created.upload_id().unwrap_or_default().to_string();
         let result = self.upload_parts(&key, &upload_id, path, size).await;
         match result {
@@ -47,7 +47,7 @@ impl S3Target {
                     )
                     .send()
                     .await
-                    .map_err(|e| self.classify(e, &key))?;
+                    .map_err(|e| self.classify(e, &self.what("multipart upload to", &key)))?;
                 Ok(())
             }
             Err(err) => {
@@ -99,7 +99,7 @@ impl S3Target {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| self.classify(e, key))?;
+                .map_err(|e| self.classify(e, &self.what("UploadPart", key)))?;
             parts.push(
                 CompletedPart::builder()
                     .part_number(number)
