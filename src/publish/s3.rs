@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::{StreamExt, TryStreamExt};
@@ -290,21 +291,56 @@ impl Target for S3Target {
         expected: Option<&Etag>,
     ) -> Result<Etag, TargetError> {
         let key = self.key(MANIFEST_KEY);
-        let mut req = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            // Not `Content-Encoding: gzip`: some stores and proxies would decompress it on the way.
-            .content_type("application/gzip")
-            .cache_control("no-store")
-            .body(ByteStream::from(manifest.encode()));
-        req = match expected {
-            Some(etag) => req.if_match(&etag.0),
-            None => req.if_none_match("*"),
+        let bytes = manifest.encode();
+        let put = || {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                // Not `Content-Encoding: gzip`: stores and proxies may decompress that on the way.
+                .content_type("application/gzip")
+                .cache_control("no-store")
+                .body(ByteStream::from(bytes.clone()))
+        };
+        let conditional = match expected {
+            Some(etag) => put().if_match(&etag.0),
+            None => put().if_none_match("*"),
         };
         self.count();
-        let out = req
+        let err = match conditional.send().await {
+            Ok(out) => return Ok(Etag(out.e_tag().unwrap_or_default().to_string())),
+            Err(err) => err,
+        };
+        let unsupported = err.code() == Some("NotImplemented")
+            || err.raw_response().map(|r| r.status().as_u16()) == Some(501);
+        if !unsupported {
+            return Err(self.classify(err, &self.what("PutObject", &key)));
+        }
+        // A store without conditional writes: compare the version tag by hand, then write.
+        // Racy in a window of one round trip, which is the best such a store allows.
+        tracing::warn!(
+            "the store does not support conditional writes; checking the manifest by hand"
+        );
+        self.count();
+        let current = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(head) => Some(Etag(head.e_tag().unwrap_or_default().to_string())),
+            Err(e) => match self.classify(e, &self.what("HeadObject", &key)) {
+                TargetError::NotFound(_) => None,
+                other => return Err(other),
+            },
+        };
+        if current.as_ref() != expected {
+            return Err(TargetError::Conflict);
+        }
+        self.count();
+        let out = put()
             .send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;

@@ -337,3 +337,56 @@ async fn access_denied_on_upload_stops_at_once() {
     // One refused PUT, no further uploads, no manifest write.
     assert_eq!(server.count("PUT"), 1, "{:#?}", server.requests());
 }
+
+#[tokio::test]
+async fn a_store_without_conditional_writes_falls_back_to_compare_then_write() {
+    let server = S3Server::start().await;
+    publish(&server.target(""), site("")).await.unwrap();
+    server.reset();
+    server.inject(
+        "PUT",
+        "/.bucketpress/manifest.json",
+        1,
+        501,
+        "NotImplemented",
+    );
+    let report = publish(&server.target(""), site(" edited")).await.unwrap();
+    assert!(report.summary.manifest_written);
+    // GET manifest, PUT post, PUT manifest (501), HEAD manifest, PUT manifest.
+    let seen: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(seen, ["GET", "PUT", "PUT", "HEAD", "PUT"]);
+    server.reset();
+    publish(&server.target(""), site(" edited")).await.unwrap();
+    assert_eq!(server.requests().len(), 1);
+
+    // And the fallback still detects a manifest changed behind our back.
+    let client = server.client();
+    let meddle = Meddle {
+        inner: server.target(""),
+        after_read: || {
+            let client = client.clone();
+            let server = &server;
+            async move {
+                client
+                    .put_object()
+                    .bucket(BUCKET)
+                    .key(".bucketpress/manifest.json")
+                    .body(ByteStream::from(Manifest::new().encode()))
+                    .send()
+                    .await
+                    .unwrap();
+                // From now on the store refuses conditional writes.
+                server.inject(
+                    "PUT",
+                    "/.bucketpress/manifest.json",
+                    1,
+                    501,
+                    "NotImplemented",
+                );
+            }
+        },
+        fail: BTreeSet::new(),
+    };
+    let err = publish(&meddle, site(" again")).await.unwrap_err();
+    assert_eq!(err.exit_code(), 4, "{err:?}");
+}
