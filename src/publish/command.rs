@@ -31,8 +31,9 @@
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
-//! `plan` and `summary` are `null` when the publish failed before planning; `error` is a
-//! one-line message when `status` is `failed` or `conflict`.
+//! `plan` and `summary` are `null` when the publish failed before planning (build errors,
+//! unreadable manifest, refused plan); `target` is `null` when none could be determined;
+//! `error` is a one-line message when `status` is `failed` or `conflict`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,8 +107,11 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             for d in &errors.0 {
                 eprintln!("error: {d}");
             }
-            eprintln!("error: the site has errors; nothing was published");
-            return Ok(ExitCode::from(1));
+            let msg = format!(
+                "the site has {} error(s); nothing was published",
+                errors.0.len()
+            );
+            return Ok(early_failure(args, None, msg));
         }
     };
     for w in &warnings {
@@ -119,10 +123,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
     }
     let spec = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
         Ok(s) => s,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Ok(ExitCode::from(1));
-        }
+        Err(msg) => return Ok(early_failure(args, None, msg)),
     };
     let opts = PublishOptions {
         force: args.force,
@@ -180,6 +181,83 @@ fn render(args: &PublishArgs) -> Result<(Config, Outputs, Vec<Diagnostic>), Buil
     Ok((rendered.config, rendered.outputs, rendered.warnings))
 }
 
+/// What a publish came to: the exit code and what `--json` reports.
+#[derive(Debug)]
+pub struct Outcome<'a> {
+    /// The exit code: 0, 1, 3 or 4.
+    pub code: u8,
+    /// `published`, `nothing_to_do`, `planned`, `failed` or `conflict`.
+    pub status: &'static str,
+    /// A one-line error, when failed.
+    pub error: Option<String>,
+    /// The plan, when one was made.
+    pub plan: Option<&'a Plan>,
+    /// What was done, when anything was attempted.
+    pub summary: Option<&'a Summary>,
+}
+
+impl<'a> Outcome<'a> {
+    /// Classifies a publish result.
+    pub fn of(dry_run: bool, result: &'a Result<Report, PublishError>) -> Outcome<'a> {
+        match result {
+            Ok(r) => {
+                let status = if r.plan.is_empty() && !r.summary.manifest_written {
+                    "nothing_to_do"
+                } else if dry_run {
+                    "planned"
+                } else {
+                    "published"
+                };
+                Outcome {
+                    code: 0,
+                    status,
+                    error: None,
+                    plan: Some(&r.plan),
+                    summary: Some(&r.summary),
+                }
+            }
+            Err(e) => {
+                let (plan, summary) = match e {
+                    PublishError::Apply { failure, plan } => {
+                        (Some(&**plan), Some(&failure.summary))
+                    }
+                    _ => (None, None),
+                };
+                Outcome::failed(e.exit_code(), e.to_string(), plan, summary)
+            }
+        }
+    }
+
+    /// A failure with `code` (1 for build or config errors).
+    pub fn failed(
+        code: u8,
+        error: String,
+        plan: Option<&'a Plan>,
+        summary: Option<&'a Summary>,
+    ) -> Outcome<'a> {
+        Outcome {
+            code,
+            status: if code == 4 { "conflict" } else { "failed" },
+            error: Some(error),
+            plan,
+            summary,
+        }
+    }
+
+    /// The `--json` document (schema in the module docs).
+    pub fn to_json(&self, target: Option<&TargetSpec>, dry_run: bool) -> serde_json::Value {
+        serde_json::json!({
+            "version": 1,
+            "target": target.map(ToString::to_string),
+            "dry_run": dry_run,
+            "status": self.status,
+            "error": self.error,
+            "plan": self.plan,
+            "summary": self.summary,
+        })
+    }
+}
+
 /// Prints the outcome and picks the exit code.
 fn report(
     spec: &TargetSpec,
@@ -187,55 +265,36 @@ fn report(
     quiet: bool,
     result: Result<Report, PublishError>,
 ) -> ExitCode {
-    let (code, status, error, plan, summary): (
-        u8,
-        &str,
-        Option<String>,
-        Option<&Plan>,
-        Option<&Summary>,
-    ) = match &result {
-        Ok(r) if r.plan.is_empty() && !r.summary.manifest_written => {
-            (0, "nothing_to_do", None, Some(&r.plan), Some(&r.summary))
-        }
-        Ok(r) if args.dry_run => (0, "planned", None, Some(&r.plan), Some(&r.summary)),
-        Ok(r) => (0, "published", None, Some(&r.plan), Some(&r.summary)),
-        Err(e) => {
-            let (plan, summary) = match e {
-                PublishError::Apply { failure, plan } => (Some(&**plan), Some(&failure.summary)),
-                _ => (None, None),
-            };
-            let code = e.exit_code();
-            let status = if code == 4 { "conflict" } else { "failed" };
-            (code, status, Some(e.to_string()), plan, summary)
-        }
-    };
+    let outcome = Outcome::of(args.dry_run, &result);
     if args.json {
-        let value = serde_json::json!({
-            "version": 1,
-            "target": spec.to_string(),
-            "dry_run": args.dry_run,
-            "status": status,
-            "error": error,
-            "plan": plan,
-            "summary": summary,
-        });
-        println!("{value}");
+        println!("{}", outcome.to_json(Some(spec), args.dry_run));
     } else {
-        if let Some(plan) = plan
+        if let Some(plan) = outcome.plan
             && args.dry_run
         {
             for step in &plan.actions {
                 println!("{}", step_line(step));
             }
         }
-        if !quiet && let (Some(plan), Some(s)) = (plan, summary) {
+        if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
             eprintln!("{}", summary_line(spec, args.dry_run, plan, s));
         }
     }
-    if let Some(e) = &error {
+    if let Some(e) = &outcome.error {
         eprintln!("error: {e}");
     }
-    ExitCode::from(code)
+    ExitCode::from(outcome.code)
+}
+
+/// A failure before publishing (build or config errors): exit code 1, and the JSON document
+/// with `status: failed` when `--json` is on.
+fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -> ExitCode {
+    if args.json {
+        let outcome = Outcome::failed(1, error.clone(), None, None);
+        println!("{}", outcome.to_json(spec, args.dry_run));
+    }
+    eprintln!("error: {error}");
+    ExitCode::from(1)
 }
 
 /// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
@@ -266,33 +325,41 @@ pub fn step_line(step: &Step) -> String {
 
 /// The closing line of a publish.
 pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) -> String {
-    let deletes = plan.deletes().count();
     if dry_run {
         return format!(
-            "dry run: would upload {} files ({}), delete {deletes}, {} unchanged; nothing was written ({} requests)",
-            plan.uploads().count(),
+            "dry run: would upload {} ({}), delete {}, {} unchanged; nothing was written ({})",
+            count(plan.uploads().count(), "file"),
             human_bytes(plan.upload_bytes()),
+            plan.deletes().count(),
             plan.unchanged,
-            s.requests,
+            count(s.requests as usize, "request"),
         );
     }
     if plan.is_empty() && !s.manifest_written {
         return format!(
-            "nothing to do: {} files unchanged at {spec} ({} request{})",
-            s.unchanged,
-            s.requests,
-            if s.requests == 1 { "" } else { "s" }
+            "nothing to do: {} unchanged at {spec} ({})",
+            count(s.unchanged, "file"),
+            count(s.requests as usize, "request"),
         );
     }
     format!(
-        "published to {spec}: uploaded {} files ({}), deleted {}, {} unchanged in {:.2} s, {} requests",
-        s.uploaded,
+        "published to {spec}: uploaded {} ({}), deleted {}, {} unchanged in {:.2} s, {}",
+        count(s.uploaded, "file"),
         human_bytes(s.uploaded_bytes),
         s.deleted,
         s.unchanged,
         s.seconds,
-        s.requests
+        count(s.requests as usize, "request"),
     )
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn human_bytes(n: u64) -> String {
@@ -369,5 +436,118 @@ impl Progress for Ui {
             Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
             None => eprintln!("error: {}: {error}", step.key),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outputs::{Output, OutputKind};
+    use crate::publish::manifest::Manifest;
+    use crate::publish::plan::{PlanOptions, plan};
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        publish: PublishArgs,
+    }
+
+    fn report_for(outputs: &[(&str, &str)], old: &Manifest) -> Report {
+        let outputs: Outputs = outputs
+            .iter()
+            .map(|(k, b)| Output::from_bytes(*k, b.as_bytes().to_vec(), OutputKind::Page))
+            .collect();
+        let plan = plan(&outputs, old, &PlanOptions::default()).unwrap();
+        Report {
+            summary: Summary {
+                unchanged: plan.unchanged,
+                requests: 1,
+                ..Summary::default()
+            },
+            plan,
+        }
+    }
+
+    #[test]
+    fn args_parse_with_defaults_and_limits() {
+        let cli = Cli::try_parse_from(["publish"]).unwrap().publish;
+        assert_eq!(cli.site, PathBuf::from("."));
+        assert!(cli.to.is_none() && !cli.dry_run && !cli.json && !cli.force && !cli.verify);
+        let cli = Cli::try_parse_from([
+            "publish",
+            "--to",
+            "s3://b/p",
+            "--dry-run",
+            "--json",
+            "--max-deletes",
+            "9",
+            "--concurrency",
+            "4",
+            "--profile",
+            "blog",
+            "--force",
+            "--verify",
+        ])
+        .unwrap()
+        .publish;
+        assert_eq!(cli.to.as_deref(), Some("s3://b/p"));
+        assert_eq!((cli.max_deletes, cli.concurrency), (Some(9), Some(4)));
+        assert!(Cli::try_parse_from(["publish", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["publish", "--drafts"]).is_err());
+    }
+
+    #[test]
+    fn outcomes_and_json() {
+        let spec = TargetSpec::parse("s3://b/p").unwrap();
+        let outputs = [("a/index.html", "a")];
+        let same = Manifest::from_outputs(
+            &outputs
+                .iter()
+                .map(|(k, b)| Output::from_bytes(*k, b.as_bytes().to_vec(), OutputKind::Page))
+                .collect(),
+        );
+        let noop = Ok(report_for(&outputs, &same));
+        let o = Outcome::of(false, &noop);
+        assert_eq!((o.code, o.status), (0, "nothing_to_do"));
+        let v = o.to_json(Some(&spec), false);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["target"], "s3://b/p/");
+        assert_eq!(v["plan"]["actions"], serde_json::json!([]));
+        assert_eq!(v["summary"]["requests"], 1);
+        assert!(v["error"].is_null());
+
+        let first = Ok(report_for(&outputs, &Manifest::new()));
+        assert_eq!(Outcome::of(false, &first).status, "published");
+        assert_eq!(Outcome::of(true, &first).status, "planned");
+
+        let conflict: Result<Report, PublishError> = Err(TargetError::Conflict.into());
+        let o = Outcome::of(false, &conflict);
+        assert_eq!((o.code, o.status), (4, "conflict"));
+        let v = o.to_json(Some(&spec), false);
+        assert!(v["plan"].is_null());
+        assert!(v["error"].as_str().unwrap().contains("run publish again"));
+
+        let denied: Result<Report, PublishError> =
+            Err(TargetError::AccessDenied("PutObject s3://b/k".into()).into());
+        assert_eq!(Outcome::of(false, &denied).code, 3);
+        let early = Outcome::failed(1, "the site has 2 error(s)".into(), None, None);
+        assert_eq!(early.to_json(None, false)["status"], "failed");
+    }
+
+    #[test]
+    fn plain_lines_are_stable() {
+        let r = report_for(&[("a/index.html", "abc")], &Manifest::new());
+        assert_eq!(
+            step_line(&r.plan.actions[0]),
+            "upload a/index.html (new, 3 bytes)"
+        );
+        let spec = TargetSpec::parse("s3://b").unwrap();
+        assert_eq!(
+            summary_line(&spec, true, &r.plan, &r.summary),
+            "dry run: would upload 1 file (3 B), delete 0, 0 unchanged; nothing was written (1 request)"
+        );
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 << 20), "5.0 MiB");
     }
 }
