@@ -33,9 +33,15 @@ pub struct InternalLink {
     pub line: usize,
 }
 
+/// Identifies each rendered document, so caches can tell a re-render from a reuse cheaply.
+static NEXT_DOCUMENT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A rendered document.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
+    /// Unique per rendering (0 for an empty document): two documents with the same id are the
+    /// same rendering.
+    pub id: u64,
     /// The full HTML.
     pub html: String,
     /// The text before `<!-- more -->`, else the first paragraph, as HTML.
@@ -181,6 +187,7 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
+    doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     doc.toc = nest_toc(&headings);
     doc.summary = render_html(summary_events(&events));
     doc.html = render_html(&events);

@@ -1,5 +1,6 @@
 //! The one integration test binary (ripgrep/mdBook habit): each module covers a command.
 
+mod bad_input;
 mod build;
 mod cli;
 mod publish;
@@ -8,4 +9,5 @@ mod publish_dir;
 mod publish_faults;
 mod publish_site;
 mod s3_server;
+mod session;
 mod support;
