@@ -449,3 +449,33 @@ async fn no_credentials_at_all_is_one_clear_error_without_a_request() {
     eprintln!("message: {err}");
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn deletes_are_chunked_at_1000_keys_per_request() {
+    let server = S3Server::start().await;
+    let many: Outputs = (0..1001)
+        .map(|i| Output::from_bytes(format!("n/{i:04}.txt"), vec![b'x'], OutputKind::Asset))
+        .collect();
+    let wide = PublishOptions {
+        concurrency: 32,
+        max_deletes: 5000,
+        ..opts()
+    };
+    let cfg = PublishConfig::default();
+    publish_outputs(&server.target(""), many, &cfg, &wide, &NoProgress)
+        .await
+        .unwrap();
+    server.reset();
+    let report = publish_outputs(&server.target(""), Outputs::new(), &cfg, &wide, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.summary.deleted, 1001);
+    let batches = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.query == "delete")
+        .count();
+    assert_eq!(batches, 2);
+    assert!(!exists(&server.client(), "n/0000.txt").await);
+    assert!(!exists(&server.client(), "n/1000.txt").await);
+}
