@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod publish;
 mod publish_bodies;
+mod publish_cli;
 mod publish_dir;
 mod publish_faults;
 mod publish_site;
