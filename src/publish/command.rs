@@ -63,7 +63,8 @@ pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
     pub site: PathBuf,
-    /// Where to publish: s3://bucket/prefix or file:///dir (default: [publish] in site.toml).
+    /// Where to publish: s3://bucket/prefix or file:///dir (default: publish.bucket and
+    /// publish.prefix in site.toml).
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
     /// Show what would be uploaded and deleted; send no write request.
@@ -72,7 +73,7 @@ pub struct PublishArgs {
     /// Print the plan and summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Refuse to delete more objects than this (default: [publish] max_deletes, 256).
+    /// Refuse to delete more objects than this (default: publish.max_deletes in site.toml, 256).
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
     /// Upload everything, ignoring the manifest's hashes (also rebuilds a corrupt manifest).
@@ -81,10 +82,11 @@ pub struct PublishArgs {
     /// Compare against what is really stored (list + hash metadata), not the manifest.
     #[arg(long)]
     pub verify: bool,
-    /// Uploads in flight (default: [publish] concurrency, 16).
+    /// Uploads in flight (default: publish.concurrency in site.toml, 16).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
-    /// The AWS profile to take credentials from (default: [publish] profile, then AWS_PROFILE).
+    /// The AWS profile to take credentials from (default: publish.profile in site.toml, then
+    /// AWS_PROFILE).
     #[arg(long)]
     pub profile: Option<String>,
 }
