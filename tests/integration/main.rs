@@ -4,6 +4,7 @@ mod bad_input;
 mod build;
 mod cli;
 mod publish;
+mod publish_backends;
 mod publish_bodies;
 mod publish_cli;
 mod publish_dir;
