@@ -244,6 +244,11 @@ impl Target for S3Target {
             );
         }
         self.count();
+        tracing::debug!(
+            "PutObject s3://{}/{key} ({} bytes)",
+            self.bucket,
+            output.body.len()
+        );
         req.send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
@@ -267,6 +272,7 @@ impl Target for S3Target {
                 .build()
                 .map_err(|e| TargetError::Other(e.to_string()))?;
             self.count();
+            tracing::debug!("DeleteObjects s3://{}: {} keys", self.bucket, chunk.len());
             let out = self
                 .client
                 .delete_objects()
