@@ -113,17 +113,18 @@ fi
 
 count_files() { [[ -d $1 ]] && find "$1" -type f ! -name .bucketpress-outputs | wc -l || echo 0; }
 
-# measure TOOL CASE RUN OUTDIR|- CMD...  → appends "tool case run wall rss_mb files status" to $tsv.
+# measure TOOL CASE RUN OUTDIR|- CMD...  → appends "tool case run wall rss_mb files status cpu" to $tsv.
 # OUTDIR "-" means the command writes nothing; files are then read from its "N outputs" line.
 measure() {
     local tool=$1 case=$2 run=$3 outdir=$4
     shift 4
     local log="$logs/$tool-$case-$run.log" tv="$logs/$tool-$case-$run.time"
-    local t0 t1 status=ok rss="-" files
+    local t0 t1 status=ok rss="-" cpu="-" files
     t0=$(date +%s%N)
     if [[ $have_gnu_time == 1 ]]; then
         /usr/bin/time -v -o "$tv" "$@" >"$log" 2>&1 || status=FAIL
         rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tv")
+        cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$tv")
     else
         "$@" >"$log" 2>&1 || status=FAIL
     fi
@@ -137,8 +138,8 @@ measure() {
         files=$(count_files "$outdir")
     fi
     [[ $status == ok ]] || say "FAILED: $* (see $log)"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$case" "$run" "$wall" "$rss" "$files" "$status" >>"$tsv"
-    say "$(printf '%-11s %-14s run %s  %7ss  %6s MB  %s files  %s' "$tool" "$case" "$run" "$wall" "$rss" "$files" "$status")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$case" "$run" "$wall" "$rss" "$files" "$status" "$cpu" >>"$tsv"
+    say "$(printf '%-11s %-17s run %s  %7ss wall  %7ss cpu  %6s MB  %s files  %s' "$tool" "$case" "$run" "$wall" "$cpu" "$rss" "$files" "$status")"
 }
 
 bp_out="$work/out-bucketpress"
@@ -189,39 +190,58 @@ mkdir -p "$(dirname "$results")"
     echo
     echo "## Every run"
     echo
-    echo "| tool | case | run | wall s | peak RSS MB | files | status |"
-    echo "|---|---|---:|---:|---:|---:|---|"
-    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7}' "$tsv"
+    echo "| tool | case | run | wall s | CPU s (user+sys) | peak RSS MB | files | status |"
+    echo "|---|---|---:|---:|---:|---:|---:|---|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $8, $5, $6, $7}' "$tsv"
     echo
-    echo "## Best of $runs (minimum wall, minimum peak RSS over the rounds)"
+    echo "## Best of $runs (minimum over the rounds of each column)"
     echo
-    echo "| tool | case | wall s | peak RSS MB | files |"
-    echo "|---|---|---:|---:|---:|"
+    echo "| tool | case | wall s | CPU s | peak RSS MB | files |"
+    echo "|---|---|---:|---:|---:|---:|"
     awk -F'\t' '$7 == "ok" {
             k = $1 "\t" $2
-            if (!(k in w)) { order[++n] = k; w[k] = $4; m[k] = $5; f[k] = $6 }
+            if (!(k in w)) { order[++n] = k; w[k] = $4; m[k] = $5; f[k] = $6; c[k] = $8 }
             if ($4 + 0 < w[k] + 0) w[k] = $4
             if ($5 != "-" && $5 + 0 < m[k] + 0) m[k] = $5
+            if ($8 != "-" && $8 + 0 < c[k] + 0) c[k] = $8
         }
-        END { for (i = 1; i <= n; i++) { split(order[i], p, "\t"); printf "| %s | %s | %s | %s | %s |\n", p[1], p[2], w[order[i]], m[order[i]], f[order[i]] } }' "$tsv"
+        END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, "\t"); printf "| %s | %s | %s | %s | %s | %s |\n", p[1], p[2], w[k], c[k], m[k], f[k] } }' "$tsv"
     echo
+    # Ratios from the best of each tool; plus the median of per-round ratios, which pairs runs
+    # that saw the same machine load.
     awk -F'\t' '$7 == "ok" && $2 == "full-build" {
             if (!($1 in w) || $4 + 0 < w[$1] + 0) w[$1] = $4
             if ($5 != "-" && (!($1 in m) || $5 + 0 < m[$1] + 0)) m[$1] = $5
+            if ($8 != "-" && (!($1 in c) || $8 + 0 < c[$1] + 0)) c[$1] = $8
+            rw[$1, $3] = $4
         }
         END {
             if (("hugo" in w) && ("bucketpress" in w) && w["bucketpress"] > 0) {
-                printf "**Ratios, full build (Hugo / bucketpress, >1 means bucketpress is better):** time %.2fx", w["hugo"] / w["bucketpress"]
+                printf "**Ratios, full build (Hugo / bucketpress, >1 means bucketpress is better):** wall %.2fx", w["hugo"] / w["bucketpress"]
+                if (("hugo" in c) && ("bucketpress" in c) && c["bucketpress"] > 0) printf ", CPU %.2fx", c["hugo"] / c["bucketpress"]
                 if (("hugo" in m) && ("bucketpress" in m) && m["bucketpress"] > 0) printf ", peak RSS %.2fx", m["hugo"] / m["bucketpress"]
+                n = 0
+                for (r = 1; r <= 100; r++) if ((("hugo", r) in rw) && (("bucketpress", r) in rw) && rw["bucketpress", r] > 0) q[++n] = rw["hugo", r] / rw["bucketpress", r]
+                if (n > 0) {
+                    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+                    printf "; per-round wall ratios:"
+                    for (i = 1; i <= n; i++) printf " %.2f", q[i]
+                    printf " (median %.2f)", (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+                }
                 printf "\n"
             } else print "_No Hugo run: no ratios._"
         }' "$tsv"
-    awk -F'\t' '$7 == "ok" && $1 == "bucketpress" && ($2 == "full-build" || $2 == "check") {
+    awk -F'\t' '$7 == "ok" && $1 == "bucketpress" && ($2 == "full-build" || $2 == "check" || $2 == "noop-build") {
             if (!($2 in w) || $4 + 0 < w[$2] + 0) w[$2] = $4
+            if ($8 != "-" && (!($2 in c) || $8 + 0 < c[$2] + 0)) c[$2] = $8
         }
         END {
-            if (("check" in w) && ("full-build" in w) && w["full-build"] > 0)
-                printf "\n**bucketpress render vs write:** check (render only) / full build = %.2f\n", w["check"] / w["full-build"]
+            if (("check" in w) && ("full-build" in w) && w["full-build"] > 0) {
+                printf "\n**bucketpress render vs write:** check (render only) / full build: wall %.2f", w["check"] / w["full-build"]
+                if (("check" in c) && ("full-build" in c) && c["full-build"] > 0) printf ", CPU %.2f", c["check"] / c["full-build"]
+                if ("noop-build" in w) printf "; no-op rebuild / full build: wall %.2f", w["noop-build"] / w["full-build"]
+                printf "\n"
+            }
         }' "$tsv"
 } >"$results"
 echo

@@ -15,6 +15,8 @@ pub struct SiteCtx {
     pub title: String,
     /// Absolute base URL ending in `/`.
     pub base_url: String,
+    /// The path of `base_url`, `/` or `/blog/`: prefix of every link a template writes.
+    pub base_path: String,
     /// Description.
     pub description: String,
     /// Author.
@@ -29,6 +31,7 @@ impl SiteCtx {
         SiteCtx {
             title: config.title.clone(),
             base_url: config.base_url(),
+            base_path: config.base_path(),
             description: config.description.clone(),
             author: config.author.clone(),
             language: config.language.clone(),
@@ -62,8 +65,8 @@ pub struct TagRef {
 pub struct DocCtx<'a> {
     /// Title.
     pub title: &'a str,
-    /// URL path.
-    pub url: &'a str,
+    /// URL path, under the site's base path.
+    pub url: String,
     /// Absolute URL.
     pub permalink: String,
     /// Last URL segment.
@@ -102,7 +105,7 @@ impl<'a> DocCtx<'a> {
     pub fn new(config: &Config, doc: &'a Doc, rendered: &'a Document) -> DocCtx<'a> {
         DocCtx {
             title: &doc.title,
-            url: &doc.url,
+            url: config.href(&doc.url),
             permalink: config.permalink(&doc.url),
             slug: &doc.slug,
             date: doc.date.map(|d| d.to_rfc3339()),
@@ -116,7 +119,7 @@ impl<'a> DocCtx<'a> {
                     let slug = tag_slug(name);
                     TagRef {
                         name: name.clone(),
-                        url: format!("/tags/{slug}/"),
+                        url: config.href(&format!("/tags/{slug}/")),
                         slug,
                     }
                 })
@@ -157,7 +160,7 @@ impl DocPrints {
     pub fn new(ctx: &DocCtx<'_>, document_id: u64) -> DocPrints {
         let mut h = Fingerprint::new();
         h.str(ctx.title)
-            .str(ctx.url)
+            .str(&ctx.url)
             .opt(ctx.date.as_deref())
             .opt(ctx.updated.as_deref());
         for t in &ctx.tags {

@@ -111,10 +111,18 @@ impl<'s> Renderer<'s> {
                 let mut ctx = self.common(&page.path);
                 let posts: Vec<&DocCtx<'_>> = page.posts.iter().map(|&i| &listing[i]).collect();
                 ctx.insert("posts", &posts);
-                ctx.insert("paginator", &page.paginator);
+                let href = |u: &Option<String>| u.as_deref().map(|u| cfg.href(u));
+                ctx.insert(
+                    "paginator",
+                    &Paginator {
+                        prev_url: href(&page.paginator.prev_url),
+                        next_url: href(&page.paginator.next_url),
+                        ..page.paginator.clone()
+                    },
+                );
                 match tag {
                     Some(tag) => {
-                        ctx.insert("tag", &tag_ctx(tag));
+                        ctx.insert("tag", &tag_ctx(cfg, tag));
                         ("tag.html", ctx)
                     }
                     None => ("index.html", ctx),
@@ -122,7 +130,7 @@ impl<'s> Renderer<'s> {
             }
             Listing::Tags => {
                 let mut ctx = self.common("/tags/");
-                let tags: Vec<TagCtx> = self.site.tags.iter().map(tag_ctx).collect();
+                let tags: Vec<TagCtx> = self.site.tags.iter().map(|t| tag_ctx(cfg, t)).collect();
                 ctx.insert("tags", &tags);
                 ("tags.html", ctx)
             }
@@ -206,11 +214,11 @@ impl<'s> Renderer<'s> {
     }
 }
 
-fn tag_ctx(tag: &Tag) -> TagCtx {
+fn tag_ctx(cfg: &crate::config::Config, tag: &Tag) -> TagCtx {
     TagCtx {
         name: tag.name.clone(),
         slug: tag.slug.clone(),
-        url: tag.url(),
+        url: cfg.href(&tag.url()),
         count: tag.posts.len(),
     }
 }

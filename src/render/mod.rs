@@ -97,7 +97,7 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|p| context::LinkCtx {
                 title: p.title.clone(),
-                url: p.url.clone(),
+                url: site.config.href(&p.url),
             })
             .collect();
         let mut common = Fingerprint::new();
@@ -249,17 +249,18 @@ impl<'a> Renderer<'a> {
         cache: &mut RenderCache,
         stats: &mut RenderStats,
     ) -> (Vec<Option<Arc<Document>>>, Vec<Diagnostic>) {
-        let urls: HashMap<&str, &str> = docs
+        let urls: HashMap<&str, String> = docs
             .iter()
-            .map(|d| (d.rel_path.as_str(), d.url.as_str()))
+            .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
             .collect();
         let mut links = Fingerprint::new();
         for d in docs {
-            links.str(&d.rel_path).str(&d.url);
+            links.str(&d.rel_path).str(&urls[d.rel_path.as_str()]);
         }
         let links = links.finish();
         let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
-        let resolve = |target: &str| urls.get(target).map(|u| u.to_string());
+        let resolve = |target: &str| urls.get(target).cloned();
+        let base_path = self.site.config.base_path();
         let results: Vec<Result<(Arc<Document>, bool), DocProblems>> = docs
             .par_iter()
             .map(|doc| {
@@ -273,6 +274,7 @@ impl<'a> Renderer<'a> {
                     body: &doc.body,
                     body_line: doc.body_line,
                     path: &doc.rel_path,
+                    base_path: &base_path,
                 };
                 markdown::render(source, &resolve, self.highlighter).map(|d| (Arc::new(d), true))
             })
@@ -333,7 +335,7 @@ impl<'a> Renderer<'a> {
                     let p = &self.site.posts[j];
                     context::LinkCtx {
                         title: p.title.clone(),
-                        url: p.url.clone(),
+                        url: self.site.config.href(&p.url),
                     }
                 };
                 context.insert("newer", &i.checked_sub(1).map(link));
@@ -380,7 +382,7 @@ impl<'a> Renderer<'a> {
         let html = self.templates.render("alias.html", &ctx)?;
         let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
         output.content_type = crate::outputs::content_type_for("index.html");
-        output.redirect = Some(doc.url.clone());
+        output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
     }
 }

@@ -275,3 +275,41 @@ fn site_templates_override_the_theme_by_name() {
         "theme still renders the rest"
     );
 }
+
+#[test]
+fn a_site_under_a_path_links_below_that_path() {
+    let site = support::example_site();
+    let opts = BuildOptions {
+        base_url: Some("https://example.com/blog/".into()),
+        ..Default::default()
+    };
+    let r = render_site(site.path(), &opts).unwrap();
+    let page = text(&r.outputs, "posts/two-years-on-a-bucket/index.html");
+    assert!(
+        page.contains("href=\"/blog/posts/why-a-bucket/\""),
+        "internal link"
+    );
+    assert!(page.contains("href=\"/blog/style.css\""), "stylesheet");
+    assert!(page.contains("href=\"/blog/tags/"), "tags");
+    assert_eq!(
+        r.outputs
+            .get("2024/02/moving-to-s3/index.html")
+            .unwrap()
+            .redirect
+            .as_deref(),
+        Some("/blog/posts/why-a-bucket/")
+    );
+    // No root-relative link escapes the base path, in any page.
+    for output in r.outputs.iter().filter(|o| o.is_html()) {
+        let html = String::from_utf8(output.body.read_all().unwrap()).unwrap();
+        for (i, _) in html.match_indices("href=\"/") {
+            let rest = &html[i + 6..];
+            assert!(
+                rest.starts_with("/blog/") || rest.starts_with("//"),
+                "{}: {}",
+                output.key,
+                &rest[..rest.len().min(60)]
+            );
+        }
+    }
+}
