@@ -479,3 +479,53 @@ async fn deletes_are_chunked_at_1000_keys_per_request() {
     assert!(!exists(&server.client(), "n/0000.txt").await);
     assert!(!exists(&server.client(), "n/1000.txt").await);
 }
+
+#[tokio::test]
+async fn verify_restores_an_object_deleted_behind_the_manifests_back() {
+    let server = S3Server::start().await;
+    let client = server.client();
+    publish(&server.target(""), site("")).await.unwrap();
+    client
+        .delete_object()
+        .bucket(BUCKET)
+        .key("style.css")
+        .send()
+        .await
+        .unwrap();
+
+    // The manifest cannot know: a plain publish does nothing.
+    server.reset();
+    let report = publish(&server.target(""), site("")).await.unwrap();
+    assert!(report.plan.is_empty());
+    assert_eq!(server.requests().len(), 1);
+
+    // --verify looks at what is stored: exactly the missing object is uploaded, and the
+    // manifest (already right) is not rewritten.
+    server.reset();
+    let verify = PublishOptions {
+        verify: true,
+        ..opts()
+    };
+    let report = publish_outputs(
+        &server.target(""),
+        site(""),
+        &PublishConfig::default(),
+        &verify,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let ups: Vec<&str> = report.plan.uploads().map(|s| s.key.as_str()).collect();
+    assert_eq!(ups, ["style.css"]);
+    assert!(!report.summary.manifest_written);
+    assert_eq!(server.put_keys(), ["style.css"]);
+    // GET manifest + one listing + a HeadObject per remaining object + the PUT.
+    let n = site("").len();
+    assert_eq!(
+        server.requests().len(),
+        1 + 1 + (n - 1) + 1,
+        "{:#?}",
+        server.requests()
+    );
+    assert!(exists(&client, "style.css").await);
+}
