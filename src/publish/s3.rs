@@ -203,6 +203,10 @@ impl Target for S3Target {
                 // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
                 // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
                 TargetError::NotFound(_) => self.check_bucket().await.map(|()| None),
+                // Without s3:ListBucket, S3 answers a missing key with 403, not 404.
+                TargetError::AccessDenied(detail) => Err(TargetError::AccessDenied(format!(
+                    "{detail} (on a first publish this also means s3:ListBucket is not granted)"
+                ))),
                 other => Err(other),
             },
         }
