@@ -390,3 +390,16 @@ async fn a_store_without_conditional_writes_falls_back_to_compare_then_write() {
     let err = publish(&meddle, site(" again")).await.unwrap_err();
     assert_eq!(err.exit_code(), 4, "{err:?}");
 }
+
+#[tokio::test]
+async fn access_denied_on_the_manifest_read_fails_fast_with_a_hint() {
+    let server = S3Server::start().await;
+    server.inject("GET", "/.bucketpress/manifest.json", 1, 403, "AccessDenied");
+    let err = publish(&server.target(""), site("")).await.unwrap_err();
+    let PublishError::Target(TargetError::AccessDenied(detail)) = &err else {
+        panic!("{err:?}");
+    };
+    assert!(detail.contains("s3:ListBucket"), "{detail}");
+    assert_eq!(err.exit_code(), 3);
+    assert_eq!(server.requests().len(), 1);
+}
