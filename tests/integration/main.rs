@@ -3,5 +3,14 @@
 mod bad_input;
 mod build;
 mod cli;
+mod publish;
+mod publish_backends;
+mod publish_bodies;
+mod publish_cli;
+mod publish_dir;
+mod publish_faults;
+mod publish_site;
+mod publish_verify;
+mod s3_server;
 mod session;
 mod support;

@@ -1,0 +1,298 @@
+//! Applies a [`Plan`] to a [`Target`]: uploads phase by phase with bounded concurrency, then
+//! the manifest (conditionally), then deletes. The manifest records only what really landed.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::manifest::Manifest;
+use super::plan::{Plan, Step, phase};
+use super::target::{Etag, Target, TargetError};
+use crate::outputs::Outputs;
+
+/// Hooks for progress display; every method defaults to doing nothing.
+pub trait Progress: Sync {
+    /// Uploads are about to start.
+    fn start(&self, _uploads: usize, _bytes: u64) {}
+    /// One upload landed.
+    fn uploaded(&self, _step: &Step) {}
+    /// One upload failed.
+    fn failed(&self, _step: &Step, _error: &TargetError) {}
+    /// Deletes are done.
+    fn deleted(&self, _count: usize) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// A key that could not be published, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The key.
+    pub key: String,
+    /// The error, as one line.
+    pub error: String,
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Objects uploaded.
+    pub uploaded: usize,
+    /// Bytes uploaded.
+    pub uploaded_bytes: u64,
+    /// Objects deleted.
+    pub deleted: usize,
+    /// Outputs already up to date.
+    pub unchanged: usize,
+    /// Uploads and deletes that failed.
+    pub failed: Vec<Failure>,
+    /// Whether a new manifest was written.
+    pub manifest_written: bool,
+    /// Wall time of the apply, in seconds.
+    pub seconds: f64,
+    /// Requests sent by the apply (the manifest read before it is not included).
+    pub requests: u64,
+}
+
+/// Why an apply stopped short.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Some uploads failed; the manifest was written without them.
+    #[error(
+        "{failed} of {planned} uploads failed (first: {first}){}; the manifest records only what \
+         landed, so publishing again retries exactly those",
+        not_attempted_note(.not_attempted)
+    )]
+    Uploads {
+        /// How many failed.
+        failed: usize,
+        /// How many were not attempted (later phases wait for earlier ones to succeed).
+        not_attempted: usize,
+        /// How many were planned.
+        planned: usize,
+        /// The first error.
+        first: String,
+    },
+    /// Some deletes failed; they stay in the manifest and are retried next time.
+    #[error("{failed} deletes failed (first: {first}); publishing again retries them")]
+    Deletes {
+        /// How many failed.
+        failed: usize,
+        /// The first error.
+        first: String,
+    },
+    /// A store error that stopped the publish (credentials, bucket, conflict).
+    #[error(transparent)]
+    Target(#[from] TargetError),
+}
+
+fn not_attempted_note(n: impl std::borrow::Borrow<usize>) -> String {
+    match *n.borrow() {
+        0 => String::new(),
+        n => format!(", {n} not attempted"),
+    }
+}
+
+/// An apply that failed, with what it did before failing.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct ApplyFailure {
+    /// What went wrong.
+    pub error: ApplyError,
+    /// What was done anyway.
+    pub summary: Summary,
+}
+
+async fn put_step<'a, T: Target>(
+    target: &T,
+    outputs: &Outputs,
+    step: &'a Step,
+) -> (&'a Step, Result<(), TargetError>) {
+    let result = match outputs.get(&step.key) {
+        Some(output) => target.put(output).await,
+        None => Err(TargetError::Other(format!(
+            "{}: not in the outputs",
+            step.key
+        ))),
+    };
+    (step, result)
+}
+
+/// The manifest as read at the start of the publish.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// Its decoded content (`None` when it could not be decoded and `--force` overrode that).
+    pub manifest: Option<Manifest>,
+    /// Its version tag, for the conditional write.
+    pub etag: Etag,
+}
+
+/// Applies `plan` (made from `outputs` against `baseline`) to `target` with at most
+/// `concurrency` uploads in flight. `stored` is the manifest read at the start (`None`: there
+/// was none), which the manifest write is conditional on.
+pub async fn apply<T: Target>(
+    target: &T,
+    plan: &Plan,
+    outputs: &Outputs,
+    baseline: &Manifest,
+    stored: Option<&Stored>,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<Summary, Box<ApplyFailure>> {
+    let t0 = Instant::now();
+    let requests0 = target.requests();
+    let mut summary = Summary {
+        unchanged: plan.unchanged,
+        ..Summary::default()
+    };
+    let uploads: Vec<&Step> = plan.uploads().collect();
+    progress.start(uploads.len(), plan.upload_bytes());
+
+    let mut landed = BTreeSet::new();
+    let mut fatal: Option<TargetError> = None;
+    let mut first_error = None;
+    let mut start = 0;
+    while start < uploads.len() && fatal.is_none() && summary.failed.is_empty() {
+        let this_phase = uploads[start].kind.map(phase);
+        let end = uploads[start..]
+            .iter()
+            .position(|s| s.kind.map(phase) != this_phase)
+            .map_or(uploads.len(), |n| start + n);
+        // Futures are built first (nothing runs until polled) and then driven with bounded
+        // concurrency; a closure in `.map` here trips rustc's higher-ranked Send inference.
+        let puts: Vec<_> = uploads[start..end]
+            .iter()
+            .map(|step| put_step(target, outputs, step))
+            .collect();
+        let mut results = futures::stream::iter(puts).buffer_unordered(concurrency.max(1));
+        while let Some((step, result)) = results.next().await {
+            match result {
+                Ok(()) => {
+                    summary.uploaded += 1;
+                    summary.uploaded_bytes += step.size;
+                    landed.insert(step.key.as_str());
+                    progress.uploaded(step);
+                }
+                Err(err) => {
+                    progress.failed(step, &err);
+                    summary.failed.push(Failure {
+                        key: step.key.clone(),
+                        error: err.to_string(),
+                    });
+                    first_error.get_or_insert_with(|| err.to_string());
+                    if err.is_fatal() {
+                        fatal = Some(err);
+                        break;
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    let upload_failed = landed.len() < uploads.len();
+
+    // The manifest of what is really there: planned entries for what landed, the old entries
+    // (or nothing) for what did not, and the to-be-deleted keys kept until they are deleted.
+    let mut manifest = plan.manifest.clone();
+    for step in &uploads {
+        if !landed.contains(step.key.as_str()) {
+            match baseline.entries.get(&step.key) {
+                Some(old) => manifest.entries.insert(step.key.clone(), old.clone()),
+                None => manifest.entries.remove(&step.key),
+            };
+        }
+    }
+    if upload_failed {
+        for step in plan.deletes() {
+            if let Some(old) = baseline.entries.get(&step.key) {
+                manifest.entries.insert(step.key.clone(), old.clone());
+            }
+        }
+    }
+    let finish =
+        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
+            summary.seconds = t0.elapsed().as_secs_f64();
+            summary.requests = target.requests() - requests0;
+            match error {
+                None => Ok(summary),
+                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
+            }
+        };
+
+    if landed.is_empty()
+        && let Some(err) = &fatal
+    {
+        return finish(summary, Some(err.clone().into()));
+    }
+
+    let needs_write = match stored {
+        None => true,
+        Some(s) => s.manifest.as_ref() != Some(&manifest),
+    };
+    let mut etag = stored.map(|s| s.etag.clone());
+    if needs_write {
+        match target.write_manifest(&manifest, etag.as_ref()).await {
+            Ok(new) => {
+                etag = Some(new);
+                summary.manifest_written = true;
+            }
+            Err(err) => return finish(summary, Some(err.into())),
+        }
+    }
+
+    if upload_failed {
+        let error = match fatal {
+            Some(err) => err.into(),
+            None => ApplyError::Uploads {
+                failed: summary.failed.len(),
+                not_attempted: uploads.len() - landed.len() - summary.failed.len(),
+                planned: uploads.len(),
+                first: first_error.unwrap_or_default(),
+            },
+        };
+        return finish(summary, Some(error));
+    }
+
+    let deletes: Vec<String> = plan.deletes().map(|s| s.key.clone()).collect();
+    if deletes.is_empty() {
+        return finish(summary, None);
+    }
+    let failed = match target.delete_many(&deletes).await {
+        Ok(failed) => failed,
+        Err(err) => {
+            // Nothing is known to be deleted: keep every key in the manifest for next time.
+            deletes.iter().map(|k| (k.clone(), err.clone())).collect()
+        }
+    };
+    summary.deleted = deletes.len() - failed.len();
+    progress.deleted(summary.deleted);
+    if failed.is_empty() {
+        return finish(summary, None);
+    }
+    for (key, _) in &failed {
+        if let Some(old) = baseline.entries.get(key) {
+            manifest.entries.insert(key.clone(), old.clone());
+        }
+    }
+    if let Err(err) = target.write_manifest(&manifest, etag.as_ref()).await {
+        return finish(summary, Some(err.into()));
+    }
+    let first = failed[0].1.to_string();
+    summary.failed.extend(failed.iter().map(|(key, e)| Failure {
+        key: key.clone(),
+        error: e.to_string(),
+    }));
+    finish(
+        summary,
+        Some(ApplyError::Deletes {
+            failed: failed.len(),
+            first,
+        }),
+    )
+}

@@ -1,0 +1,446 @@
+//! `bucketpress publish`: the command-line arguments, the run function and the report (plain
+//! lines, a progress bar on a terminal, or JSON).
+//!
+//! # `--json` schema (version 1, stable: fields are only ever added)
+//!
+//! One JSON object on stdout:
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "target": "s3://bucket/prefix/",
+//!   "dry_run": false,
+//!   "status": "published | nothing_to_do | planned | failed | conflict",
+//!   "error": null,
+//!   "plan": {
+//!     "actions": [
+//!       {"key": "posts/a/index.html", "action": "upload", "reason": "content_changed",
+//!        "size": 5120, "kind": "page"},
+//!       {"key": "style.css", "action": "upload", "reason": "headers_changed",
+//!        "headers": ["cache_control"], "size": 800, "kind": "asset"},
+//!       {"key": "old.html", "action": "delete", "reason": "removed", "size": 10, "kind": null}
+//!     ],
+//!     "unchanged": 40, "unchanged_bytes": 123456, "skipped": [".DS_Store"]
+//!   },
+//!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
+//!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
+//!               "seconds": 0.41, "requests": 5}
+//! }
+//! ```
+//!
+//! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
+//! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
+//! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
+//! `plan` and `summary` are `null` when the publish failed before planning (build errors,
+//! unreadable manifest, refused plan); `target` is `null` when none could be determined;
+//! `error` is a one-line message when `status` is `failed` or `conflict`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::apply::{Progress, Summary};
+use super::dir::DirTarget;
+use super::plan::{Plan, Reason, Step};
+use super::s3::{S3Settings, S3Target};
+use super::target::{DryRun, Target, TargetError};
+use super::{PublishError, PublishOptions, Report, TargetSpec, publish_outputs};
+use crate::config::Config;
+use crate::error::{BuildErrors, Diagnostic};
+use crate::outputs::Outputs;
+use crate::pipeline::{BuildOptions, render_site};
+
+/// Arguments of `bucketpress publish`. Drafts and future posts are never published.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bucketpress publish --to s3://my-bucket/blog\n  \
+    bucketpress publish --dry-run\n  \
+    bucketpress publish --to file:///tmp/site --json\n\n\
+    Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
+    4 another publish changed the site first.")]
+pub struct PublishArgs {
+    /// The site folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    pub site: PathBuf,
+    /// Where to publish: s3://bucket/prefix or file:///dir (default: publish.bucket and
+    /// publish.prefix in site.toml).
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Show what would be uploaded and deleted; send no write request.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan and summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Refuse to delete more objects than this (default: publish.max_deletes in site.toml, 256).
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// Upload everything, ignoring the manifest's hashes (also rebuilds a corrupt manifest).
+    #[arg(long)]
+    pub force: bool,
+    /// Compare against what is really stored (list + hash metadata), not the manifest.
+    #[arg(long)]
+    pub verify: bool,
+    /// Uploads in flight (default: publish.concurrency in site.toml, 16).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
+    /// The AWS profile to take credentials from (default: publish.profile in site.toml, then
+    /// AWS_PROFILE).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Runs `publish` on its own tokio runtime. Call it from synchronous code only (from inside a
+/// runtime use [`run_async`]). Errors are printed here; the returned code is the exit status:
+/// 0 published or nothing to do, 1 build/content/config errors, 3 publish failed, 4 conflict.
+pub fn run(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_async(args, quiet, verbose))
+}
+
+/// [`run`] for callers already inside a tokio runtime.
+pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    let (config, outputs, warnings) = match render(args) {
+        Ok(r) => r,
+        Err(errors) => {
+            for d in &errors.0 {
+                eprintln!("error: {d}");
+            }
+            let msg = format!(
+                "the site has {} error(s); nothing was published",
+                errors.0.len()
+            );
+            return Ok(early_failure(args, None, msg));
+        }
+    };
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut cfg = config.publish.clone();
+    if let Some(p) = &args.profile {
+        cfg.profile = p.clone();
+    }
+    let spec = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
+        Ok(s) => s,
+        Err(msg) => return Ok(early_failure(args, None, msg)),
+    };
+    let opts = PublishOptions {
+        force: args.force,
+        verify: args.verify,
+        max_deletes: args.max_deletes.unwrap_or(cfg.max_deletes),
+        concurrency: args.concurrency.map_or(cfg.concurrency, usize::from),
+    };
+    let ui = Ui::new(args, quiet, verbose);
+    let result = match &spec {
+        TargetSpec::S3 { bucket, prefix } => {
+            let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+            let settings = S3Settings {
+                bucket: bucket.clone(),
+                prefix: prefix.clone(),
+                region: non_empty(&cfg.region),
+                endpoint: non_empty(&cfg.endpoint),
+                path_style: cfg.path_style,
+                profile: non_empty(&cfg.profile),
+            };
+            let target = S3Target::connect(&settings).await;
+            go(target, args.dry_run, outputs, &cfg, &opts, &ui).await
+        }
+        TargetSpec::Dir(dir) => {
+            let target = DirTarget::new(dir);
+            go(target, args.dry_run, outputs, &cfg, &opts, &ui).await
+        }
+    };
+    ui.finish();
+    Ok(report(&spec, args, quiet, result))
+}
+
+async fn go<T: Target>(
+    target: T,
+    dry_run: bool,
+    outputs: Outputs,
+    cfg: &crate::config::PublishConfig,
+    opts: &PublishOptions,
+    ui: &Ui,
+) -> Result<Report, PublishError> {
+    if dry_run {
+        publish_outputs(&DryRun(target), outputs, cfg, opts, ui).await
+    } else {
+        publish_outputs(&target, outputs, cfg, opts, ui).await
+    }
+}
+
+/// Renders the site (never drafts, never future posts).
+fn render(args: &PublishArgs) -> Result<(Config, Outputs, Vec<Diagnostic>), BuildErrors> {
+    let opts = BuildOptions {
+        drafts: false,
+        future: false,
+        base_url: None,
+    };
+    let rendered = render_site(&args.site, &opts)?;
+    Ok((rendered.config, rendered.outputs, rendered.warnings))
+}
+
+/// What a publish came to: the exit code and what `--json` reports.
+#[derive(Debug)]
+pub struct Outcome<'a> {
+    /// The exit code: 0, 1, 3 or 4.
+    pub code: u8,
+    /// `published`, `nothing_to_do`, `planned`, `failed` or `conflict`.
+    pub status: &'static str,
+    /// A one-line error, when failed.
+    pub error: Option<String>,
+    /// The plan, when one was made.
+    pub plan: Option<&'a Plan>,
+    /// What was done, when anything was attempted.
+    pub summary: Option<&'a Summary>,
+}
+
+impl<'a> Outcome<'a> {
+    /// Classifies a publish result.
+    pub fn of(dry_run: bool, result: &'a Result<Report, PublishError>) -> Outcome<'a> {
+        match result {
+            Ok(r) => {
+                let status = if r.plan.is_empty() && !r.summary.manifest_written {
+                    "nothing_to_do"
+                } else if dry_run {
+                    "planned"
+                } else {
+                    "published"
+                };
+                Outcome {
+                    code: 0,
+                    status,
+                    error: None,
+                    plan: Some(&r.plan),
+                    summary: Some(&r.summary),
+                }
+            }
+            Err(e) => {
+                let (plan, summary) = match e {
+                    PublishError::Apply { failure, plan } => {
+                        (Some(&**plan), Some(&failure.summary))
+                    }
+                    _ => (None, None),
+                };
+                Outcome::failed(e.exit_code(), e.to_string(), plan, summary)
+            }
+        }
+    }
+
+    /// A failure with `code` (1 for build or config errors).
+    pub fn failed(
+        code: u8,
+        error: String,
+        plan: Option<&'a Plan>,
+        summary: Option<&'a Summary>,
+    ) -> Outcome<'a> {
+        Outcome {
+            code,
+            status: if code == 4 { "conflict" } else { "failed" },
+            error: Some(error),
+            plan,
+            summary,
+        }
+    }
+
+    /// The `--json` document (schema in the module docs).
+    pub fn to_json(&self, target: Option<&TargetSpec>, dry_run: bool) -> serde_json::Value {
+        serde_json::json!({
+            "version": 1,
+            "target": target.map(ToString::to_string),
+            "dry_run": dry_run,
+            "status": self.status,
+            "error": self.error,
+            "plan": self.plan,
+            "summary": self.summary,
+        })
+    }
+}
+
+/// Prints the outcome and picks the exit code.
+fn report(
+    spec: &TargetSpec,
+    args: &PublishArgs,
+    quiet: bool,
+    result: Result<Report, PublishError>,
+) -> ExitCode {
+    let outcome = Outcome::of(args.dry_run, &result);
+    if args.json {
+        println!("{}", outcome.to_json(Some(spec), args.dry_run));
+    } else {
+        if let Some(plan) = outcome.plan
+            && args.dry_run
+        {
+            for step in &plan.actions {
+                println!("{}", step_line(step));
+            }
+        }
+        if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
+            eprintln!("{}", summary_line(spec, args.dry_run, plan, s));
+        }
+    }
+    if let Some(e) = &outcome.error {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(outcome.code)
+}
+
+/// A failure before publishing (build or config errors): exit code 1, and the JSON document
+/// with `status: failed` when `--json` is on.
+fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -> ExitCode {
+    if args.json {
+        let outcome = Outcome::failed(1, error.clone(), None, None);
+        println!("{}", outcome.to_json(spec, args.dry_run));
+    }
+    eprintln!("error: {error}");
+    ExitCode::from(1)
+}
+
+/// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
+pub fn step_line(step: &Step) -> String {
+    let verb = match step.action {
+        super::plan::Action::Upload => "upload",
+        super::plan::Action::Delete => "delete",
+    };
+    let reason = match &step.reason {
+        Reason::New => "new".to_string(),
+        Reason::ContentChanged => "content_changed".to_string(),
+        Reason::HeadersChanged(h) => {
+            let names: Vec<String> = h
+                .iter()
+                .map(|x| {
+                    serde_json::to_value(x)
+                        .map(|v| v.as_str().unwrap_or("").to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("headers_changed: {}", names.join(","))
+        }
+        Reason::Forced => "forced".to_string(),
+        Reason::Removed => "removed".to_string(),
+    };
+    format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
+}
+
+/// The closing line of a publish.
+pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) -> String {
+    if dry_run {
+        return format!(
+            "dry run: would upload {} ({}), delete {}, {} unchanged; nothing was written ({})",
+            count(plan.uploads().count(), "file"),
+            human_bytes(plan.upload_bytes()),
+            plan.deletes().count(),
+            plan.unchanged,
+            count(s.requests as usize, "request"),
+        );
+    }
+    if plan.is_empty() && !s.manifest_written {
+        return format!(
+            "nothing to do: {} unchanged at {spec} ({})",
+            count(s.unchanged, "file"),
+            count(s.requests as usize, "request"),
+        );
+    }
+    format!(
+        "published to {spec}: uploaded {} ({}), deleted {}, {} unchanged in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.unchanged,
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the
+/// reporter of the other commands).
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    std::io::stderr().is_terminal() && !ci
+}
+
+/// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
+/// `--quiet`/`--json`.
+struct Ui {
+    bar: Option<ProgressBar>,
+    lines: bool,
+}
+
+impl Ui {
+    fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
+        let reporter = interactive();
+        let show = !quiet && !args.json && !args.dry_run;
+        let bar = (show && reporter).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Ui {
+            lines: show && verbose && bar.is_none(),
+            bar,
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Ui {
+    fn start(&self, uploads: usize, _bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(uploads as u64);
+        }
+    }
+
+    fn uploaded(&self, step: &Step) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(step.key.clone());
+        } else if self.lines {
+            eprintln!("{}", step_line(step));
+        }
+    }
+
+    fn failed(&self, step: &Step, error: &TargetError) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
+            None => eprintln!("error: {}: {error}", step.key),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "command_tests.rs"]
+mod tests;

@@ -1,0 +1,111 @@
+//! Unit tests of the publish command: argument parsing, outcomes, JSON and plain lines.
+
+use super::*;
+use crate::outputs::{Output, OutputKind};
+use crate::publish::manifest::Manifest;
+use crate::publish::plan::{PlanOptions, plan};
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(flatten)]
+    publish: PublishArgs,
+}
+
+fn report_for(outputs: &[(&str, &str)], old: &Manifest) -> Report {
+    let outputs: Outputs = outputs
+        .iter()
+        .map(|(k, b)| Output::from_bytes(*k, b.as_bytes().to_vec(), OutputKind::Page))
+        .collect();
+    let plan = plan(&outputs, old, &PlanOptions::default()).unwrap();
+    Report {
+        summary: Summary {
+            unchanged: plan.unchanged,
+            requests: 1,
+            ..Summary::default()
+        },
+        plan,
+    }
+}
+
+#[test]
+fn args_parse_with_defaults_and_limits() {
+    let cli = Cli::try_parse_from(["publish"]).unwrap().publish;
+    assert_eq!(cli.site, PathBuf::from("."));
+    assert!(cli.to.is_none() && !cli.dry_run && !cli.json && !cli.force && !cli.verify);
+    let cli = Cli::try_parse_from([
+        "publish",
+        "--to",
+        "s3://b/p",
+        "--dry-run",
+        "--json",
+        "--max-deletes",
+        "9",
+        "--concurrency",
+        "4",
+        "--profile",
+        "blog",
+        "--force",
+        "--verify",
+    ])
+    .unwrap()
+    .publish;
+    assert_eq!(cli.to.as_deref(), Some("s3://b/p"));
+    assert_eq!((cli.max_deletes, cli.concurrency), (Some(9), Some(4)));
+    assert!(Cli::try_parse_from(["publish", "--concurrency", "0"]).is_err());
+    assert!(Cli::try_parse_from(["publish", "--drafts"]).is_err());
+}
+
+#[test]
+fn outcomes_and_json() {
+    let spec = TargetSpec::parse("s3://b/p").unwrap();
+    let outputs = [("a/index.html", "a")];
+    let same = Manifest::from_outputs(
+        &outputs
+            .iter()
+            .map(|(k, b)| Output::from_bytes(*k, b.as_bytes().to_vec(), OutputKind::Page))
+            .collect(),
+    );
+    let noop = Ok(report_for(&outputs, &same));
+    let o = Outcome::of(false, &noop);
+    assert_eq!((o.code, o.status), (0, "nothing_to_do"));
+    let v = o.to_json(Some(&spec), false);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["target"], "s3://b/p/");
+    assert_eq!(v["plan"]["actions"], serde_json::json!([]));
+    assert_eq!(v["summary"]["requests"], 1);
+    assert!(v["error"].is_null());
+
+    let first = Ok(report_for(&outputs, &Manifest::new()));
+    assert_eq!(Outcome::of(false, &first).status, "published");
+    assert_eq!(Outcome::of(true, &first).status, "planned");
+
+    let conflict: Result<Report, PublishError> = Err(TargetError::Conflict.into());
+    let o = Outcome::of(false, &conflict);
+    assert_eq!((o.code, o.status), (4, "conflict"));
+    let v = o.to_json(Some(&spec), false);
+    assert!(v["plan"].is_null());
+    assert!(v["error"].as_str().unwrap().contains("run publish again"));
+
+    let denied: Result<Report, PublishError> =
+        Err(TargetError::AccessDenied("PutObject s3://b/k".into()).into());
+    assert_eq!(Outcome::of(false, &denied).code, 3);
+    let early = Outcome::failed(1, "the site has 2 error(s)".into(), None, None);
+    assert_eq!(early.to_json(None, false)["status"], "failed");
+}
+
+#[test]
+fn plain_lines_are_stable() {
+    let r = report_for(&[("a/index.html", "abc")], &Manifest::new());
+    assert_eq!(
+        step_line(&r.plan.actions[0]),
+        "upload a/index.html (new, 3 bytes)"
+    );
+    let spec = TargetSpec::parse("s3://b").unwrap();
+    assert_eq!(
+        summary_line(&spec, true, &r.plan, &r.summary),
+        "dry run: would upload 1 file (3 B), delete 0, 0 unchanged; nothing was written (1 request)"
+    );
+    assert_eq!(human_bytes(1536), "1.5 KiB");
+    assert_eq!(human_bytes(5 << 20), "5.0 MiB");
+}

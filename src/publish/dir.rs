@@ -1,0 +1,201 @@
+//! The local-directory [`Target`] (`file:///some/dir`): objects become files (redirects their
+//! HTML body), the manifest lives at `<dir>/.bucketpress/manifest.json`, and the conditional
+//! write is emulated by comparing the manifest file's hash with the one read at the start.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::manifest::{Entry, MANIFEST_KEY, Manifest};
+use super::plan::is_hidden;
+use super::target::{Etag, Target, TargetError};
+use crate::outputs::{Body, Output, content_type_for, hash_bytes, hash_file};
+
+/// Publishes into a directory, producing the same tree as `build` (plus `.bucketpress/`).
+#[derive(Debug)]
+pub struct DirTarget {
+    root: PathBuf,
+    requests: AtomicU64,
+}
+
+impl DirTarget {
+    /// A target writing under `root` (created on the first write).
+    pub fn new(root: impl Into<PathBuf>) -> DirTarget {
+        DirTarget {
+            root: root.into(),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Where a key lives on disk. Keys come from our own outputs, never from the network, and
+    /// `..`/absolute segments are refused anyway.
+    fn path(&self, key: &str) -> Result<PathBuf, TargetError> {
+        if key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+            || key.contains('\\')
+        {
+            return Err(TargetError::Other(format!(
+                "refusing to write unsafe key {key:?}"
+            )));
+        }
+        Ok(self.root.join(key))
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn io_err(path: &Path, e: io::Error) -> TargetError {
+    match e.kind() {
+        io::ErrorKind::NotFound => TargetError::NotFound(path.display().to_string()),
+        io::ErrorKind::PermissionDenied => {
+            TargetError::AccessDenied(format!("{}: {e}", path.display()))
+        }
+        _ => TargetError::Other(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Writes via a temporary file and a rename, so a reader never sees half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TargetError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.bucketpress-tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+}
+
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, TargetError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path, e)),
+    }
+}
+
+/// Removes now-empty directories from `dir` up to (not including) `root`.
+fn prune_empty(root: &Path, mut dir: &Path) {
+    while dir != root && dir.starts_with(root) {
+        if std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        match dir.parent() {
+            Some(parent) => dir = parent,
+            None => break,
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let key = rel.to_string_lossy().replace('\\', "/");
+            if !is_hidden(&key) {
+                out.push(key);
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Target for DirTarget {
+    async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
+        self.count();
+        let path = self.root.join(MANIFEST_KEY);
+        Ok(read_optional(&path)?.map(|b| {
+            let etag = Etag(hash_bytes(&b));
+            (b, etag)
+        }))
+    }
+
+    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+        self.count();
+        let path = self.path(&output.key)?;
+        match &output.body {
+            Body::Bytes(bytes) => write_atomic(&path, bytes),
+            Body::File { path: src, .. } => {
+                let dir = path.parent().unwrap_or(&self.root);
+                std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+                std::fs::copy(src, &path)
+                    .map(drop)
+                    .map_err(|e| io_err(src, e))
+            }
+        }
+    }
+
+    async fn delete_many(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, TargetError)>, TargetError> {
+        self.count();
+        let mut failed = Vec::new();
+        for key in keys {
+            let path = self.path(key)?;
+            match std::fs::remove_file(&path) {
+                Ok(()) => prune_empty(&self.root, path.parent().unwrap_or(&self.root)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => failed.push((key.clone(), io_err(&path, e))),
+            }
+        }
+        Ok(failed)
+    }
+
+    async fn write_manifest(
+        &self,
+        manifest: &Manifest,
+        expected: Option<&Etag>,
+    ) -> Result<Etag, TargetError> {
+        self.count();
+        let path = self.root.join(MANIFEST_KEY);
+        let current = read_optional(&path)?.map(|b| Etag(hash_bytes(&b)));
+        if current.as_ref() != expected {
+            return Err(TargetError::Conflict);
+        }
+        let bytes = manifest.encode();
+        write_atomic(&path, &bytes)?;
+        Ok(Etag(hash_bytes(&bytes)))
+    }
+
+    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+        self.count();
+        let mut keys = Vec::new();
+        match walk(&self.root, &self.root, &mut keys) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&self.root, e)),
+        }
+        let mut manifest = Manifest::new();
+        for key in keys {
+            let path = self.root.join(&key);
+            let hash = hash_file(&path).map_err(|e| io_err(&path, e))?;
+            let size = std::fs::metadata(&path)
+                .map_err(|e| io_err(&path, e))?
+                .len();
+            let content_type = content_type_for(&key);
+            let entry = Entry {
+                hash,
+                size,
+                content_type,
+                content_encoding: None,
+                cache_control: None,
+                redirect: None,
+            };
+            manifest.entries.insert(key, entry);
+        }
+        Ok(manifest)
+    }
+
+    fn stores_headers(&self) -> bool {
+        false
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,224 @@
+//! The remote manifest: what the last publish put in the bucket, key by key, stored as gzipped
+//! JSON at `<prefix>.bucketpress/manifest.json`. `encode`/`decode` are pure.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outputs::{Output, Outputs};
+
+/// Where the manifest lives, relative to the publish prefix.
+pub const MANIFEST_KEY: &str = ".bucketpress/manifest.json";
+
+/// The prefix (relative to the publish prefix) reserved for bucketpress's own objects; never
+/// uploaded to or deleted as site content.
+pub const RESERVED_PREFIX: &str = ".bucketpress/";
+
+/// The manifest format this version writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A decoded manifest larger than this is refused (a guard against decompression bombs).
+const MAX_DECODED: u64 = 512 << 20;
+
+/// What was stored under one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// BLAKE3 hex of the stored bytes.
+    pub hash: String,
+    /// Stored size in bytes.
+    pub size: u64,
+    /// `Content-Type` sent.
+    pub content_type: String,
+    /// `Content-Encoding` sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    /// `Cache-Control` sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    /// Website redirect location sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
+}
+
+impl Entry {
+    /// The entry an output will have once uploaded.
+    pub fn of(output: &Output) -> Entry {
+        Entry {
+            hash: output.hash.clone(),
+            size: output.body.len(),
+            content_type: output.content_type.clone(),
+            content_encoding: output.content_encoding.clone(),
+            cache_control: output.cache_control.clone(),
+            redirect: output.redirect.clone(),
+        }
+    }
+}
+
+/// Every key a publish manages, with what it stored there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The format version ([`FORMAT_VERSION`]).
+    pub version: u32,
+    /// Key (relative to the prefix) → entry, sorted.
+    pub entries: BTreeMap<String, Entry>,
+}
+
+impl Default for Manifest {
+    fn default() -> Manifest {
+        Manifest {
+            version: FORMAT_VERSION,
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+/// Why stored manifest bytes could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    /// The gzip stream is broken or truncated.
+    #[error("the manifest is not valid gzip: {0}")]
+    Gzip(String),
+    /// The JSON does not have the manifest's shape.
+    #[error("the manifest is not valid JSON: {0}")]
+    Json(String),
+    /// A newer bucketpress wrote it.
+    #[error(
+        "the manifest has format version {0}, this bucketpress reads version {FORMAT_VERSION}; upgrade bucketpress"
+    )]
+    UnsupportedVersion(u32),
+    /// It decompresses to more than the size limit.
+    #[error("the manifest decompresses to more than {} MiB", MAX_DECODED >> 20)]
+    TooLarge,
+}
+
+impl Manifest {
+    /// An empty manifest.
+    pub fn new() -> Manifest {
+        Manifest::default()
+    }
+
+    /// The manifest describing `outputs` as uploaded.
+    pub fn from_outputs(outputs: &Outputs) -> Manifest {
+        Manifest {
+            version: FORMAT_VERSION,
+            entries: outputs
+                .iter()
+                .map(|o| (o.key.clone(), Entry::of(o)))
+                .collect(),
+        }
+    }
+
+    /// Gzipped JSON, deterministic (same manifest, same bytes).
+    pub fn encode(&self) -> Vec<u8> {
+        let json = serde_json::to_vec(self).expect("a manifest always serializes");
+        super::headers::gzip(&json)
+    }
+
+    /// Reads gzipped JSON (plain JSON is accepted too, for a manifest a store decompressed on
+    /// the way). Never panics, whatever the bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+        let json = if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(bytes)
+                .take(MAX_DECODED + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| ManifestError::Gzip(e.to_string()))?;
+            if out.len() as u64 > MAX_DECODED {
+                return Err(ManifestError::TooLarge);
+            }
+            out
+        } else {
+            bytes.to_vec()
+        };
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: u32,
+        }
+        let v: Versioned =
+            serde_json::from_slice(&json).map_err(|e| ManifestError::Json(e.to_string()))?;
+        if v.version != FORMAT_VERSION {
+            return Err(ManifestError::UnsupportedVersion(v.version));
+        }
+        serde_json::from_slice(&json).map_err(|e| ManifestError::Json(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outputs::OutputKind;
+
+    fn sample() -> Manifest {
+        let mut o = Output::from_bytes("old/index.html", b"<p>".to_vec(), OutputKind::Redirect);
+        o.redirect = Some("/new/".into());
+        o.cache_control = Some("public, max-age=300".into());
+        let outputs: Outputs = [
+            o,
+            Output::from_bytes("a.css", b"body{}".to_vec(), OutputKind::Asset),
+        ]
+        .into_iter()
+        .collect();
+        Manifest::from_outputs(&outputs)
+    }
+
+    #[test]
+    fn round_trip_and_deterministic() {
+        let m = sample();
+        let bytes = m.encode();
+        assert_eq!(bytes[..2], [0x1f, 0x8b]);
+        assert_eq!(bytes, sample().encode());
+        assert_eq!(Manifest::decode(&bytes).unwrap(), m);
+        let e = &m.entries["old/index.html"];
+        assert_eq!(e.redirect.as_deref(), Some("/new/"));
+        assert_eq!(e.size, 3);
+    }
+
+    #[test]
+    fn plain_json_is_accepted() {
+        let m = sample();
+        let json = serde_json::to_vec(&m).unwrap();
+        assert_eq!(Manifest::decode(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn garbage_gives_typed_errors() {
+        assert!(matches!(Manifest::decode(b""), Err(ManifestError::Json(_))));
+        assert!(matches!(
+            Manifest::decode(b"<html>nope"),
+            Err(ManifestError::Json(_))
+        ));
+        let enc = sample().encode();
+        assert!(matches!(
+            Manifest::decode(&enc[..enc.len() / 2]),
+            Err(ManifestError::Gzip(_))
+        ));
+        assert!(matches!(
+            Manifest::decode(br#"{"version":99,"entries":{}}"#),
+            Err(ManifestError::UnsupportedVersion(99))
+        ));
+        assert!(matches!(
+            Manifest::decode(br#"{"version":1,"entries":[1]}"#),
+            Err(ManifestError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // A cheap deterministic fuzz: every prefix and many bit flips of a valid encoding.
+        let enc = sample().encode();
+        for n in 0..enc.len() {
+            let _ = Manifest::decode(&enc[..n]);
+        }
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut b = enc.clone();
+            let i = (state as usize) % b.len();
+            b[i] ^= (state >> 32) as u8 | 1;
+            let _ = Manifest::decode(&b);
+        }
+    }
+}

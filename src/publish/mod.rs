@@ -1,0 +1,262 @@
+//! `publish`: upload only what changed, diffed against a manifest kept in the bucket.
+//!
+//! headers (Cache-Control, gzip) → read the manifest → [`plan::plan`] (pure) →
+//! [`apply::apply`] to a [`target::Target`] (S3, a directory, or a dry run around either).
+
+pub mod apply;
+pub mod command;
+pub mod dir;
+pub mod headers;
+pub mod manifest;
+pub mod plan;
+pub mod s3;
+pub mod target;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::PublishConfig;
+use crate::outputs::Outputs;
+use apply::{ApplyFailure, Progress, Stored, Summary};
+use manifest::{Manifest, ManifestError};
+use plan::{Plan, PlanError, PlanOptions};
+use target::{Target, TargetError};
+
+/// Where to publish, from `--to` or `[publish]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// `s3://bucket/prefix`.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key prefix, normalised (`blog/` or empty).
+        prefix: String,
+    },
+    /// `file:///some/dir`.
+    Dir(PathBuf),
+}
+
+impl TargetSpec {
+    /// Parses `s3://bucket[/prefix]` or `file:///dir` (`file://relative/dir` is accepted too).
+    pub fn parse(url: &str) -> Result<TargetSpec, String> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(format!("{url:?}: no bucket; expected s3://bucket/prefix"));
+            }
+            return Ok(TargetSpec::S3 {
+                bucket: bucket.to_string(),
+                prefix: s3::normalize_prefix(prefix),
+            });
+        }
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err(format!(
+                    "{url:?}: no directory; expected file:///path/to/dir"
+                ));
+            }
+            return Ok(TargetSpec::Dir(PathBuf::from(path)));
+        }
+        Err(format!(
+            "{url:?}: expected s3://bucket/prefix or file:///path/to/dir"
+        ))
+    }
+
+    /// `--to` if given, else `[publish] bucket`/`prefix`.
+    pub fn resolve(to: Option<&str>, cfg: &PublishConfig) -> Result<TargetSpec, String> {
+        match to {
+            Some(url) => TargetSpec::parse(url),
+            None if !cfg.bucket.is_empty() => Ok(TargetSpec::S3 {
+                bucket: cfg.bucket.clone(),
+                prefix: s3::normalize_prefix(&cfg.prefix),
+            }),
+            None => Err(
+                "nowhere to publish: pass --to s3://bucket/prefix (or file:///dir), or set \
+                 bucket in the [publish] section of site.toml"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for TargetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetSpec::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+            TargetSpec::Dir(p) => write!(f, "file://{}", p.display()),
+        }
+    }
+}
+
+/// Command-line knobs of a publish.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Ignore the manifest's hashes and upload everything (also overrides a corrupt manifest).
+    pub force: bool,
+    /// Diff against what is really stored (listing + hash metadata) instead of the manifest.
+    pub verify: bool,
+    /// Refuse plans deleting more than this.
+    pub max_deletes: usize,
+    /// Uploads in flight.
+    pub concurrency: usize,
+}
+
+/// What a publish planned and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The plan.
+    pub plan: Plan,
+    /// What was done.
+    pub summary: Summary,
+}
+
+/// Why a publish failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Reading the manifest or listing failed.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The stored manifest is unreadable.
+    #[error("the manifest in the bucket cannot be read ({0}); publish with --force to rebuild it")]
+    Manifest(ManifestError),
+    /// The plan was refused.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Applying failed part way; the report says what was done.
+    #[error("{failure}")]
+    Apply {
+        /// The error and partial summary.
+        failure: Box<ApplyFailure>,
+        /// The plan being applied.
+        plan: Box<Plan>,
+    },
+}
+
+impl PublishError {
+    /// The process exit code: 4 for a conflict with a concurrent publish, 3 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        let conflict = match self {
+            PublishError::Target(e) => *e == TargetError::Conflict,
+            PublishError::Apply { failure, .. } => matches!(
+                failure.error,
+                apply::ApplyError::Target(TargetError::Conflict)
+            ),
+            _ => false,
+        };
+        if conflict { 4 } else { 3 }
+    }
+}
+
+/// Publishes rendered `outputs` to `target`: headers (when the target stores them), manifest
+/// read, plan, apply. A no-op publish sends exactly one request (the manifest read).
+pub async fn publish_outputs<T: Target>(
+    target: &T,
+    mut outputs: Outputs,
+    cfg: &PublishConfig,
+    opts: &PublishOptions,
+    progress: &dyn Progress,
+) -> Result<Report, PublishError> {
+    let requests0 = target.requests();
+    if target.stores_headers() {
+        headers::apply_headers(&mut outputs, cfg);
+    }
+    let stored = match target.read_manifest().await? {
+        None => None,
+        Some((bytes, etag)) => match Manifest::decode(&bytes) {
+            Ok(m) => Some(Stored {
+                manifest: Some(m),
+                etag,
+            }),
+            Err(_) if opts.force || opts.verify => Some(Stored {
+                manifest: None,
+                etag,
+            }),
+            Err(e) => return Err(PublishError::Manifest(e)),
+        },
+    };
+    let baseline = if opts.verify {
+        let mut listed = target.list_hashes().await?;
+        if !target.stores_headers() {
+            // A directory has no ownership metadata: only files the site produces are known to
+            // be ours, so the listing may save uploads but never causes a delete.
+            listed.entries.retain(|k, _| outputs.contains(k));
+        }
+        listed
+    } else {
+        stored
+            .as_ref()
+            .and_then(|s| s.manifest.clone())
+            .unwrap_or_default()
+    };
+    let plan_opts = PlanOptions {
+        force: opts.force,
+        max_deletes: opts.max_deletes,
+        exclude: cfg.exclude.clone(),
+        compare_headers: target.stores_headers(),
+    };
+    let plan = plan::plan(&outputs, &baseline, &plan_opts)?;
+    let result = apply::apply(
+        target,
+        &plan,
+        &outputs,
+        &baseline,
+        stored.as_ref(),
+        opts.concurrency,
+        progress,
+    )
+    .await;
+    match result {
+        Ok(mut summary) => {
+            summary.requests = target.requests() - requests0;
+            Ok(Report { plan, summary })
+        }
+        Err(mut failure) => {
+            failure.summary.requests = target.requests() - requests0;
+            Err(PublishError::Apply {
+                failure,
+                plan: Box::new(plan),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls_parse() {
+        assert_eq!(
+            TargetSpec::parse("s3://b/blog").unwrap(),
+            TargetSpec::S3 {
+                bucket: "b".into(),
+                prefix: "blog/".into()
+            }
+        );
+        assert_eq!(
+            TargetSpec::parse("s3://b").unwrap(),
+            TargetSpec::S3 {
+                bucket: "b".into(),
+                prefix: String::new()
+            }
+        );
+        assert_eq!(
+            TargetSpec::parse("file:///tmp/x").unwrap(),
+            TargetSpec::Dir("/tmp/x".into())
+        );
+        assert!(TargetSpec::parse("s3:///x").is_err());
+        assert!(TargetSpec::parse("http://x").is_err());
+        assert!(TargetSpec::parse("file://").is_err());
+        let cfg = PublishConfig {
+            bucket: "cb".into(),
+            prefix: "p".into(),
+            ..PublishConfig::default()
+        };
+        assert_eq!(
+            TargetSpec::resolve(None, &cfg).unwrap().to_string(),
+            "s3://cb/p/"
+        );
+        assert!(TargetSpec::resolve(None, &PublishConfig::default()).is_err());
+    }
+}

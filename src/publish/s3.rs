@@ -1,0 +1,418 @@
+//! The S3 [`Target`] (aws-sdk-s3): AWS and S3-compatible stores (R2, MinIO, Garage, B2).
+//!
+//! Bodies in memory are sent from memory with the SDK's CRC32 checksum header. Bodies on disk
+//! are streamed: below [`MULTIPART_THRESHOLD`] as one PutObject without the optional checksum
+//! (a checksum on a stream means aws-chunked encoding, which some stores keep as, or add to,
+//! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use futures::{StreamExt, TryStreamExt};
+
+mod errors;
+mod multipart;
+
+pub use errors::classify_code;
+
+use super::manifest::{Entry, MANIFEST_KEY, Manifest, RESERVED_PREFIX};
+use super::target::{Etag, Target, TargetError};
+use crate::outputs::{Body, Output};
+
+/// User metadata carrying the BLAKE3 hash of the stored bytes (`x-amz-meta-bucketpress-hash`);
+/// `--verify` reads it back instead of trusting ETags, which are not MD5s for multipart or
+/// encrypted objects.
+pub const HASH_METADATA: &str = "bucketpress-hash";
+
+/// Files of this size or more are uploaded in parts, streamed from disk.
+pub const MULTIPART_THRESHOLD: u64 = 16 << 20;
+
+/// The part size of multipart uploads (grown for huge files to stay under 10,000 parts).
+const PART_SIZE: u64 = 8 << 20;
+
+/// How many HeadObject requests `--verify` runs at once.
+const HEAD_CONCURRENCY: usize = 16;
+
+/// The retry policy: the SDK's standard mode (exponential backoff with jitter, retry quota)
+/// with 5 attempts, retrying throttling, 5xx and connection errors.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
+}
+
+/// Where and how to connect, from `[publish]` and the command line.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// The bucket.
+    pub bucket: String,
+    /// A key prefix (normalised to end with `/`, or empty).
+    pub prefix: String,
+    /// The region; else the standard chain (`AWS_REGION`, profile), else `us-east-1`.
+    pub region: Option<String>,
+    /// A custom endpoint URL for S3-compatible stores.
+    pub endpoint: Option<String>,
+    /// Path-style addressing (`https://host/bucket/key`).
+    pub path_style: bool,
+    /// A named profile of `~/.aws/config` / `~/.aws/credentials`.
+    pub profile: Option<String>,
+}
+
+/// Publishes to an S3 bucket under a prefix.
+#[derive(Debug)]
+pub struct S3Target {
+    client: Client,
+    bucket: String,
+    prefix: String,
+    requests: AtomicU64,
+}
+
+impl S3Target {
+    /// Builds a client from the standard credential chain (environment, profile, web identity,
+    /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter).
+    pub async fn connect(settings: &S3Settings) -> S3Target {
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let sdk = loader.load().await;
+        let mut config =
+            aws_sdk_s3::config::Builder::from(&sdk).force_path_style(settings.path_style);
+        if sdk.region().is_none() {
+            config = config.region(Region::new("us-east-1"));
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        S3Target::with_client(
+            Client::from_conf(config.build()),
+            &settings.bucket,
+            &settings.prefix,
+        )
+    }
+
+    /// Wraps an already configured client (tests, embedding).
+    pub fn with_client(client: Client, bucket: &str, prefix: &str) -> S3Target {
+        S3Target {
+            client,
+            bucket: bucket.to_string(),
+            prefix: normalize_prefix(prefix),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// `PutObject s3://bucket/key`, for messages.
+    fn what(&self, operation: &str, key: &str) -> String {
+        format!("{operation} s3://{}/{key}", self.bucket)
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn check_bucket(&self) -> Result<(), TargetError> {
+        self.count();
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(
+                match self.classify(e, &format!("HeadBucket s3://{}", self.bucket)) {
+                    TargetError::NotFound(_) => TargetError::NoSuchBucket(self.bucket.clone()),
+                    other => other,
+                },
+            ),
+        }
+    }
+
+    async fn head(&self, full_key: String) -> Result<Option<(String, Entry)>, TargetError> {
+        self.count();
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full_key)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &self.what("HeadObject", &full_key)))?;
+        let Some(hash) = out.metadata().and_then(|m| m.get(HASH_METADATA)) else {
+            return Ok(None);
+        };
+        let key = full_key[self.prefix.len()..].to_string();
+        Ok(Some((
+            key,
+            Entry {
+                hash: hash.clone(),
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+                content_type: out.content_type().unwrap_or_default().to_string(),
+                content_encoding: out.content_encoding().map(str::to_owned),
+                cache_control: out.cache_control().map(str::to_owned),
+                redirect: out.website_redirect_location().map(str::to_owned),
+            },
+        )))
+    }
+}
+
+/// `"blog"` → `"blog/"`, `"/a/b/"` → `"a/b/"`, `""` → `""`.
+pub fn normalize_prefix(prefix: &str) -> String {
+    let p = prefix.trim_matches('/');
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// A body that can be retried: in-memory bytes are shared, not copied.
+fn memory_body(bytes: &std::sync::Arc<[u8]>) -> ByteStream {
+    ByteStream::from(bytes::Bytes::from_owner(bytes.clone()))
+}
+
+impl Target for S3Target {
+    async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
+        let key = self.key(MANIFEST_KEY);
+        self.count();
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let etag = Etag(out.e_tag().unwrap_or_default().to_string());
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| TargetError::Transient(format!("{key}: {e}")))?
+                    .into_bytes()
+                    .to_vec();
+                Ok(Some((bytes, etag)))
+            }
+            Err(e) => match self.classify(e, &self.what("GetObject", &key)) {
+                // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
+                // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
+                TargetError::NotFound(_) => self.check_bucket().await.map(|()| None),
+                // Without s3:ListBucket, S3 answers a missing key with 403, not 404.
+                TargetError::AccessDenied(detail) => Err(TargetError::AccessDenied(format!(
+                    "{detail} (on a first publish this also means s3:ListBucket is not granted)"
+                ))),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+        let key = self.key(&output.key);
+        // Streamed bodies would be sent with aws-chunked encoding (to carry the CRC32 trailer),
+        // and some stores (s3s) keep `aws-chunked` as the object's Content-Encoding or double
+        // ours: streamed PUTs therefore skip the optional checksum (TLS still protects them).
+        let (body, streamed) = match &output.body {
+            Body::Bytes(bytes) => (memory_body(bytes), false),
+            Body::File { path, size } if *size >= MULTIPART_THRESHOLD => {
+                return self.put_multipart(output, path, *size).await;
+            }
+            Body::File { path, .. } => {
+                let body = ByteStream::from_path(path)
+                    .await
+                    .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
+                (body, true)
+            }
+        };
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(&output.content_type)
+            .set_cache_control(output.cache_control.clone())
+            .set_content_encoding(output.content_encoding.clone())
+            .set_website_redirect_location(output.redirect.clone())
+            .metadata(HASH_METADATA, &output.hash)
+            .body(body)
+            .customize();
+        if streamed {
+            req = req.config_override(
+                aws_sdk_s3::config::Builder::default()
+                    .request_checksum_calculation(RequestChecksumCalculation::WhenRequired),
+            );
+        }
+        self.count();
+        tracing::debug!(
+            "PutObject s3://{}/{key} ({} bytes)",
+            self.bucket,
+            output.body.len()
+        );
+        req.send()
+            .await
+            .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
+        Ok(())
+    }
+
+    async fn delete_many(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, TargetError)>, TargetError> {
+        let mut failed = Vec::new();
+        for chunk in keys.chunks(1000) {
+            let objects = chunk
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(self.key(k)).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| TargetError::Other(e.to_string()))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| TargetError::Other(e.to_string()))?;
+            self.count();
+            tracing::debug!("DeleteObjects s3://{}: {} keys", self.bucket, chunk.len());
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| self.classify(e, &self.what("DeleteObjects", &self.prefix)))?;
+            for err in out.errors() {
+                let key = err.key().unwrap_or_default();
+                let detail = format!("{key}: {}", err.message().unwrap_or_default());
+                let key = key.strip_prefix(&self.prefix).unwrap_or(key).to_string();
+                failed.push((key, classify_code(err.code(), None, detail, &self.bucket)));
+            }
+        }
+        Ok(failed)
+    }
+
+    async fn write_manifest(
+        &self,
+        manifest: &Manifest,
+        expected: Option<&Etag>,
+    ) -> Result<Etag, TargetError> {
+        let key = self.key(MANIFEST_KEY);
+        let bytes = manifest.encode();
+        let put = || {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                // Not `Content-Encoding: gzip`: stores and proxies may decompress that on the way.
+                .content_type("application/gzip")
+                .cache_control("no-store")
+                .body(ByteStream::from(bytes.clone()))
+        };
+        let conditional = match expected {
+            Some(etag) => put().if_match(&etag.0),
+            None => put().if_none_match("*"),
+        };
+        self.count();
+        let err = match conditional.send().await {
+            Ok(out) => return Ok(Etag(out.e_tag().unwrap_or_default().to_string())),
+            Err(err) => err,
+        };
+        let unsupported = err.code() == Some("NotImplemented")
+            || err.raw_response().map(|r| r.status().as_u16()) == Some(501);
+        if !unsupported {
+            return Err(self.classify(err, &self.what("PutObject", &key)));
+        }
+        // A store without conditional writes: compare the version tag by hand, then write.
+        // Racy in a window of one round trip, which is the best such a store allows.
+        tracing::warn!(
+            "the store does not support conditional writes; checking the manifest by hand"
+        );
+        self.count();
+        let current = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(head) => Some(Etag(head.e_tag().unwrap_or_default().to_string())),
+            Err(e) => match self.classify(e, &self.what("HeadObject", &key)) {
+                TargetError::NotFound(_) => None,
+                other => return Err(other),
+            },
+        };
+        if current.as_ref() != expected {
+            return Err(TargetError::Conflict);
+        }
+        self.count();
+        let out = put()
+            .send()
+            .await
+            .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
+        Ok(Etag(out.e_tag().unwrap_or_default().to_string()))
+    }
+
+    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+        let reserved = self.key(RESERVED_PREFIX);
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            self.count();
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&self.prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.classify(e, &self.what("ListObjectsV2", &self.prefix)))?;
+            for obj in page.contents() {
+                if let Some(k) = obj.key()
+                    && !k.starts_with(&reserved)
+                    && !k.ends_with('/')
+                {
+                    keys.push(k.to_string());
+                }
+            }
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let heads: Vec<_> = keys.into_iter().map(|k| self.head(k)).collect();
+        let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(heads)
+            .buffer_unordered(HEAD_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut manifest = Manifest::new();
+        manifest.entries.extend(entries.into_iter().flatten());
+        Ok(manifest)
+    }
+
+    fn stores_headers(&self) -> bool {
+        true
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_normalise() {
+        assert_eq!(normalize_prefix(""), "");
+        assert_eq!(normalize_prefix("/"), "");
+        assert_eq!(normalize_prefix("blog"), "blog/");
+        assert_eq!(normalize_prefix("/a/b/"), "a/b/");
+    }
+}

@@ -1,0 +1,166 @@
+//! Mapping aws-sdk-s3 errors (service codes, HTTP statuses, dispatch failures) to
+//! [`TargetError`] variants, like docs.rs `storage/s3.rs` does for its own NotFound.
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use super::S3Target;
+use crate::publish::target::TargetError;
+
+impl S3Target {
+    pub(super) fn classify<E>(&self, err: SdkError<E, HttpResponse>, what: &str) -> TargetError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        // No credentials anywhere in the chain surfaces as a dispatch failure whose source is
+        // a CredentialsError: not something a retry fixes.
+        if let Some(cred) = find_source::<CredentialsError>(&err) {
+            return TargetError::InvalidCredentials(format!(
+                "{what}: no usable credentials ({})",
+                chain(cred)
+            ));
+        }
+        match &err {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                TargetError::Transient(format!("{what}: {}", chain(&err)))
+            }
+            SdkError::ConstructionFailure(_) => {
+                TargetError::Other(format!("{what}: {}", chain(&err)))
+            }
+            _ => {
+                let status = err.raw_response().map(|r| r.status().as_u16());
+                let code = err.code().map(str::to_owned);
+                let detail = match (&code, err.message()) {
+                    (Some(c), Some(m)) => format!("{what}: {c}: {m}"),
+                    (Some(c), None) => format!("{what}: {c}"),
+                    _ => format!("{what}: {}", chain(&err)),
+                };
+                classify_code(code.as_deref(), status, detail, &self.bucket)
+            }
+        }
+    }
+}
+
+/// The first error of type `T` in `err`'s source chain (including `err`).
+fn find_source<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// An error and its sources on one line (`a: b: c`), without Debug dumps.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string().replace('\n', " ");
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Maps an S3 error code / HTTP status to a [`TargetError`] (pure; unit-tested).
+pub fn classify_code(
+    code: Option<&str>,
+    status: Option<u16>,
+    detail: String,
+    bucket: &str,
+) -> TargetError {
+    match (code, status) {
+        (Some("NoSuchBucket"), _) => TargetError::NoSuchBucket(bucket.to_string()),
+        (Some("NoSuchKey" | "NotFound" | "NoSuchUpload"), _) | (None, Some(404)) => {
+            TargetError::NotFound(detail)
+        }
+        (Some("PreconditionFailed" | "ConditionalRequestConflict"), _) | (_, Some(412)) => {
+            TargetError::Conflict
+        }
+        (
+            Some(
+                "InvalidAccessKeyId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+                | "NotSignedUp"
+                | "InvalidSecurity",
+            ),
+            _,
+        ) => TargetError::InvalidCredentials(detail),
+        (Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem"), _) | (_, Some(403)) => {
+            TargetError::AccessDenied(detail)
+        }
+        (
+            Some(
+                "SlowDown"
+                | "Throttling"
+                | "ThrottlingException"
+                | "RequestTimeout"
+                | "InternalError"
+                | "ServiceUnavailable"
+                | "RequestTimeTooSkewed",
+            ),
+            _,
+        )
+        | (_, Some(429 | 500..=599)) => TargetError::Transient(detail),
+        (Some("PermanentRedirect" | "AuthorizationHeaderMalformed"), _) | (_, Some(301)) => {
+            TargetError::Other(format!(
+                "{detail} (is [publish] region the bucket's region?)"
+            ))
+        }
+        _ => TargetError::Other(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_variants() {
+        let c = |code: Option<&str>, status| classify_code(code, status, "x".into(), "b");
+        assert_eq!(
+            c(Some("NoSuchBucket"), Some(404)),
+            TargetError::NoSuchBucket("b".into())
+        );
+        assert!(matches!(
+            c(Some("NoSuchKey"), Some(404)),
+            TargetError::NotFound(_)
+        ));
+        assert!(matches!(c(None, Some(404)), TargetError::NotFound(_)));
+        assert_eq!(
+            c(Some("PreconditionFailed"), Some(412)),
+            TargetError::Conflict
+        );
+        assert_eq!(c(None, Some(412)), TargetError::Conflict);
+        assert!(matches!(
+            c(Some("SignatureDoesNotMatch"), Some(403)),
+            TargetError::InvalidCredentials(_)
+        ));
+        assert!(matches!(
+            c(Some("InvalidAccessKeyId"), Some(403)),
+            TargetError::InvalidCredentials(_)
+        ));
+        assert!(matches!(
+            c(Some("AccessDenied"), Some(403)),
+            TargetError::AccessDenied(_)
+        ));
+        assert!(matches!(c(None, Some(403)), TargetError::AccessDenied(_)));
+        assert!(matches!(
+            c(Some("SlowDown"), Some(503)),
+            TargetError::Transient(_)
+        ));
+        assert!(matches!(c(None, Some(500)), TargetError::Transient(_)));
+        assert!(matches!(c(Some("Weird"), Some(400)), TargetError::Other(_)));
+    }
+}

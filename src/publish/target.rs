@@ -1,0 +1,138 @@
+//! The narrow store interface a plan is applied to ([`Target`]), its typed errors, and the
+//! dry-run wrapper whose writes do nothing.
+
+use std::future::Future;
+
+use super::manifest::Manifest;
+use crate::outputs::Output;
+
+/// An opaque version tag of the stored manifest, used for the conditional write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Etag(pub String);
+
+/// What can go wrong talking to a store. Callers match on the variant: `NotFound` is a first
+/// publish, `AccessDenied`/`InvalidCredentials`/`NoSuchBucket` fail fast, `Transient` was
+/// already retried, `Conflict` means another publish won the race.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// The object does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The bucket does not exist.
+    #[error("bucket {0:?} does not exist; check [publish] bucket / --to and the region")]
+    NoSuchBucket(String),
+    /// The credentials are valid but lack permission.
+    #[error("access denied: {0}; check the IAM policy allows it on this bucket and prefix")]
+    AccessDenied(String),
+    /// No credentials, or credentials the store rejects.
+    #[error(
+        "credentials missing or rejected: {0}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+         --profile or [publish] profile"
+    )]
+    InvalidCredentials(String),
+    /// Throttling, timeouts, 5xx, connection failures (after the SDK's retries).
+    #[error("temporary failure (retried): {0}")]
+    Transient(String),
+    /// The manifest changed since it was read.
+    #[error("another publish changed the site since this one started; run publish again")]
+    Conflict,
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl TargetError {
+    /// True for errors after which further requests are pointless (wrong bucket, credentials,
+    /// permissions): the publish stops at once instead of failing every key.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            TargetError::NoSuchBucket(_)
+                | TargetError::AccessDenied(_)
+                | TargetError::InvalidCredentials(_)
+        )
+    }
+}
+
+/// A place a site is published to. Keys are relative to the target's prefix.
+///
+/// Implementations: [`S3Target`](super::s3::S3Target), [`DirTarget`](super::dir::DirTarget),
+/// and [`DryRun`] around either.
+pub trait Target: Sync {
+    /// Reads the manifest; `Ok(None)` when there is none yet (first publish). The bytes are
+    /// decoded by the caller so that a corrupt manifest is a distinct, typed error.
+    fn read_manifest(
+        &self,
+    ) -> impl Future<Output = Result<Option<(Vec<u8>, Etag)>, TargetError>> + Send;
+
+    /// Stores one output with its headers and hash metadata.
+    fn put(&self, output: &Output) -> impl Future<Output = Result<(), TargetError>> + Send;
+
+    /// Deletes keys (missing keys are not an error); returns the keys that could not be deleted
+    /// with why.
+    fn delete_many(
+        &self,
+        keys: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, TargetError)>, TargetError>> + Send;
+
+    /// Writes the manifest only if the stored one is still `expected` (`None`: only if there is
+    /// none); otherwise [`TargetError::Conflict`]. Returns the new version tag.
+    fn write_manifest(
+        &self,
+        manifest: &Manifest,
+        expected: Option<&Etag>,
+    ) -> impl Future<Output = Result<Etag, TargetError>> + Send;
+
+    /// Rebuilds a manifest from what is stored (`--verify`): every object carrying a
+    /// bucketpress hash, with its stored headers. Objects without the hash are left out, so
+    /// they are never deleted.
+    fn list_hashes(&self) -> impl Future<Output = Result<Manifest, TargetError>> + Send;
+
+    /// Whether the target stores per-object headers (S3 does, a directory does not).
+    fn stores_headers(&self) -> bool;
+
+    /// Requests sent so far (for the summary and the request-budget tests).
+    fn requests(&self) -> u64;
+}
+
+/// A target whose reads pass through and whose writes do nothing (`--dry-run`): not a single
+/// write request is sent.
+#[derive(Debug)]
+pub struct DryRun<T>(pub T);
+
+impl<T: Target> Target for DryRun<T> {
+    async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
+        self.0.read_manifest().await
+    }
+
+    async fn put(&self, _output: &Output) -> Result<(), TargetError> {
+        Ok(())
+    }
+
+    async fn delete_many(
+        &self,
+        _keys: &[String],
+    ) -> Result<Vec<(String, TargetError)>, TargetError> {
+        Ok(Vec::new())
+    }
+
+    async fn write_manifest(
+        &self,
+        _manifest: &Manifest,
+        _expected: Option<&Etag>,
+    ) -> Result<Etag, TargetError> {
+        Ok(Etag("dry-run".into()))
+    }
+
+    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+        self.0.list_hashes().await
+    }
+
+    fn stores_headers(&self) -> bool {
+        self.0.stores_headers()
+    }
+
+    fn requests(&self) -> u64 {
+        self.0.requests()
+    }
+}
