@@ -60,13 +60,22 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         site: PathBuf,
     },
-    /// Render the site into a folder (default <site>/public).
+    /// Render the site into a folder (default `<site>/public`).
     #[command(
         after_help = "Examples:\n  bucketpress build\n  bucketpress build --site blog --out /tmp/out --drafts"
     )]
     Build(BuildArgs),
     /// Validate everything `build` validates, writing nothing.
     Check(SiteArgs),
+    /// Upload only what changed to S3 (or a folder), diffed against the bucket's manifest.
+    #[command(
+        after_help = "Examples:\n  bucketpress publish --to s3://my-bucket/blog\n  \
+        bucketpress publish --dry-run --json\n  \
+        bucketpress publish --site example-site --to file:///tmp/site\n\n\
+        Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish \
+        failed, 4 another publish changed the site first."
+    )]
+    Publish(crate::publish::command::PublishArgs),
 }
 
 /// Which site and which documents.
@@ -103,7 +112,7 @@ pub struct BuildArgs {
     /// Site selection.
     #[command(flatten)]
     pub site: SiteArgs,
-    /// The output folder (default <site>/public).
+    /// The output folder (default `<site>/public`).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }

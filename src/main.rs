@@ -28,6 +28,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .init();
     let reporter = Reporter::new(cli.quiet, cli.verbose > 0);
@@ -62,6 +63,9 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         }
         Command::Build(args) => build(&args, reporter),
         Command::Check(args) => check(&args, reporter),
+        Command::Publish(args) => {
+            bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
+        }
     }
 }
 

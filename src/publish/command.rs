@@ -49,7 +49,7 @@ use super::{PublishError, PublishOptions, Report, TargetSpec, publish_outputs};
 use crate::config::Config;
 use crate::error::{BuildErrors, Diagnostic};
 use crate::outputs::Outputs;
-use crate::pipeline::{BuildOptions, render_site};
+use crate::pipeline::BuildOptions;
 
 /// Arguments of `bucketpress publish`. Drafts and future posts are never published.
 #[derive(Debug, Clone, clap::Args)]
@@ -179,7 +179,9 @@ fn render(args: &PublishArgs) -> Result<(Config, Outputs, Vec<Diagnostic>), Buil
         future: false,
         base_url: None,
     };
-    let rendered = render_site(&args.site, &opts)?;
+    let mut session = crate::pipeline::Session::new(&args.site, opts);
+    session.persist_highlights();
+    let rendered = session.render()?;
     Ok((rendered.config, rendered.outputs, rendered.warnings))
 }
 

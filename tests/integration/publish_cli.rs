@@ -54,7 +54,6 @@ fn json(out: &Output) -> serde_json::Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs Command::Publish wired into src/cli.rs and src/main.rs"]
 async fn binary_publishes_then_does_nothing_in_one_request() {
     let server = S3Server::start().await;
     let src = example_site();
