@@ -128,7 +128,7 @@ else
     [[ $reuse == 1 && -f $raw ]] || perf record -F 199 -e cpu-clock --call-graph dwarf,16384 -o "$raw" -- \
         "$bin" build --site "$corpus" --out "$out" 2>&1 | tail -2 >&2
     perf report -i "$raw" --children --sort symbol --stdio -g none --percent-limit 0.05 2>/dev/null |
-        awk '/^ +[0-9.]+%/ { pct = $1; sub(/%/, "", pct); line = $0; sub(/^ *[0-9.]+% +[0-9.]+% +\[[^]]*\] +/, "", line); sub(/ +$/, "", line); printf "%s\t%s\n", pct, line }' \
+        awk '/^ +[0-9.]+%/ { pct = $1; sub(/%/, "", pct); line = $0; sub(/^ *[0-9.]+% +[0-9.]+% +\[[^]]*\] +/, "", line); sub(/[ \t-]+$/, "", line); printf "%s\t%s\n", pct, line }' \
         >"$work/perf.$posts.tsv"
     echo
     echo "== perf (cpu-clock samples, all threads), bucketpress build, $posts posts =="
