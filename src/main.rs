@@ -75,6 +75,8 @@ fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered
     let mut session = Session::new(&args.site, args.build_options());
     if persist {
         session.persist_highlights();
+    } else {
+        session.load_highlights();
     }
     match session.render() {
         Ok(rendered) => {
