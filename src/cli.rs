@@ -67,6 +67,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate everything `build` validates, writing nothing.
     Check(SiteArgs),
+    /// Preview the site locally, rebuilding and reloading the browser on every save.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Which site and which documents.

@@ -62,6 +62,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         }
         Command::Build(args) => build(&args, reporter),
         Command::Check(args) => check(&args, reporter),
+        Command::Serve(args) => bucketpress::serve::run(&args, reporter),
     }
 }
 

@@ -1,0 +1,238 @@
+//! What the server serves: the last good build, the current errors, and the rebuild step that
+//! replaces them and decides which event open pages get.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{broadcast, watch};
+
+use super::reload::Event;
+use super::watch::ChangeSet;
+use crate::error::BuildErrors;
+use crate::highlight::Highlighter;
+use crate::outputs::Outputs;
+use crate::pipeline::{BuildOptions, Rendered, render_site_with};
+use crate::report::Reporter;
+
+/// One consistent view: handlers clone the `Arc` and never see a half-applied rebuild.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The last good build's outputs (empty until a build succeeds).
+    pub outputs: Arc<Outputs>,
+    /// Counts good builds that changed something; pages carry it to detect missed reloads.
+    pub version: u64,
+    /// The current build's errors; empty when the last build was good.
+    pub errors: Vec<String>,
+}
+
+/// State shared by the HTTP handlers and the rebuild thread.
+pub struct Shared {
+    snapshot: RwLock<Arc<Snapshot>>,
+    events: broadcast::Sender<Event>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// Fresh state; `shutdown` turning true ends open WebSockets.
+    pub fn new(shutdown: watch::Receiver<bool>) -> Shared {
+        Shared {
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            events: broadcast::channel(64).0,
+            shutdown,
+        }
+    }
+
+    /// The current view.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("snapshot lock").clone()
+    }
+
+    fn replace(&self, snapshot: Snapshot) {
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(snapshot);
+    }
+
+    /// A receiver of every event sent from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// The greeting for a newly connected page.
+    pub fn hello(&self) -> Event {
+        let s = self.snapshot();
+        Event::Hello {
+            version: s.version,
+            errors: s.errors.clone(),
+        }
+    }
+
+    /// A receiver that changes when the server shuts down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
+    fn send(&self, event: Event) {
+        // No open pages is fine.
+        let _ = self.events.send(event);
+    }
+}
+
+/// How two builds differ.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Diff {
+    /// Keys added, removed or whose bytes or headers changed.
+    pub changed: Vec<String>,
+}
+
+impl Diff {
+    /// True when every changed key is a stylesheet (and something changed).
+    pub fn css_only(&self) -> bool {
+        !self.changed.is_empty() && self.changed.iter().all(|k| k.ends_with(".css"))
+    }
+}
+
+/// Compares two builds key by key (hash and headers).
+pub fn diff(old: &Outputs, new: &Outputs) -> Diff {
+    let same = |a: &crate::outputs::Output, b: &crate::outputs::Output| {
+        a.hash == b.hash
+            && a.content_type == b.content_type
+            && a.content_encoding == b.content_encoding
+            && a.cache_control == b.cache_control
+            && a.redirect == b.redirect
+    };
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|o| old.get(&o.key).is_none_or(|prev| !same(prev, o)))
+        .map(|o| o.key.clone())
+        .collect();
+    changed.extend(old.keys().filter(|k| !new.contains(k)).map(str::to_string));
+    changed.sort();
+    Diff { changed }
+}
+
+/// Builds the site again and again, keeping its highlight cache between builds.
+pub struct Builder {
+    site_dir: PathBuf,
+    opts: BuildOptions,
+    highlighter: Highlighter,
+    reporter: Reporter,
+}
+
+impl Builder {
+    /// A builder for the site in `site_dir` with `opts` (base_url already set for serving).
+    pub fn new(site_dir: PathBuf, opts: BuildOptions, reporter: Reporter) -> Builder {
+        Builder {
+            site_dir,
+            opts,
+            highlighter: Highlighter::new(),
+            reporter,
+        }
+    }
+
+    /// Renders the site once.
+    pub fn build(&self) -> Result<Rendered, BuildErrors> {
+        render_site_with(&self.site_dir, &self.opts, &self.highlighter)
+    }
+
+    /// Rebuilds after `changes` (`None`: the first build), installs the result in `shared`,
+    /// tells open pages, and prints one summary line.
+    pub fn rebuild(&self, shared: &Shared, changes: Option<&ChangeSet>) {
+        let started = Instant::now();
+        let result = self.build();
+        let ms = started.elapsed().as_millis();
+        let what = changes.map_or_else(|| "initial build".to_string(), |c| c.to_string());
+        let (event, line) = apply(shared, result, self.reporter);
+        if let Some(event) = event {
+            shared.send(event);
+        }
+        self.reporter.status(format!("{what}: {line} in {ms} ms"));
+    }
+}
+
+/// Installs a build result in `shared`: returns the event for open pages and a summary.
+fn apply(
+    shared: &Shared,
+    result: Result<Rendered, BuildErrors>,
+    reporter: Reporter,
+) -> (Option<Event>, String) {
+    let current = shared.snapshot();
+    match result {
+        Ok(rendered) => {
+            for w in &rendered.warnings {
+                reporter.warning(w);
+            }
+            let d = diff(&current.outputs, &rendered.outputs);
+            let was_broken = !current.errors.is_empty();
+            let n = d.changed.len();
+            let line = match n {
+                0 if was_broken => "fixed, no output changed".to_string(),
+                0 => "no output changed".to_string(),
+                1 => format!("rebuilt, 1 output changed ({})", d.changed[0]),
+                _ => format!("rebuilt, {n} outputs changed"),
+            };
+            if n == 0 {
+                if was_broken {
+                    shared.replace(Snapshot {
+                        outputs: current.outputs.clone(),
+                        version: current.version,
+                        errors: Vec::new(),
+                    });
+                }
+                return (was_broken.then_some(Event::Ok), line);
+            }
+            let version = current.version + 1;
+            let event = if d.css_only() {
+                Event::Css { version }
+            } else {
+                Event::Reload { version }
+            };
+            shared.replace(Snapshot {
+                outputs: Arc::new(rendered.outputs),
+                version,
+                errors: Vec::new(),
+            });
+            (Some(event), line)
+        }
+        Err(BuildErrors(diagnostics)) => {
+            for d in &diagnostics {
+                reporter.error(d);
+            }
+            let errors: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            let n = errors.len();
+            shared.replace(Snapshot {
+                outputs: current.outputs.clone(),
+                version: current.version,
+                errors: errors.clone(),
+            });
+            let line = format!(
+                "build failed ({n} problem{}), still serving the last good build",
+                if n == 1 { "" } else { "s" }
+            );
+            (Some(Event::Errors { errors }), line)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outputs::{Output, OutputKind};
+
+    fn outputs(items: &[(&str, &str)]) -> Outputs {
+        items
+            .iter()
+            .map(|(k, v)| Output::from_bytes(*k, v.as_bytes().to_vec(), OutputKind::Page))
+            .collect()
+    }
+
+    #[test]
+    fn diff_finds_changed_added_and_removed() {
+        let old = outputs(&[("a.html", "1"), ("b.html", "2"), ("s.css", "x")]);
+        let new = outputs(&[("a.html", "1"), ("c.html", "3"), ("s.css", "y")]);
+        assert_eq!(diff(&old, &new).changed, ["b.html", "c.html", "s.css"]);
+        assert!(diff(&old, &old).changed.is_empty());
+        let css = outputs(&[("a.html", "1"), ("b.html", "2"), ("s.css", "z")]);
+        assert!(diff(&old, &css).css_only());
+        assert!(!diff(&old, &new).css_only());
+    }
+}
