@@ -83,8 +83,8 @@ pub struct Server {
     base_url: String,
     shared: Arc<Shared>,
     shutdown: tokio_watch::Sender<bool>,
-    task: JoinHandle<std::io::Result<()>>,
-    _watcher: Option<watch::Watcher>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    watcher: Option<watch::Watcher>,
 }
 
 /// The site's base URL when served at `addr` (an unspecified address becomes `localhost`).
@@ -149,8 +149,8 @@ impl Server {
             base_url,
             shared,
             shutdown,
-            task,
-            _watcher: watcher,
+            task: Some(task),
+            watcher,
         })
     }
 
@@ -175,11 +175,21 @@ impl Server {
     }
 
     /// Stops watching, closes live-reload sockets, and waits for open requests to finish.
-    pub async fn shutdown(self) -> anyhow::Result<()> {
-        drop(self._watcher);
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        self.watcher = None;
         let _ = self.shutdown.send(true);
-        self.task.await??;
+        if let Some(task) = self.task.take() {
+            task.await??;
+        }
         Ok(())
+    }
+}
+
+impl Drop for Server {
+    /// Stops watching and serving without waiting.
+    fn drop(&mut self) {
+        self.watcher = None;
+        let _ = self.shutdown.send(true);
     }
 }
 

@@ -164,7 +164,9 @@ fn apply(
             let d = diff(&current.outputs, &rendered.outputs);
             let was_broken = !current.errors.is_empty();
             let n = d.changed.len();
+            let first = current.version == 0 && current.outputs.is_empty();
             let line = match n {
+                _ if first => format!("built {} documents into {n} outputs", rendered.documents),
                 0 if was_broken => "fixed, no output changed".to_string(),
                 0 => "no output changed".to_string(),
                 1 => format!("rebuilt, 1 output changed ({})", d.changed[0]),
