@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body as HttpBody;
-use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use percent_encoding::percent_decode_str;
@@ -93,11 +94,45 @@ pub fn resolve(raw_path: &str, outputs: &Outputs) -> Resolved {
     Resolved::NotFound
 }
 
+/// True when a `Host` header may reach a server listening on loopback: `localhost` (and
+/// `*.localhost`) or an IP literal, any port. Other names mean DNS rebinding: a page from
+/// another site resolving its own name to 127.0.0.1 to read the preview (drafts included).
+pub fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => {
+            return v6
+                .split(']')
+                .next()
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+        }
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+async fn host_guard(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if shared.local_hosts_only && !host.is_some_and(is_local_host) {
+        let msg = "403 Forbidden: the preview answers to localhost and IP addresses only\n";
+        return (StatusCode::FORBIDDEN, msg).into_response();
+    }
+    next.run(request).await
+}
+
 /// The router: the reload WebSocket and, for every other path, the outputs.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(WS_PATH, get(reload::ws_handler))
         .fallback(serve_output)
+        .layer(middleware::from_fn_with_state(shared.clone(), host_guard))
         .with_state(shared)
 }
 
@@ -252,6 +287,29 @@ mod tests {
         let s = site();
         for p in ["/nope", "/nope/", "/style.css/", "/posts/", "/posts//new/"] {
             assert_eq!(resolve(p, &s), Resolved::NotFound, "{p}");
+        }
+    }
+
+    #[test]
+    fn only_local_hosts_pass_the_rebinding_guard() {
+        for host in [
+            "localhost",
+            "localhost:1111",
+            "127.0.0.1:1111",
+            "10.0.0.2",
+            "[::1]:1111",
+            "blog.localhost:8080",
+        ] {
+            assert!(is_local_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:1111",
+            "127.0.0.1.evil.example",
+            "[evil]:80",
+            "",
+        ] {
+            assert!(!is_local_host(host), "{host}");
         }
     }
 

@@ -110,7 +110,7 @@ impl Server {
         let site_dir = std::fs::canonicalize(&opts.site_dir)
             .with_context(|| format!("site folder {}", opts.site_dir.display()))?;
         let (shutdown, shutdown_rx) = tokio_watch::channel(false);
-        let shared = Arc::new(Shared::new(shutdown_rx.clone()));
+        let shared = Arc::new(Shared::new(shutdown_rx.clone(), addr.ip().is_loopback()));
         let builder = Arc::new(Builder::new(
             site_dir.clone(),
             BuildOptions {

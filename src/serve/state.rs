@@ -31,15 +31,19 @@ pub struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
     events: broadcast::Sender<Event>,
     shutdown: watch::Receiver<bool>,
+    /// Only answer requests addressed to a loopback name or an IP address (the server listens on
+    /// loopback), so a web page cannot read the preview through DNS rebinding.
+    pub local_hosts_only: bool,
 }
 
 impl Shared {
     /// Fresh state; `shutdown` turning true ends open WebSockets.
-    pub fn new(shutdown: watch::Receiver<bool>) -> Shared {
+    pub fn new(shutdown: watch::Receiver<bool>, local_hosts_only: bool) -> Shared {
         Shared {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             events: broadcast::channel(64).0,
             shutdown,
+            local_hosts_only,
         }
     }
 
@@ -140,20 +144,24 @@ impl Builder {
         let started = Instant::now();
         let result = self.build();
         let ms = started.elapsed().as_millis();
-        let what = changes.map_or_else(|| "initial build".to_string(), |c| c.to_string());
-        let (event, line) = apply(shared, result, self.reporter);
+        let (event, line) = apply(shared, result, self.reporter, ms);
         if let Some(event) = event {
             shared.send(event);
         }
-        self.reporter.status(format!("{what}: {line} in {ms} ms"));
+        match changes {
+            Some(changes) => self.reporter.status(format!("{changes} changed: {line}")),
+            None => self.reporter.status(line),
+        }
     }
 }
 
-/// Installs a build result in `shared`: returns the event for open pages and a summary.
+/// Installs a build result (that took `ms`) in `shared`: returns the event for open pages and
+/// a summary.
 fn apply(
     shared: &Shared,
     result: Result<Rendered, BuildErrors>,
     reporter: Reporter,
+    ms: u128,
 ) -> (Option<Event>, String) {
     let current = shared.snapshot();
     match result {
@@ -166,11 +174,14 @@ fn apply(
             let n = d.changed.len();
             let first = current.version == 0 && current.outputs.is_empty();
             let line = match n {
-                _ if first => format!("built {} documents into {n} outputs", rendered.documents),
-                0 if was_broken => "fixed, no output changed".to_string(),
-                0 => "no output changed".to_string(),
-                1 => format!("rebuilt, 1 output changed ({})", d.changed[0]),
-                _ => format!("rebuilt, {n} outputs changed"),
+                _ if first => format!(
+                    "built {} documents into {n} outputs in {ms} ms",
+                    rendered.documents
+                ),
+                0 if was_broken => format!("fixed in {ms} ms, no output changed"),
+                0 => format!("rebuilt in {ms} ms, no output changed"),
+                1 => format!("rebuilt in {ms} ms, 1 output changed ({})", d.changed[0]),
+                _ => format!("rebuilt in {ms} ms, {n} outputs changed"),
             };
             if n == 0 {
                 if was_broken {
@@ -207,7 +218,7 @@ fn apply(
                 errors: errors.clone(),
             });
             let line = format!(
-                "build failed ({n} problem{}), still serving the last good build",
+                "build failed in {ms} ms ({n} problem{}); still serving the last good build",
                 if n == 1 { "" } else { "s" }
             );
             (Some(Event::Errors { errors }), line)

@@ -93,11 +93,11 @@ impl Preview {
 
     /// Sends a request line as is (clients normalise `..` and `%2e%2e` away) and returns the
     /// status code.
-    async fn raw_status(&self, path: &str) -> u16 {
+    async fn raw_status(&self, path: &str, host: &str) -> u16 {
         let mut s = tokio::net::TcpStream::connect(self.server.addr())
             .await
             .unwrap();
-        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         s.write_all(req.as_bytes()).await.unwrap();
         let mut answer = String::new();
         s.read_to_string(&mut answer).await.unwrap();
@@ -244,9 +244,12 @@ async fn serves_outputs_with_s3_website_semantics() {
         "/posts%2fwhy-a-bucket/",
         "/..%5csite.toml",
     ] {
-        let status = p.raw_status(path).await;
+        let status = p.raw_status(path, "localhost").await;
         assert!(status == 400 || status == 404, "{path}: {status}");
     }
+    // DNS rebinding: another site's name pointing at 127.0.0.1 gets nothing.
+    assert_eq!(p.raw_status("/", "evil.example:1111").await, 403);
+    assert_eq!(p.raw_status("/", "localhost:1111").await, 200);
     p.server.shutdown().await.unwrap();
 }
 
