@@ -210,6 +210,26 @@ impl Config {
         format!("{}/", self.base_url.trim_end_matches('/'))
     }
 
+    /// The path part of `base_url` with slashes at both ends: `/` or `/blog/`.
+    pub fn base_path(&self) -> String {
+        let rest = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
+        let path = rest
+            .split_once('/')
+            .map_or("", |(_, p)| p)
+            .trim_matches('/');
+        if path.is_empty() {
+            "/".into()
+        } else {
+            format!("/{path}/")
+        }
+    }
+
+    /// The link to a site path (`/posts/x/`) as pages write it: under the base path, so a
+    /// site published below a prefix (`https://example.com/blog/`) links correctly.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{}", self.base_path(), path.trim_start_matches('/'))
+    }
+
     /// The absolute URL of a site path such as `/posts/x/`.
     pub fn permalink(&self, path: &str) -> String {
         format!(
@@ -311,6 +331,11 @@ mod tests {
             loaded.config.permalink("/posts/a/"),
             "https://x.org/posts/a/"
         );
+        assert_eq!(loaded.config.href("/posts/a/"), "/posts/a/");
+        let sub = parse("base_url = \"https://x.org/blog\"\n").unwrap().config;
+        assert_eq!(sub.base_path(), "/blog/");
+        assert_eq!(sub.href("/posts/a/"), "/blog/posts/a/");
+        assert_eq!(sub.permalink("/posts/a/"), "https://x.org/blog/posts/a/");
     }
 
     #[test]

@@ -33,9 +33,15 @@ pub struct InternalLink {
     pub line: usize,
 }
 
+/// Identifies each rendered document, so caches can tell a re-render from a reuse cheaply.
+static NEXT_DOCUMENT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A rendered document.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
+    /// Unique per rendering (0 for an empty document): two documents with the same id are the
+    /// same rendering.
+    pub id: u64,
     /// The full HTML.
     pub html: String,
     /// The text before `<!-- more -->`, else the first paragraph, as HTML.
@@ -59,6 +65,9 @@ pub struct Source<'a> {
     pub body_line: usize,
     /// The file's path relative to the site, with `/` separators: `content/posts/x.md`.
     pub path: &'a str,
+    /// The site's base path (`/` or `/blog/`): root-relative links and images written in
+    /// Markdown (`/img/a.png`) are placed under it.
+    pub base_path: &'a str,
 }
 
 /// The marker that ends a summary.
@@ -140,7 +149,7 @@ pub fn render(
             }) => {
                 let line = lines.line(range.start);
                 let dest_url = match resolve_link(&dest_url, source.path) {
-                    LinkKind::External => dest_url,
+                    LinkKind::External => under_base(dest_url, source.base_path),
                     LinkKind::Internal { target, anchor } => match resolve(&target) {
                         Some(url) => {
                             let href = match &anchor {
@@ -171,6 +180,17 @@ pub fn render(
                     id,
                 }));
             }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => events.push(Event::Start(Tag::Image {
+                link_type,
+                dest_url: under_base(dest_url, source.base_path),
+                title,
+                id,
+            })),
             Event::Text(ref text) => {
                 doc.word_count += count_words(text);
                 events.push(event);
@@ -181,8 +201,14 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
+    doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     doc.toc = nest_toc(&headings);
-    doc.summary = render_html(summary_events(&events));
+    let summary: Vec<Event<'_>> = summary_events(&events)
+        .iter()
+        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER))
+        .cloned()
+        .collect();
+    doc.summary = render_html(&summary);
     doc.html = render_html(&events);
     Ok(doc)
 }
@@ -271,6 +297,15 @@ fn nest_toc(headings: &[(HeadingLevel, String, String)]) -> Vec<TocEntry> {
         );
     }
     toc
+}
+
+/// A root-relative URL (`/img/a.png`, not `//host/…`) moved under the base path.
+fn under_base<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
+    if base_path != "/" && url.starts_with('/') && !url.starts_with("//") {
+        CowStr::from(format!("{base_path}{}", &url[1..]))
+    } else {
+        url
+    }
 }
 
 fn count_words(text: &str) -> usize {
@@ -363,6 +398,7 @@ mod tests {
                 body,
                 body_line: 5,
                 path: "content/posts/this.md",
+                base_path: "/",
             },
             &resolve,
             &Highlighter::new(),
@@ -423,6 +459,21 @@ mod tests {
     }
 
     #[test]
+    fn root_relative_links_and_images_go_under_the_base_path() {
+        let source = Source {
+            body: "[a](/archive/) ![i](/img/a.png) [b](//cdn.example/x) [c](https://x.org/y)\n",
+            body_line: 1,
+            path: "content/posts/this.md",
+            base_path: "/blog/",
+        };
+        let doc = render(source, &|_| None, &Highlighter::new()).unwrap();
+        assert!(doc.html.contains("href=\"/blog/archive/\""));
+        assert!(doc.html.contains("src=\"/blog/img/a.png\""));
+        assert!(doc.html.contains("href=\"//cdn.example/x\""));
+        assert!(doc.html.contains("href=\"https://x.org/y\""));
+    }
+
+    #[test]
     fn external_links_untouched() {
         let doc = render_str("[x](https://example.org/a.md) [y](/posts/z/) [z](#top)\n").unwrap();
         assert!(doc.html.contains("href=\"https://example.org/a.md\""));
@@ -437,6 +488,11 @@ mod tests {
         let doc = render_str("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n").unwrap();
         assert!(doc.summary.contains("One.") && doc.summary.contains("Two."));
         assert!(!doc.summary.contains("Three."));
+        assert!(
+            !doc.summary.contains("more"),
+            "the marker itself is dropped: {}",
+            doc.summary
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -45,9 +46,9 @@ pub struct Site {
     /// The configuration.
     pub config: Config,
     /// Posts, newest first.
-    pub posts: Vec<Doc>,
+    pub posts: Vec<Arc<Doc>>,
     /// Standalone pages, by path.
-    pub pages: Vec<Doc>,
+    pub pages: Vec<Arc<Doc>>,
     /// Tags by slug.
     pub tags: Vec<Tag>,
     /// Files copied as is, with their keys.
@@ -61,7 +62,7 @@ impl Site {
     /// as `opts` says, and reporting every URL clash.
     pub fn assemble(
         config: Config,
-        docs: Vec<Doc>,
+        docs: Vec<Arc<Doc>>,
         assets: Vec<SourceAsset>,
         opts: &BuildOptions,
         now: DateTime<FixedOffset>,
@@ -72,7 +73,7 @@ impl Site {
         for doc in docs {
             let future = doc.date.is_some_and(|d| d > now);
             if (doc.draft && !opts.drafts) || (future && !opts.future) {
-                excluded.push(doc.rel_path);
+                excluded.push(doc.rel_path.clone());
                 continue;
             }
             match doc.kind {
@@ -115,7 +116,7 @@ impl Site {
     }
 
     /// All documents: posts then pages.
-    pub fn docs(&self) -> impl Iterator<Item = &Doc> {
+    pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
         self.posts.iter().chain(&self.pages)
     }
 
@@ -173,7 +174,11 @@ impl Site {
 
 /// Gives bundle assets (files beside `…/<name>/index.md`) keys under their page's URL, and
 /// drops the assets of bundles that are not built (drafts).
-fn place_bundle_assets(posts: &[Doc], pages: &[Doc], assets: Vec<SourceAsset>) -> Vec<SourceAsset> {
+fn place_bundle_assets(
+    posts: &[Arc<Doc>],
+    pages: &[Arc<Doc>],
+    assets: Vec<SourceAsset>,
+) -> Vec<SourceAsset> {
     let bundles: Vec<(&str, &str)> = posts
         .iter()
         .chain(pages)
@@ -222,8 +227,8 @@ mod tests {
     use super::*;
     use crate::content::front_matter::parse_date;
 
-    fn doc(path: &str, front: &str) -> Doc {
-        Doc::parse(path, &format!("---\n{front}\n---\nBody.\n")).unwrap()
+    fn doc(path: &str, front: &str) -> Arc<Doc> {
+        Arc::new(Doc::parse(path, &format!("---\n{front}\n---\nBody.\n")).unwrap())
     }
 
     fn now() -> DateTime<FixedOffset> {

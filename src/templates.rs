@@ -29,6 +29,7 @@ pub const THEME_CSS: &str = include_str!("../templates/style.css");
 /// The loaded templates.
 pub struct Templates {
     tera: Tera,
+    fingerprint: blake3::Hash,
 }
 
 impl Templates {
@@ -82,6 +83,13 @@ impl Templates {
 
     /// Templates from (name, source) pairs. Syntax errors name the template and line.
     pub fn from_sources(sources: Vec<(String, String)>) -> Result<Templates, Vec<Diagnostic>> {
+        let mut fingerprint = blake3::Hasher::new();
+        for (name, text) in &sources {
+            for part in [name, text] {
+                fingerprint.update(&(part.len() as u64).to_le_bytes());
+                fingerprint.update(part.as_bytes());
+            }
+        }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         // Parse one by one first, so each syntax error names its own file.
@@ -96,7 +104,16 @@ impl Templates {
         }
         tera.add_raw_templates(sources)
             .map_err(|e| vec![template_error("templates", &e)])?;
-        Ok(Templates { tera })
+        Ok(Templates {
+            tera,
+            fingerprint: fingerprint.finalize(),
+        })
+    }
+
+    /// A hash of every template's name and source: pages rendered with equal fingerprints
+    /// and equal contexts are equal.
+    pub fn fingerprint(&self) -> blake3::Hash {
+        self.fingerprint
     }
 
     /// Renders `name` with `context`.

@@ -4,11 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
-
 use super::doc::Doc;
 use crate::error::{Diagnostic, Problem};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// Files at or above this size are not held in memory; they are hashed and uploaded streaming.
 pub const STREAM_THRESHOLD: u64 = 8 * 1024 * 1024;
@@ -23,17 +21,6 @@ pub struct SourceAsset {
     /// The key it is published under, when known at load time (static files, plain content
     /// assets); bundle assets get theirs once the bundle's slug is known.
     pub key: String,
-}
-
-/// Everything read from a site's folders.
-#[derive(Debug, Default)]
-pub struct Sources {
-    /// Parsed documents, sorted by path.
-    pub docs: Vec<Doc>,
-    /// Assets, sorted by path.
-    pub assets: Vec<SourceAsset>,
-    /// Problems found while reading, each with file and line.
-    pub errors: Vec<Diagnostic>,
 }
 
 /// Decides which files are part of the site.
@@ -71,20 +58,32 @@ impl Filter {
     }
 }
 
-/// Reads `content/` and `static/` under `site_dir`.
-pub fn load_sources(site_dir: &Path, filter: &Filter) -> Sources {
-    let mut sources = Sources::default();
-    let mut markdown = Vec::new();
-    for (dir, key_base) in [("content", None), ("static", Some(""))] {
-        walk(site_dir, dir, filter, &mut sources.errors, |path, rel| {
-            if key_base.is_none() && rel.ends_with(".md") {
-                markdown.push((path, rel));
+/// The files of a site, found but not yet read.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Markdown files: (path on disk, path relative to the site), sorted.
+    pub markdown: Vec<(PathBuf, String)>,
+    /// Assets, sorted by path.
+    pub assets: Vec<SourceAsset>,
+    /// Problems met while walking (symlink loops, unreadable folders).
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Lists `content/` and `static/` under `site_dir`, skipping what `filter` excludes.
+pub fn scan(site_dir: &Path, filter: &Filter) -> Scan {
+    let mut found = Scan::default();
+    for dir in ["content", "static"] {
+        walk(site_dir, dir, filter, &mut found.errors, |path, rel| {
+            if dir == "content" && rel.ends_with(".md") {
+                found.markdown.push((path, rel));
             } else {
-                let key = match key_base {
-                    Some(_) => rel.strip_prefix("static/").unwrap_or(&rel).to_string(),
-                    None => rel.strip_prefix("content/").unwrap_or(&rel).to_string(),
+                let prefix = if dir == "static" {
+                    "static/"
+                } else {
+                    "content/"
                 };
-                sources.assets.push(SourceAsset {
+                let key = rel.strip_prefix(prefix).unwrap_or(&rel).to_string();
+                found.assets.push(SourceAsset {
                     path,
                     rel_path: rel,
                     key,
@@ -92,17 +91,7 @@ pub fn load_sources(site_dir: &Path, filter: &Filter) -> Sources {
             }
         });
     }
-    let parsed: Vec<Result<Doc, Diagnostic>> = markdown
-        .par_iter()
-        .map(|(path, rel)| read_doc(path, rel).map_err(|d| d.relative_to(site_dir)))
-        .collect();
-    for result in parsed {
-        match result {
-            Ok(doc) => sources.docs.push(doc),
-            Err(e) => sources.errors.push(e),
-        }
-    }
-    sources
+    found
 }
 
 fn walk(

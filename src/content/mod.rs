@@ -5,4 +5,4 @@ pub mod front_matter;
 pub mod load;
 
 pub use doc::{Doc, DocKind, tag_slug};
-pub use load::{Filter, SourceAsset, Sources, load_sources};
+pub use load::{Filter, Scan, SourceAsset, scan};

@@ -15,6 +15,8 @@ pub struct SiteCtx {
     pub title: String,
     /// Absolute base URL ending in `/`.
     pub base_url: String,
+    /// The path of `base_url`, `/` or `/blog/`: prefix of every link a template writes.
+    pub base_path: String,
     /// Description.
     pub description: String,
     /// Author.
@@ -29,6 +31,7 @@ impl SiteCtx {
         SiteCtx {
             title: config.title.clone(),
             base_url: config.base_url(),
+            base_path: config.base_path(),
             description: config.description.clone(),
             author: config.author.clone(),
             language: config.language.clone(),
@@ -56,17 +59,18 @@ pub struct TagRef {
     pub url: String,
 }
 
-/// A post or page as templates see it.
+/// A post or page as templates see it. Borrows the document and its HTML, so building one
+/// copies nothing large; Tera makes the one copy it needs.
 #[derive(Debug, Clone, Serialize)]
-pub struct DocCtx {
+pub struct DocCtx<'a> {
     /// Title.
-    pub title: String,
-    /// URL path.
+    pub title: &'a str,
+    /// URL path, under the site's base path.
     pub url: String,
     /// Absolute URL.
     pub permalink: String,
     /// Last URL segment.
-    pub slug: String,
+    pub slug: &'a str,
     /// RFC 3339, or null for undated pages.
     pub date: Option<String>,
     /// e.g. `1 March 2024`.
@@ -78,13 +82,13 @@ pub struct DocCtx {
     /// Tags.
     pub tags: Vec<TagRef>,
     /// Description.
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     /// Summary HTML.
-    pub summary: String,
+    pub summary: &'a str,
     /// Full HTML; empty in listings.
-    pub content: String,
-    /// Table of contents.
-    pub toc: Vec<TocEntry>,
+    pub content: &'a str,
+    /// Table of contents; empty in listings.
+    pub toc: &'a [TocEntry],
     /// Words of prose.
     pub word_count: usize,
     /// Minutes to read at 200 words a minute, at least 1.
@@ -96,14 +100,14 @@ pub fn display_date(d: &DateTime<FixedOffset>) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
-impl DocCtx {
+impl<'a> DocCtx<'a> {
     /// The full context of a rendered document.
-    pub fn new(config: &Config, doc: &Doc, rendered: &Document) -> DocCtx {
+    pub fn new(config: &Config, doc: &'a Doc, rendered: &'a Document) -> DocCtx<'a> {
         DocCtx {
-            title: doc.title.clone(),
-            url: doc.url.clone(),
+            title: &doc.title,
+            url: config.href(&doc.url),
             permalink: config.permalink(&doc.url),
-            slug: doc.slug.clone(),
+            slug: &doc.slug,
             date: doc.date.map(|d| d.to_rfc3339()),
             date_display: doc.date.as_ref().map(display_date),
             updated: doc.updated.map(|d| d.to_rfc3339()),
@@ -115,27 +119,111 @@ impl DocCtx {
                     let slug = tag_slug(name);
                     TagRef {
                         name: name.clone(),
-                        url: format!("/tags/{slug}/"),
+                        url: config.href(&format!("/tags/{slug}/")),
                         slug,
                     }
                 })
                 .collect(),
-            description: doc.description.clone(),
-            summary: rendered.summary.clone(),
-            content: rendered.html.clone(),
-            toc: rendered.toc.clone(),
+            description: doc.description.as_deref(),
+            summary: &rendered.summary,
+            content: &rendered.html,
+            toc: &rendered.toc,
             word_count: rendered.word_count,
             reading_minutes: rendered.word_count.div_ceil(200).max(1),
         }
     }
 
     /// The same without the full content and TOC, for listings.
-    pub fn for_listing(&self) -> DocCtx {
+    pub fn for_listing(&self) -> DocCtx<'a> {
         DocCtx {
-            content: String::new(),
-            toc: Vec::new(),
+            content: "",
+            toc: &[],
             ..self.clone()
         }
+    }
+}
+
+/// Fingerprints of what a document shows in each kind of page, so a rebuild re-renders only
+/// the pages whose inputs changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocPrints {
+    /// Title, URL, dates, tags: what the archive and sitemap show.
+    pub meta: blake3::Hash,
+    /// `meta` plus description, summary and reading time: what listings show.
+    pub listing: blake3::Hash,
+    /// `listing` plus the rendered document: what the page and the feed show.
+    pub full: blake3::Hash,
+}
+
+impl DocPrints {
+    /// Fingerprints for `ctx`; `document_id` identifies the rendered Markdown.
+    pub fn new(ctx: &DocCtx<'_>, document_id: u64) -> DocPrints {
+        let mut h = Fingerprint::new();
+        h.str(ctx.title)
+            .str(&ctx.url)
+            .opt(ctx.date.as_deref())
+            .opt(ctx.updated.as_deref());
+        for t in &ctx.tags {
+            h.str(&t.name);
+        }
+        let meta = h.finish();
+        let mut h = Fingerprint::new();
+        h.hash(&meta)
+            .opt(ctx.description)
+            .str(ctx.summary)
+            .num(ctx.reading_minutes as u64)
+            .num(ctx.word_count as u64);
+        let listing = h.finish();
+        let mut h = Fingerprint::new();
+        h.hash(&listing).num(document_id);
+        DocPrints {
+            meta,
+            listing,
+            full: h.finish(),
+        }
+    }
+}
+
+/// A small builder over BLAKE3 with field separators, for cache keys.
+#[derive(Default)]
+pub struct Fingerprint(blake3::Hasher);
+
+impl Fingerprint {
+    /// An empty fingerprint.
+    pub fn new() -> Fingerprint {
+        Fingerprint::default()
+    }
+
+    /// Adds a string.
+    pub fn str(&mut self, s: &str) -> &mut Fingerprint {
+        self.0.update(&(s.len() as u64).to_le_bytes());
+        self.0.update(s.as_bytes());
+        self
+    }
+
+    /// Adds an optional string.
+    pub fn opt(&mut self, s: Option<&str>) -> &mut Fingerprint {
+        match s {
+            Some(s) => self.num(1).str(s),
+            None => self.num(0),
+        }
+    }
+
+    /// Adds a number.
+    pub fn num(&mut self, n: u64) -> &mut Fingerprint {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+
+    /// Adds another fingerprint.
+    pub fn hash(&mut self, h: &blake3::Hash) -> &mut Fingerprint {
+        self.0.update(h.as_bytes());
+        self
+    }
+
+    /// The result.
+    pub fn finish(&self) -> blake3::Hash {
+        self.0.finalize()
     }
 }
 
@@ -167,11 +255,11 @@ pub struct TagCtx {
 
 /// A year of the archive.
 #[derive(Debug, Clone, Serialize)]
-pub struct YearCtx {
+pub struct YearCtx<'a> {
     /// The year.
     pub year: i32,
     /// Its posts, newest first, without content.
-    pub posts: Vec<DocCtx>,
+    pub posts: Vec<&'a DocCtx<'a>>,
 }
 
 /// One sitemap entry.

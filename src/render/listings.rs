@@ -1,107 +1,158 @@
 //! Pages made from many posts: the paginated home, tags, the archive, the Atom feed, the
-//! sitemap, robots.txt and the 404 page.
+//! sitemap, robots.txt and the 404 page. Each is planned with the fingerprints of just the
+//! post fields it shows.
 
-use rayon::prelude::*;
-
-use super::context::{DocCtx, Paginator, SitemapEntry, TagCtx, YearCtx};
-use super::{Renderer, page_key};
+use super::context::{DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx};
+use super::{Job, Planned, Renderer, page_key};
 use crate::error::Diagnostic;
 use crate::outputs::{Output, OutputKind};
+use crate::site::Tag;
 
-impl Renderer<'_> {
-    /// Every listing output.
-    pub(super) fn listings(&self, posts: &[DocCtx]) -> Vec<Result<Output, Diagnostic>> {
+/// A listing page to render.
+pub(super) enum Listing<'s> {
+    /// The home page or a tag page, one page of a pagination.
+    Index {
+        tag: Option<&'s Tag>,
+        page: Page,
+    },
+    Tags,
+    Archive,
+    Feed,
+    Sitemap,
+    Robots,
+    NotFound,
+}
+
+/// One page of a paginated listing.
+pub(super) struct Page {
+    path: String,
+    posts: Vec<usize>,
+    paginator: Paginator,
+}
+
+impl<'s> Renderer<'s> {
+    /// Plans every listing page; `prints` are the posts' fingerprints, newest first.
+    pub(super) fn plan_listings(&'s self, prints: &[DocPrints]) -> Vec<Planned<'s>> {
         let per_page = self.site.config.posts_per_page;
-        let listing: Vec<DocCtx> = posts.par_iter().map(DocCtx::for_listing).collect();
-        let mut jobs: Vec<Job<'_>> = Vec::new();
-
-        let all: Vec<usize> = (0..listing.len()).collect();
-        jobs.extend(paginate("/", &all, per_page).map(|p| Job::Index(None, p)));
-        for tag in &self.site.tags {
-            let base = tag.url();
-            jobs.extend(
-                paginate(&base, &tag.posts, per_page).map(move |p| Job::Index(Some(tag), p)),
-            );
+        let mut plan = Vec::new();
+        let all: Vec<usize> = (0..prints.len()).collect();
+        let indexes = paginate("/", &all, per_page)
+            .map(|page| (None, page))
+            .chain(self.site.tags.iter().flat_map(|tag| {
+                paginate(&tag.url(), &tag.posts, per_page).map(move |page| (Some(tag), page))
+            }));
+        for (tag, page) in indexes {
+            let mut fp = self.base_print("index");
+            if let Some(tag) = tag {
+                fp.str(&tag.name).num(tag.posts.len() as u64);
+            }
+            fp.num(page.paginator.total as u64);
+            for &i in &page.posts {
+                fp.hash(&prints[i].listing);
+            }
+            plan.push(Planned {
+                key: page_key(&page.path),
+                print: fp.finish(),
+                job: Job::Listing(Listing::Index { tag, page }),
+            });
         }
-        jobs.extend([
-            Job::Tags,
-            Job::Archive,
-            Job::Feed,
-            Job::Sitemap,
-            Job::Robots,
-            Job::NotFound,
-        ]);
-
-        jobs.par_iter()
-            .map(|job| self.listing(job, &listing, posts))
-            .collect()
+        let mut tags = self.base_print("tags");
+        for t in &self.site.tags {
+            tags.str(&t.name).num(t.posts.len() as u64);
+        }
+        let mut archive = self.base_print("archive");
+        let mut sitemap = self.base_print("sitemap");
+        for p in prints {
+            archive.hash(&p.meta);
+            sitemap.hash(&p.meta);
+        }
+        for page in &self.site.pages {
+            sitemap.str(&page.url);
+        }
+        sitemap.hash(&tags.finish());
+        let mut feed = self.base_print("feed");
+        for p in prints.iter().take(self.site.config.feed_limit) {
+            feed.hash(&p.full);
+        }
+        for (key, print, listing) in [
+            ("tags/index.html", tags, Listing::Tags),
+            ("archive/index.html", archive, Listing::Archive),
+            ("atom.xml", feed, Listing::Feed),
+            ("sitemap.xml", sitemap, Listing::Sitemap),
+            ("robots.txt", self.base_print("robots"), Listing::Robots),
+            ("404.html", self.base_print("404"), Listing::NotFound),
+        ] {
+            plan.push(Planned {
+                key: key.into(),
+                print: print.finish(),
+                job: Job::Listing(listing),
+            });
+        }
+        plan
     }
 
-    fn listing(
+    fn base_print(&self, name: &str) -> Fingerprint {
+        let mut fp = Fingerprint::new();
+        fp.hash(&self.common).str(name);
+        fp
+    }
+
+    /// Renders one listing page.
+    pub(super) fn listing(
         &self,
-        job: &Job<'_>,
-        listing: &[DocCtx],
-        full: &[DocCtx],
+        job: &Listing<'_>,
+        key: &str,
+        listing: &[DocCtx<'_>],
+        full: &[DocCtx<'_>],
     ) -> Result<Output, Diagnostic> {
         let cfg = &self.site.config;
-        let (template, key, ctx) = match job {
-            Job::Index(tag, page) => {
+        let (template, ctx) = match job {
+            Listing::Index { tag, page } => {
                 let mut ctx = self.common(&page.path);
-                let posts: Vec<&DocCtx> = page.posts.iter().map(|&i| &listing[i]).collect();
+                let posts: Vec<&DocCtx<'_>> = page.posts.iter().map(|&i| &listing[i]).collect();
                 ctx.insert("posts", &posts);
-                ctx.insert("paginator", &page.paginator);
-                let template = match tag {
+                let href = |u: &Option<String>| u.as_deref().map(|u| cfg.href(u));
+                ctx.insert(
+                    "paginator",
+                    &Paginator {
+                        prev_url: href(&page.paginator.prev_url),
+                        next_url: href(&page.paginator.next_url),
+                        ..page.paginator.clone()
+                    },
+                );
+                match tag {
                     Some(tag) => {
-                        ctx.insert(
-                            "tag",
-                            &TagCtx {
-                                name: tag.name.clone(),
-                                slug: tag.slug.clone(),
-                                url: tag.url(),
-                                count: tag.posts.len(),
-                            },
-                        );
-                        "tag.html"
+                        ctx.insert("tag", &tag_ctx(cfg, tag));
+                        ("tag.html", ctx)
                     }
-                    None => "index.html",
-                };
-                (template, page_key(&page.path), ctx)
+                    None => ("index.html", ctx),
+                }
             }
-            Job::Tags => {
+            Listing::Tags => {
                 let mut ctx = self.common("/tags/");
-                let tags: Vec<TagCtx> = self
-                    .site
-                    .tags
-                    .iter()
-                    .map(|t| TagCtx {
-                        name: t.name.clone(),
-                        slug: t.slug.clone(),
-                        url: t.url(),
-                        count: t.posts.len(),
-                    })
-                    .collect();
+                let tags: Vec<TagCtx> = self.site.tags.iter().map(|t| tag_ctx(cfg, t)).collect();
                 ctx.insert("tags", &tags);
-                ("tags.html", "tags/index.html".into(), ctx)
+                ("tags.html", ctx)
             }
-            Job::Archive => {
+            Listing::Archive => {
                 let mut ctx = self.common("/archive/");
-                let mut years: Vec<YearCtx> = Vec::new();
+                let mut years: Vec<YearCtx<'_>> = Vec::new();
                 for (post, doc) in listing.iter().zip(&self.site.posts) {
                     let year = doc.date.map_or(0, |d| chrono::Datelike::year(&d));
                     match years.last_mut() {
-                        Some(y) if y.year == year => y.posts.push(post.clone()),
+                        Some(y) if y.year == year => y.posts.push(post),
                         _ => years.push(YearCtx {
                             year,
-                            posts: vec![post.clone()],
+                            posts: vec![post],
                         }),
                     }
                 }
                 ctx.insert("years", &years);
-                ("archive.html", "archive/index.html".into(), ctx)
+                ("archive.html", ctx)
             }
-            Job::Feed => {
+            Listing::Feed => {
                 let mut ctx = self.common("/atom.xml");
-                let newest: Vec<&DocCtx> = full.iter().take(cfg.feed_limit).collect();
+                let newest: Vec<&DocCtx<'_>> = full.iter().take(cfg.feed_limit).collect();
                 let updated = self
                     .site
                     .posts
@@ -114,19 +165,19 @@ impl Renderer<'_> {
                 ctx.insert("posts", &newest);
                 ctx.insert("updated", &updated);
                 ctx.insert("feed_url", &cfg.permalink("/atom.xml"));
-                ("atom.xml", "atom.xml".into(), ctx)
+                ("atom.xml", ctx)
             }
-            Job::Sitemap => {
+            Listing::Sitemap => {
                 let mut ctx = self.common("/sitemap.xml");
                 ctx.insert("entries", &self.sitemap_entries());
-                ("sitemap.xml", "sitemap.xml".into(), ctx)
+                ("sitemap.xml", ctx)
             }
-            Job::Robots => {
+            Listing::Robots => {
                 let mut ctx = self.common("/robots.txt");
                 ctx.insert("sitemap_url", &cfg.permalink("/sitemap.xml"));
-                ("robots.txt", "robots.txt".into(), ctx)
+                ("robots.txt", ctx)
             }
-            Job::NotFound => ("404.html", "404.html".into(), self.common("/404.html")),
+            Listing::NotFound => ("404.html", self.common("/404.html")),
         };
         let html = self.templates.render(template, &ctx)?;
         Ok(Output::from_bytes(
@@ -138,30 +189,24 @@ impl Renderer<'_> {
 
     fn sitemap_entries(&self) -> Vec<SitemapEntry> {
         let cfg = &self.site.config;
+        let lastmod = |d: Option<chrono::DateTime<chrono::FixedOffset>>| d.map(|d| d.to_rfc3339());
         let mut entries = vec![SitemapEntry {
             permalink: cfg.base_url(),
-            lastmod: self
-                .site
-                .posts
-                .first()
-                .and_then(|p| p.updated.or(p.date))
-                .map(|d| d.to_rfc3339()),
+            lastmod: lastmod(self.site.posts.first().and_then(|p| p.updated.or(p.date))),
         }];
         for doc in self.site.docs() {
             entries.push(SitemapEntry {
                 permalink: cfg.permalink(&doc.url),
-                lastmod: doc.updated.or(doc.date).map(|d| d.to_rfc3339()),
+                lastmod: lastmod(doc.updated.or(doc.date)),
             });
         }
-        for path in ["/archive/", "/tags/"] {
+        let tag_urls = self.site.tags.iter().map(Tag::url);
+        for path in ["/archive/".to_string(), "/tags/".to_string()]
+            .into_iter()
+            .chain(tag_urls)
+        {
             entries.push(SitemapEntry {
-                permalink: cfg.permalink(path),
-                lastmod: None,
-            });
-        }
-        for tag in &self.site.tags {
-            entries.push(SitemapEntry {
-                permalink: cfg.permalink(&tag.url()),
+                permalink: cfg.permalink(&path),
                 lastmod: None,
             });
         }
@@ -169,36 +214,25 @@ impl Renderer<'_> {
     }
 }
 
-/// One listing output to render.
-enum Job<'a> {
-    Index(Option<&'a crate::site::Tag>, Page),
-    Tags,
-    Archive,
-    Feed,
-    Sitemap,
-    Robots,
-    NotFound,
-}
-
-/// One page of a paginated listing.
-struct Page {
-    path: String,
-    posts: Vec<usize>,
-    paginator: Paginator,
+fn tag_ctx(cfg: &crate::config::Config, tag: &Tag) -> TagCtx {
+    TagCtx {
+        name: tag.name.clone(),
+        slug: tag.slug.clone(),
+        url: cfg.href(&tag.url()),
+        count: tag.posts.len(),
+    }
 }
 
 /// Splits `posts` into pages under `base` (`/` → `/`, `/page/2/`, …). An empty listing still
 /// gets its first page.
-fn paginate(base: &str, posts: &[usize], per_page: usize) -> impl Iterator<Item = Page> {
+fn paginate(base: &str, posts: &[usize], per_page: usize) -> impl Iterator<Item = Page> + use<> {
     let total = posts.len().div_ceil(per_page).max(1);
-    let url = {
-        let base = base.to_string();
-        move |n: usize| {
-            if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}page/{n}/")
-            }
+    let base = base.to_string();
+    let url = move |n: usize| {
+        if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}page/{n}/")
         }
     };
     let chunks: Vec<Vec<usize>> = if posts.is_empty() {

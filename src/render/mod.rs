@@ -1,204 +1,316 @@
-//! Render: `Site` → `Outputs`, in parallel with rayon. Markdown first (so every link and
-//! anchor can be checked), then templates, then assets. Pure apart from reading asset files.
+//! Render: `Site` → page `Outputs`, in parallel with rayon. Markdown first (so every link and
+//! anchor can be checked), then every page is planned with a fingerprint of its inputs and
+//! rendered only when no cached output has that fingerprint. A one-shot build starts with an
+//! empty [`RenderCache`]; `serve` keeps one, so an edit re-renders only what it touches.
 
 mod context;
 mod listings;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-pub use context::{DocCtx, SiteCtx};
+pub use context::{DocCtx, DocPrints, Fingerprint, SiteCtx};
 
-use crate::content::SourceAsset;
-use crate::content::load::STREAM_THRESHOLD;
+use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::markdown::{self, Document};
-use crate::outputs::{Body, Output, OutputKind, Outputs, hash_file};
+use crate::outputs::{Output, OutputKind};
 use crate::site::Site;
-use crate::templates::{THEME_CSS, Templates};
+use crate::templates::Templates;
 
-/// Renders one site.
+/// What a render reused and redid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderStats {
+    /// Documents whose Markdown was rendered.
+    pub markdown_rendered: usize,
+    /// Documents whose Markdown was reused.
+    pub markdown_reused: usize,
+    /// Pages rendered with templates.
+    pub pages_rendered: usize,
+    /// Pages reused from the cache.
+    pub pages_reused: usize,
+}
+
+/// The problems of one document, each at a line.
+type DocProblems = Vec<(usize, Problem)>;
+
+struct MarkdownEntry {
+    doc: Arc<Doc>,
+    links: blake3::Hash,
+    document: Arc<Document>,
+}
+
+/// Rendered Markdown and pages from earlier renders, keyed by their inputs.
+#[derive(Default)]
+pub struct RenderCache {
+    markdown: HashMap<String, MarkdownEntry>,
+    pages: HashMap<String, (blake3::Hash, Output)>,
+    /// What the last render did.
+    pub stats: RenderStats,
+}
+
+impl RenderCache {
+    /// An empty cache.
+    pub fn new() -> RenderCache {
+        RenderCache::default()
+    }
+}
+
+/// Renders one site's pages.
 pub struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     highlighter: &'a Highlighter,
     site_ctx: SiteCtx,
     nav: Vec<context::LinkCtx>,
+    /// Fingerprint of everything every page depends on (config, templates, navigation).
+    common: blake3::Hash,
+}
+
+/// A page to produce: its key, the fingerprint of its inputs, and how to render it.
+struct Planned<'s> {
+    key: String,
+    print: blake3::Hash,
+    job: Job<'s>,
+}
+
+enum Job<'s> {
+    Doc(usize),
+    Alias { doc: usize, key: &'s str },
+    Listing(listings::Listing<'s>),
 }
 
 impl<'a> Renderer<'a> {
-    /// A renderer for `site`.
-    pub fn new(site: &'a Site, templates: &'a Templates, highlighter: &'a Highlighter) -> Self {
+    /// A renderer for `site`; `inputs` fingerprints the config and templates in force.
+    pub fn new(
+        site: &'a Site,
+        templates: &'a Templates,
+        highlighter: &'a Highlighter,
+        inputs: blake3::Hash,
+    ) -> Self {
+        let nav: Vec<context::LinkCtx> = site
+            .pages
+            .iter()
+            .map(|p| context::LinkCtx {
+                title: p.title.clone(),
+                url: site.config.href(&p.url),
+            })
+            .collect();
+        let mut common = Fingerprint::new();
+        common.hash(&inputs);
+        for link in &nav {
+            common.str(&link.title).str(&link.url);
+        }
         Renderer {
             site_ctx: SiteCtx::new(&site.config),
-            nav: site
-                .pages
-                .iter()
-                .map(|p| context::LinkCtx {
-                    title: p.title.clone(),
-                    url: p.url.clone(),
-                })
-                .collect(),
+            nav,
             site,
             templates,
             highlighter,
+            common: common.finish(),
         }
     }
 
-    /// Renders every output, or returns every problem found.
-    pub fn render(&self) -> Result<Outputs, Vec<Diagnostic>> {
-        let docs: Vec<&crate::content::Doc> = self.site.docs().collect();
-        let rendered = self.render_markdown(&docs)?;
-        self.check_anchors(&docs, &rendered)?;
-
-        let ctxs: Vec<DocCtx> = docs
+    /// Renders every page (documents, listings, aliases), reusing what `cache` holds.
+    pub fn render(&self, cache: &mut RenderCache) -> Result<Vec<Output>, Vec<Diagnostic>> {
+        let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
+        let mut stats = RenderStats::default();
+        let (rendered, mut errors) = self.render_markdown(&docs, cache, &mut stats);
+        errors.extend(check_anchors(&docs, &rendered));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let rendered: Vec<Arc<Document>> = rendered.into_iter().flatten().collect();
+        let ctxs: Vec<DocCtx<'_>> = docs
             .par_iter()
             .zip(rendered.par_iter())
             .map(|(doc, r)| DocCtx::new(&self.site.config, doc, r))
             .collect();
-        let n_posts = self.site.posts.len();
-        let mut results: Vec<Result<Output, Diagnostic>> = ctxs
+        let prints: Vec<DocPrints> = ctxs
             .par_iter()
-            .enumerate()
-            .map(|(i, ctx)| self.doc_page(docs[i], ctx, (i < n_posts).then_some(i)))
+            .zip(rendered.par_iter())
+            .map(|(ctx, r)| DocPrints::new(ctx, r.id))
             .collect();
-        results.extend(self.listings(&ctxs[..n_posts]));
-        results.extend(self.aliases(&docs));
-        results.extend(self.assets());
+        let n_posts = self.site.posts.len();
+        let listing: Vec<DocCtx<'_>> = ctxs[..n_posts].iter().map(DocCtx::for_listing).collect();
 
-        let mut outputs = Outputs::new();
-        let mut errors = Vec::new();
-        for result in results {
-            match result {
-                Ok(output) => {
-                    outputs.insert(output);
+        let mut plan = self.plan_documents(&docs, &prints);
+        plan.extend(self.plan_listings(&prints[..n_posts]));
+
+        let (reuse, todo): (Vec<Planned<'_>>, Vec<Planned<'_>>) = plan.into_iter().partition(|p| {
+            cache
+                .pages
+                .get(&p.key)
+                .is_some_and(|(fp, _)| *fp == p.print)
+        });
+        stats.pages_reused = reuse.len();
+        stats.pages_rendered = todo.len();
+        let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
+            .into_par_iter()
+            .map(|p| {
+                let output = self.run(&p, &docs, &ctxs, &listing)?;
+                Ok((p, output))
+            })
+            .collect();
+
+        let mut pages = HashMap::with_capacity(reuse.len() + results.len());
+        for p in reuse {
+            if let Some(entry) = cache.pages.remove(&p.key) {
+                pages.insert(p.key, entry);
+            }
+        }
+        for r in results {
+            match r {
+                Ok((p, output)) => {
+                    pages.insert(p.key, (p.print, output));
                 }
                 Err(e) => errors.push(e),
             }
         }
-        if !outputs.contains("style.css") {
-            outputs.insert(Output::from_bytes(
-                "style.css",
-                THEME_CSS.as_bytes().to_vec(),
-                OutputKind::Asset,
-            ));
-        }
-        let cfg = &self.site.config;
-        match crate::highlight::stylesheet(&cfg.highlight_theme, &cfg.highlight_theme_dark) {
-            Ok(css) => {
-                outputs.insert(Output::from_bytes(
-                    "highlight.css",
-                    css.into_bytes(),
-                    OutputKind::Asset,
-                ));
-            }
-            Err(e) => errors.push(Diagnostic::new(
-                Path::new(crate::config::CONFIG_FILE),
-                None,
-                Problem::Invalid {
-                    field: "highlight_theme".into(),
-                    expected: format!("one of: {}", e.available),
-                    found: e.name,
-                },
-            )),
-        }
-        if errors.is_empty() {
-            Ok(outputs)
-        } else {
+        cache.stats = stats;
+        if !errors.is_empty() {
             errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-            Err(errors)
+            return Err(errors);
+        }
+        let outputs = pages.values().map(|(_, o)| o.clone()).collect();
+        cache.pages = pages;
+        Ok(outputs)
+    }
+
+    fn plan_documents<'s>(
+        &'s self,
+        docs: &[&'s Arc<Doc>],
+        prints: &[DocPrints],
+    ) -> Vec<Planned<'s>> {
+        let n_posts = self.site.posts.len();
+        let mut plan = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            let mut fp = Fingerprint::new();
+            fp.hash(&self.common)
+                .hash(&prints[i].full)
+                .opt(doc.template.as_deref());
+            if i < n_posts {
+                // Post pages link to their neighbours by title.
+                for j in [i.checked_sub(1), (i + 1 < n_posts).then_some(i + 1)] {
+                    match j {
+                        Some(j) => fp.hash(&prints[j].meta),
+                        None => fp.num(0),
+                    };
+                }
+            }
+            plan.push(Planned {
+                key: doc.output_key(),
+                print: fp.finish(),
+                job: Job::Doc(i),
+            });
+            for alias in &doc.aliases {
+                let mut fp = Fingerprint::new();
+                fp.hash(&self.common).str(alias).str(&doc.url);
+                plan.push(Planned {
+                    key: alias.clone(),
+                    print: fp.finish(),
+                    job: Job::Alias { doc: i, key: alias },
+                });
+            }
+        }
+        plan
+    }
+
+    fn run(
+        &self,
+        planned: &Planned<'_>,
+        docs: &[&Arc<Doc>],
+        ctxs: &[DocCtx<'_>],
+        listing: &[DocCtx<'_>],
+    ) -> Result<Output, Diagnostic> {
+        match &planned.job {
+            Job::Doc(i) => self.doc_page(
+                docs[*i],
+                &ctxs[*i],
+                (*i < self.site.posts.len()).then_some(*i),
+            ),
+            Job::Alias { doc, key } => self.alias(docs[*doc], key),
+            Job::Listing(l) => {
+                let posts = &ctxs[..self.site.posts.len()];
+                self.listing(l, &planned.key, listing, posts)
+            }
         }
     }
 
+    /// Markdown for every document, reusing a cached rendering when the document and the link
+    /// targets are unchanged. A failed one is `None`, its problems in the second list.
     fn render_markdown(
         &self,
-        docs: &[&crate::content::Doc],
-    ) -> Result<Vec<Document>, Vec<Diagnostic>> {
-        let urls: HashMap<&str, &str> = docs
+        docs: &[&Arc<Doc>],
+        cache: &mut RenderCache,
+        stats: &mut RenderStats,
+    ) -> (Vec<Option<Arc<Document>>>, Vec<Diagnostic>) {
+        let urls: HashMap<&str, String> = docs
             .iter()
-            .map(|d| (d.rel_path.as_str(), d.url.as_str()))
+            .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
             .collect();
+        let mut links = Fingerprint::new();
+        for d in docs {
+            links.str(&d.rel_path).str(&urls[d.rel_path.as_str()]);
+        }
+        let links = links.finish();
         let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
-        let resolve = |target: &str| urls.get(target).map(|u| u.to_string());
-        let results: Vec<Result<Document, Vec<Diagnostic>>> =
-            docs.par_iter()
-                .map(|doc| {
-                    let source = markdown::Source {
-                        body: &doc.body,
-                        body_line: doc.body_line,
-                        path: &doc.rel_path,
-                    };
-                    markdown::render(source, &resolve, self.highlighter).map_err(|errs| {
-                        errs.into_iter()
-                            .map(|(line, mut problem)| {
-                                if let Problem::BrokenLink(link) = &problem {
-                                    let target = link.trim_start_matches("@/");
-                                    if excluded.iter().any(|e| {
-                                        e.ends_with(target.split('#').next().unwrap_or(""))
-                                    }) {
-                                        problem = Problem::BrokenLink(format!(
-                                            "{link} (a draft or future post, not built)"
-                                        ));
-                                    }
-                                }
-                                Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-        let mut docs_out = Vec::with_capacity(results.len());
-        let mut errors = Vec::new();
-        for r in results {
-            match r {
-                Ok(d) => docs_out.push(d),
-                Err(e) => errors.extend(e),
-            }
-        }
-        if errors.is_empty() {
-            Ok(docs_out)
-        } else {
-            Err(errors)
-        }
-    }
-
-    fn check_anchors(
-        &self,
-        docs: &[&crate::content::Doc],
-        rendered: &[Document],
-    ) -> Result<(), Vec<Diagnostic>> {
-        let anchors: HashMap<&str, &[String]> = docs
-            .iter()
-            .zip(rendered)
-            .map(|(d, r)| (d.rel_path.as_str(), r.anchors.as_slice()))
+        let resolve = |target: &str| urls.get(target).cloned();
+        let base_path = self.site.config.base_path();
+        let results: Vec<Result<(Arc<Document>, bool), DocProblems>> = docs
+            .par_iter()
+            .map(|doc| {
+                if let Some(hit) = cache.markdown.get(&doc.rel_path)
+                    && Arc::ptr_eq(&hit.doc, doc)
+                    && hit.links == links
+                {
+                    return Ok((hit.document.clone(), false));
+                }
+                let source = markdown::Source {
+                    body: &doc.body,
+                    body_line: doc.body_line,
+                    path: &doc.rel_path,
+                    base_path: &base_path,
+                };
+                markdown::render(source, &resolve, self.highlighter).map(|d| (Arc::new(d), true))
+            })
             .collect();
+        let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
-        for (doc, r) in docs.iter().zip(rendered) {
-            for link in &r.links {
-                let Some(anchor) = &link.anchor else { continue };
-                let known = anchors
-                    .get(link.target.as_str())
-                    .is_some_and(|a| a.contains(anchor));
-                if !known {
-                    errors.push(Diagnostic::new(
-                        Path::new(&doc.rel_path),
-                        Some(link.line),
-                        Problem::BrokenAnchor {
-                            target: link.target.clone(),
-                            anchor: anchor.clone(),
+        let mut fresh = HashMap::with_capacity(docs.len());
+        for (doc, result) in docs.iter().zip(results) {
+            match result {
+                Ok((document, new)) => {
+                    if new {
+                        stats.markdown_rendered += 1;
+                    } else {
+                        stats.markdown_reused += 1;
+                    }
+                    fresh.insert(
+                        doc.rel_path.clone(),
+                        MarkdownEntry {
+                            doc: Arc::clone(doc),
+                            links,
+                            document: document.clone(),
                         },
-                    ));
+                    );
+                    rendered.push(Some(document));
+                }
+                Err(problems) => {
+                    rendered.push(None);
+                    errors.extend(problems.into_iter().map(|(line, problem)| {
+                        let problem = explain_unbuilt_target(problem, &excluded);
+                        Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
+                    }));
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        cache.markdown = fresh;
+        (rendered, errors)
     }
 
     /// The context every template gets.
@@ -212,8 +324,8 @@ impl<'a> Renderer<'a> {
 
     fn doc_page(
         &self,
-        doc: &crate::content::Doc,
-        ctx: &DocCtx,
+        doc: &Doc,
+        ctx: &DocCtx<'_>,
         post_index: Option<usize>,
     ) -> Result<Output, Diagnostic> {
         let mut context = self.common(&doc.url);
@@ -223,7 +335,7 @@ impl<'a> Renderer<'a> {
                     let p = &self.site.posts[j];
                     context::LinkCtx {
                         title: p.title.clone(),
-                        url: p.url.clone(),
+                        url: self.site.config.href(&p.url),
                     }
                 };
                 context.insert("newer", &i.checked_sub(1).map(link));
@@ -264,53 +376,65 @@ impl<'a> Renderer<'a> {
         ))
     }
 
-    fn aliases(&self, docs: &[&crate::content::Doc]) -> Vec<Result<Output, Diagnostic>> {
-        docs.iter()
-            .flat_map(|doc| doc.aliases.iter().map(move |alias| (doc, alias)))
-            .map(|(doc, alias)| {
-                let mut ctx = self.common(&format!("/{alias}"));
-                ctx.insert("target", &self.site.config.permalink(&doc.url));
-                let html = self.templates.render("alias.html", &ctx)?;
-                let mut output =
-                    Output::from_bytes(alias.clone(), html.into_bytes(), OutputKind::Redirect);
-                output.content_type = crate::outputs::content_type_for("index.html");
-                output.redirect = Some(doc.url.clone());
-                Ok(output)
-            })
-            .collect()
-    }
-
-    fn assets(&self) -> Vec<Result<Output, Diagnostic>> {
-        self.site.assets.par_iter().map(asset_output).collect()
+    fn alias(&self, doc: &Doc, key: &str) -> Result<Output, Diagnostic> {
+        let mut ctx = self.common(&format!("/{key}"));
+        ctx.insert("target", &self.site.config.permalink(&doc.url));
+        let html = self.templates.render("alias.html", &ctx)?;
+        let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
+        output.content_type = crate::outputs::content_type_for("index.html");
+        output.redirect = Some(self.site.config.href(&doc.url));
+        Ok(output)
     }
 }
 
-/// Reads an asset: small files into memory, large ones as streamed file bodies.
-fn asset_output(asset: &SourceAsset) -> Result<Output, Diagnostic> {
-    let io = |e: std::io::Error| {
-        Diagnostic::new(
-            Path::new(&asset.rel_path),
-            None,
-            Problem::Io(format!("cannot read: {e}")),
-        )
-    };
-    let size = std::fs::metadata(&asset.path).map_err(io)?.len();
-    if size >= STREAM_THRESHOLD {
-        let hash = hash_file(&asset.path).map_err(io)?;
-        let mut output = Output::from_bytes(asset.key.clone(), Vec::new(), OutputKind::Asset);
-        output.body = Body::File {
-            path: asset.path.clone(),
-            size,
-        };
-        output.hash = hash;
-        Ok(output)
-    } else {
-        let bytes = std::fs::read(&asset.path).map_err(io)?;
-        Ok(Output::from_bytes(
-            asset.key.clone(),
-            bytes,
-            OutputKind::Asset,
-        ))
+/// Problems with `#anchor` links to documents that rendered (the others are reported).
+fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Arc<Document>>]) -> Vec<Diagnostic> {
+    let anchors: HashMap<&str, &[String]> = docs
+        .iter()
+        .zip(rendered)
+        .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.anchors.as_slice())))
+        .collect();
+    let mut errors = Vec::new();
+    for (doc, r) in docs.iter().zip(rendered) {
+        let Some(r) = r else { continue };
+        for link in &r.links {
+            let Some(anchor) = &link.anchor else { continue };
+            let Some(target_anchors) = anchors.get(link.target.as_str()) else {
+                continue; // the target failed to render and is reported already
+            };
+            if !target_anchors.contains(anchor) {
+                errors.push(Diagnostic::new(
+                    Path::new(&doc.rel_path),
+                    Some(link.line),
+                    Problem::BrokenAnchor {
+                        target: link.target.clone(),
+                        anchor: anchor.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// A broken link to a draft or future post says so: it exists, it just is not built.
+fn explain_unbuilt_target(problem: Problem, excluded: &HashSet<&str>) -> Problem {
+    match problem {
+        Problem::BrokenLink(link) => {
+            let path = link.split('#').next().unwrap_or("");
+            let target = match path.strip_prefix("@/") {
+                Some(rest) => format!("content/{rest}"),
+                None => path.to_string(),
+            };
+            if excluded.contains(target.as_str())
+                || excluded.iter().any(|e| e.ends_with(&format!("/{target}")))
+            {
+                Problem::BrokenLink(format!("{link} (a draft or future post, not built)"))
+            } else {
+                Problem::BrokenLink(link)
+            }
+        }
+        other => other,
     }
 }
 

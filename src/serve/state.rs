@@ -2,7 +2,7 @@
 //! replaces them and decides which event open pages get.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use tokio::sync::{broadcast, watch};
@@ -10,9 +10,8 @@ use tokio::sync::{broadcast, watch};
 use super::reload::Event;
 use super::watch::ChangeSet;
 use crate::error::BuildErrors;
-use crate::highlight::Highlighter;
 use crate::outputs::Outputs;
-use crate::pipeline::{BuildOptions, Rendered, render_site_with};
+use crate::pipeline::{BuildOptions, Rendered, Session};
 use crate::report::Reporter;
 
 /// One consistent view: handlers clone the `Arc` and never see a half-applied rebuild.
@@ -114,11 +113,10 @@ pub fn diff(old: &Outputs, new: &Outputs) -> Diff {
     Diff { changed }
 }
 
-/// Builds the site again and again, keeping its highlight cache between builds.
+/// Builds the site again and again through one incremental [`Session`], so a rebuild redoes
+/// only what the edit touched.
 pub struct Builder {
-    site_dir: PathBuf,
-    opts: BuildOptions,
-    highlighter: Highlighter,
+    session: Mutex<Session>,
     reporter: Reporter,
 }
 
@@ -126,16 +124,14 @@ impl Builder {
     /// A builder for the site in `site_dir` with `opts` (base_url already set for serving).
     pub fn new(site_dir: PathBuf, opts: BuildOptions, reporter: Reporter) -> Builder {
         Builder {
-            site_dir,
-            opts,
-            highlighter: Highlighter::new(),
+            session: Mutex::new(Session::new(&site_dir, opts)),
             reporter,
         }
     }
 
-    /// Renders the site once.
+    /// Renders the site (incrementally after the first time).
     pub fn build(&self) -> Result<Rendered, BuildErrors> {
-        render_site_with(&self.site_dir, &self.opts, &self.highlighter)
+        self.session.lock().expect("session lock").render()
     }
 
     /// Rebuilds after `changes` (`None`: the first build), installs the result in `shared`,

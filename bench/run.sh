@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Benchmark harness for bucketpress (issue #5): one command builds the release binary, generates
+# the shared corpus, and times bucketpress against Hugo on the same posts, alternating runs.
+#
+#   bench/run.sh                      # 10,000 posts, best of 3, release build first
+#   bench/run.sh --posts 1000 --runs 1 --no-build
+#
+# Options:
+#   --posts N        corpus size (default 10000)
+#   --runs K         alternating bucketpress/Hugo rounds, best of K is reported (default 3)
+#   --no-build       do not run `cargo build --release --locked` (use the binary already built)
+#   --no-hugo        skip Hugo even when installed
+#   --no-publish     skip the `bucketpress publish` section
+#   --work DIR       scratch folder for corpus and outputs (default bench/work, git-ignored)
+#   --out FILE       results file (default bench/results/latest.md)
+# Environment:
+#   SHARED=DIR            the shared/ folder (default: next to the repository)
+#   BUCKETPRESS=PATH      the binary to time (default $CARGO_TARGET_DIR/release/bucketpress)
+#   PUBLISH_EXTRA="..."   extra arguments for `bucketpress publish` (e.g. "--yes")
+#
+# See bench/README.md for what each figure means and how to profile.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+posts=10000
+runs=3
+do_build=1
+do_hugo=1
+do_publish=1
+work="$repo/bench/work"
+results="$repo/bench/results/latest.md"
+
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --posts) posts=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --no-build) do_build=0; shift ;;
+        --no-hugo) do_hugo=0; shift ;;
+        --no-publish) do_publish=0; shift ;;
+        --work) work=$2; shift 2 ;;
+        --out) results=$2; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+[[ $posts =~ ^[0-9]+$ && $posts -gt 0 ]] || { echo "--posts wants a positive number" >&2; exit 2; }
+[[ $runs =~ ^[0-9]+$ && $runs -gt 0 ]] || { echo "--runs wants a positive number" >&2; exit 2; }
+
+shared=${SHARED:-$(dirname "$repo")/shared}
+gen="$shared/bench/gen_corpus.py"
+prepare="$shared/bench/hugo-site/prepare.sh"
+[[ -f $gen ]] || { echo "no corpus generator at $gen (set SHARED=/path/to/shared)" >&2; exit 2; }
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+mkdir -p "$work/logs"
+work=$(cd "$work" && pwd)
+logs="$work/logs"
+corpus="$work/corpus"
+tsv="$work/results.tsv"
+: >"$tsv"
+
+# ---------------------------------------------------------------- 1. build the binary
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+bin=${BUCKETPRESS:-$target_dir/release/bucketpress}
+if [[ $do_build == 1 && -z ${BUCKETPRESS:-} ]]; then
+    say "cargo build --release --locked"
+    (cd "$repo" && cargo build --release --locked)
+fi
+[[ -x $bin ]] || { echo "no binary at $bin (drop --no-build, or set BUCKETPRESS=)" >&2; exit 2; }
+
+# ---------------------------------------------------------------- 2. the corpus
+# The generator is deterministic, so a corpus is reused when its stamp (post count + generator
+# checksum) matches; the publish section's --mutate removes the stamp.
+stamp="posts=$posts gen=$(cksum <"$gen" | cut -d' ' -f1)"
+if [[ ! -f $corpus/.bench-stamp || $(cat "$corpus/.bench-stamp") != "$stamp" ]]; then
+    say "generating $posts posts into $corpus"
+    rm -rf "$corpus"
+    python3 "$gen" --posts "$posts" --out "$corpus" >"$logs/gen.log"
+    echo "$stamp" >"$corpus/.bench-stamp"
+else
+    say "reusing corpus $corpus ($stamp)"
+fi
+cat >"$corpus/site.toml" <<'EOF'
+title = "Bench"
+base_url = "https://bench.example.com/"
+posts_per_page = 10
+EOF
+corpus_mb=$(du -sm "$corpus/content" | cut -f1)
+code_blocks=$(cat "$corpus"/content/posts/*.md 2>/dev/null | grep -c '^```[a-z]' || true)
+
+# ---------------------------------------------------------------- 3. Hugo (optional)
+hugo_dir="$work/hugo-site"
+have_hugo=0
+if [[ $do_hugo == 1 ]] && command -v hugo >/dev/null; then
+    say "preparing the Hugo site in $hugo_dir"
+    bash "$prepare" "$corpus" "$hugo_dir"
+    have_hugo=1
+    hugo_version=$(hugo version | awk '{print $2}')
+else
+    say "Hugo not installed (apt-get install -y hugo) or --no-hugo: timing bucketpress only"
+    hugo_version="-"
+fi
+
+# ---------------------------------------------------------------- 4. measuring
+have_gnu_time=0
+if /usr/bin/time -v true >/dev/null 2>&1; then
+    have_gnu_time=1
+else
+    say "/usr/bin/time -v not available (apt-get install -y time): wall time only, no RSS"
+fi
+
+count_files() { [[ -d $1 ]] && find "$1" -type f ! -name .bucketpress-outputs | wc -l || echo 0; }
+
+# measure TOOL CASE RUN OUTDIR|- CMD...  → appends "tool case run wall rss_mb files status cpu" to $tsv.
+# OUTDIR "-" means the command writes nothing; files are then read from its "N outputs" line.
+measure() {
+    local tool=$1 case=$2 run=$3 outdir=$4
+    shift 4
+    local log="$logs/$tool-$case-$run.log" tv="$logs/$tool-$case-$run.time"
+    local t0 t1 status=ok rss="-" cpu="-" files
+    t0=$(date +%s%N)
+    if [[ $have_gnu_time == 1 ]]; then
+        /usr/bin/time -v -o "$tv" "$@" >"$log" 2>&1 || status=FAIL
+        rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tv")
+        cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$tv")
+    else
+        "$@" >"$log" 2>&1 || status=FAIL
+    fi
+    t1=$(date +%s%N)
+    local wall
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b-a)/1e9}')
+    if [[ $outdir == - ]]; then
+        files=$(grep -oE '[0-9]+ outputs' "$log" | head -1 | cut -d' ' -f1)
+        files="${files:-?} (mem)"
+    else
+        files=$(count_files "$outdir")
+    fi
+    [[ $status == ok ]] || say "FAILED: $* (see $log)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$case" "$run" "$wall" "$rss" "$files" "$status" "$cpu" >>"$tsv"
+    say "$(printf '%-11s %-17s run %s  %7ss wall  %7ss cpu  %6s MB  %s files  %s' "$tool" "$case" "$run" "$wall" "$cpu" "$rss" "$files" "$status")"
+}
+
+bp_out="$work/out-bucketpress"
+hugo_out="$work/out-hugo"
+# Alternate tools inside each round so both see the same machine load.
+for ((r = 1; r <= runs; r++)); do
+    rm -rf "$bp_out"
+    measure bucketpress full-build "$r" "$bp_out" "$bin" build --site "$corpus" --out "$bp_out"
+    if [[ $have_hugo == 1 ]]; then
+        rm -rf "$hugo_out" "$hugo_dir/resources" "$hugo_dir/.hugo_build.lock"
+        measure hugo full-build "$r" "$hugo_out" hugo --quiet -s "$hugo_dir" -d "$hugo_out"
+    fi
+    measure bucketpress noop-build "$r" "$bp_out" "$bin" build --site "$corpus" --out "$bp_out"
+    measure bucketpress check "$r" - "$bin" check --site "$corpus"
+done
+
+# ---------------------------------------------------------------- publish hook
+# Runs only once `bucketpress publish` exists. Times a first publish to a local folder target,
+# a no-op publish, and a publish after one post changed. (S3 through an in-process server is
+# measured by the publish tests/lead; see bench/README.md.)
+if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
+    target="$work/target-dir"
+    rm -rf "$target"
+    # shellcheck disable=SC2086
+    measure bucketpress publish-first 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
+    # shellcheck disable=SC2086
+    measure bucketpress publish-noop 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
+    rm -f "$corpus/.bench-stamp" # the corpus is no longer the pristine one
+    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 >"$logs/mutate.log"
+    # shellcheck disable=SC2086
+    measure bucketpress publish-1-changed 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
+else
+    say "no 'bucketpress publish' yet (or --no-publish): publish section skipped"
+fi
+
+# ---------------------------------------------------------------- 5. report
+rev=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo "?")
+dirty=$(cd "$repo" && git status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null | head -1)
+[[ -n $dirty ]] && rev="$rev+dirty"
+mkdir -p "$(dirname "$results")"
+{
+    echo "# bucketpress benchmark"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev, $(nproc) cores, load before run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- corpus: $posts posts, ${corpus_mb} MB of Markdown, $code_blocks fenced code blocks (gen_corpus.py, seed 1)"
+    echo "- bucketpress: $("$bin" --version 2>/dev/null || echo '?'); Hugo: $hugo_version"
+    echo "- command: \`bench/run.sh --posts $posts --runs $runs\`; best of $runs alternating rounds"
+    echo
+    echo "## Every run"
+    echo
+    echo "| tool | case | run | wall s | CPU s (user+sys) | peak RSS MB | files | status |"
+    echo "|---|---|---:|---:|---:|---:|---:|---|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $8, $5, $6, $7}' "$tsv"
+    echo
+    echo "## Best of $runs (minimum over the rounds of each column)"
+    echo
+    echo "| tool | case | wall s | CPU s | peak RSS MB | files |"
+    echo "|---|---|---:|---:|---:|---:|"
+    awk -F'\t' '$7 == "ok" {
+            k = $1 "\t" $2
+            if (!(k in w)) { order[++n] = k; w[k] = $4; m[k] = $5; f[k] = $6; c[k] = $8 }
+            if ($4 + 0 < w[k] + 0) w[k] = $4
+            if ($5 != "-" && $5 + 0 < m[k] + 0) m[k] = $5
+            if ($8 != "-" && $8 + 0 < c[k] + 0) c[k] = $8
+        }
+        END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, "\t"); printf "| %s | %s | %s | %s | %s | %s |\n", p[1], p[2], w[k], c[k], m[k], f[k] } }' "$tsv"
+    echo
+    # Ratios from the best of each tool; plus the median of per-round ratios, which pairs runs
+    # that saw the same machine load.
+    awk -F'\t' '$7 == "ok" && $2 == "full-build" {
+            if (!($1 in w) || $4 + 0 < w[$1] + 0) w[$1] = $4
+            if ($5 != "-" && (!($1 in m) || $5 + 0 < m[$1] + 0)) m[$1] = $5
+            if ($8 != "-" && (!($1 in c) || $8 + 0 < c[$1] + 0)) c[$1] = $8
+            rw[$1, $3] = $4
+        }
+        END {
+            if (("hugo" in w) && ("bucketpress" in w) && w["bucketpress"] > 0) {
+                printf "**Ratios, full build (Hugo / bucketpress, >1 means bucketpress is better):** wall %.2fx", w["hugo"] / w["bucketpress"]
+                if (("hugo" in c) && ("bucketpress" in c) && c["bucketpress"] > 0) printf ", CPU %.2fx", c["hugo"] / c["bucketpress"]
+                if (("hugo" in m) && ("bucketpress" in m) && m["bucketpress"] > 0) printf ", peak RSS %.2fx", m["hugo"] / m["bucketpress"]
+                n = 0
+                for (r = 1; r <= 100; r++) if ((("hugo", r) in rw) && (("bucketpress", r) in rw) && rw["bucketpress", r] > 0) q[++n] = rw["hugo", r] / rw["bucketpress", r]
+                if (n > 0) {
+                    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+                    printf "; per-round wall ratios:"
+                    for (i = 1; i <= n; i++) printf " %.2f", q[i]
+                    printf " (median %.2f)", (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+                }
+                printf "\n"
+            } else print "_No Hugo run: no ratios._"
+        }' "$tsv"
+    awk -F'\t' '$7 == "ok" && $1 == "bucketpress" && ($2 == "full-build" || $2 == "check" || $2 == "noop-build") {
+            if (!($2 in w) || $4 + 0 < w[$2] + 0) w[$2] = $4
+            if ($8 != "-" && (!($2 in c) || $8 + 0 < c[$2] + 0)) c[$2] = $8
+        }
+        END {
+            if (("check" in w) && ("full-build" in w) && w["full-build"] > 0) {
+                printf "\n**bucketpress render vs write:** check (render only) / full build: wall %.2f", w["check"] / w["full-build"]
+                if (("check" in c) && ("full-build" in c) && c["full-build"] > 0) printf ", CPU %.2f", c["check"] / c["full-build"]
+                if ("noop-build" in w) printf "; no-op rebuild / full build: wall %.2f", w["noop-build"] / w["full-build"]
+                printf "\n"
+            }
+        }' "$tsv"
+} >"$results"
+echo
+cat "$results"
+say "wrote $results (raw logs in $logs)"

@@ -1,0 +1,275 @@
+//! `Session`: the pipeline with memory. It keeps parsed documents (by file stamp), assets,
+//! highlighted code, rendered Markdown and rendered pages between renders, so `serve` redoes
+//! only what an edit touched. A one-shot build is simply a session's first render.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::content::load::{STREAM_THRESHOLD, read_doc};
+use crate::content::{Doc, Filter, SourceAsset, front_matter, scan};
+use crate::error::{BuildErrors, Diagnostic, Problem};
+use crate::highlight::Highlighter;
+use crate::outputs::{Body, Output, OutputKind, Outputs, hash_file};
+use crate::pipeline::Rendered;
+use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
+use crate::site::{BuildOptions, Site};
+use crate::templates::{THEME_CSS, Templates};
+
+/// Size and modification time: a file whose stamp is unchanged is not read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        })
+    }
+}
+
+/// A parsed document (or why it failed) and the stamp of the file it came from.
+type CachedDoc = (Stamp, Result<Arc<Doc>, Diagnostic>);
+
+/// A site being rendered, possibly many times.
+pub struct Session {
+    site_dir: PathBuf,
+    opts: BuildOptions,
+    highlighter: Highlighter,
+    docs: HashMap<String, CachedDoc>,
+    assets: HashMap<PathBuf, (Stamp, Output)>,
+    highlight_css: Option<((String, String), Output)>,
+    cache: RenderCache,
+}
+
+impl Session {
+    /// A session for the site in `site_dir`.
+    pub fn new(site_dir: &Path, opts: BuildOptions) -> Session {
+        Session {
+            site_dir: site_dir.to_path_buf(),
+            opts,
+            highlighter: Highlighter::new(),
+            docs: HashMap::new(),
+            assets: HashMap::new(),
+            highlight_css: None,
+            cache: RenderCache::new(),
+        }
+    }
+
+    /// The site folder.
+    pub fn site_dir(&self) -> &Path {
+        &self.site_dir
+    }
+
+    /// What the last render reused and redid.
+    pub fn stats(&self) -> RenderStats {
+        self.cache.stats
+    }
+
+    /// Loads what changed since the last render and renders the site.
+    pub fn render(&mut self) -> Result<Rendered, BuildErrors> {
+        let site_dir = self.site_dir.clone();
+        let relative = |d: Diagnostic| d.relative_to(&site_dir);
+        let config_path = site_dir.join(CONFIG_FILE);
+        let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
+            let problem = Problem::Io(format!("cannot read the site configuration: {e}"));
+            BuildErrors(vec![relative(Diagnostic::new(&config_path, None, problem))])
+        })?;
+        let loaded = Config::parse(&config_path, &config_text)
+            .map_err(|d| BuildErrors(vec![relative(d)]))?;
+        let mut config = loaded.config;
+        let warnings: Vec<Diagnostic> = loaded.warnings.into_iter().map(relative).collect();
+        if let Some(url) = &self.opts.base_url {
+            config.base_url = url.clone();
+        }
+
+        let filter = Filter::new(&config.exclude);
+        let (templates, found) =
+            rayon::join(|| Templates::load(&site_dir), || scan(&site_dir, &filter));
+        let mut errors: Vec<Diagnostic> = found.errors;
+        let docs = self.load_docs(&found.markdown, &mut errors);
+        let templates = match templates {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(sorted(errors));
+        }
+        let templates = templates.expect("no errors means templates loaded");
+        let site = Site::assemble(config, docs, found.assets, &self.opts, front_matter::now())
+            .map_err(sorted)?;
+
+        let mut inputs = Fingerprint::new();
+        inputs
+            .str(&config_text)
+            .opt(self.opts.base_url.as_deref())
+            .hash(&templates.fingerprint());
+        let pages = Renderer::new(&site, &templates, &self.highlighter, inputs.finish())
+            .render(&mut self.cache)
+            .map_err(sorted)?;
+
+        let mut outputs: Outputs = pages.into_iter().collect();
+        let assets = self.load_assets(&site.assets).map_err(sorted)?;
+        for asset in assets {
+            outputs.insert(asset);
+        }
+        if !outputs.contains("style.css") {
+            outputs.insert(Output::from_bytes(
+                "style.css",
+                THEME_CSS.as_bytes().to_vec(),
+                OutputKind::Asset,
+            ));
+        }
+        outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
+        Ok(Rendered {
+            documents: site.posts.len() + site.pages.len(),
+            config: site.config,
+            outputs,
+            warnings,
+        })
+    }
+
+    /// Parses the Markdown files whose stamp changed; reuses the rest.
+    fn load_docs(
+        &mut self,
+        markdown: &[(PathBuf, String)],
+        errors: &mut Vec<Diagnostic>,
+    ) -> Vec<Arc<Doc>> {
+        let stamps: Vec<Option<Stamp>> = markdown.par_iter().map(|(p, _)| Stamp::of(p)).collect();
+        let site_dir = &self.site_dir;
+        let cached = &self.docs;
+        let fresh: Vec<(String, CachedDoc)> = markdown
+            .par_iter()
+            .zip(stamps)
+            .map(|((path, rel), stamp)| {
+                let stamp = stamp.unwrap_or(Stamp {
+                    modified: None,
+                    len: u64::MAX,
+                });
+                if let Some((old, doc)) = cached.get(rel)
+                    && *old == stamp
+                    && stamp.modified.is_some()
+                {
+                    return (rel.clone(), (stamp, doc.clone()));
+                }
+                let doc = read_doc(path, rel)
+                    .map(Arc::new)
+                    .map_err(|d| d.relative_to(site_dir));
+                (rel.clone(), (stamp, doc))
+            })
+            .collect();
+        let mut docs = Vec::with_capacity(fresh.len());
+        for (_, (_, doc)) in &fresh {
+            match doc {
+                Ok(d) => docs.push(Arc::clone(d)),
+                Err(e) => errors.push(e.clone()),
+            }
+        }
+        self.docs = fresh.into_iter().collect();
+        docs
+    }
+
+    /// Reads the assets whose stamp changed; reuses the rest.
+    fn load_assets(&mut self, assets: &[SourceAsset]) -> Result<Vec<Output>, Vec<Diagnostic>> {
+        let cached = &self.assets;
+        let results: Vec<Result<(PathBuf, Stamp, Output), Diagnostic>> = assets
+            .par_iter()
+            .map(|asset| {
+                let io = |e: std::io::Error| {
+                    let problem = Problem::Io(format!("cannot read: {e}"));
+                    Diagnostic::new(Path::new(&asset.rel_path), None, problem)
+                };
+                let stamp = Stamp::of(&asset.path)
+                    .ok_or_else(|| io(std::io::Error::from(std::io::ErrorKind::NotFound)))?;
+                let mut output = match cached.get(&asset.path) {
+                    Some((old, output)) if *old == stamp => output.clone(),
+                    _ => read_asset(&asset.path, stamp.len).map_err(io)?,
+                };
+                output.content_type = crate::outputs::content_type_for(&asset.key);
+                output.key = asset.key.clone();
+                Ok((asset.path.clone(), stamp, output))
+            })
+            .collect();
+        let mut outputs = Vec::with_capacity(results.len());
+        let mut fresh = HashMap::with_capacity(results.len());
+        let mut errors = Vec::new();
+        for r in results {
+            match r {
+                Ok((path, stamp, output)) => {
+                    fresh.insert(path, (stamp, output.clone()));
+                    outputs.push(output);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        self.assets = fresh;
+        if errors.is_empty() {
+            Ok(outputs)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
+        let themes = (
+            config.highlight_theme.clone(),
+            config.highlight_theme_dark.clone(),
+        );
+        if let Some((cached_for, output)) = &self.highlight_css
+            && *cached_for == themes
+        {
+            return Ok(output.clone());
+        }
+        let css = crate::highlight::stylesheet(&themes.0, &themes.1).map_err(|e| {
+            vec![Diagnostic::new(
+                Path::new(CONFIG_FILE),
+                None,
+                Problem::Invalid {
+                    field: "highlight_theme".into(),
+                    expected: format!("one of: {}", e.available),
+                    found: e.name,
+                },
+            )]
+        })?;
+        let output = Output::from_bytes("highlight.css", css.into_bytes(), OutputKind::Asset);
+        self.highlight_css = Some((themes, output.clone()));
+        Ok(output)
+    }
+}
+
+/// Reads an asset: small files into memory, large ones as streamed file bodies.
+fn read_asset(path: &Path, size: u64) -> std::io::Result<Output> {
+    if size >= STREAM_THRESHOLD {
+        let mut output = Output::from_bytes("", Vec::new(), OutputKind::Asset);
+        output.hash = hash_file(path)?;
+        output.body = Body::File {
+            path: path.to_path_buf(),
+            size,
+        };
+        Ok(output)
+    } else {
+        Ok(Output::from_bytes(
+            "",
+            std::fs::read(path)?,
+            OutputKind::Asset,
+        ))
+    }
+}
+
+fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
+    errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    errors.dedup();
+    BuildErrors(errors)
+}

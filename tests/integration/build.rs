@@ -1,0 +1,315 @@
+//! Building real sites through the library: the example site and generated corpora.
+
+use std::collections::BTreeSet;
+
+use bucketpress::error::Problem;
+use bucketpress::outputs::OutputKind;
+use bucketpress::pipeline::{BuildOptions, render_site};
+
+use crate::support::{self, text};
+
+#[test]
+fn example_site_has_every_kind_of_page() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).expect("example site builds");
+    for key in [
+        "index.html",
+        "page/2/index.html",
+        "posts/why-a-bucket/index.html",
+        "posts/kyoto-in-march/index.html",
+        "posts/slow-train-to-lisbon/index.html",
+        "posts/slow-train-to-lisbon/tagus-sunset.png",
+        "about/index.html",
+        "tags/index.html",
+        "tags/cooking/index.html",
+        "archive/index.html",
+        "atom.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "style.css",
+        "highlight.css",
+        "favicon.svg",
+        "img/tomatoes.svg",
+    ] {
+        assert!(r.outputs.contains(key), "missing {key}");
+    }
+    let home = r.outputs.get("index.html").unwrap();
+    assert_eq!(home.content_type, "text/html; charset=utf-8");
+    assert_eq!(home.kind, OutputKind::Listing);
+    assert_eq!(
+        r.outputs
+            .get("posts/slow-train-to-lisbon/tagus-sunset.png")
+            .unwrap()
+            .content_type,
+        "image/png"
+    );
+}
+
+#[test]
+fn drafts_appear_nowhere_unless_asked() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    for output in r.outputs.iter() {
+        let body = output.body.read_all().unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("Winter soups"),
+            "draft title in {}",
+            output.key
+        );
+        assert!(!body.contains("drafts-only"), "draft tag in {}", output.key);
+        assert!(
+            !output.key.contains("winter-soups"),
+            "draft page {}",
+            output.key
+        );
+    }
+    let with_drafts = BuildOptions {
+        drafts: true,
+        ..Default::default()
+    };
+    let r = render_site(site.path(), &with_drafts).unwrap();
+    assert!(r.outputs.contains("posts/winter-soups/index.html"));
+}
+
+#[test]
+fn internal_links_resolve_to_urls() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let page = text(&r.outputs, "posts/two-years-on-a-bucket/index.html");
+    assert!(
+        page.contains("href=\"/posts/why-a-bucket/\""),
+        "relative .md link"
+    );
+    assert!(
+        page.contains("href=\"/posts/link-checker-in-rust/\""),
+        "@/ link"
+    );
+    assert!(
+        page.contains("href=\"/posts/kyoto-in-march/#the-breakfast\""),
+        "anchor link"
+    );
+    assert!(
+        !page.contains(".md\""),
+        "no link left pointing at a .md file"
+    );
+}
+
+#[test]
+fn alias_is_a_redirect_to_its_post() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let alias = r
+        .outputs
+        .get("2024/02/moving-to-s3/index.html")
+        .expect("alias output");
+    assert_eq!(alias.kind, OutputKind::Redirect);
+    assert_eq!(alias.redirect.as_deref(), Some("/posts/why-a-bucket/"));
+    let body = text(&r.outputs, "2024/02/moving-to-s3/index.html");
+    assert!(body.contains("https://blog.example.com/posts/why-a-bucket/"));
+}
+
+#[test]
+fn post_page_has_highlighted_code_toc_and_tags() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let page = text(&r.outputs, "posts/link-checker-in-rust/index.html");
+    assert!(page.contains("data-lang=\"rust\""));
+    assert!(page.contains("<span class=\"hl-"));
+    assert!(page.contains("id=\"the-rust-version\""));
+    assert!(page.contains("href=\"/tags/rust/\""));
+    assert!(page.contains("A tiny Rust tool to check my links"));
+}
+
+#[test]
+fn feed_is_valid_atom_with_full_content() {
+    let site = support::example_site();
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let feed: atom_syndication::Feed = text(&r.outputs, "atom.xml").parse().expect("valid Atom");
+    assert_eq!(feed.title().as_str(), "Field Notes");
+    let published = r
+        .outputs
+        .keys()
+        .filter(|k| k.starts_with("posts/") && k.ends_with("/index.html"))
+        .count();
+    assert!(published >= 6, "the example site has at least six posts");
+    assert_eq!(feed.entries().len(), published);
+    let newest = &feed.entries()[0];
+    assert_eq!(newest.title().as_str(), "Two years on a bucket");
+    let content = newest.content().and_then(|c| c.value()).expect("content");
+    assert!(content.contains("<h2"), "full HTML content, not a summary");
+    let ids: BTreeSet<&str> = feed.entries().iter().map(|e| e.id()).collect();
+    assert_eq!(ids.len(), published, "entry ids are unique");
+}
+
+#[test]
+fn invalid_inputs_are_all_reported_with_file_and_line() {
+    let site = support::site(&[
+        (
+            "content/posts/bad-date.md",
+            "---\ntitle: A\ndate: soon\n---\nx\n",
+        ),
+        (
+            "content/posts/no-title.md",
+            "---\ndate: 2024-01-01\n---\nx\n",
+        ),
+        (
+            "content/posts/link.md",
+            "---\ntitle: L\ndate: 2024-01-01\n---\n\n[gone](@/posts/nope.md)\n",
+        ),
+        (
+            "content/posts/anchor.md",
+            "---\ntitle: An\ndate: 2024-01-01\n---\n[x](target.md#nowhere) [y](target.md#real)\n",
+        ),
+        (
+            "content/posts/target.md",
+            "---\ntitle: Tg\ndate: 2024-01-01\n---\n## Real\n",
+        ),
+    ]);
+    let errors = render_site(site.path(), &BuildOptions::default())
+        .expect_err("build fails")
+        .0;
+    let found: Vec<(String, Option<usize>)> = errors
+        .iter()
+        .map(|e| (e.path.to_string_lossy().into_owned(), e.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("content/posts/bad-date.md".to_string(), Some(3)),
+            ("content/posts/no-title.md".to_string(), Some(2)),
+        ],
+        "load errors stop the build before links are checked: {errors:?}"
+    );
+    assert!(matches!(errors[0].problem, Problem::Invalid { ref field, .. } if field == "date"));
+    assert_eq!(errors[1].problem, Problem::Missing("title"));
+
+    std::fs::remove_file(site.path().join("content/posts/bad-date.md")).unwrap();
+    std::fs::remove_file(site.path().join("content/posts/no-title.md")).unwrap();
+    let errors = render_site(site.path(), &BuildOptions::default())
+        .unwrap_err()
+        .0;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].path.to_str(), Some("content/posts/anchor.md"));
+    assert!(
+        matches!(errors[0].problem, Problem::BrokenAnchor { ref anchor, .. } if anchor == "nowhere")
+    );
+    assert_eq!(errors[1].path.to_str(), Some("content/posts/link.md"));
+    assert_eq!(errors[1].line, Some(6));
+    assert!(matches!(errors[1].problem, Problem::BrokenLink(_)));
+}
+
+fn corpus_builds(front: &str) {
+    let corpus = support::corpus(200, front);
+    let r = render_site(corpus.path(), &BuildOptions::default()).expect("corpus builds");
+    let posts: Vec<&str> = r
+        .outputs
+        .keys()
+        .filter(|k| k.starts_with("posts/") && k.ends_with("/index.html"))
+        .collect();
+    // gen_corpus.py marks about 1% of posts as drafts.
+    let drafts: Vec<String> = std::fs::read_dir(corpus.path().join("content/posts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.contains("\ndraft: true") || text.contains("\ndraft = true")
+        })
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(posts.len() + drafts.len(), 200);
+    let sitemap = text(&r.outputs, "sitemap.xml");
+    for key in &posts {
+        let url = format!(
+            "https://corpus.example/{}",
+            key.trim_end_matches("index.html")
+        );
+        assert!(
+            sitemap.contains(&format!("<loc>{url}</loc>")),
+            "sitemap lacks {url}"
+        );
+    }
+    for draft in &drafts {
+        assert!(
+            !sitemap.contains(draft.as_str()),
+            "draft {draft} in sitemap"
+        );
+        assert!(!r.outputs.contains(&format!("posts/{draft}/index.html")));
+    }
+    let feed: atom_syndication::Feed = text(&r.outputs, "atom.xml").parse().expect("valid Atom");
+    assert_eq!(feed.entries().len(), 20, "newest 20");
+    assert!(r.outputs.contains("page/2/index.html"));
+    assert!(r.outputs.contains("css/site.css"));
+}
+
+#[test]
+fn generated_corpus_with_yaml_front_matter() {
+    corpus_builds("yaml");
+}
+
+#[test]
+fn generated_corpus_with_toml_front_matter() {
+    corpus_builds("toml");
+}
+
+#[test]
+fn site_templates_override_the_theme_by_name() {
+    let site = support::site(&[
+        (
+            "content/posts/a.md",
+            "---\ntitle: Alpha\ndate: 2024-01-01\n---\nHi.\n",
+        ),
+        (
+            "templates/post.html",
+            "<main>custom {{ post.title }}</main>",
+        ),
+    ]);
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    assert_eq!(
+        text(&r.outputs, "posts/a/index.html"),
+        "<main>custom Alpha</main>"
+    );
+    assert!(
+        text(&r.outputs, "index.html").contains("Alpha"),
+        "theme still renders the rest"
+    );
+}
+
+#[test]
+fn a_site_under_a_path_links_below_that_path() {
+    let site = support::example_site();
+    let opts = BuildOptions {
+        base_url: Some("https://example.com/blog/".into()),
+        ..Default::default()
+    };
+    let r = render_site(site.path(), &opts).unwrap();
+    let page = text(&r.outputs, "posts/two-years-on-a-bucket/index.html");
+    assert!(
+        page.contains("href=\"/blog/posts/why-a-bucket/\""),
+        "internal link"
+    );
+    assert!(page.contains("href=\"/blog/style.css\""), "stylesheet");
+    assert!(page.contains("href=\"/blog/tags/"), "tags");
+    assert_eq!(
+        r.outputs
+            .get("2024/02/moving-to-s3/index.html")
+            .unwrap()
+            .redirect
+            .as_deref(),
+        Some("/blog/posts/why-a-bucket/")
+    );
+    // No root-relative link escapes the base path, in any page.
+    for output in r.outputs.iter().filter(|o| o.is_html()) {
+        let html = String::from_utf8(output.body.read_all().unwrap()).unwrap();
+        for (i, _) in html.match_indices("href=\"/") {
+            let rest = &html[i + 6..];
+            assert!(
+                rest.starts_with("/blog/") || rest.starts_with("//"),
+                "{}: {}",
+                output.key,
+                &rest[..rest.len().min(60)]
+            );
+        }
+    }
+}

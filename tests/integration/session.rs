@@ -1,0 +1,122 @@
+//! Incremental rendering: after an edit, a session redoes only what the edit touched, and its
+//! outputs are byte for byte those of a fresh full render.
+
+use bucketpress::outputs::Outputs;
+use bucketpress::pipeline::{BuildOptions, Session, render_site};
+
+use crate::support;
+
+fn assert_same(incremental: &Outputs, full: &Outputs) {
+    let a: Vec<(&str, &str)> = incremental
+        .iter()
+        .map(|o| (o.key.as_str(), o.hash.as_str()))
+        .collect();
+    let b: Vec<(&str, &str)> = full
+        .iter()
+        .map(|o| (o.key.as_str(), o.hash.as_str()))
+        .collect();
+    assert_eq!(a, b, "incremental render differs from a full render");
+}
+
+/// Rewrites a file so its modification time surely moves on.
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+}
+
+#[test]
+fn editing_one_post_rerenders_only_what_shows_it() {
+    let corpus = support::corpus(120, "yaml");
+    let opts = BuildOptions::default();
+    let mut session = Session::new(corpus.path(), opts.clone());
+    let first = session.render().unwrap();
+    let cold = session.stats();
+    assert_eq!(cold.pages_reused, 0);
+
+    let again = session.render().unwrap();
+    assert_same(&again.outputs, &first.outputs);
+    let warm = session.stats();
+    assert_eq!(warm.markdown_rendered, 0, "{warm:?}");
+    assert_eq!(warm.pages_rendered, 0, "{warm:?}");
+
+    // A change deep in one post's body: its page, and the listings that show its word count.
+    let post = corpus.path().join("content/posts/post-00042.md");
+    let text = std::fs::read_to_string(&post).unwrap();
+    let last_line = text.trim_end().lines().last().unwrap().to_string();
+    edit(
+        &post,
+        &last_line,
+        &format!("{last_line}\n\nA new closing paragraph."),
+    );
+    let edited = session.render().unwrap();
+    let stats = session.stats();
+    assert_eq!(stats.markdown_rendered, 1, "{stats:?}");
+    assert!(
+        stats.pages_rendered >= 1 && stats.pages_rendered <= 8,
+        "{stats:?}"
+    );
+    let page = String::from_utf8(
+        edited
+            .outputs
+            .get("posts/post-00042/index.html")
+            .unwrap()
+            .body
+            .read_all()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(page.contains("A new closing paragraph."));
+    assert_same(
+        &edited.outputs,
+        &render_site(corpus.path(), &opts).unwrap().outputs,
+    );
+
+    // A title change reaches the archive, neighbours, feed, listings: still equal to a full render.
+    edit(&post, "title: \"", "title: \"Renamed ");
+    let renamed = session.render().unwrap();
+    assert_same(
+        &renamed.outputs,
+        &render_site(corpus.path(), &opts).unwrap().outputs,
+    );
+
+    // Deleting a post removes its page and updates everything that listed it.
+    std::fs::remove_file(&post).unwrap();
+    let removed = session.render().unwrap();
+    assert!(!removed.outputs.contains("posts/post-00042/index.html"));
+    assert_same(
+        &removed.outputs,
+        &render_site(corpus.path(), &opts).unwrap().outputs,
+    );
+}
+
+#[test]
+fn a_broken_edit_fails_and_the_fix_recovers() {
+    let site = support::example_site();
+    let mut session = Session::new(site.path(), BuildOptions::default());
+    session.render().unwrap();
+    let post = site.path().join("content/posts/tomato-season.md");
+    edit(&post, "date: 2025-08-14", "date: someday");
+    let errors = session.render().unwrap_err();
+    assert_eq!(errors.0.len(), 1);
+    assert!(
+        errors.0[0].to_string().contains("tomato-season.md:3: date"),
+        "{}",
+        errors
+    );
+    edit(&post, "date: someday", "date: 2025-08-14");
+    let fixed = session.render().unwrap();
+    assert_same(
+        &fixed.outputs,
+        &render_site(site.path(), &BuildOptions::default())
+            .unwrap()
+            .outputs,
+    );
+}
