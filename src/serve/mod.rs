@@ -72,7 +72,7 @@ impl ServeOptions {
             drafts: false,
             future: false,
             watch: true,
-            debounce: Duration::from_millis(50),
+            debounce: Duration::from_millis(25),
         }
     }
 }

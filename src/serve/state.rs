@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, watch};
 use super::reload::Event;
 use super::watch::ChangeSet;
 use crate::error::BuildErrors;
-use crate::outputs::Outputs;
+use crate::outputs::{Output, Outputs};
 use crate::pipeline::{BuildOptions, Rendered, Session};
 use crate::report::Reporter;
 
@@ -94,22 +94,37 @@ impl Diff {
     }
 }
 
-/// Compares two builds key by key (hash and headers).
+/// Compares two builds key by key (hash and headers): one merge pass over both sorted key
+/// lists, no lookups, as it runs on every rebuild of sites with tens of thousands of outputs.
 pub fn diff(old: &Outputs, new: &Outputs) -> Diff {
-    let same = |a: &crate::outputs::Output, b: &crate::outputs::Output| {
+    use std::cmp::Ordering;
+    let same = |a: &Output, b: &Output| {
         a.hash == b.hash
             && a.content_type == b.content_type
             && a.content_encoding == b.content_encoding
             && a.cache_control == b.cache_control
             && a.redirect == b.redirect
     };
-    let mut changed: Vec<String> = new
-        .iter()
-        .filter(|o| old.get(&o.key).is_none_or(|prev| !same(prev, o)))
-        .map(|o| o.key.clone())
-        .collect();
-    changed.extend(old.keys().filter(|k| !new.contains(k)).map(str::to_string));
-    changed.sort();
+    let mut changed = Vec::new();
+    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(x), Some(y)) => x.key.cmp(&y.key),
+        };
+        match order {
+            Ordering::Less => changed.push(a.next().expect("peeked").key.clone()),
+            Ordering::Greater => changed.push(b.next().expect("peeked").key.clone()),
+            Ordering::Equal => {
+                let (x, y) = (a.next().expect("peeked"), b.next().expect("peeked"));
+                if !same(x, y) {
+                    changed.push(y.key.clone());
+                }
+            }
+        }
+    }
     Diff { changed }
 }
 
@@ -225,7 +240,7 @@ fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outputs::{Output, OutputKind};
+    use crate::outputs::OutputKind;
 
     fn outputs(items: &[(&str, &str)]) -> Outputs {
         items
@@ -239,6 +254,22 @@ mod tests {
         let old = outputs(&[("a.html", "1"), ("b.html", "2"), ("s.css", "x")]);
         let new = outputs(&[("a.html", "1"), ("c.html", "3"), ("s.css", "y")]);
         assert_eq!(diff(&old, &new).changed, ["b.html", "c.html", "s.css"]);
+        assert_eq!(
+            diff(&Outputs::new(), &old).changed,
+            ["a.html", "b.html", "s.css"]
+        );
+        assert_eq!(
+            diff(&new, &Outputs::new()).changed,
+            ["a.html", "c.html", "s.css"]
+        );
+        let mut moved = outputs(&[("a.html", "1")]);
+        moved
+            .iter_mut()
+            .for_each(|o| o.redirect = Some("/x/".into()));
+        assert_eq!(
+            diff(&outputs(&[("a.html", "1")]), &moved).changed,
+            ["a.html"]
+        );
         assert!(diff(&old, &old).changed.is_empty());
         let css = outputs(&[("a.html", "1"), ("b.html", "2"), ("s.css", "z")]);
         assert!(diff(&old, &css).css_only());
