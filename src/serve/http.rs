@@ -48,7 +48,9 @@ pub fn decode_path(raw: &str) -> Result<String, BadPath> {
     if decoded.contains('\\') || decoded.chars().any(char::is_control) {
         return Err(BadPath::Separator);
     }
-    let path = decoded.trim_start_matches('/');
+    // Strip one slash only: `//host/x` stays unlike any key, so a slash redirect built from it
+    // can never become a protocol-relative URL to another site.
+    let path = decoded.strip_prefix('/').unwrap_or(&decoded);
     if path.split('/').any(|seg| seg == ".." || seg == ".") {
         return Err(BadPath::Traversal);
     }
@@ -285,7 +287,15 @@ mod tests {
     #[test]
     fn unknown_paths_are_not_found() {
         let s = site();
-        for p in ["/nope", "/nope/", "/style.css/", "/posts/", "/posts//new/"] {
+        for p in [
+            "/nope",
+            "/nope/",
+            "/style.css/",
+            "/posts/",
+            "/posts//new/",
+            "//posts/new",
+            "//posts/new/",
+        ] {
             assert_eq!(resolve(p, &s), Resolved::NotFound, "{p}");
         }
     }
