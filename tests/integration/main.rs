@@ -12,5 +12,6 @@ mod publish_faults;
 mod publish_site;
 mod publish_verify;
 mod s3_server;
+mod serve;
 mod session;
 mod support;
