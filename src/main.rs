@@ -66,6 +66,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => {
             bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
         }
+        Command::SetupBucket(args) => bucketpress::publish::setup::run(&args, reporter.quiet),
     }
 }
 
