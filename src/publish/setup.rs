@@ -260,8 +260,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
                     c.block_public_policy(),
                     c.restrict_public_buckets(),
                 ]
-                .iter()
-                .any(|f| *f == Some(true))
+                .contains(&Some(true))
             })),
             Err(e) if unsupported(&e) => Read::Unsupported,
             Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => Read::Missing,
