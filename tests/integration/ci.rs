@@ -233,3 +233,101 @@ async fn ci_publishes_plainly_with_documented_exit_codes_and_invalidations() {
     let out = publish(site, &cf, &["--concurrency", "0"]).await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs `bucketpress publish --site <site> <args>` inside a pseudo-terminal (util-linux
+/// `script`), so the binary sees a TTY on stderr; returns the transcript, or `None` when
+/// `script` is not installed.
+fn publish_in_tty(site: &Path, endpoint_env: &[(&str, &str)], args: &str) -> Option<Vec<u8>> {
+    let which = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if !which.is_ok_and(|o| o.status.success()) {
+        eprintln!("util-linux `script` not found: skipping the terminal check");
+        return None;
+    }
+    let empty = site.join("aws-empty-config");
+    std::fs::write(&empty, "").unwrap();
+    let cmd = format!(
+        "'{}' publish --site '{}' {args}",
+        env!("CARGO_BIN_EXE_bucketpress"),
+        site.display()
+    );
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("CI");
+    for (k, v) in endpoint_env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("script runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Some(out.stdout)
+}
+
+/// A carriage return that does not end a line (the terminal turns `\n` into `\r\n`).
+fn has_bare_cr(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n')
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ci_on_a_terminal_still_gets_plain_lines() {
+    let server = S3Server::start().await;
+    let src = example_site();
+    let site = src.path().to_path_buf();
+    append(
+        &site.join("site.toml"),
+        &format!(
+            "\n[publish]\nbucket = \"site\"\nregion = \"{REGION}\"\nendpoint = \"{}\"\n\
+             path_style = true\n",
+            server.endpoint
+        ),
+    );
+    let s = site.clone();
+    let with_ci = tokio::task::spawn_blocking(move || {
+        publish_in_tty(
+            &s,
+            &[("CI", "true"), ("BUCKETPRESS_LOG", "bucketpress=debug")],
+            "-v",
+        )
+    })
+    .await
+    .unwrap();
+    let Some(with_ci) = with_ci else { return };
+    let text = String::from_utf8_lossy(&with_ci);
+    assert!(text.contains("published to s3://site/"), "{text}");
+    assert!(text.contains("upload about/index.html"), "-v lines: {text}");
+    // Diagnostics (tracing) are uncoloured too.
+    assert!(
+        text.contains("DEBUG") && text.contains("PutObject"),
+        "{text}"
+    );
+    assert!(!with_ci.contains(&0x1b), "ANSI escape in CI: {text:?}");
+    assert!(
+        !has_bare_cr(&with_ci),
+        "carriage-return progress in CI: {text:?}"
+    );
+
+    // The control: without CI the same terminal gets the progress bar, so the check above
+    // can fail.
+    let s = site.clone();
+    let without = tokio::task::spawn_blocking(move || publish_in_tty(&s, &[], "--force"))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&without);
+    assert!(
+        without.contains(&0x1b) || has_bare_cr(&without),
+        "no progress bar on a terminal without CI: {text:?}"
+    );
+}
