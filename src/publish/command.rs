@@ -64,7 +64,8 @@ use crate::pipeline::BuildOptions;
     bucketpress publish --dry-run\n  \
     bucketpress publish --to file:///tmp/site --json\n\n\
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
-    4 another publish changed the site first.")]
+    4 another publish changed the site first. With publish.cloudfront_distribution_id the \
+    changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).")]
 pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
