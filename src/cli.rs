@@ -80,6 +80,8 @@ pub enum Command {
     /// Create the bucket if missing and set up static website hosting (`--public`: let
     /// everyone read the site).
     SetupBucket(crate::publish::setup::SetupArgs),
+    /// Preview the site locally, rebuilding and reloading the browser on every save.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Which site and which documents.

@@ -68,6 +68,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
             bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
         }
         Command::SetupBucket(args) => bucketpress::publish::setup::run(&args, reporter.quiet),
+        Command::Serve(args) => bucketpress::serve::run(&args, reporter),
     }
 }
 
@@ -77,6 +78,8 @@ fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered
     let mut session = Session::new(&args.site, args.build_options());
     if persist {
         session.persist_highlights();
+    } else {
+        session.load_highlights();
     }
     match session.render() {
         Ok(rendered) => {

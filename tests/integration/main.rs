@@ -15,6 +15,7 @@ mod publish_faults;
 mod publish_site;
 mod publish_verify;
 mod s3_server;
+mod serve;
 mod session;
 mod setup_bucket;
 mod strict_s3;
