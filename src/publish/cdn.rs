@@ -67,11 +67,12 @@ pub fn key_paths(base: &str, key: &str) -> Vec<String> {
 }
 
 /// Percent-encodes every byte outside RFC 3986's unreserved set and the path delimiters
-/// that are safe in a CloudFront path.
+/// that are safe in a CloudFront path (`*` and `'` are encoded: no wildcard, no broken quoting
+/// in the retry hint).
 fn encode(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()+,;=:@".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&()+,;=:@".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

@@ -45,6 +45,8 @@ fn unsafe_characters_are_percent_encoded() {
     assert_eq!(key_paths("/", "weird*name.txt"), ["/weird%2Aname.txt"]);
     assert_eq!(key_paths("/", "café.html"), ["/caf%C3%A9.html"]);
     assert_eq!(key_paths("/", "a-b_c.~d"), ["/a-b_c.~d"]);
+    // A quote would break the shell command of the retry hint.
+    assert_eq!(key_paths("/", "it's.html"), ["/it%27s.html"]);
 }
 
 #[test]
