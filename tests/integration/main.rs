@@ -6,6 +6,7 @@ mod cli;
 mod publish;
 mod publish_backends;
 mod publish_bodies;
+mod publish_chaos;
 mod publish_cli;
 mod publish_dir;
 mod publish_faults;
