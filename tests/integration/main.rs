@@ -3,6 +3,7 @@
 mod bad_input;
 mod build;
 mod cli;
+mod fuzz;
 mod publish;
 mod publish_backends;
 mod publish_bodies;
