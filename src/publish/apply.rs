@@ -1,5 +1,29 @@
 //! Applies a [`Plan`] to a [`Target`]: uploads phase by phase with bounded concurrency, then
 //! the manifest (conditionally), then deletes. The manifest records only what really landed.
+//!
+//! # What is guaranteed when publishes fail, die or race
+//!
+//! - Deletes happen only after this publish's own conditional manifest write succeeded, and
+//!   only of keys the manifest it read lists: a publish never deletes on a stale manifest, and
+//!   never deletes a key bucketpress did not upload.
+//! - A failed upload leaves its key at its old manifest entry (or out of the manifest), so the
+//!   next publish uploads exactly the keys that did not land.
+//! - A publish killed at any point leaves the manifest as it was before it (the manifest write
+//!   is one PUT): re-running the same version re-uploads every key it may not have finished.
+//! - Two publishes racing: the first manifest write wins; the other one fails with
+//!   [`ApplyError::Conflict`] (exit code 4) and deletes nothing. Its uploads may already have
+//!   overwritten the winner's objects, so it then marks every key it tried to upload as
+//!   [`UNKNOWN_HASH`] in the winner's manifest (a conditional write, re-read on conflict):
+//!   whichever version publishes next uploads those keys again, and removes the loser's extra
+//!   keys. If even that fails, the error says so and `publish --verify` (which diffs against
+//!   the hash metadata of every stored object) repairs the bucket.
+//! - A conditional manifest write whose answer was lost (timeout) and whose retry the store
+//!   refused is recognised by re-reading the manifest: it is not reported as a conflict.
+//!
+//! Not guaranteed: a publish killed half way and followed by a publish of an *older* version
+//! can leave the killed run's objects where the older version's bytes are unchanged from the
+//! manifest (run `publish --verify` after an interrupted publish when in doubt); and a request
+//! the client gave up on may still land later, which no S3 API can fence.
 
 use std::collections::BTreeSet;
 use std::time::Instant;

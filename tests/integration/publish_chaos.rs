@@ -11,6 +11,7 @@ use bucketpress::publish::apply::ApplyError;
 use bucketpress::publish::headers;
 use bucketpress::publish::manifest::{MANIFEST_KEY, Manifest, UNKNOWN_HASH};
 use bucketpress::publish::plan::{PlanOptions, plan};
+use bucketpress::publish::target::Target;
 use bucketpress::publish::{PublishError, Report};
 
 use crate::publish::{exists, get, publish, site};
@@ -418,4 +419,43 @@ async fn deletes_never_touch_keys_outside_the_previous_manifest() {
         ]
     );
     assert!(stored_manifest(&server, "blog/").await.entries.is_empty());
+}
+
+#[tokio::test]
+async fn after_an_interrupted_publish_an_older_version_needs_verify_and_verify_repairs_it() {
+    let server = S3Server::start().await;
+    let v1 = site("");
+    publish(&server.target(""), v1.clone()).await.unwrap();
+    // A publish of version 2 died after uploading post a, before its manifest write.
+    let v2 = site(" v2");
+    server
+        .target("")
+        .put(v2.get("posts/a/index.html").unwrap())
+        .await
+        .unwrap();
+
+    // Publishing version 1 again trusts the manifest, which still says version 1: the
+    // documented limit. `--verify` reads the stored hashes and puts version 1 back.
+    let report = publish(&server.target(""), v1.clone()).await.unwrap();
+    assert!(report.plan.is_empty());
+    let verify = bucketpress::publish::PublishOptions {
+        verify: true,
+        ..crate::publish::opts()
+    };
+    let report = bucketpress::publish::publish_outputs(
+        &server.target(""),
+        v1.clone(),
+        &PublishConfig::default(),
+        &verify,
+        &bucketpress::publish::apply::NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(upload_keys(&report), ["posts/a/index.html"]);
+    assert_converged(
+        &server,
+        "",
+        &expected_manifest(&v1, &PublishConfig::default()),
+    )
+    .await;
 }
