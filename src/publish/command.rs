@@ -58,7 +58,9 @@ use crate::pipeline::BuildOptions;
     bucketpress publish --dry-run\n  \
     bucketpress publish --to file:///tmp/site --json\n\n\
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
-    4 another publish changed the site first.")]
+    4 another publish changed the site first.\n\n\
+    Environment: BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS sets how long one S3 request attempt may \
+    take before it is retried (default 60000).")]
 pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]

@@ -18,6 +18,10 @@ use crate::publish::{exists, get, publish, site};
 use crate::publish_faults::Meddle;
 use crate::s3_server::{BUCKET, Fault, FaultKind, S3Server};
 
+/// The attempt timeout of clients facing slow responses: long enough that an ordinary request
+/// never hits it on a loaded machine, short next to the 5 s the slow responses take.
+const ATTEMPT: Duration = Duration::from_secs(1);
+
 /// The manifest stored under `prefix`.
 pub async fn stored_manifest(server: &S3Server, prefix: &str) -> Manifest {
     let bytes = get(&server.client(), &format!("{prefix}{MANIFEST_KEY}")).await;
@@ -74,7 +78,7 @@ fn upload_keys(report: &Report) -> Vec<&str> {
 #[tokio::test]
 async fn transient_faults_on_chosen_requests_are_retried_and_the_publish_succeeds() {
     let server = S3Server::start().await;
-    let slow = Duration::from_millis(1500);
+    let slow = Duration::from_secs(5);
     server.fault(Fault::new(
         "PUT",
         "/style.css",
@@ -90,7 +94,7 @@ async fn transient_faults_on_chosen_requests_are_retried_and_the_publish_succeed
     server.fault(Fault::new("PUT", "/posts/a/", 2, FaultKind::Reset));
     server.fault(Fault::new("PUT", "/posts/b/", 1, FaultKind::Delay(slow)));
     server.fault(Fault::new("PUT", MANIFEST_KEY, 1, FaultKind::Reset));
-    let target = server.target_with_attempt_timeout("", Duration::from_millis(300));
+    let target = server.target_with_attempt_timeout("", ATTEMPT);
     let report = publish(&target, site("")).await.unwrap();
     assert_eq!(report.summary.uploaded, site("").len());
     assert!(report.summary.manifest_written);
@@ -130,10 +134,10 @@ async fn a_manifest_write_whose_answer_is_too_slow_is_not_mistaken_for_a_conflic
         "PUT",
         MANIFEST_KEY,
         1,
-        FaultKind::Delay(Duration::from_millis(1500)),
+        FaultKind::Delay(Duration::from_secs(5)),
     ));
     server.reset();
-    let target = server.target_with_attempt_timeout("", Duration::from_millis(300));
+    let target = server.target_with_attempt_timeout("", ATTEMPT);
     let report = publish(&target, site(" edited")).await.unwrap();
     assert!(report.summary.manifest_written);
     let manifest_puts = server

@@ -297,3 +297,77 @@ async fn max_deletes_holds_through_the_binary() {
     assert!(server.writes().is_empty(), "{:#?}", server.writes());
     assert_eq!(server.objects("").await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_binaries_publishing_different_versions_at_once_one_exits_4_and_a_rerun_converges() {
+    let server = S3Server::start().await;
+    let a = crate::support::example_site();
+    let b = crate::support::example_site();
+    configure(a.path(), &server, "");
+    configure(b.path(), &server, "");
+    assert_success(&run(publish_command(a.path(), &[])).await);
+
+    let about = |dir: &Path, line: &str| {
+        let path = dir.join("content/about.md");
+        let text = std::fs::read_to_string(&path).unwrap() + line;
+        std::fs::write(path, text).unwrap();
+    };
+    about(a.path(), "\nVersion A.\n");
+    write(
+        a.path(),
+        "content/posts/only-in-a.md",
+        "+++\ntitle = \"Only in A\"\ndate = 2025-03-01\n+++\nA.\n",
+    );
+    about(b.path(), "\nVersion B.\n");
+
+    // A's manifest write is held at the server until B has published all the way.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    server.fault(Fault::new(
+        "PUT",
+        ".bucketpress/manifest.json",
+        1,
+        FaultKind::Hold(gate.clone()),
+    ));
+    let mut publisher_a = publish_command(a.path(), &[]);
+    let publisher_a = tokio::task::spawn_blocking(move || publisher_a.output().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !server
+        .requests()
+        .iter()
+        .any(|r| r.method == "PUT" && r.path.ends_with(".bucketpress/manifest.json"))
+    {
+        assert!(Instant::now() < deadline, "A never wrote its manifest");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let out_b = run(publish_command(b.path(), &[])).await;
+    assert_success(&out_b);
+    gate.add_permits(1);
+    let out_a = publisher_a.await.unwrap();
+
+    assert_eq!(out_a.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out_a.stderr);
+    eprintln!("loser's stderr: {stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("another publish changed the site")
+            && errors[0].contains("nothing was deleted")
+            && errors[0].contains("run publish again"),
+        "{stderr}"
+    );
+
+    // B won: the manifest is B's, with A's uploads marked unknown; B's re-run makes the bucket
+    // exactly a fresh render of B (A's extra post gone, the about page B's).
+    let stored = stored_manifest(&server, "blog/").await;
+    assert!(
+        stored
+            .entries
+            .keys()
+            .any(|k| k.starts_with("posts/only-in-a/"))
+    );
+    assert_success(&run(publish_command(b.path(), &[])).await);
+    assert_converged(&server, "blog/", &fresh_render(b.path())).await;
+    let about_page =
+        String::from_utf8(get(&server.client(), "blog/about/index.html").await).unwrap();
+    assert!(about_page.contains("Version B.") && !about_page.contains("Version A."));
+}

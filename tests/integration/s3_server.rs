@@ -69,6 +69,9 @@ pub enum FaultKind {
     /// Pass the request on to the store, then hold the response this long: with a delay longer
     /// than the client's attempt timeout, the write lands but the client gives up on it.
     Delay(std::time::Duration),
+    /// Hold the request until the test adds a permit to the semaphore, then pass it on to the
+    /// store (to order two clients' requests deterministically).
+    Hold(Arc<tokio::sync::Semaphore>),
 }
 
 /// A planned fault: the next `times` requests matching `method` (any method when empty) and
@@ -151,6 +154,15 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
                     "connection reset injected by the test".into(),
                 ))
             }),
+            Some(FaultKind::Hold(gate)) => {
+                let inner = self.inner.clone();
+                Box::pin(async move {
+                    if let Ok(permit) = gate.acquire().await {
+                        permit.forget();
+                    }
+                    hyper::service::Service::call(&inner, req).await
+                })
+            }
             Some(FaultKind::Delay(delay)) => {
                 let inner = self.inner.clone();
                 Box::pin(async move {
