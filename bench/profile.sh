@@ -6,6 +6,8 @@
 #   bench/profile.sh 200             # callgrind, 200 posts
 #   bench/profile.sh --perf 10000    # perf record -e cpu-clock --call-graph dwarf, 10,000 posts
 #   add --reuse to summarise the last raw profile again without re-recording
+#   add --warm to profile a build whose highlight cache (<site>/.bucketpress) is filled first;
+#   by default the cache is deleted, so the profile is of a cold build
 #
 # Uses the release binary as built (line tables on via [profile.release] debug); set
 # BUCKETPRESS=/path/to/binary to profile another one, SHARED=/path/to/shared as in run.sh.
@@ -16,12 +18,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=callgrind
 posts=500
 reuse=0
+warm=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --perf) mode=perf; shift ;;
         --callgrind) mode=callgrind; shift ;;
         --reuse) reuse=1; shift ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --warm) warm=1; shift ;;
+        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) posts=$1; shift ;;
     esac
 done
@@ -38,7 +42,13 @@ if [[ ! -d $corpus/content ]]; then
 fi
 printf 'title = "Bench"\nbase_url = "https://bench.example.com/"\nposts_per_page = 10\n' >"$corpus/site.toml"
 out="$work/profile-out"
-rm -rf "$out"
+rm -rf "$out" "$corpus/.bucketpress"
+tag=$posts
+if [[ $warm == 1 ]]; then
+    tag="$posts-warm"
+    [[ $reuse == 1 ]] || "$bin" build --site "$corpus" --out "$out" >/dev/null 2>&1
+    rm -rf "$out"
+fi
 
 # Stages: label and the function (regex on the demangled name) whose inclusive cost measures it.
 stages=(
@@ -47,6 +57,8 @@ stages=(
     "  front matter parser|bucketpress::content::front_matter::parse"
     "Markdown render incl. highlighting|bucketpress::markdown::render"
     "  syntect highlighting (Highlighter::block)|bucketpress::highlight::Highlighter::block"
+    "  highlight cache load (file → map)|bucketpress::highlight::Highlighter::load"
+    "  highlight cache save|bucketpress::highlight::Highlighter::save"
     "    syntect ParseState::parse_line|syntect::parsing::parser::ParseState::parse_line"
     "    oniguruma regex search|onig::Regex::search_with_param"
     "    syntect MatchIter (context walk)|syntect::parsing::syntax_definition::MatchIter"
@@ -83,12 +95,12 @@ summarise() {
 
 if [[ $mode == callgrind ]]; then
     command -v valgrind >/dev/null || { echo "apt-get install -y valgrind" >&2; exit 2; }
-    raw="$work/callgrind.$posts.out"
+    raw="$work/callgrind.$tag.out"
     [[ $reuse == 1 && -f $raw ]] || valgrind --tool=callgrind --callgrind-out-file="$raw" "$bin" build --site "$corpus" --out "$out" \
-        2>"$work/callgrind.$posts.log" >&2
-    callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$raw" >"$work/callgrind.$posts.txt" 2>/dev/null
-    callgrind_annotate --auto=no --threshold=100 "$raw" >"$work/callgrind.$posts.self.txt" 2>/dev/null
-    total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$work/callgrind.$posts.txt")
+        2>"$work/callgrind.$tag.log" >&2
+    callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$raw" >"$work/callgrind.$tag.txt" 2>/dev/null
+    callgrind_annotate --auto=no --threshold=100 "$raw" >"$work/callgrind.$tag.self.txt" 2>/dev/null
+    total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$work/callgrind.$tag.txt")
     # "Ir (pct%)  file:function [object]" → "pct<TAB>function"
     to_tsv() {
         awk -v total="$total" '/^ *[0-9,]+ \(/ && !/PROGRAM TOTALS/ {
@@ -98,16 +110,16 @@ if [[ $mode == callgrind ]]; then
             if (fn ~ /'"'"'[0-9]+$/) next   # recursion cycles: callgrind counts them twice
             printf "%.4f\t%s\n", 100 * ir / total, fn }' "$1"
     }
-    to_tsv "$work/callgrind.$posts.txt" >"$work/callgrind.$posts.tsv"
+    to_tsv "$work/callgrind.$tag.txt" >"$work/callgrind.$tag.tsv"
     echo
-    echo "== callgrind, bucketpress build, $posts posts: $(printf "%'d" "$total") instructions =="
+    echo "== callgrind, bucketpress build ($( ((warm)) && echo warm highlight cache || echo cold)), $posts posts: $(printf "%'d" "$total") instructions =="
     echo "(inclusive: a function and everything it calls; nested stages are part of the line above)"
     echo
-    summarise "$work/callgrind.$posts.tsv"
+    summarise "$work/callgrind.$tag.tsv"
     echo
     echo "== top 25 inclusive functions (bucketpress binary, rayon/closure plumbing hidden) =="
     grep -vE 'rayon|closure|call_once|catch_unwind|do_call|halt_unwinding|core::ops|std::thread|std::sys|start_thread|clone3|__rust_begin|0x0000' \
-        "$work/callgrind.$posts.tsv" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '!seen[$2]++' | awk 'NR <= 25' |
+        "$work/callgrind.$tag.tsv" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '!seen[$2]++' | awk 'NR <= 25' |
         awk -F'\t' '{printf "%7.2f%%  %s\n", $1, substr($2, 1, 110)}'
     echo
     echo "== self cost by crate (where the instructions themselves run) =="
@@ -121,21 +133,21 @@ if [[ $mode == callgrind ]]; then
             else if (file ~ /src\//) file = "bucketpress src"
             s[file] += ir }
         END { for (k in s) if (100 * s[k] / total >= 0.2) printf "%7.2f%%  %s\n", 100 * s[k] / total, k }' \
-        "$work/callgrind.$posts.self.txt" | sort -rn
+        "$work/callgrind.$tag.self.txt" | sort -rn
 else
     command -v perf >/dev/null || { echo "apt-get install -y linux-perf" >&2; exit 2; }
-    raw="$work/perf.$posts.data"
+    raw="$work/perf.$tag.data"
     [[ $reuse == 1 && -f $raw ]] || perf record -F 199 -e cpu-clock --call-graph dwarf,16384 -o "$raw" -- \
         "$bin" build --site "$corpus" --out "$out" 2>&1 | tail -2 >&2
     perf report -i "$raw" --children --sort symbol --stdio -g none --percent-limit 0.05 2>/dev/null |
-        awk '/^ +[0-9.]+%/ { pct = $1; sub(/%/, "", pct); line = $0; sub(/^ *[0-9.]+% +[0-9.]+% +\[[^]]*\] +/, "", line); sub(/ +$/, "", line); printf "%s\t%s\n", pct, line }' \
-        >"$work/perf.$posts.tsv"
+        awk '/^ +[0-9.]+%/ { pct = $1; sub(/%/, "", pct); line = $0; sub(/^ *[0-9.]+% +[0-9.]+% +\[[^]]*\] +/, "", line); sub(/[ \t-]+$/, "", line); printf "%s\t%s\n", pct, line }' \
+        >"$work/perf.$tag.tsv"
     echo
-    echo "== perf (cpu-clock samples, all threads), bucketpress build, $posts posts =="
+    echo "== perf (cpu-clock samples, all threads), bucketpress build ($( ((warm)) && echo warm highlight cache || echo cold)), $posts posts =="
     echo
-    summarise "$work/perf.$posts.tsv"
+    summarise "$work/perf.$tag.tsv"
     echo
     echo "== top 25 inclusive =="
     grep -vE 'rayon|closure|call_once|catch_unwind|do_call|halt_unwinding|core::ops|std::thread|std::sys|start_thread|clone3|__rust_begin|inlined|0xffff' \
-        "$work/perf.$posts.tsv" | sort -t$'\t' -k1,1 -rn | awk 'NR <= 25' | awk -F'\t' '{printf "%7.2f%%  %s\n", $1, substr($2, 1, 110)}'
+        "$work/perf.$tag.tsv" | sort -t$'\t' -k1,1 -rn | awk 'NR <= 25' | awk -F'\t' '{printf "%7.2f%%  %s\n", $1, substr($2, 1, 110)}'
 fi

@@ -144,15 +144,23 @@ measure() {
 
 bp_out="$work/out-bucketpress"
 hugo_out="$work/out-hugo"
+# bucketpress keeps highlighted code in <site>/.bucketpress/cache between builds: "cold" cases
+# delete it first, "warm" cases keep the one the cold build just wrote.
+bp_cache="$corpus/.bucketpress"
+cache_mb="-"
 # Alternate tools inside each round so both see the same machine load.
 for ((r = 1; r <= runs; r++)); do
-    rm -rf "$bp_out"
+    rm -rf "$bp_out" "$bp_cache"
     measure bucketpress full-build "$r" "$bp_out" "$bin" build --site "$corpus" --out "$bp_out"
+    [[ -d $bp_cache ]] && cache_mb=$(du -sm "$bp_cache" | cut -f1)
     if [[ $have_hugo == 1 ]]; then
         rm -rf "$hugo_out" "$hugo_dir/resources" "$hugo_dir/.hugo_build.lock"
         measure hugo full-build "$r" "$hugo_out" hugo --quiet -s "$hugo_dir" -d "$hugo_out"
     fi
+    rm -rf "$bp_out"
+    measure bucketpress warm-build "$r" "$bp_out" "$bin" build --site "$corpus" --out "$bp_out"
     measure bucketpress noop-build "$r" "$bp_out" "$bin" build --site "$corpus" --out "$bp_out"
+    rm -rf "$bp_cache"
     measure bucketpress check "$r" - "$bin" check --site "$corpus"
 done
 
@@ -162,7 +170,7 @@ done
 # measured by the publish tests/lead; see bench/README.md.)
 if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     target="$work/target-dir"
-    rm -rf "$target"
+    rm -rf "$target" "$bp_cache"
     # shellcheck disable=SC2086
     measure bucketpress publish-first 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
     # shellcheck disable=SC2086
@@ -187,6 +195,10 @@ mkdir -p "$(dirname "$results")"
     echo "- corpus: $posts posts, ${corpus_mb} MB of Markdown, $code_blocks fenced code blocks (gen_corpus.py, seed 1)"
     echo "- bucketpress: $("$bin" --version 2>/dev/null || echo '?'); Hugo: $hugo_version"
     echo "- command: \`bench/run.sh --posts $posts --runs $runs\`; best of $runs alternating rounds"
+    echo "- bucketpress highlight cache after a cold build: ${cache_mb} MB (<site>/.bucketpress)"
+    echo "- cases: full-build = cold (no highlight cache, empty out dir); warm-build = highlight cache kept, empty out dir;"
+    echo "  noop-build = cache kept, same out dir (nothing changed); check = cold, render in memory only;"
+    echo "  publish-* = \`publish --to file://DIR\`: first (cold cache, empty target), no-op, after one post changed"
     echo
     echo "## Every run"
     echo
@@ -231,7 +243,7 @@ mkdir -p "$(dirname "$results")"
                 printf "\n"
             } else print "_No Hugo run: no ratios._"
         }' "$tsv"
-    awk -F'\t' '$7 == "ok" && $1 == "bucketpress" && ($2 == "full-build" || $2 == "check" || $2 == "noop-build") {
+    awk -F'\t' '$7 == "ok" && $1 == "bucketpress" && ($2 == "full-build" || $2 == "check" || $2 == "noop-build" || $2 == "warm-build") {
             if (!($2 in w) || $4 + 0 < w[$2] + 0) w[$2] = $4
             if ($8 != "-" && (!($2 in c) || $8 + 0 < c[$2] + 0)) c[$2] = $8
         }
@@ -239,7 +251,9 @@ mkdir -p "$(dirname "$results")"
             if (("check" in w) && ("full-build" in w) && w["full-build"] > 0) {
                 printf "\n**bucketpress render vs write:** check (render only) / full build: wall %.2f", w["check"] / w["full-build"]
                 if (("check" in c) && ("full-build" in c) && c["full-build"] > 0) printf ", CPU %.2f", c["check"] / c["full-build"]
-                if ("noop-build" in w) printf "; no-op rebuild / full build: wall %.2f", w["noop-build"] / w["full-build"]
+                if ("warm-build" in w) printf "; warm (highlight cache) / cold build: wall %.2f", w["warm-build"] / w["full-build"]
+                if (("warm-build" in c) && c["full-build"] > 0) printf ", CPU %.2f", c["warm-build"] / c["full-build"]
+                if ("noop-build" in w) printf "; no-op rebuild / cold build: wall %.2f", w["noop-build"] / w["full-build"]
                 printf "\n"
             }
         }' "$tsv"

@@ -76,6 +76,8 @@ pub enum Command {
         failed, 4 another publish changed the site first."
     )]
     Publish(crate::publish::command::PublishArgs),
+    /// Preview the site locally, rebuilding and reloading the browser on every save.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Which site and which documents.

@@ -15,6 +15,7 @@ pub mod publish;
 pub mod render;
 pub mod report;
 pub mod scaffold;
+pub mod serve;
 pub mod session;
 pub mod site;
 pub mod templates;

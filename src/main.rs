@@ -66,6 +66,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => {
             bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
         }
+        Command::Serve(args) => bucketpress::serve::run(&args, reporter),
     }
 }
 
@@ -75,6 +76,8 @@ fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered
     let mut session = Session::new(&args.site, args.build_options());
     if persist {
         session.persist_highlights();
+    } else {
+        session.load_highlights();
     }
     match session.render() {
         Ok(rendered) => {

@@ -73,9 +73,13 @@ impl Session {
     /// Keeps highlighted code in `<site>/.bucketpress/cache/highlight.bin` between runs: loads
     /// it now, and saves it after each successful render.
     pub fn persist_highlights(&mut self) {
-        let path = self.site_dir.join(HIGHLIGHT_CACHE);
-        self.highlighter.load(&path);
-        self.highlight_file = Some(path);
+        self.load_highlights();
+        self.highlight_file = Some(self.site_dir.join(HIGHLIGHT_CACHE));
+    }
+
+    /// Reads the highlight cache a build left, without ever writing it (for `check`).
+    pub fn load_highlights(&mut self) {
+        self.highlighter.load(&self.site_dir.join(HIGHLIGHT_CACHE));
     }
 
     /// The site folder.

@@ -15,5 +15,6 @@ mod publish_kill;
 mod publish_site;
 mod publish_verify;
 mod s3_server;
+mod serve;
 mod session;
 mod support;
