@@ -283,7 +283,12 @@ fn report(
             }
         }
         if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
-            eprintln!("{}", summary_line(spec, args.dry_run, plan, s));
+            let line = if outcome.code == 0 {
+                summary_line(spec, args.dry_run, plan, s)
+            } else {
+                failed_line(spec, s)
+            };
+            eprintln!("{line}");
         }
     }
     if let Some(e) = &outcome.error {
@@ -354,6 +359,19 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
         human_bytes(s.uploaded_bytes),
         s.deleted,
         s.unchanged,
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// The closing line of a publish that failed part way: what it did before stopping.
+pub fn failed_line(spec: &TargetSpec, s: &Summary) -> String {
+    format!(
+        "publish to {spec} stopped: uploaded {} ({}), deleted {}, {} failed in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.failed.len(),
         s.seconds,
         count(s.requests as usize, "request"),
     )
