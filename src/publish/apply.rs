@@ -136,11 +136,11 @@ fn conflict_note(attempted: usize, repair: Option<&str>) -> String {
     match (attempted, repair) {
         (0, _) => String::new(),
         (n, None) => format!(
-            "; the {n} objects it had uploaded are marked in the manifest so the next publish \
-             uploads them again"
+            "; the {n} objects it tried to upload are marked in the manifest so the next \
+             publish uploads them again"
         ),
         (n, Some(e)) => format!(
-            "; it had uploaded {n} objects, which could not be marked for re-upload ({e}): \
+            "; the {n} objects it tried to upload could not be marked for re-upload ({e}): \
              run publish with --verify"
         ),
     }
@@ -203,7 +203,6 @@ async fn mark_unknown<T: Target>(
     if attempted.is_empty() {
         return Ok(());
     }
-    let mut last = TargetError::Conflict;
     for _ in 0..3 {
         let (mut current, etag) = match target.read_manifest().await? {
             None => (Manifest::new(), None),
@@ -224,11 +223,11 @@ async fn mark_unknown<T: Target>(
         }
         match target.write_manifest(&current, etag.as_ref()).await {
             Ok(_) => return Ok(()),
-            Err(TargetError::Conflict) => last = TargetError::Conflict,
+            Err(TargetError::Conflict) => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(last)
+    Err(TargetError::Conflict)
 }
 
 /// The manifest as read at the start of the publish.

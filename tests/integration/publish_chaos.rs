@@ -463,3 +463,49 @@ async fn after_an_interrupted_publish_an_older_version_needs_verify_and_verify_r
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_loser_that_cannot_mark_its_uploads_says_to_run_verify() {
+    let server = S3Server::start().await;
+    publish(&server.target(""), site("")).await.unwrap();
+    // The conditional manifest write is refused (412), then so is the repair write (403).
+    server.inject("PUT", MANIFEST_KEY, 1, 412, "PreconditionFailed");
+    server.inject("PUT", MANIFEST_KEY, 1, 403, "AccessDenied");
+    let err = publish(&server.target(""), site(" edited"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 4);
+    let failure = apply_error(&err);
+    assert!(
+        matches!(
+            &failure.error,
+            ApplyError::Conflict { attempted: 1, repair: Some(e) } if e.contains("access denied")
+        ),
+        "{:?}",
+        failure.error
+    );
+    assert!(
+        err.to_string().contains("run publish with --verify"),
+        "{err}"
+    );
+    // And --verify does repair it.
+    let verify = bucketpress::publish::PublishOptions {
+        verify: true,
+        ..crate::publish::opts()
+    };
+    bucketpress::publish::publish_outputs(
+        &server.target(""),
+        site(" edited"),
+        &PublishConfig::default(),
+        &verify,
+        &bucketpress::publish::apply::NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_converged(
+        &server,
+        "",
+        &expected_manifest(&site(" edited"), &PublishConfig::default()),
+    )
+    .await;
+}
