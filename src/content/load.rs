@@ -52,9 +52,12 @@ impl Filter {
             || name.ends_with(".tmp")
     }
 
-    /// True when a path relative to the site should be left out.
+    /// True when a path relative to the site should be left out. `static/.well-known/` is the
+    /// one hidden folder kept (RFC 8615: `security.txt`, WebFinger); hidden names inside it are
+    /// still left out.
     pub fn excludes(&self, rel_path: &str) -> bool {
-        rel_path.split('/').any(Filter::is_ignored_name) || self.exclude.is_match(rel_path)
+        let checked = rel_path.strip_prefix(WELL_KNOWN).unwrap_or(rel_path);
+        checked.split('/').any(Filter::is_ignored_name) || self.exclude.is_match(rel_path)
     }
 }
 
@@ -68,6 +71,9 @@ pub struct Scan {
     /// Problems met while walking (symlink loops, unreadable folders).
     pub errors: Vec<Diagnostic>,
 }
+
+/// The hidden folder of `static/` that is published all the same.
+const WELL_KNOWN: &str = "static/.well-known/";
 
 /// Lists `content/` and `static/` under `site_dir`, skipping what `filter` excludes.
 pub fn scan(site_dir: &Path, filter: &Filter) -> Scan {
@@ -110,7 +116,9 @@ fn walk(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0 || !Filter::is_ignored_name(&e.file_name().to_string_lossy())
+            let name = e.file_name().to_string_lossy();
+            let well_known = dir == "static" && e.depth() == 1 && name == ".well-known";
+            e.depth() == 0 || well_known || !Filter::is_ignored_name(&name)
         });
     for entry in walker {
         let entry = match entry {
@@ -170,5 +178,14 @@ mod tests {
         assert!(f.excludes("content/posts/a.md~"));
         assert!(f.excludes("static/art/cover.psd"));
         assert!(!f.excludes("static/img/a.png"));
+    }
+
+    #[test]
+    fn static_well_known_is_kept_but_not_what_hides_inside_it() {
+        let f = Filter::new(&[]);
+        assert!(!f.excludes("static/.well-known/security.txt"));
+        assert!(f.excludes("static/.well-known/.env"));
+        assert!(f.excludes("static/img/.well-known/x.txt"));
+        assert!(f.excludes("content/.well-known/x.md"));
     }
 }

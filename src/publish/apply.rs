@@ -1,5 +1,29 @@
 //! Applies a [`Plan`] to a [`Target`]: uploads phase by phase with bounded concurrency, then
 //! the manifest (conditionally), then deletes. The manifest records only what really landed.
+//!
+//! # What is guaranteed when publishes fail, die or race
+//!
+//! - Deletes happen only after this publish's own conditional manifest write succeeded, and
+//!   only of keys the manifest it read lists: a publish never deletes on a stale manifest, and
+//!   never deletes a key bucketpress did not upload.
+//! - A failed upload leaves its key at its old manifest entry (or out of the manifest), so the
+//!   next publish uploads exactly the keys that did not land.
+//! - A publish killed at any point leaves the manifest as it was before it (the manifest write
+//!   is one PUT): re-running the same version re-uploads every key it may not have finished.
+//! - Two publishes racing: the first manifest write wins; the other one fails with
+//!   [`ApplyError::Conflict`] (exit code 4) and deletes nothing. Its uploads may already have
+//!   overwritten the winner's objects, so it then marks every key it tried to upload as
+//!   [`UNKNOWN_HASH`] in the winner's manifest (a conditional write, re-read on conflict):
+//!   whichever version publishes next uploads those keys again, and removes the loser's extra
+//!   keys. If even that fails, the error says so and `publish --verify` (which diffs against
+//!   the hash metadata of every stored object) repairs the bucket.
+//! - A conditional manifest write whose answer was lost (timeout) and whose retry the store
+//!   refused is recognised by re-reading the manifest: it is not reported as a conflict.
+//!
+//! Not guaranteed: a publish killed half way and followed by a publish of an *older* version
+//! can leave the killed run's objects where the older version's bytes are unchanged from the
+//! manifest (run `publish --verify` after an interrupted publish when in doubt); and a request
+//! the client gave up on may still land later, which no S3 API can fence.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -7,7 +31,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::manifest::Manifest;
+use super::manifest::{Manifest, UNKNOWN_HASH};
 use super::plan::{Plan, Step, phase};
 use super::target::{Etag, Target, TargetError};
 use crate::outputs::Outputs;
@@ -87,9 +111,39 @@ pub enum ApplyError {
         /// The first error.
         first: String,
     },
-    /// A store error that stopped the publish (credentials, bucket, conflict).
+    /// Another publish wrote the manifest after this one read it. This publish's uploads may
+    /// have overwritten the other's objects, so every key it tried to upload was marked as of
+    /// unknown content in the current manifest: whichever version publishes next re-uploads
+    /// them. Nothing was deleted.
+    #[error(
+        "another publish changed the site since this one started; nothing was deleted{}; run \
+         publish again (the last publish to finish wins)",
+        conflict_note(*.attempted, .repair.as_deref())
+    )]
+    Conflict {
+        /// Keys this publish tried to upload before it found out.
+        attempted: usize,
+        /// `None` when those keys were marked for re-upload in the current manifest (or there
+        /// were none); else why marking them failed (then run publish with `--verify`).
+        repair: Option<String>,
+    },
+    /// A store error that stopped the publish (credentials, bucket).
     #[error(transparent)]
     Target(#[from] TargetError),
+}
+
+fn conflict_note(attempted: usize, repair: Option<&str>) -> String {
+    match (attempted, repair) {
+        (0, _) => String::new(),
+        (n, None) => format!(
+            "; the {n} objects it tried to upload are marked in the manifest so the next \
+             publish uploads them again"
+        ),
+        (n, Some(e)) => format!(
+            "; the {n} objects it tried to upload could not be marked for re-upload ({e}): \
+             run publish with --verify"
+        ),
+    }
 }
 
 fn not_attempted_note(n: impl std::borrow::Borrow<usize>) -> String {
@@ -122,6 +176,58 @@ async fn put_step<'a, T: Target>(
         ))),
     };
     (step, result)
+}
+
+/// The version tag of the stored manifest when it is exactly `ours`: a conditional write whose
+/// attempt timed out after it landed is retried by the SDK and refused (412), which is not a
+/// conflict with anyone.
+async fn own_write<T: Target>(target: &T, ours: &Manifest) -> Option<Etag> {
+    match target.read_manifest().await {
+        Ok(Some((bytes, etag))) if Manifest::decode(&bytes).ok().as_ref() == Some(ours) => {
+            Some(etag)
+        }
+        _ => None,
+    }
+}
+
+/// After losing a race for the manifest: marks every key this publish tried to upload as of
+/// unknown content ([`UNKNOWN_HASH`]) in the manifest the winner wrote, conditionally on it,
+/// re-reading on further conflicts (3 tries). The winner's manifest would otherwise vouch for
+/// objects our uploads may have overwritten, and a re-run would upload nothing. Keys the winner
+/// does not have are added, so they are bucketpress's to delete later.
+async fn mark_unknown<T: Target>(
+    target: &T,
+    attempted: &[&Step],
+    planned: &Manifest,
+) -> Result<(), TargetError> {
+    if attempted.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..3 {
+        let (mut current, etag) = match target.read_manifest().await? {
+            None => (Manifest::new(), None),
+            Some((bytes, etag)) => match Manifest::decode(&bytes) {
+                Ok(m) => (m, Some(etag)),
+                Err(e) => return Err(TargetError::Other(e.to_string())),
+            },
+        };
+        for step in attempted {
+            let Some(ours) = planned.entries.get(&step.key) else {
+                continue;
+            };
+            let entry = current
+                .entries
+                .entry(step.key.clone())
+                .or_insert_with(|| ours.clone());
+            entry.hash = UNKNOWN_HASH.to_string();
+        }
+        match target.write_manifest(&current, etag.as_ref()).await {
+            Ok(_) => return Ok(()),
+            Err(TargetError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(TargetError::Conflict)
 }
 
 /// The manifest as read at the start of the publish.
@@ -241,6 +347,31 @@ pub async fn apply<T: Target>(
             Ok(new) => {
                 etag = Some(new);
                 summary.manifest_written = true;
+            }
+            Err(TargetError::Conflict) => {
+                if let Some(new) = own_write(target, &manifest).await {
+                    // Our own write landed but its answer was lost, and the retry was refused.
+                    etag = Some(new);
+                    summary.manifest_written = true;
+                } else {
+                    let attempted: Vec<&Step> = uploads
+                        .iter()
+                        .copied()
+                        .filter(|s| {
+                            landed.contains(s.key.as_str())
+                                || summary.failed.iter().any(|f| f.key == s.key)
+                        })
+                        .collect();
+                    let repair = mark_unknown(target, &attempted, &plan.manifest)
+                        .await
+                        .err()
+                        .map(|e| e.to_string());
+                    let error = ApplyError::Conflict {
+                        attempted: attempted.len(),
+                        repair,
+                    };
+                    return finish(summary, Some(error));
+                }
             }
             Err(err) => return finish(summary, Some(err.into())),
         }

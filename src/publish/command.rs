@@ -65,7 +65,9 @@ use crate::pipeline::BuildOptions;
     bucketpress publish --to file:///tmp/site --json\n\n\
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
     4 another publish changed the site first. With publish.cloudfront_distribution_id the \
-    changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).")]
+    changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).\n\n\
+    Environment: BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS sets how long one S3 request attempt may \
+    take before it is retried (default 60000).")]
 pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
@@ -307,7 +309,12 @@ fn report(
             }
         }
         if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
-            eprintln!("{}", summary_line(spec, args.dry_run, plan, s));
+            let line = if outcome.code == 0 {
+                summary_line(spec, args.dry_run, plan, s)
+            } else {
+                failed_line(spec, s)
+            };
+            eprintln!("{line}");
         }
         if let Some(inv) = invalidation.filter(|i| !quiet && !i.paths.is_empty()) {
             let verb = if args.dry_run {
@@ -390,6 +397,19 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
         human_bytes(s.uploaded_bytes),
         s.deleted,
         s.unchanged,
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// The closing line of a publish that failed part way: what it did before stopping.
+pub fn failed_line(spec: &TargetSpec, s: &Summary) -> String {
+    format!(
+        "publish to {spec} stopped: uploaded {} ({}), deleted {}, {} failed in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.failed.len(),
         s.seconds,
         count(s.requests as usize, "request"),
     )

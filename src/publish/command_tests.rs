@@ -106,6 +106,18 @@ fn plain_lines_are_stable() {
         summary_line(&spec, true, &r.plan, &r.summary),
         "dry run: would upload 1 file (3 B), delete 0, 0 unchanged; nothing was written (1 request)"
     );
+    let mut stopped = r.summary.clone();
+    stopped.uploaded = 2;
+    stopped.uploaded_bytes = 2048;
+    stopped.failed.push(crate::publish::apply::Failure {
+        key: "k".into(),
+        error: "e".into(),
+    });
+    assert_eq!(
+        failed_line(&spec, &stopped),
+        "publish to s3://b/ stopped: uploaded 2 files (2.0 KiB), deleted 0, 1 failed in 0.00 s, \
+         1 request"
+    );
     assert_eq!(human_bytes(1536), "1.5 KiB");
     assert_eq!(human_bytes(5 << 20), "5.0 MiB");
 }

@@ -15,6 +15,10 @@ pub const MANIFEST_KEY: &str = ".bucketpress/manifest.json";
 /// uploaded to or deleted as site content.
 pub const RESERVED_PREFIX: &str = ".bucketpress/";
 
+/// The hash recorded for a key whose stored content is not known (a concurrent publish may
+/// have overwritten it): it matches no output, so the next publish uploads the key again.
+pub const UNKNOWN_HASH: &str = "unknown";
+
 /// The manifest format this version writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 

@@ -145,6 +145,7 @@ impl PublishError {
             PublishError::Apply { failure, .. } => matches!(
                 failure.error,
                 apply::ApplyError::Target(TargetError::Conflict)
+                    | apply::ApplyError::Conflict { .. }
             ),
             _ => false,
         };

@@ -6,6 +6,7 @@
 //! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation};
@@ -43,6 +44,40 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(5)
 }
 
+/// How long one attempt of one request may take (connect, send the body, read the response)
+/// before the SDK gives up on it and retries: 60 s, enough for an 8 MiB part at ~1.2 Mbit/s.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long connecting (TCP and TLS) may take before the attempt is retried.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The environment variable overriding [`DEFAULT_ATTEMPT_TIMEOUT`], in milliseconds (for slow
+/// links, and for tests that need a short timeout).
+pub const ATTEMPT_TIMEOUT_ENV: &str = "BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS";
+
+/// The timeouts: [`CONNECT_TIMEOUT`], and `attempt` per attempt (a hung or very slow request
+/// fails that attempt, which the retry policy then retries). No whole-operation timeout: the
+/// retries are bounded by [`retry_config`].
+pub fn timeout_config(attempt: Duration) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+        .operation_attempt_timeout(attempt)
+        .build()
+}
+
+/// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when set to a positive number of
+/// milliseconds, else [`DEFAULT_ATTEMPT_TIMEOUT`].
+pub fn attempt_timeout() -> Duration {
+    parse_attempt_timeout(std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref())
+}
+
+fn parse_attempt_timeout(value: Option<&str>) -> Duration {
+    match value.and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(ms) if ms > 0 => Duration::from_millis(ms),
+        _ => DEFAULT_ATTEMPT_TIMEOUT,
+    }
+}
+
 /// Where and how to connect, from `[publish]` and the command line.
 #[derive(Debug, Clone, Default)]
 pub struct S3Settings {
@@ -71,7 +106,8 @@ pub struct S3Target {
 
 impl S3Target {
     /// Builds a client from the standard credential chain (environment, profile, web identity,
-    /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter).
+    /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter) and
+    /// [`timeout_config`] with the [`attempt_timeout`].
     pub async fn connect(settings: &S3Settings) -> S3Target {
         S3Target::from_sdk(&load_sdk_config(settings).await, settings)
     }
@@ -148,7 +184,9 @@ impl S3Target {
 /// Loads the shared AWS configuration: the standard credential chain, `settings.profile`,
 /// `settings.region` (else `AWS_REGION` or the profile's) and [`retry_config`].
 pub async fn load_sdk_config(settings: &S3Settings) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .timeout_config(timeout_config(attempt_timeout()));
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
@@ -423,5 +461,23 @@ mod tests {
         assert_eq!(normalize_prefix("/"), "");
         assert_eq!(normalize_prefix("blog"), "blog/");
         assert_eq!(normalize_prefix("/a/b/"), "a/b/");
+    }
+
+    #[test]
+    fn attempt_timeout_is_overridable_in_milliseconds() {
+        assert_eq!(parse_attempt_timeout(None), DEFAULT_ATTEMPT_TIMEOUT);
+        assert_eq!(
+            parse_attempt_timeout(Some("250")),
+            Duration::from_millis(250)
+        );
+        assert_eq!(parse_attempt_timeout(Some("0")), DEFAULT_ATTEMPT_TIMEOUT);
+        assert_eq!(parse_attempt_timeout(Some("soon")), DEFAULT_ATTEMPT_TIMEOUT);
+        let t = timeout_config(Duration::from_millis(250));
+        assert_eq!(
+            t.operation_attempt_timeout(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(t.connect_timeout(), Some(Duration::from_millis(250)));
+        assert_eq!(t.operation_timeout(), None);
     }
 }

@@ -92,6 +92,7 @@ async fn scenario<T: Target>(make: impl Fn() -> T, root: &Path) {
                 .unwrap();
         },
         fail: Default::default(),
+        fired: Default::default(),
     };
     let err = publish(&meddle, site(" v3")).await.unwrap_err();
     assert_eq!(err.exit_code(), 4, "{err:?}");

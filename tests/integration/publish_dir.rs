@@ -106,6 +106,7 @@ async fn file_target_conflict_and_dry_run() {
             async move { std::fs::write(p, Manifest::new().encode()).unwrap() }
         },
         fail: BTreeSet::new(),
+        fired: Default::default(),
     };
     let err = publish(&meddle, site(" edited")).await.unwrap_err();
     assert_eq!(err.exit_code(), 4, "{err:?}");

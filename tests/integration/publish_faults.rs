@@ -8,15 +8,15 @@ use aws_sdk_s3::primitives::ByteStream;
 use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, Outputs};
 use bucketpress::publish::apply::{ApplyError, NoProgress};
-use bucketpress::publish::manifest::Manifest;
+use bucketpress::publish::manifest::{Manifest, UNKNOWN_HASH};
 use bucketpress::publish::target::{Etag, Target, TargetError};
 use bucketpress::publish::{PublishError, publish_outputs};
 
 use crate::publish::{opts, publish, site};
 use crate::s3_server::{BUCKET, S3Server};
 
-/// A target that runs `after_read` right after reading the manifest (another publisher acting
-/// in the window) and fails uploads of `fail` keys with a transient error.
+/// A target that runs `after_read` right after its first manifest read (another publisher
+/// acting in the window) and fails uploads of `fail` keys with a transient error.
 pub struct Meddle<T, F> {
     /// The real target.
     pub inner: T,
@@ -24,6 +24,9 @@ pub struct Meddle<T, F> {
     pub after_read: F,
     /// Keys whose upload fails.
     pub fail: BTreeSet<String>,
+    /// Whether `after_read` has run (it runs once: later reads, e.g. after a conflict, see
+    /// the store as the rival left it).
+    pub fired: std::sync::atomic::AtomicBool,
 }
 
 impl<T, F, Fut> Target for Meddle<T, F>
@@ -34,7 +37,9 @@ where
 {
     async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
         let read = self.inner.read_manifest().await;
-        (self.after_read)().await;
+        if !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            (self.after_read)().await;
+        }
         read
     }
 
@@ -83,7 +88,7 @@ fn assert_conflict(err: &PublishError) {
     match err {
         PublishError::Apply { failure, .. } => {
             assert!(
-                matches!(failure.error, ApplyError::Target(TargetError::Conflict)),
+                matches!(failure.error, ApplyError::Conflict { repair: None, .. }),
                 "{err:?}"
             );
         }
@@ -119,6 +124,7 @@ async fn manifest_changed_after_our_read_is_a_conflict_and_nothing_is_deleted() 
             }
         },
         fail: BTreeSet::new(),
+        fired: Default::default(),
     };
     let mut smaller: Outputs = site(" edited")
         .iter()
@@ -142,7 +148,8 @@ async fn manifest_changed_after_our_read_is_a_conflict_and_nothing_is_deleted() 
             .await
             .is_ok()
     );
-    // The other publisher's manifest was not overwritten.
+    // The other publisher's manifest was kept: only the keys this publish uploaded were added,
+    // marked as of unknown content (they may have overwritten the other's objects).
     let stored = client
         .get_object()
         .bucket(BUCKET)
@@ -155,7 +162,19 @@ async fn manifest_changed_after_our_read_is_a_conflict_and_nothing_is_deleted() 
         .await
         .unwrap()
         .into_bytes();
-    assert_eq!(Manifest::decode(&stored).unwrap(), Manifest::new());
+    let stored = Manifest::decode(&stored).unwrap();
+    let marked: Vec<(&str, &str)> = stored
+        .entries
+        .iter()
+        .map(|(k, e)| (k.as_str(), e.hash.as_str()))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            ("new.txt", UNKNOWN_HASH),
+            ("posts/a/index.html", UNKNOWN_HASH)
+        ]
+    );
 }
 
 #[tokio::test]
@@ -168,6 +187,7 @@ async fn two_first_publishes_racing_conflict_on_if_none_match() {
             publish(&rival, site("rival")).await.unwrap();
         },
         fail: BTreeSet::new(),
+        fired: Default::default(),
     };
     let err = publish(&meddle, site("")).await.unwrap_err();
     assert_conflict(&err);
@@ -180,6 +200,7 @@ async fn failed_uploads_are_left_out_of_the_manifest_and_retried_next_time() {
         inner: server.target(""),
         after_read: nothing,
         fail: ["posts/a/index.html".to_string()].into(),
+        fired: Default::default(),
     };
     let err = publish(&meddle, site("")).await.unwrap_err();
     assert_eq!(err.exit_code(), 3);
@@ -386,6 +407,7 @@ async fn a_store_without_conditional_writes_falls_back_to_compare_then_write() {
             }
         },
         fail: BTreeSet::new(),
+        fired: Default::default(),
     };
     let err = publish(&meddle, site(" again")).await.unwrap_err();
     assert_eq!(err.exit_code(), 4, "{err:?}");

@@ -2,7 +2,9 @@
 //! SigV4 authentication on, serving a temporary directory, with every request logged so tests
 //! can assert request budgets.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
@@ -55,15 +57,53 @@ pub struct S3Server {
     task: JoinHandle<()>,
 }
 
-/// A planned failure: the next `times` requests of `method` whose path ends with `suffix` are
-/// answered with `status` and the S3 error `code`, without reaching the store.
+/// What an injected fault does to a matching request.
 #[derive(Debug, Clone)]
-struct Fault {
-    method: String,
-    suffix: String,
-    times: usize,
-    status: u16,
-    code: String,
+pub enum FaultKind {
+    /// Answer with this HTTP status and S3 error code (e.g. 503 `SlowDown`, 500
+    /// `InternalError`), without reaching the store.
+    Status(u16, String),
+    /// Drop the connection without any response (the client sees a reset / closed connection).
+    /// The request never reaches the store.
+    Reset,
+    /// Pass the request on to the store, then hold the response this long: with a delay longer
+    /// than the client's attempt timeout, the write lands but the client gives up on it.
+    Delay(std::time::Duration),
+    /// Hold the request until the test adds a permit to the semaphore, then pass it on to the
+    /// store (to order two clients' requests deterministically).
+    Hold(Arc<tokio::sync::Semaphore>),
+}
+
+/// A planned fault: the next `times` requests matching `method` (any method when empty) and
+/// whose path contains `pattern` (`/style.css`, `/posts/`, or empty for all) get `kind`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// `PUT`, `GET`, ...; empty matches every method.
+    pub method: String,
+    /// A substring of the path (`/site/posts/a/index.html`); empty matches every path.
+    pub pattern: String,
+    /// How many matching requests to hit; `usize::MAX` for all of them.
+    pub times: usize,
+    /// What to do.
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// A fault on `method` requests whose path contains `pattern`, `times` times.
+    pub fn new(method: &str, pattern: &str, times: usize, kind: FaultKind) -> Fault {
+        Fault {
+            method: method.into(),
+            pattern: pattern.into(),
+            times,
+            kind,
+        }
+    }
+
+    fn matches(&self, seen: &Seen) -> bool {
+        self.times > 0
+            && (self.method.is_empty() || self.method == seen.method)
+            && seen.path.contains(&self.pattern)
+    }
 }
 
 /// The counting (and fault-injecting) wrapper around the s3s service.
@@ -85,31 +125,53 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
             path: req.uri().path().to_string(),
             query: req.uri().query().unwrap_or("").to_string(),
         };
+        // The first matching fault with hits left wins; every request is logged either way.
         let fault = {
             let mut faults = self.faults.lock().unwrap();
-            faults
-                .iter_mut()
-                .find(|f| f.times > 0 && f.method == seen.method && seen.path.ends_with(&f.suffix))
-                .map(|f| {
-                    f.times -= 1;
-                    f.clone()
-                })
+            faults.iter_mut().find(|f| f.matches(&seen)).map(|f| {
+                f.times -= 1;
+                f.kind.clone()
+            })
         };
         self.log.lock().unwrap().push(seen);
-        if let Some(f) = fault {
-            let body = format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code>\
-                 <Message>injected by the test</Message></Error>",
-                f.code
-            );
-            let resp = hyper::Response::builder()
-                .status(f.status)
-                .header("content-type", "application/xml")
-                .body(s3s::Body::from(body))
-                .unwrap();
-            return Box::pin(async move { Ok(resp) });
+        match fault {
+            None => hyper::service::Service::call(&self.inner, req),
+            Some(FaultKind::Status(status, code)) => {
+                let body = format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>\
+                     <Message>injected by the test</Message></Error>"
+                );
+                let resp = hyper::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/xml")
+                    .body(s3s::Body::from(body))
+                    .unwrap();
+                Box::pin(async move { Ok(resp) })
+            }
+            // hyper closes the connection without writing a response when the service fails.
+            Some(FaultKind::Reset) => Box::pin(async move {
+                Err(s3s::HttpError::new(
+                    "connection reset injected by the test".into(),
+                ))
+            }),
+            Some(FaultKind::Hold(gate)) => {
+                let inner = self.inner.clone();
+                Box::pin(async move {
+                    if let Ok(permit) = gate.acquire().await {
+                        permit.forget();
+                    }
+                    hyper::service::Service::call(&inner, req).await
+                })
+            }
+            Some(FaultKind::Delay(delay)) => {
+                let inner = self.inner.clone();
+                Box::pin(async move {
+                    let response = hyper::service::Service::call(&inner, req).await;
+                    tokio::time::sleep(delay).await;
+                    response
+                })
+            }
         }
-        hyper::service::Service::call(&self.inner, req)
     }
 }
 
@@ -166,6 +228,14 @@ impl S3Server {
 
     /// A client with the given credentials (for the wrong-credentials tests).
     pub fn client_with(&self, access_key: &str, secret_key: &str) -> Client {
+        self.build_client(
+            access_key,
+            secret_key,
+            bucketpress::publish::s3::DEFAULT_ATTEMPT_TIMEOUT,
+        )
+    }
+
+    fn build_client(&self, access_key: &str, secret_key: &str, attempt: Duration) -> Client {
         let config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
@@ -175,9 +245,10 @@ impl S3Server {
             // The production policy, with millisecond backoff so retry tests stay fast.
             .retry_config(
                 bucketpress::publish::s3::retry_config()
-                    .with_initial_backoff(std::time::Duration::from_millis(1))
-                    .with_max_backoff(std::time::Duration::from_millis(5)),
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(5)),
             )
+            .timeout_config(bucketpress::publish::s3::timeout_config(attempt))
             .build();
         Client::from_conf(config)
     }
@@ -187,16 +258,79 @@ impl S3Server {
         S3Target::with_client(self.client(), BUCKET, prefix)
     }
 
-    /// Answers the next `times` `method` requests whose path ends with `suffix` with `status`
-    /// and the S3 error `code` (e.g. 503 `SlowDown`).
-    pub fn inject(&self, method: &str, suffix: &str, times: usize, status: u16, code: &str) {
-        self.faults.lock().unwrap().push(Fault {
-            method: method.into(),
-            suffix: suffix.into(),
+    /// An S3 target whose client gives up on an attempt after `attempt` (for slow-response
+    /// faults).
+    pub fn target_with_attempt_timeout(&self, prefix: &str, attempt: Duration) -> S3Target {
+        S3Target::with_client(
+            self.build_client(ACCESS_KEY, SECRET_KEY, attempt),
+            BUCKET,
+            prefix,
+        )
+    }
+
+    /// Every object in [`BUCKET`] under `prefix` (reserved `.bucketpress/` keys included), with
+    /// its bucketpress hash metadata (`None` for objects without it), read through the S3 API.
+    pub async fn objects(&self, prefix: &str) -> BTreeMap<String, Option<String>> {
+        let client = self.client();
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(BUCKET)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .unwrap();
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key())
+                    .map(String::from),
+            );
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = BTreeMap::new();
+        for key in keys {
+            let head = client
+                .head_object()
+                .bucket(BUCKET)
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            let hash = head
+                .metadata()
+                .and_then(|m| m.get(bucketpress::publish::s3::HASH_METADATA))
+                .cloned();
+            out.insert(key, hash);
+        }
+        out
+    }
+
+    /// Answers the next `times` `method` requests whose path contains `pattern` with `status`
+    /// and the S3 error code `code` (e.g. 503 `SlowDown`).
+    pub fn inject(&self, method: &str, pattern: &str, times: usize, status: u16, code: &str) {
+        self.fault(Fault::new(
+            method,
+            pattern,
             times,
-            status,
-            code: code.into(),
-        });
+            FaultKind::Status(status, code.into()),
+        ));
+    }
+
+    /// Adds a fault (after those already planned: the first match wins).
+    pub fn fault(&self, fault: Fault) {
+        self.faults.lock().unwrap().push(fault);
+    }
+
+    /// Drops every planned fault.
+    pub fn clear_faults(&self) {
+        self.faults.lock().unwrap().clear();
     }
 
     /// Every request since the last [`reset`](Self::reset).
