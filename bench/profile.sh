@@ -36,7 +36,10 @@ bin=${BUCKETPRESS:-${CARGO_TARGET_DIR:-$repo/target}/release/bucketpress}
 work="$repo/bench/work"
 mkdir -p "$work"
 corpus="$work/c$posts"
-[[ $posts == 10000 && -f $work/corpus/.bench-stamp && $(cat "$work/corpus/.bench-stamp") == "posts=10000 "* ]] && corpus="$work/corpus"
+# Reuse run.sh's corpus when it has this many posts.
+if [[ -d $work/corpus/content/posts && $(find "$work/corpus/content/posts" -name '*.md' | wc -l) == "$posts" ]]; then
+    corpus="$work/corpus"
+fi
 if [[ ! -d $corpus/content ]]; then
     python3 "$gen" --posts "$posts" --out "$corpus" >/dev/null
 fi

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
         bucketpress post \"Hello, world\" --tags rust,web\n  \
         bucketpress build --site my-blog\n  \
         bucketpress check\n  \
+        bucketpress setup-bucket --to s3://my-bucket --public\n  \
         bucketpress publish --to s3://my-bucket\n  \
         bucketpress publish --dry-run --json\n\n\
         Exit codes: 0 ok, 1 content or config errors, 2 usage errors, 3 publish failed, \
@@ -76,6 +77,9 @@ pub enum Command {
         failed, 4 another publish changed the site first."
     )]
     Publish(crate::publish::command::PublishArgs),
+    /// Create the bucket if missing and set up static website hosting (`--public`: let
+    /// everyone read the site).
+    SetupBucket(crate::publish::setup::SetupArgs),
     /// Preview the site locally, rebuilding and reloading the browser on every save.
     Serve(crate::serve::ServeArgs),
 }

@@ -22,16 +22,17 @@ fn main() -> ExitCode {
         (_, 1) => "info",
         _ => "debug",
     };
+    let reporter = Reporter::new(cli.quiet, cli.verbose > 0);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BUCKETPRESS_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // No colour codes in CI logs, even when the runner fakes a terminal.
+        .with_ansi(reporter.interactive)
         .without_time()
         .init();
-    let reporter = Reporter::new(cli.quiet, cli.verbose > 0);
     match run(cli.command, reporter) {
         Ok(code) => code,
         Err(e) => {
@@ -66,6 +67,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => {
             bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
         }
+        Command::SetupBucket(args) => bucketpress::publish::setup::run(&args, reporter.quiet),
         Command::Serve(args) => bucketpress::serve::run(&args, reporter),
     }
 }

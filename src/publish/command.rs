@@ -24,7 +24,9 @@
 //!   },
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
-//!               "seconds": 0.41, "requests": 5}
+//!               "seconds": 0.41, "requests": 5},
+//!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
+//!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null}
 //! }
 //! ```
 //!
@@ -33,7 +35,10 @@
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
 //! `plan` and `summary` are `null` when the publish failed before planning (build errors,
 //! unreadable manifest, refused plan); `target` is `null` when none could be determined;
-//! `error` is a one-line message when `status` is `failed` or `conflict`.
+//! `error` is a one-line message when `status` is `failed` or `conflict`. `invalidation` is
+//! `null` unless `[publish] cloudfront_distribution_id` is set and the publish succeeded; its
+//! `status` is `created`, `planned` (dry run), `not_needed` (nothing changed, no request) or
+//! `failed` (a warning: the exit code stays 0, see [`super::cloudfront`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +46,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::apply::{Progress, Summary};
+use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
 use super::plan::{Plan, Reason, Step};
 use super::s3::{S3Settings, S3Target};
@@ -58,7 +64,8 @@ use crate::pipeline::BuildOptions;
     bucketpress publish --dry-run\n  \
     bucketpress publish --to file:///tmp/site --json\n\n\
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
-    4 another publish changed the site first.\n\n\
+    4 another publish changed the site first. With publish.cloudfront_distribution_id the \
+    changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).\n\n\
     Environment: BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS sets how long one S3 request attempt may \
     take before it is retried (default 60000).")]
 pub struct PublishArgs {
@@ -136,6 +143,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         concurrency: args.concurrency.map_or(cfg.concurrency, usize::from),
     };
     let ui = Ui::new(args, quiet, verbose);
+    let mut invalidation = None;
     let result = match &spec {
         TargetSpec::S3 { bucket, prefix } => {
             let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -147,8 +155,19 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
                 path_style: cfg.path_style,
                 profile: non_empty(&cfg.profile),
             };
-            let target = S3Target::connect(&settings).await;
-            go(target, args.dry_run, outputs, &cfg, &opts, &ui).await
+            let sdk = super::s3::load_sdk_config(&settings).await;
+            let target = S3Target::from_sdk(&sdk, &settings);
+            let result = go(target, args.dry_run, outputs, &cfg, &opts, &ui).await;
+            let distribution = &cfg.cloudfront_distribution_id;
+            if let (false, Ok(r)) = (distribution.is_empty(), &result) {
+                let client = cloudfront::client(&sdk);
+                let base = &config.base_url;
+                invalidation = Some(
+                    cloudfront::after_publish(&client, distribution, &r.plan, base, args.dry_run)
+                        .await,
+                );
+            }
+            result
         }
         TargetSpec::Dir(dir) => {
             let target = DirTarget::new(dir);
@@ -156,7 +175,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         }
     };
     ui.finish();
-    Ok(report(&spec, args, quiet, result))
+    Ok(report(&spec, args, quiet, result, invalidation.as_ref()))
 }
 
 async fn go<T: Target>(
@@ -200,6 +219,8 @@ pub struct Outcome<'a> {
     pub plan: Option<&'a Plan>,
     /// What was done, when anything was attempted.
     pub summary: Option<&'a Summary>,
+    /// The CloudFront invalidation, when a distribution is configured and the publish worked.
+    pub invalidation: Option<&'a Invalidation>,
 }
 
 impl<'a> Outcome<'a> {
@@ -220,6 +241,7 @@ impl<'a> Outcome<'a> {
                     error: None,
                     plan: Some(&r.plan),
                     summary: Some(&r.summary),
+                    invalidation: None,
                 }
             }
             Err(e) => {
@@ -247,6 +269,7 @@ impl<'a> Outcome<'a> {
             error: Some(error),
             plan,
             summary,
+            invalidation: None,
         }
     }
 
@@ -260,6 +283,7 @@ impl<'a> Outcome<'a> {
             "error": self.error,
             "plan": self.plan,
             "summary": self.summary,
+            "invalidation": self.invalidation,
         })
     }
 }
@@ -270,8 +294,10 @@ fn report(
     args: &PublishArgs,
     quiet: bool,
     result: Result<Report, PublishError>,
+    invalidation: Option<&Invalidation>,
 ) -> ExitCode {
-    let outcome = Outcome::of(args.dry_run, &result);
+    let mut outcome = Outcome::of(args.dry_run, &result);
+    outcome.invalidation = invalidation;
     if args.json {
         println!("{}", outcome.to_json(Some(spec), args.dry_run));
     } else {
@@ -290,6 +316,18 @@ fn report(
             };
             eprintln!("{line}");
         }
+        if let Some(inv) = invalidation.filter(|i| !quiet && !i.paths.is_empty()) {
+            let verb = if args.dry_run {
+                "would invalidate"
+            } else {
+                "invalidated"
+            };
+            let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
+            eprintln!("CloudFront {id}: {verb} {paths}");
+        }
+    }
+    if let Some(warning) = invalidation.and_then(Invalidation::warning) {
+        eprintln!("warning: {warning}");
     }
     if let Some(e) = &outcome.error {
         eprintln!("error: {e}");

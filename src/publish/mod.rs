@@ -4,12 +4,16 @@
 //! [`apply::apply`] to a [`target::Target`] (S3, a directory, or a dry run around either).
 
 pub mod apply;
+pub mod bucket_rules;
+pub mod cdn;
+pub mod cloudfront;
 pub mod command;
 pub mod dir;
 pub mod headers;
 pub mod manifest;
 pub mod plan;
 pub mod s3;
+pub mod setup;
 pub mod target;
 
 use std::path::PathBuf;

@@ -109,29 +109,12 @@ impl S3Target {
     /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter) and
     /// [`timeout_config`] with the [`attempt_timeout`].
     pub async fn connect(settings: &S3Settings) -> S3Target {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
-            .timeout_config(timeout_config(attempt_timeout()));
-        if let Some(profile) = &settings.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = &settings.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        let sdk = loader.load().await;
-        let mut config =
-            aws_sdk_s3::config::Builder::from(&sdk).force_path_style(settings.path_style);
-        if sdk.region().is_none() {
-            config = config.region(Region::new("us-east-1"));
-        }
-        if let Some(endpoint) = &settings.endpoint {
-            config = config.endpoint_url(endpoint);
-        }
-        S3Target::with_client(
-            Client::from_conf(config.build()),
-            &settings.bucket,
-            &settings.prefix,
-        )
+        S3Target::from_sdk(&load_sdk_config(settings).await, settings)
+    }
+
+    /// A target from an already loaded [`load_sdk_config`] (shared with the CloudFront client).
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> S3Target {
+        S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix)
     }
 
     /// Wraps an already configured client (tests, embedding).
@@ -196,6 +179,33 @@ impl S3Target {
             },
         )))
     }
+}
+
+/// Loads the shared AWS configuration: the standard credential chain, `settings.profile`,
+/// `settings.region` (else `AWS_REGION` or the profile's) and [`retry_config`].
+pub async fn load_sdk_config(settings: &S3Settings) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .timeout_config(timeout_config(attempt_timeout()));
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// An S3 client for `settings` (endpoint, path style; `us-east-1` when no region is known).
+pub fn client(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> Client {
+    let mut config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(settings.path_style);
+    if sdk.region().is_none() {
+        config = config.region(Region::new("us-east-1"));
+    }
+    if let Some(endpoint) = &settings.endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    Client::from_conf(config.build())
 }
 
 /// `"blog"` → `"blog/"`, `"/a/b/"` → `"a/b/"`, `""` → `""`.

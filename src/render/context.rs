@@ -1,6 +1,8 @@
 //! The values templates see: plain serializable structs built once per document and shared by
 //! the post page, listings and the feed.
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
@@ -156,31 +158,76 @@ pub struct DocPrints {
 }
 
 impl DocPrints {
-    /// Fingerprints for `ctx`; `document_id` identifies the rendered Markdown.
-    pub fn new(ctx: &DocCtx<'_>, document_id: u64) -> DocPrints {
+    /// Fingerprints of `doc` rendered as `rendered`, straight from the data, so no template
+    /// context is built for a page that will not be rendered. The URL is the site path; the
+    /// base path is part of every page's common fingerprint.
+    pub fn new(doc: &Doc, rendered: &Document) -> DocPrints {
+        let when = |d: &Option<DateTime<FixedOffset>>| match d {
+            Some(d) => (
+                d.timestamp() as u64,
+                d.offset().local_minus_utc() as u64 + 1,
+            ),
+            None => (0, 0),
+        };
         let mut h = Fingerprint::new();
-        h.str(ctx.title)
-            .str(&ctx.url)
-            .opt(ctx.date.as_deref())
-            .opt(ctx.updated.as_deref());
-        for t in &ctx.tags {
-            h.str(&t.name);
+        h.str(&doc.title).str(&doc.url);
+        for (secs, offset) in [when(&doc.date), when(&doc.updated)] {
+            h.num(secs).num(offset);
+        }
+        for t in &doc.tags {
+            h.str(t);
         }
         let meta = h.finish();
         let mut h = Fingerprint::new();
         h.hash(&meta)
-            .opt(ctx.description)
-            .str(ctx.summary)
-            .num(ctx.reading_minutes as u64)
-            .num(ctx.word_count as u64);
+            .opt(doc.description.as_deref())
+            .str(&rendered.summary)
+            .num(rendered.word_count as u64);
         let listing = h.finish();
         let mut h = Fingerprint::new();
-        h.hash(&listing).num(document_id);
+        h.hash(&listing).num(rendered.id);
         DocPrints {
             meta,
             listing,
             full: h.finish(),
         }
+    }
+}
+
+/// Template contexts built on first use: a rebuild that renders three pages builds three
+/// contexts, not one per document.
+pub struct Contexts<'a> {
+    config: &'a Config,
+    docs: &'a [&'a Arc<Doc>],
+    rendered: &'a [Arc<Document>],
+    full: Vec<OnceLock<DocCtx<'a>>>,
+    listing: Vec<OnceLock<DocCtx<'a>>>,
+}
+
+impl<'a> Contexts<'a> {
+    /// Lazy contexts for `docs` rendered as `rendered` (same order).
+    pub fn new(
+        config: &'a Config,
+        docs: &'a [&'a Arc<Doc>],
+        rendered: &'a [Arc<Document>],
+    ) -> Contexts<'a> {
+        Contexts {
+            config,
+            docs,
+            rendered,
+            full: docs.iter().map(|_| OnceLock::new()).collect(),
+            listing: docs.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The full context of document `i`.
+    pub fn full(&self, i: usize) -> &DocCtx<'a> {
+        self.full[i].get_or_init(|| DocCtx::new(self.config, self.docs[i], &self.rendered[i]))
+    }
+
+    /// The listing context (no content, no TOC) of document `i`.
+    pub fn listing(&self, i: usize) -> &DocCtx<'a> {
+        self.listing[i].get_or_init(|| self.full(i).for_listing())
     }
 }
 

@@ -2,7 +2,9 @@
 //! sitemap, robots.txt and the 404 page. Each is planned with the fingerprints of just the
 //! post fields it shows.
 
-use super::context::{DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx};
+use super::context::{
+    Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
+};
 use super::{Job, Planned, Renderer, page_key};
 use crate::error::Diagnostic;
 use crate::outputs::{Output, OutputKind};
@@ -102,14 +104,14 @@ impl<'s> Renderer<'s> {
         &self,
         job: &Listing<'_>,
         key: &str,
-        listing: &[DocCtx<'_>],
-        full: &[DocCtx<'_>],
+        contexts: &Contexts<'_>,
     ) -> Result<Output, Diagnostic> {
         let cfg = &self.site.config;
         let (template, ctx) = match job {
             Listing::Index { tag, page } => {
                 let mut ctx = self.common(&page.path);
-                let posts: Vec<&DocCtx<'_>> = page.posts.iter().map(|&i| &listing[i]).collect();
+                let posts: Vec<&DocCtx<'_>> =
+                    page.posts.iter().map(|&i| contexts.listing(i)).collect();
                 ctx.insert("posts", &posts);
                 let href = |u: &Option<String>| u.as_deref().map(|u| cfg.href(u));
                 ctx.insert(
@@ -137,7 +139,8 @@ impl<'s> Renderer<'s> {
             Listing::Archive => {
                 let mut ctx = self.common("/archive/");
                 let mut years: Vec<YearCtx<'_>> = Vec::new();
-                for (post, doc) in listing.iter().zip(&self.site.posts) {
+                for (i, doc) in self.site.posts.iter().enumerate() {
+                    let post = contexts.listing(i);
                     let year = doc.date.map_or(0, |d| chrono::Datelike::year(&d));
                     match years.last_mut() {
                         Some(y) if y.year == year => y.posts.push(post),
@@ -152,7 +155,9 @@ impl<'s> Renderer<'s> {
             }
             Listing::Feed => {
                 let mut ctx = self.common("/atom.xml");
-                let newest: Vec<&DocCtx<'_>> = full.iter().take(cfg.feed_limit).collect();
+                let newest: Vec<&DocCtx<'_>> = (0..self.site.posts.len().min(cfg.feed_limit))
+                    .map(|i| contexts.full(i))
+                    .collect();
                 let updated = self
                     .site
                     .posts

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-pub use context::{DocCtx, DocPrints, Fingerprint, SiteCtx};
+pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, SiteCtx};
 
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
@@ -125,18 +125,13 @@ impl<'a> Renderer<'a> {
             return Err(errors);
         }
         let rendered: Vec<Arc<Document>> = rendered.into_iter().flatten().collect();
-        let ctxs: Vec<DocCtx<'_>> = docs
+        let prints: Vec<DocPrints> = docs
             .par_iter()
             .zip(rendered.par_iter())
-            .map(|(doc, r)| DocCtx::new(&self.site.config, doc, r))
-            .collect();
-        let prints: Vec<DocPrints> = ctxs
-            .par_iter()
-            .zip(rendered.par_iter())
-            .map(|(ctx, r)| DocPrints::new(ctx, r.id))
+            .map(|(doc, r)| DocPrints::new(doc, r))
             .collect();
         let n_posts = self.site.posts.len();
-        let listing: Vec<DocCtx<'_>> = ctxs[..n_posts].iter().map(DocCtx::for_listing).collect();
+        let contexts = Contexts::new(&self.site.config, &docs, &rendered);
 
         let mut plan = self.plan_documents(&docs, &prints);
         plan.extend(self.plan_listings(&prints[..n_posts]));
@@ -152,7 +147,7 @@ impl<'a> Renderer<'a> {
         let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
             .into_par_iter()
             .map(|p| {
-                let output = self.run(&p, &docs, &ctxs, &listing)?;
+                let output = self.run(&p, &docs, &contexts)?;
                 Ok((p, output))
             })
             .collect();
@@ -224,20 +219,15 @@ impl<'a> Renderer<'a> {
         &self,
         planned: &Planned<'_>,
         docs: &[&Arc<Doc>],
-        ctxs: &[DocCtx<'_>],
-        listing: &[DocCtx<'_>],
+        contexts: &Contexts<'_>,
     ) -> Result<Output, Diagnostic> {
         match &planned.job {
-            Job::Doc(i) => self.doc_page(
-                docs[*i],
-                &ctxs[*i],
-                (*i < self.site.posts.len()).then_some(*i),
-            ),
-            Job::Alias { doc, key } => self.alias(docs[*doc], key),
-            Job::Listing(l) => {
-                let posts = &ctxs[..self.site.posts.len()];
-                self.listing(l, &planned.key, listing, posts)
+            Job::Doc(i) => {
+                let post = (*i < self.site.posts.len()).then_some(*i);
+                self.doc_page(docs[*i], contexts.full(*i), post)
             }
+            Job::Alias { doc, key } => self.alias(docs[*doc], key),
+            Job::Listing(l) => self.listing(l, &planned.key, contexts),
         }
     }
 

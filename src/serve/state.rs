@@ -138,8 +138,13 @@ pub struct Builder {
 impl Builder {
     /// A builder for the site in `site_dir` with `opts` (base_url already set for serving).
     pub fn new(site_dir: PathBuf, opts: BuildOptions, reporter: Reporter) -> Builder {
+        let mut session = Session::new(&site_dir, opts);
+        // Start from (and keep) the highlight cache `build` leaves: a big site's first preview
+        // build then highlights nothing it has highlighted before. It lives under the dot
+        // folder `.bucketpress/`, which the watcher ignores.
+        session.persist_highlights();
         Builder {
-            session: Mutex::new(Session::new(&site_dir, opts)),
+            session: Mutex::new(session),
             reporter,
         }
     }

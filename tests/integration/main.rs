@@ -2,7 +2,10 @@
 
 mod bad_input;
 mod build;
+mod ci;
 mod cli;
+mod cloudfront;
+mod cloudfront_stub;
 mod fuzz;
 mod publish;
 mod publish_backends;
@@ -17,4 +20,6 @@ mod publish_verify;
 mod s3_server;
 mod serve;
 mod session;
+mod setup_bucket;
+mod strict_s3;
 mod support;

@@ -181,7 +181,13 @@ impl S3Server {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join(BUCKET)).unwrap();
         let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
-        let mut builder = S3ServiceBuilder::new(fs);
+        S3Server::serve(root, fs).await
+    }
+
+    /// Serves any `s3s` implementation (e.g. a stricter wrapper around s3s-fs storing in
+    /// `root`) with the same SigV4 auth, request log and fault injection.
+    pub async fn serve(root: TempDir, s3: impl s3s::S3) -> S3Server {
+        let mut builder = S3ServiceBuilder::new(s3);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let log = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(Vec::new()));

@@ -9,7 +9,8 @@ use super::S3Target;
 use crate::publish::target::TargetError;
 
 impl S3Target {
-    pub(super) fn classify<E>(&self, err: SdkError<E, HttpResponse>, what: &str) -> TargetError
+    /// Maps a failed request to a [`TargetError`]; `what` names it in the message.
+    pub(crate) fn classify<E>(&self, err: SdkError<E, HttpResponse>, what: &str) -> TargetError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {

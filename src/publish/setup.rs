@@ -1,0 +1,473 @@
+//! `bucketpress setup-bucket`: create the bucket if missing, turn on static website hosting
+//! and, with `--public`, open the site prefix for reading. Every step reads first and writes
+//! only what differs, so a second run sends no write; `--dry-run` sends no write at all.
+//!
+//! Stores without website hosting, public access blocks or bucket policies (answering
+//! `NotImplemented`, e.g. MinIO, R2 or s3s-fs for some of them) get that step reported as
+//! unsupported and skipped, not failed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, ErrorDocument, IndexDocument,
+    PublicAccessBlockConfiguration, WebsiteConfiguration,
+};
+
+use super::TargetSpec;
+use super::bucket_rules::{
+    ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint, merge_policy, website_url,
+};
+use super::s3::{S3Settings, S3Target, client, load_sdk_config};
+use super::target::TargetError;
+use crate::config::{Config, PublishConfig};
+
+/// Arguments of `bucketpress setup-bucket`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bucketpress setup-bucket --to s3://my-blog --public --dry-run\n  \
+    bucketpress setup-bucket --site my-blog --public\n\n\
+    Exit codes: 0 done (or nothing to do), 1 config errors, 2 usage, 3 a request failed.")]
+pub struct SetupArgs {
+    /// The site folder (its [publish] section gives bucket, prefix, region, endpoint).
+    #[arg(long, default_value = ".")]
+    pub site: PathBuf,
+    /// The bucket and prefix: s3://bucket/prefix (default: publish.bucket and publish.prefix).
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Let everyone read the site prefix (relaxes the bucket's public access block and adds a
+    /// public-read bucket policy; `.bucketpress/` stays private).
+    #[arg(long)]
+    pub public: bool,
+    /// Print the requests it would send; send no write request.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The AWS profile to take credentials from (default: publish.profile).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// What became of one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// The write was sent and succeeded.
+    Done,
+    /// Already as wanted: nothing sent.
+    AlreadySet,
+    /// A dry run: this write would be sent.
+    WouldDo,
+    /// The store answered `NotImplemented`: skipped.
+    Unsupported,
+}
+
+/// One step of the setup: a subject, the write request it needs, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// `bucket`, `website hosting`, `public access block`, `bucket policy`.
+    pub subject: &'static str,
+    /// The write request, e.g. `PutBucketWebsite my-blog (index index.html, error 404.html)`.
+    pub call: String,
+    /// What happened.
+    pub state: State,
+    /// A document to show with a dry run (the bucket policy).
+    pub document: Option<String>,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (subject, call) = (self.subject, &self.call);
+        match self.state {
+            State::Done => write!(f, "{subject}: done ({call})"),
+            State::AlreadySet => write!(f, "{subject}: already set, nothing to do"),
+            State::WouldDo => write!(f, "{subject}: would send {call}"),
+            State::Unsupported => {
+                write!(
+                    f,
+                    "{subject}: not supported by this store ({call}: NotImplemented), skipped"
+                )
+            }
+        }
+    }
+}
+
+/// Where to set up and how.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The bucket.
+    pub bucket: String,
+    /// The site prefix (`blog/` or empty).
+    pub prefix: String,
+    /// The region the client signs for.
+    pub region: String,
+    /// Whether the region was configured (not guessed).
+    pub region_configured: bool,
+    /// A custom (S3-compatible) endpoint is used.
+    pub custom_endpoint: bool,
+    /// `--public`.
+    pub public: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+}
+
+/// How a read answered.
+enum Read<T> {
+    Found(T),
+    Missing,
+    Unsupported,
+}
+
+fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    e.code() == Some("NotImplemented") || e.raw_response().map(|r| r.status().as_u16()) == Some(501)
+}
+
+/// Runs the steps against `client` and returns them in order. Stops at the first failure.
+pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError> {
+    let classifier = S3Target::with_client(client.clone(), &s.bucket, "");
+    let b = &s.bucket;
+    let mut steps = Vec::new();
+
+    // 1. The bucket.
+    let exists = match client.head_bucket().bucket(b).send().await {
+        Ok(_) => true,
+        Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Err(e) => match fail(&classifier, e, &format!("HeadBucket s3://{b}")) {
+            TargetError::NotFound(_) | TargetError::NoSuchBucket(_) => false,
+            TargetError::AccessDenied(d) => {
+                return Err(TargetError::AccessDenied(format!(
+                    "{d} (the bucket may belong to another account: bucket names are global)"
+                )));
+            }
+            other => return Err(other),
+        },
+    };
+    let constraint = location_constraint(&s.region, s.region_configured, s.custom_endpoint);
+    let mut step = Step {
+        subject: "bucket",
+        call: match &constraint {
+            Some(c) => format!("CreateBucket {b} (LocationConstraint {c})"),
+            None => format!("CreateBucket {b}"),
+        },
+        state: State::AlreadySet,
+        document: None,
+    };
+    if !exists && s.dry_run {
+        step.state = State::WouldDo;
+    } else if !exists {
+        let config = constraint.as_deref().map(|c| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(c))
+                .build()
+        });
+        step.state = match client
+            .create_bucket()
+            .bucket(b)
+            .set_create_bucket_configuration(config)
+            .send()
+            .await
+        {
+            Ok(_) => State::Done,
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => State::AlreadySet,
+            Err(e) if e.code() == Some("BucketAlreadyExists") => {
+                return Err(TargetError::Other(format!(
+                    "CreateBucket {b}: the name is taken by another account (bucket names are \
+                     global); choose another"
+                )));
+            }
+            Err(e) => return Err(fail(&classifier, e, &format!("CreateBucket s3://{b}"))),
+        };
+    }
+    let fresh = step.state == State::WouldDo;
+    steps.push(step);
+
+    // 2. Static website hosting.
+    let error_key = format!("{}{ERROR_DOCUMENT}", s.prefix);
+    let current = if fresh {
+        Read::Missing
+    } else {
+        match client.get_bucket_website().bucket(b).send().await {
+            Ok(w) => Read::Found(w),
+            Err(e) if unsupported(&e) => Read::Unsupported,
+            Err(e) if e.code() == Some("NoSuchWebsiteConfiguration") => Read::Missing,
+            Err(e) => return Err(fail(&classifier, e, &format!("GetBucketWebsite s3://{b}"))),
+        }
+    };
+    let (matches, rules) = match &current {
+        Read::Found(w) => (
+            w.index_document().map(IndexDocument::suffix) == Some(INDEX_DOCUMENT)
+                && w.error_document().map(ErrorDocument::key) == Some(error_key.as_str())
+                && w.redirect_all_requests_to().is_none(),
+            w.routing_rules().to_vec(),
+        ),
+        _ => (false, Vec::new()),
+    };
+    let call = format!("PutBucketWebsite {b} (index {INDEX_DOCUMENT}, error {error_key})");
+    let state = if matches {
+        State::AlreadySet
+    } else if s.dry_run {
+        State::WouldDo
+    } else {
+        // Existing routing rules are kept.
+        let config = WebsiteConfiguration::builder()
+            .index_document(
+                IndexDocument::builder()
+                    .suffix(INDEX_DOCUMENT)
+                    .build()
+                    .map_err(other)?,
+            )
+            .error_document(
+                ErrorDocument::builder()
+                    .key(&error_key)
+                    .build()
+                    .map_err(other)?,
+            )
+            .set_routing_rules((!rules.is_empty()).then_some(rules))
+            .build();
+        match client
+            .put_bucket_website()
+            .bucket(b)
+            .website_configuration(config)
+            .send()
+            .await
+        {
+            Ok(_) => State::Done,
+            Err(e) if unsupported(&e) => State::Unsupported,
+            Err(e) => return Err(fail(&classifier, e, &format!("PutBucketWebsite s3://{b}"))),
+        }
+    };
+    steps.push(Step {
+        subject: "website hosting",
+        call,
+        state,
+        document: None,
+    });
+    if !s.public {
+        return Ok(steps);
+    }
+
+    // 3. The public access block (before the policy: a blocking one refuses public policies).
+    let current = if fresh {
+        // New buckets block public access by default.
+        Read::Found(true)
+    } else {
+        match client.get_public_access_block().bucket(b).send().await {
+            Ok(out) => Read::Found(out.public_access_block_configuration().is_some_and(|c| {
+                [
+                    c.block_public_acls(),
+                    c.ignore_public_acls(),
+                    c.block_public_policy(),
+                    c.restrict_public_buckets(),
+                ]
+                .contains(&Some(true))
+            })),
+            Err(e) if unsupported(&e) => Read::Unsupported,
+            Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => Read::Missing,
+            Err(e) => {
+                return Err(fail(
+                    &classifier,
+                    e,
+                    &format!("GetPublicAccessBlock s3://{b}"),
+                ));
+            }
+        }
+    };
+    let call = format!("PutPublicAccessBlock {b} (all four settings false)");
+    let state = match current {
+        Read::Found(false) | Read::Missing => State::AlreadySet,
+        _ if s.dry_run => State::WouldDo,
+        _ => {
+            let off = PublicAccessBlockConfiguration::builder()
+                .block_public_acls(false)
+                .ignore_public_acls(false)
+                .block_public_policy(false)
+                .restrict_public_buckets(false)
+                .build();
+            match client
+                .put_public_access_block()
+                .bucket(b)
+                .public_access_block_configuration(off)
+                .send()
+                .await
+            {
+                Ok(_) => State::Done,
+                Err(e) if unsupported(&e) => State::Unsupported,
+                Err(e) => {
+                    return Err(fail(
+                        &classifier,
+                        e,
+                        &format!("PutPublicAccessBlock s3://{b}"),
+                    ));
+                }
+            }
+        }
+    };
+    steps.push(Step {
+        subject: "public access block",
+        call,
+        state,
+        document: None,
+    });
+
+    // 4. The public-read bucket policy.
+    let existing = if fresh {
+        None
+    } else {
+        match client.get_bucket_policy().bucket(b).send().await {
+            Ok(out) => out.policy().map(str::to_owned),
+            Err(e) if unsupported(&e) || e.code() == Some("NoSuchBucketPolicy") => None,
+            Err(e) => return Err(fail(&classifier, e, &format!("GetBucketPolicy s3://{b}"))),
+        }
+    };
+    let merged = merge_policy(existing.as_deref(), b, &s.prefix).map_err(TargetError::Other)?;
+    let call = format!(
+        "PutBucketPolicy {b} (s3:GetObject on arn:aws:s3:::{b}/{}*)",
+        s.prefix
+    );
+    let state = match &merged {
+        None => State::AlreadySet,
+        Some(_) if s.dry_run => State::WouldDo,
+        Some(policy) => match client
+            .put_bucket_policy()
+            .bucket(b)
+            .policy(policy)
+            .send()
+            .await
+        {
+            Ok(_) => State::Done,
+            Err(e) if unsupported(&e) => State::Unsupported,
+            Err(e) => return Err(fail(&classifier, e, &format!("PutBucketPolicy s3://{b}"))),
+        },
+    };
+    steps.push(Step {
+        subject: "bucket policy",
+        call,
+        state,
+        document: merged,
+    });
+    Ok(steps)
+}
+
+/// Classifies a failed request like a publish does (typed [`TargetError`]).
+fn fail<E>(classifier: &S3Target, e: SdkError<E, HttpResponse>, operation: &str) -> TargetError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    classifier.classify(e, operation)
+}
+
+fn other(e: impl std::fmt::Display) -> TargetError {
+    TargetError::Other(e.to_string())
+}
+
+/// Runs `setup-bucket` on its own tokio runtime; prints the steps on stdout, errors on
+/// stderr, and returns the exit code (0 done, 1 config errors, 3 a request failed).
+pub fn run(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_async(args, quiet))
+}
+
+/// [`run`] for callers already inside a tokio runtime.
+pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let config_missing = !args.site.join(crate::config::CONFIG_FILE).is_file();
+    let mut cfg = if config_missing && args.to.is_some() {
+        PublishConfig::default()
+    } else {
+        match Config::load(&args.site) {
+            Ok(loaded) => loaded.config.publish,
+            Err(d) => {
+                eprintln!("error: {d}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    };
+    if let Some(p) = &args.profile {
+        cfg.profile = p.clone();
+    }
+    let (bucket, prefix) = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
+        Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),
+        Ok(TargetSpec::Dir(_)) => {
+            eprintln!("error: setup-bucket needs an s3:// target");
+            return Ok(ExitCode::from(1));
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let settings = S3Settings {
+        bucket: bucket.clone(),
+        prefix: prefix.clone(),
+        region: non_empty(&cfg.region),
+        endpoint: non_empty(&cfg.endpoint),
+        path_style: cfg.path_style,
+        profile: non_empty(&cfg.profile),
+    };
+    let sdk = load_sdk_config(&settings).await;
+    let client = client(&sdk, &settings);
+    let s = Setup {
+        region: client
+            .config()
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        region_configured: settings.region.is_some() || sdk.region().is_some(),
+        custom_endpoint: settings.endpoint.is_some(),
+        bucket,
+        prefix,
+        public: args.public,
+        dry_run: args.dry_run,
+    };
+    match setup(&client, &s).await {
+        Ok(steps) => {
+            print_steps(&s, &steps, quiet);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
+    for step in steps {
+        println!("{step}");
+        if s.dry_run
+            && step.state == State::WouldDo
+            && let Some(doc) = &step.document
+        {
+            println!("{doc}");
+        }
+    }
+    match website_url(&s.bucket, &s.region, &s.prefix, s.custom_endpoint) {
+        Some(url) => println!("website: {url}"),
+        None if !quiet => eprintln!(
+            "note: a custom endpoint: the website URL depends on the store (R2: a public bucket \
+             or custom domain; MinIO/Garage: their web gateway)"
+        ),
+        None => {}
+    }
+    if quiet {
+        return;
+    }
+    if s.public {
+        eprintln!(
+            "note: the policy grants s3:GetObject on {}* only; {}.bucketpress/ (the publish \
+             manifest) stays private to anonymous readers",
+            s.prefix, s.prefix
+        );
+    } else {
+        eprintln!(
+            "note: the bucket stays private; pass --public to serve it from the website \
+             endpoint, or put CloudFront with Origin Access Control in front (docs/ci.md)"
+        );
+    }
+    if s.dry_run {
+        eprintln!("dry run: no write request was sent");
+    }
+}

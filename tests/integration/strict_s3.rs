@@ -1,0 +1,201 @@
+//! A stricter, AWS-like S3 server for the bucket set-up tests: s3s-fs stores the objects,
+//! and this wrapper adds what s3s-fs answers `NotImplemented` to (website configuration,
+//! public access block, bucket policy) with AWS's rules, so a lenient server cannot make a
+//! wrong request look right:
+//!
+//! - CreateBucket needs a LocationConstraint equal to the server's region, except in
+//!   `us-east-1`, where sending one is an error; an existing bucket is
+//!   `BucketAlreadyOwnedByYou`.
+//! - New buckets block public access (all four settings on), like AWS since April 2023, and a
+//!   policy granting `Principal: *` is refused while `BlockPublicPolicy` is on.
+//! - A bucket policy must be JSON with a `Statement`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use s3s::dto::*;
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
+
+use crate::s3_server::S3Server;
+
+/// The per-bucket configuration the wrapper keeps.
+#[derive(Debug, Clone, Default)]
+struct BucketState {
+    website: Option<WebsiteConfiguration>,
+    block: Option<PublicAccessBlockConfiguration>,
+    policy: Option<String>,
+}
+
+/// s3s-fs plus bucket configuration with AWS's rules.
+pub struct Strict {
+    fs: s3s_fs::FileSystem,
+    region: String,
+    state: Mutex<HashMap<String, BucketState>>,
+}
+
+fn not_found(code: &str) -> S3Error {
+    let mut e = S3Error::with_message(
+        S3ErrorCode::from_bytes(code.as_bytes()).unwrap(),
+        "not configured",
+    );
+    e.set_status_code(hyper::StatusCode::NOT_FOUND);
+    e
+}
+
+impl Strict {
+    fn with<T>(&self, bucket: &str, f: impl FnOnce(&mut BucketState) -> T) -> S3Result<T> {
+        let mut state = self.state.lock().unwrap();
+        let Some(b) = state.get_mut(bucket) else {
+            return Err(s3_error!(NoSuchBucket));
+        };
+        Ok(f(b))
+    }
+}
+
+/// Starts the strict server for `region`, with no bucket.
+pub async fn start(region: &str) -> S3Server {
+    let root = tempfile::tempdir().unwrap();
+    let strict = Strict {
+        fs: s3s_fs::FileSystem::new(root.path()).unwrap(),
+        region: region.to_string(),
+        state: Mutex::new(HashMap::new()),
+    };
+    S3Server::serve(root, strict).await
+}
+
+#[async_trait::async_trait]
+impl S3 for Strict {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        let bucket = req.input.bucket.clone();
+        let constraint = req
+            .input
+            .create_bucket_configuration
+            .as_ref()
+            .and_then(|c| c.location_constraint.as_ref())
+            .map(|c| c.as_str().to_string());
+        match (self.region.as_str(), constraint.as_deref()) {
+            ("us-east-1", None) => {}
+            ("us-east-1", Some(_)) => return Err(s3_error!(InvalidLocationConstraint)),
+            (region, Some(c)) if c == region => {}
+            _ => {
+                return Err(s3_error!(
+                    IllegalLocationConstraintException,
+                    "the location constraint is incompatible with the region"
+                ));
+            }
+        }
+        if self.state.lock().unwrap().contains_key(&bucket) {
+            return Err(s3_error!(BucketAlreadyOwnedByYou));
+        }
+        let out = self.fs.create_bucket(req).await?;
+        let all_on = PublicAccessBlockConfiguration {
+            block_public_acls: Some(true),
+            block_public_policy: Some(true),
+            ignore_public_acls: Some(true),
+            restrict_public_buckets: Some(true),
+        };
+        self.state.lock().unwrap().insert(
+            bucket,
+            BucketState {
+                block: Some(all_on),
+                ..BucketState::default()
+            },
+        );
+        Ok(out)
+    }
+
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+
+    async fn get_bucket_website(
+        &self,
+        req: S3Request<GetBucketWebsiteInput>,
+    ) -> S3Result<S3Response<GetBucketWebsiteOutput>> {
+        let w = self.with(&req.input.bucket, |b| b.website.clone())?;
+        let w = w.ok_or_else(|| not_found("NoSuchWebsiteConfiguration"))?;
+        Ok(S3Response::new(GetBucketWebsiteOutput {
+            error_document: w.error_document,
+            index_document: w.index_document,
+            redirect_all_requests_to: w.redirect_all_requests_to,
+            routing_rules: w.routing_rules,
+        }))
+    }
+
+    async fn put_bucket_website(
+        &self,
+        req: S3Request<PutBucketWebsiteInput>,
+    ) -> S3Result<S3Response<PutBucketWebsiteOutput>> {
+        let config = req.input.website_configuration;
+        if config.index_document.is_none() && config.redirect_all_requests_to.is_none() {
+            return Err(s3_error!(MalformedXML, "an index document is required"));
+        }
+        self.with(&req.input.bucket, |b| b.website = Some(config))?;
+        Ok(S3Response::new(PutBucketWebsiteOutput::default()))
+    }
+
+    async fn get_public_access_block(
+        &self,
+        req: S3Request<GetPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<GetPublicAccessBlockOutput>> {
+        let block = self.with(&req.input.bucket, |b| b.block.clone())?;
+        let block = block.ok_or_else(|| not_found("NoSuchPublicAccessBlockConfiguration"))?;
+        Ok(S3Response::new(GetPublicAccessBlockOutput {
+            public_access_block_configuration: Some(block),
+        }))
+    }
+
+    async fn put_public_access_block(
+        &self,
+        req: S3Request<PutPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<PutPublicAccessBlockOutput>> {
+        let config = req.input.public_access_block_configuration;
+        self.with(&req.input.bucket, |b| b.block = Some(config))?;
+        Ok(S3Response::new(PutPublicAccessBlockOutput::default()))
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        let policy = self.with(&req.input.bucket, |b| b.policy.clone())?;
+        let policy = policy.ok_or_else(|| not_found("NoSuchBucketPolicy"))?;
+        Ok(S3Response::new(GetBucketPolicyOutput {
+            policy: Some(policy),
+        }))
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+        let policy = req.input.policy;
+        let doc: serde_json::Value =
+            serde_json::from_str(&policy).map_err(|e| s3_error!(MalformedPolicy, "{e}"))?;
+        let statements = doc["Statement"]
+            .as_array()
+            .ok_or_else(|| s3_error!(MalformedPolicy, "no Statement"))?;
+        let public = statements
+            .iter()
+            .any(|s| s["Effect"] == "Allow" && s["Principal"] == "*");
+        let blocked = self.with(&req.input.bucket, |b| {
+            b.block
+                .as_ref()
+                .is_some_and(|c| c.block_public_policy == Some(true))
+        })?;
+        if public && blocked {
+            return Err(s3_error!(
+                AccessDenied,
+                "public policies are blocked by the BlockPublicPolicy setting"
+            ));
+        }
+        self.with(&req.input.bucket, |b| b.policy = Some(policy))?;
+        Ok(S3Response::new(PutBucketPolicyOutput::default()))
+    }
+}
