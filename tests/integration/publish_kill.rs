@@ -328,6 +328,7 @@ async fn two_binaries_publishing_different_versions_at_once_one_exits_4_and_a_re
         1,
         FaultKind::Hold(gate.clone()),
     ));
+    server.reset(); // the first publish's manifest PUT must not count as A's
     let mut publisher_a = publish_command(a.path(), &[]);
     let publisher_a = tokio::task::spawn_blocking(move || publisher_a.output().unwrap());
     let deadline = Instant::now() + Duration::from_secs(120);
