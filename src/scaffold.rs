@@ -66,7 +66,7 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
         ),
         (
             "templates/README.md",
-            "Put a template here to override the built-in theme's template of the same name\n(base.html, index.html, post.html, page.html, tags.html, tag.html, archive.html,\n404.html, atom.xml, sitemap.xml, robots.txt, alias.html).\n".into(),
+            "Put a template here to override the built-in theme's template of the same name\n(base.html, index.html, post.html, page.html, tags.html, tag.html, post_list.html, archive.html,\n404.html, atom.xml, sitemap.xml, robots.txt, alias.html).\n".into(),
         ),
         ("static/.gitkeep", String::new()),
     ];

@@ -15,6 +15,10 @@ const THEME: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("tags.html", include_str!("../templates/tags.html")),
     ("tag.html", include_str!("../templates/tag.html")),
+    (
+        "post_list.html",
+        include_str!("../templates/post_list.html"),
+    ),
     ("archive.html", include_str!("../templates/archive.html")),
     ("404.html", include_str!("../templates/404.html")),
     ("alias.html", include_str!("../templates/alias.html")),
