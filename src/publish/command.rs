@@ -146,15 +146,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
     let mut invalidation = None;
     let result = match &spec {
         TargetSpec::S3 { bucket, prefix } => {
-            let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-            let settings = S3Settings {
-                bucket: bucket.clone(),
-                prefix: prefix.clone(),
-                region: non_empty(&cfg.region),
-                endpoint: non_empty(&cfg.endpoint),
-                path_style: cfg.path_style,
-                profile: non_empty(&cfg.profile),
-            };
+            let settings = S3Settings::from_config(bucket, prefix, &cfg);
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
             let result = go(target, args.dry_run, outputs, &cfg, &opts, &ui).await;

@@ -95,6 +95,26 @@ pub struct S3Settings {
     pub profile: Option<String>,
 }
 
+impl S3Settings {
+    /// Settings for `bucket`/`prefix` with the connection fields of `[publish]` (empty strings
+    /// in site.toml mean "not set").
+    pub fn from_config(
+        bucket: &str,
+        prefix: &str,
+        cfg: &crate::config::PublishConfig,
+    ) -> S3Settings {
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        S3Settings {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            region: non_empty(&cfg.region),
+            endpoint: non_empty(&cfg.endpoint),
+            path_style: cfg.path_style,
+            profile: non_empty(&cfg.profile),
+        }
+    }
+}
+
 /// Publishes to an S3 bucket under a prefix.
 #[derive(Debug)]
 pub struct S3Target {

@@ -398,15 +398,7 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
             return Ok(ExitCode::from(1));
         }
     };
-    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let settings = S3Settings {
-        bucket: bucket.clone(),
-        prefix: prefix.clone(),
-        region: non_empty(&cfg.region),
-        endpoint: non_empty(&cfg.endpoint),
-        path_style: cfg.path_style,
-        profile: non_empty(&cfg.profile),
-    };
+    let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
     let sdk = load_sdk_config(&settings).await;
     let client = client(&sdk, &settings);
     let s = Setup {
