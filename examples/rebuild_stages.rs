@@ -1,5 +1,6 @@
 //! What a rebuild costs on a big site through the incremental `Session` that `serve` keeps:
-//! cold, warm with nothing changed, and after editing one post's body.
+//! cold, warm with nothing changed, and after editing one post's body (told which file
+//! changed, as serve's watcher tells it).
 //! `cargo run --release --example rebuild_stages -- <site-dir>` (restores the post at the end).
 
 use std::path::PathBuf;
@@ -10,8 +11,10 @@ use bucketpress::pipeline::{BuildOptions, Session};
 /// One render; a function of its own so callgrind can count just the renders:
 /// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_render*' ...`.
 #[inline(never)]
-fn measured_render(session: &mut Session) -> bucketpress::pipeline::Rendered {
-    session.render().expect("site builds")
+fn measured_render(session: &mut Session, changed: &str) -> bucketpress::pipeline::Rendered {
+    session
+        .render_changed(Some(&[changed.to_string()]))
+        .expect("site builds")
 }
 
 fn main() {
@@ -21,12 +24,11 @@ fn main() {
             .expect("usage: rebuild_stages <site>"),
     );
     let mut session = Session::new(&site_dir, BuildOptions::default());
-    let timed = |label: &str, session: &mut Session| {
+    let timed = |label: &str, session: &mut Session, edited: Option<&str>| {
         let t = Instant::now();
-        let rendered = if label.starts_with("one post") {
-            measured_render(session)
-        } else {
-            session.render().expect("site builds")
+        let rendered = match edited {
+            Some(path) => measured_render(session, path),
+            None => session.render().expect("site builds"),
         };
         println!(
             "{label}: {} ms, {} outputs, {:?}",
@@ -37,9 +39,9 @@ fn main() {
         println!("  {}", session.stages());
         rendered
     };
-    let first = timed("cold", &mut session);
+    let first = timed("cold", &mut session, None);
     drop(first);
-    timed("warm, nothing changed", &mut session);
+    timed("warm, nothing changed", &mut session, None);
 
     let mut posts: Vec<PathBuf> = std::fs::read_dir(site_dir.join("content/posts"))
         .unwrap()
@@ -50,6 +52,12 @@ fn main() {
     posts.sort();
     let post = &posts[posts.len() / 2];
     let original = std::fs::read_to_string(post).unwrap();
+    // The edited post, relative to the site, as serve's watcher reports it.
+    let rel = post
+        .strip_prefix(&site_dir)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     for round in 0..3 {
         let text = format!("{}\n\nEdited paragraph {round}.\n", original.trim_end());
         std::fs::write(post, text).unwrap();
@@ -61,7 +69,11 @@ fn main() {
             .unwrap()
             .set_modified(later)
             .unwrap();
-        timed(&format!("one post's body edited ({round})"), &mut session);
+        timed(
+            &format!("one post's body edited ({round})"),
+            &mut session,
+            Some(&rel),
+        );
     }
     std::fs::write(post, original).unwrap();
 }

@@ -212,22 +212,31 @@ impl Config {
 
     /// The path part of `base_url` with slashes at both ends: `/` or `/blog/`.
     pub fn base_path(&self) -> String {
+        self.href("")
+    }
+
+    /// The path part of `base_url` without its slashes: `blog` for `https://example.com/blog/`.
+    fn base_dir(&self) -> &str {
         let rest = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
-        let path = rest
-            .split_once('/')
+        rest.split_once('/')
             .map_or("", |(_, p)| p)
-            .trim_matches('/');
-        if path.is_empty() {
-            "/".into()
-        } else {
-            format!("/{path}/")
-        }
+            .trim_matches('/')
     }
 
     /// The link to a site path (`/posts/x/`) as pages write it: under the base path, so a
     /// site published below a prefix (`https://example.com/blog/`) links correctly.
     pub fn href(&self, path: &str) -> String {
-        format!("{}{}", self.base_path(), path.trim_start_matches('/'))
+        // Called for every link of every page: one allocation, no formatting machinery.
+        let dir = self.base_dir();
+        let rest = path.trim_start_matches('/');
+        let mut href = String::with_capacity(dir.len() + rest.len() + 2);
+        href.push('/');
+        if !dir.is_empty() {
+            href.push_str(dir);
+            href.push('/');
+        }
+        href.push_str(rest);
+        href
     }
 
     /// The absolute URL of a site path such as `/posts/x/`.

@@ -70,10 +70,14 @@ impl Site {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
         let mut excluded = Vec::new();
+        let mut unbuilt_bundles = Vec::new();
         for doc in docs {
             let future = doc.date.is_some_and(|d| d > now);
             if (doc.draft && !opts.drafts) || (future && !opts.future) {
                 excluded.push(doc.rel_path.clone());
+                if let Some(dir) = doc.bundle_dir() {
+                    unbuilt_bundles.push(dir.to_string());
+                }
                 continue;
             }
             match doc.kind {
@@ -82,7 +86,7 @@ impl Site {
             }
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
-        let bundle_assets = place_bundle_assets(&posts, &pages, assets);
+        let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
         let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
         for (i, post) in posts.iter().enumerate() {
@@ -121,8 +125,9 @@ impl Site {
     }
 
     /// Every key produced by a document, alias or asset must come from one source only.
-    fn check_clashes(&self) -> Result<(), Vec<Diagnostic>> {
-        let mut owners: HashMap<String, String> = HashMap::new();
+    fn check_clashes<'a>(&'a self) -> Result<(), Vec<Diagnostic>> {
+        let mut owners: HashMap<String, &str> =
+            HashMap::with_capacity(self.posts.len() + self.pages.len() + self.assets.len());
         let mut errors = Vec::new();
         let reserved = [
             "index.html",
@@ -132,26 +137,29 @@ impl Site {
             "404.html",
             "highlight.css",
         ];
-        let mut claim = |key: String, source: &str, errors: &mut Vec<Diagnostic>| {
+        let mut claim = |key: String, source: &'a str, errors: &mut Vec<Diagnostic>| {
             let generated = reserved.contains(&key.as_str())
                 || key.starts_with("tags/")
                 || key.starts_with("archive/")
                 || key.starts_with("page/");
-            let url = format!("/{}", key.trim_end_matches("index.html"));
+            let url = |key: &str| format!("/{}", key.trim_end_matches("index.html"));
             if generated {
                 errors.push(Diagnostic::new(
                     Path::new(source),
                     None,
                     Problem::DuplicateUrl {
-                        url,
+                        url: url(&key),
                         other: "bucketpress's generated pages".into(),
                     },
                 ));
-            } else if let Some(other) = owners.insert(key, source.to_string()) {
+            } else if let Some(other) = owners.insert(key.clone(), source) {
                 errors.push(Diagnostic::new(
                     Path::new(source),
                     None,
-                    Problem::DuplicateUrl { url, other },
+                    Problem::DuplicateUrl {
+                        url: url(&key),
+                        other: other.to_string(),
+                    },
                 ));
             }
         };
@@ -173,12 +181,18 @@ impl Site {
 }
 
 /// Gives bundle assets (files beside `…/<name>/index.md`) keys under their page's URL, and
-/// drops the assets of bundles that are not built (drafts).
+/// drops the assets of bundles that are not built (drafts, future posts: `unbuilt`).
 fn place_bundle_assets(
     posts: &[Arc<Doc>],
     pages: &[Arc<Doc>],
+    unbuilt: &[String],
     assets: Vec<SourceAsset>,
 ) -> Vec<SourceAsset> {
+    let inside = |rel_path: &str, dir: &str| {
+        rel_path
+            .strip_prefix(dir)
+            .is_some_and(|r| r.starts_with('/'))
+    };
     let bundles: Vec<(&str, &str)> = posts
         .iter()
         .chain(pages)
@@ -187,39 +201,19 @@ fn place_bundle_assets(
     assets
         .into_iter()
         .filter_map(|mut asset| {
-            let owner = bundles.iter().find(|(dir, _)| {
-                asset
-                    .rel_path
-                    .strip_prefix(dir)
-                    .is_some_and(|r| r.starts_with('/'))
-            });
+            let owner = bundles.iter().find(|(dir, _)| inside(&asset.rel_path, dir));
             match owner {
                 Some((dir, url)) => {
                     let inner = &asset.rel_path[dir.len() + 1..];
                     asset.key = format!("{}{inner}", url.trim_start_matches('/'));
                     Some(asset)
                 }
-                // An asset inside a folder with an index.md that is not built (a draft bundle)
-                // stays out too.
-                None if is_in_unbuilt_bundle(&asset.rel_path) => None,
+                // An asset of a bundle that is not built (a draft) stays out too.
+                None if unbuilt.iter().any(|dir| inside(&asset.rel_path, dir)) => None,
                 None => Some(asset),
             }
         })
         .collect()
-}
-
-fn is_in_unbuilt_bundle(rel_path: &str) -> bool {
-    let mut dir = Path::new(rel_path).parent();
-    while let Some(d) = dir {
-        if d.as_os_str().is_empty() || d == Path::new("content") {
-            break;
-        }
-        if d.join("index.md").is_file() {
-            return true;
-        }
-        dir = d.parent();
-    }
-    false
 }
 
 #[cfg(test)]
@@ -264,6 +258,38 @@ mod tests {
         let site = Site::assemble(cfg, docs, vec![], &all, now()).unwrap();
         let titles: Vec<_> = site.posts.iter().map(|p| p.title.as_str()).collect();
         assert_eq!(titles, ["F", "D", "A"], "newest first");
+    }
+
+    #[test]
+    fn assets_of_a_draft_bundle_are_left_out() {
+        let asset = |rel: &str| SourceAsset {
+            path: rel.into(),
+            rel_path: rel.into(),
+            key: rel.trim_start_matches("content/").into(),
+        };
+        let docs = vec![
+            doc(
+                "content/posts/secret/index.md",
+                "title: S\ndate: 2024-01-01\ndraft: true",
+            ),
+            doc("content/posts/open/index.md", "title: O\ndate: 2024-01-01"),
+        ];
+        let assets = vec![
+            asset("content/posts/secret/photo.png"),
+            asset("content/posts/open/photo.png"),
+            asset("content/posts/secret-other.png"),
+        ];
+        // No file system here: which bundles are drafts comes from the documents alone.
+        let site = Site::assemble(
+            Config::default_for_test(),
+            docs,
+            assets,
+            &BuildOptions::default(),
+            now(),
+        )
+        .unwrap();
+        let keys: Vec<&str> = site.assets.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["posts/open/photo.png", "posts/secret-other.png"]);
     }
 
     #[test]

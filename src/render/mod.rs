@@ -43,7 +43,11 @@ struct MarkdownEntry {
     doc: Arc<Doc>,
     links: blake3::Hash,
     document: Arc<Document>,
+    prints: DocPrints,
 }
+
+/// A document's rendered Markdown and its fingerprints.
+type Rendered = (Arc<Document>, DocPrints);
 
 /// Rendered Markdown and pages from earlier renders, keyed by their inputs.
 #[derive(Default)]
@@ -129,12 +133,8 @@ impl<'a> Renderer<'a> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let rendered: Vec<Arc<Document>> = rendered.into_iter().flatten().collect();
-        let prints: Vec<DocPrints> = docs
-            .par_iter()
-            .zip(rendered.par_iter())
-            .map(|(doc, r)| DocPrints::new(doc, r))
-            .collect();
+        let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
+            rendered.into_iter().flatten().unzip();
         let n_posts = self.site.posts.len();
         let contexts = Contexts::new(&self.site.config, &docs, &rendered);
 
@@ -248,7 +248,7 @@ impl<'a> Renderer<'a> {
         docs: &[&Arc<Doc>],
         cache: &mut RenderCache,
         stats: &mut RenderStats,
-    ) -> (Vec<Option<Arc<Document>>>, Vec<Diagnostic>) {
+    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>) {
         let urls: HashMap<&str, String> = docs
             .iter()
             .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
@@ -261,14 +261,14 @@ impl<'a> Renderer<'a> {
         let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
         let resolve = |target: &str| urls.get(target).cloned();
         let base_path = self.site.config.base_path();
-        let results: Vec<Result<(Arc<Document>, bool), DocProblems>> = docs
+        let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
             .par_iter()
             .map(|doc| {
                 if let Some(hit) = cache.markdown.get(&doc.rel_path)
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
                 {
-                    return Ok((hit.document.clone(), false));
+                    return Ok(((hit.document.clone(), hit.prints), false));
                 }
                 let source = markdown::Source {
                     body: &doc.body,
@@ -276,7 +276,10 @@ impl<'a> Renderer<'a> {
                     path: &doc.rel_path,
                     base_path: &base_path,
                 };
-                markdown::render(source, &resolve, self.highlighter).map(|d| (Arc::new(d), true))
+                markdown::render(source, &resolve, self.highlighter).map(|d| {
+                    let prints = DocPrints::new(doc, &d);
+                    ((Arc::new(d), prints), true)
+                })
             })
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
@@ -284,7 +287,7 @@ impl<'a> Renderer<'a> {
         let mut fresh = HashMap::with_capacity(docs.len());
         for (doc, result) in docs.iter().zip(results) {
             match result {
-                Ok((document, new)) => {
+                Ok(((document, prints), new)) => {
                     if new {
                         stats.markdown_rendered += 1;
                     } else {
@@ -296,9 +299,10 @@ impl<'a> Renderer<'a> {
                             doc: Arc::clone(doc),
                             links,
                             document: document.clone(),
+                            prints,
                         },
                     );
-                    rendered.push(Some(document));
+                    rendered.push(Some((document, prints)));
                 }
                 Err(problems) => {
                     rendered.push(None);
@@ -388,15 +392,15 @@ impl<'a> Renderer<'a> {
 }
 
 /// Problems with `#anchor` links to documents that rendered (the others are reported).
-fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Arc<Document>>]) -> Vec<Diagnostic> {
+fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Rendered>]) -> Vec<Diagnostic> {
     let anchors: HashMap<&str, &[String]> = docs
         .iter()
         .zip(rendered)
-        .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.anchors.as_slice())))
+        .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.0.anchors.as_slice())))
         .collect();
     let mut errors = Vec::new();
     for (doc, r) in docs.iter().zip(rendered) {
-        let Some(r) = r else { continue };
+        let Some((r, _)) = r else { continue };
         for link in &r.links {
             let Some(anchor) = &link.anchor else { continue };
             let Some(target_anchors) = anchors.get(link.target.as_str()) else {
