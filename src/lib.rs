@@ -19,4 +19,5 @@ pub mod serve;
 pub mod session;
 pub mod site;
 pub mod templates;
+pub mod torrent;
 pub mod write;

@@ -19,6 +19,7 @@ use crate::pipeline::Rendered;
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
+use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,7 @@ pub struct Session {
     highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
+    torrent_pieces: PieceCache,
 }
 
 impl Session {
@@ -67,14 +69,18 @@ impl Session {
             highlight_css: None,
             cache: RenderCache::new(),
             highlight_file: None,
+            torrent_pieces: PieceCache::in_memory(),
         }
     }
 
     /// Keeps highlighted code in `<site>/.bucketpress/cache/highlight.bin` between runs: loads
-    /// it now, and saves it after each successful render.
+    /// it now, and saves it after each successful render. Torrent piece hashes are kept the
+    /// same way, under `<site>/.bucketpress/cache/torrents/`.
     pub fn persist_highlights(&mut self) {
         self.load_highlights();
         self.highlight_file = Some(self.site_dir.join(HIGHLIGHT_CACHE));
+        self.torrent_pieces
+            .persist_in(self.site_dir.join(TORRENT_CACHE));
     }
 
     /// Reads the highlight cache a build left, without ever writing it (for `check`).
@@ -128,19 +134,28 @@ impl Session {
         let site = Site::assemble(config, docs, found.assets, &self.opts, front_matter::now())
             .map_err(sorted)?;
 
+        let assets = self.load_assets(&site.assets).map_err(sorted)?;
+        let torrents = self.make_torrents(&site, &assets)?;
+        let torrent_links = Arc::new(torrents.links);
         let mut inputs = Fingerprint::new();
         inputs
             .str(&config_text)
             .opt(self.opts.base_url.as_deref())
-            .hash(&templates.fingerprint());
+            .hash(&templates.fingerprint())
+            .str(&serde_json::to_string(&*torrent_links).unwrap_or_default());
         let pages = Renderer::new(&site, &templates, &self.highlighter, inputs.finish())
+            .with_torrents(torrent_links)
             .render(&mut self.cache)
             .map_err(sorted)?;
 
         let mut outputs: Outputs = pages.into_iter().collect();
-        let assets = self.load_assets(&site.assets).map_err(sorted)?;
         for asset in assets {
             outputs.insert(asset);
+        }
+        for torrent in torrents.outputs {
+            if let Some(clash) = outputs.insert(torrent) {
+                return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
+            }
         }
         if !outputs.contains("style.css") {
             outputs.insert(Output::from_bytes(
@@ -156,6 +171,7 @@ impl Session {
             // The cache only saves time; a read-only checkout still builds.
             tracing::warn!("cannot save the highlight cache {}: {e}", path.display());
         }
+        self.torrent_pieces.prune_unused();
         Ok(Rendered {
             documents: site.posts.len() + site.pages.len(),
             config: site.config,
@@ -245,6 +261,12 @@ impl Session {
         }
     }
 
+    /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
+    fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
+        let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
+        make_torrents(&site.config, &pairs, &self.torrent_pieces).map_err(sorted)
+    }
+
     fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
         let themes = (
             config.highlight_theme.clone(),
@@ -289,6 +311,28 @@ fn read_asset(path: &Path, size: u64) -> std::io::Result<Output> {
             OutputKind::Asset,
         ))
     }
+}
+
+/// A site file that sits where bucketpress puts a generated torrent.
+fn torrent_clash(site: &Site, torrent_key: &str) -> Diagnostic {
+    let source = site
+        .assets
+        .iter()
+        .find(|a| a.key == torrent_key)
+        .map_or(torrent_key, |a| a.rel_path.as_str());
+    let file = torrent_key.strip_suffix(".torrent").unwrap_or(torrent_key);
+    Diagnostic::new(
+        Path::new(source),
+        None,
+        Problem::Invalid {
+            field: "torrents".into(),
+            expected: format!(
+                "no file of this name: bucketpress makes it for {file}; \
+                 remove it or set [torrents] enabled = false in site.toml"
+            ),
+            found: torrent_key.into(),
+        },
+    )
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
