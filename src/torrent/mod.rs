@@ -299,6 +299,23 @@ mod tests {
     }
 
     #[test]
+    fn threshold_reads_units_or_bytes() {
+        let parse = |t: &str| {
+            let text = format!("[torrents]\nthreshold = {t}\n");
+            Config::parse(Path::new("site.toml"), &text).map(|l| l.config.torrents.threshold)
+        };
+        assert_eq!(Config::default().torrents.threshold.as_u64(), 10 << 20);
+        assert_eq!(parse("\"10MiB\"").unwrap().as_u64(), 10 << 20);
+        assert_eq!(parse("\"250 MB\"").unwrap().as_u64(), 250_000_000);
+        assert_eq!(parse("65536").unwrap().as_u64(), 65_536);
+        let err = parse("0").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        let err = parse("\"big\"").unwrap_err();
+        assert!(matches!(err.problem, Problem::Syntax(_)), "{err}");
+        assert_eq!(err.line, Some(2), "{err}");
+    }
+
+    #[test]
     fn trackers_must_be_urls() {
         let mut c = TorrentConfig::default();
         assert!(c.problem().is_none());
