@@ -33,7 +33,14 @@ pub fn piece_count(size: u64, piece_length: u64) -> u64 {
 
 /// Hashes `reader` piece by piece with a fixed buffer (never the whole file in memory) and
 /// returns the concatenated SHA-1 digests, 20 bytes per piece, and the bytes read.
+/// A `piece_length` of 0 is an `InvalidInput` error.
 pub fn hash_pieces<R: Read>(mut reader: R, piece_length: u64) -> io::Result<(Vec<u8>, u64)> {
+    if piece_length == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the piece length must be above 0",
+        ));
+    }
     let mut pieces = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut hasher = Sha1::new();
@@ -199,6 +206,8 @@ mod tests {
             .collect();
         assert_eq!(pieces.len(), 7 * PIECE_HASH_LEN);
         assert_eq!(pieces, expected);
+        let err = hash_pieces(&data[..], 0).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]
