@@ -7,6 +7,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bucketpress::pipeline::{BuildOptions, Session};
 
+/// One render; a function of its own so callgrind can count just the renders:
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_render*' ...`.
+#[inline(never)]
+fn measured_render(session: &mut Session) -> bucketpress::pipeline::Rendered {
+    session.render().expect("site builds")
+}
+
 fn main() {
     let site_dir = PathBuf::from(
         std::env::args()
@@ -16,13 +23,18 @@ fn main() {
     let mut session = Session::new(&site_dir, BuildOptions::default());
     let timed = |label: &str, session: &mut Session| {
         let t = Instant::now();
-        let rendered = session.render().expect("site builds");
+        let rendered = if label.starts_with("one post") {
+            measured_render(session)
+        } else {
+            session.render().expect("site builds")
+        };
         println!(
             "{label}: {} ms, {} outputs, {:?}",
             t.elapsed().as_millis(),
             rendered.outputs.len(),
             session.stats()
         );
+        println!("  {}", session.stages());
         rendered
     };
     let first = timed("cold", &mut session);

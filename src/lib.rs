@@ -19,5 +19,6 @@ pub mod serve;
 pub mod session;
 pub mod site;
 pub mod templates;
+pub mod timing;
 pub mod torrent;
 pub mod write;

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::load::{STREAM_THRESHOLD, read_doc};
-use crate::content::{Doc, Filter, SourceAsset, front_matter, scan};
+use crate::content::{Doc, Filter, Scan, SourceAsset, front_matter, scan};
 use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::outputs::{Body, Output, OutputKind, Outputs, hash_file};
@@ -19,6 +19,7 @@ use crate::pipeline::Rendered;
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
+use crate::timing::Stages;
 use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
@@ -55,6 +56,59 @@ pub struct Session {
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
     torrent_pieces: PieceCache,
+    stages: Stages,
+    sources: Option<Arc<Sources>>,
+}
+
+/// What the last load read: kept so a render after an edit to one post reads only that post.
+struct Sources {
+    config_text: String,
+    config: Config,
+    warnings: Vec<Diagnostic>,
+    templates: Arc<Templates>,
+    scan: Arc<Scan>,
+}
+
+/// How much of the sources a render must read again. Files a render did not know are read
+/// in any case; known ones are stat-ed only when `restat_all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reload {
+    /// site.toml, the templates, the list of files and every file's stamp.
+    everything: bool,
+    /// The templates (one changed).
+    templates: bool,
+    /// The list of files (one was added, removed or renamed).
+    file_list: bool,
+}
+
+impl Reload {
+    const EVERYTHING: Reload = Reload {
+        everything: true,
+        templates: true,
+        file_list: true,
+    };
+
+    /// Decides from the changed paths (relative to `site_dir`) and the last load.
+    fn plan(last: Option<&Arc<Sources>>, site_dir: &Path, changed: Option<&[String]>) -> Reload {
+        let (Some(last), Some(changed)) = (last, changed) else {
+            return Reload::EVERYTHING;
+        };
+        let mut reload = Reload {
+            everything: false,
+            templates: false,
+            file_list: false,
+        };
+        for path in changed {
+            if path == CONFIG_FILE {
+                return Reload::EVERYTHING;
+            } else if path.starts_with("templates/") {
+                reload.templates = true;
+            } else if !(last.scan.knows(path) && site_dir.join(path).is_file()) {
+                reload.file_list = true;
+            }
+        }
+        reload
+    }
 }
 
 impl Session {
@@ -70,6 +124,8 @@ impl Session {
             cache: RenderCache::new(),
             highlight_file: None,
             torrent_pieces: PieceCache::in_memory(),
+            stages: Stages::default(),
+            sources: None,
         }
     }
 
@@ -98,55 +154,65 @@ impl Session {
         self.cache.stats
     }
 
-    /// Loads what changed since the last render and renders the site.
-    pub fn render(&mut self) -> Result<Rendered, BuildErrors> {
-        let site_dir = self.site_dir.clone();
-        let relative = |d: Diagnostic| d.relative_to(&site_dir);
-        let config_path = site_dir.join(CONFIG_FILE);
-        let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
-            let problem = Problem::Io(format!("cannot read the site configuration: {e}"));
-            BuildErrors(vec![relative(Diagnostic::new(&config_path, None, problem))])
-        })?;
-        let loaded = Config::parse(&config_path, &config_text)
-            .map_err(|d| BuildErrors(vec![relative(d)]))?;
-        let mut config = loaded.config;
-        let warnings: Vec<Diagnostic> = loaded.warnings.into_iter().map(relative).collect();
-        if let Some(url) = &self.opts.base_url {
-            config.base_url = url.clone();
-        }
+    /// How long each step of the last successful render took.
+    pub fn stages(&self) -> &Stages {
+        &self.stages
+    }
 
-        let filter = Filter::new(&config.exclude);
-        let (templates, found) =
-            rayon::join(|| Templates::load(&site_dir), || scan(&site_dir, &filter));
-        let mut errors: Vec<Diagnostic> = found.errors;
-        let docs = self.load_docs(&found.markdown, &mut errors);
-        let templates = match templates {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.extend(e);
-                None
-            }
-        };
+    /// Loads what changed since the last render and renders the site: every source file is
+    /// listed and its stamp checked.
+    pub fn render(&mut self) -> Result<Rendered, BuildErrors> {
+        self.render_changed(None)
+    }
+
+    /// Renders the site after the files `changed` (paths relative to the site folder, as a
+    /// file watcher reports them) were modified; `None` when unknown. When every changed
+    /// path is a source file the last render already knew, nothing else is listed or
+    /// stat-ed: on a 10,000-post site that is most of a warm render's file-system work.
+    /// Anything else (site.toml, a new or removed file) reloads what it may affect.
+    pub fn render_changed(&mut self, changed: Option<&[String]>) -> Result<Rendered, BuildErrors> {
+        let mut stages = Stages::start();
+        let reload = Reload::plan(self.sources.as_ref(), &self.site_dir, changed);
+        let sources = self.load_sources(reload)?;
+        stages.lap("scan");
+        let mut errors = Vec::new();
+        let restat = if reload.everything { None } else { changed };
+        let docs = self.load_docs(&sources.scan.markdown, restat, &mut errors);
+        stages.lap("parse");
         if !errors.is_empty() {
             return Err(sorted(errors));
         }
-        let templates = templates.expect("no errors means templates loaded");
-        let site = Site::assemble(config, docs, found.assets, &self.opts, front_matter::now())
-            .map_err(sorted)?;
+        let config = sources.config.clone();
+        let site = Site::assemble(
+            config,
+            docs,
+            sources.scan.assets.clone(),
+            &self.opts,
+            front_matter::now(),
+        )
+        .map_err(sorted)?;
+        stages.lap("assemble");
 
-        let assets = self.load_assets(&site.assets).map_err(sorted)?;
+        let assets = self.load_assets(&site.assets, restat).map_err(sorted)?;
         let torrents = self.make_torrents(&site, &assets)?;
         let torrent_links = Arc::new(torrents.links);
+        stages.lap("assets and torrents");
         let mut inputs = Fingerprint::new();
         inputs
-            .str(&config_text)
+            .str(&sources.config_text)
             .opt(self.opts.base_url.as_deref())
-            .hash(&templates.fingerprint())
+            .hash(&sources.templates.fingerprint())
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default());
-        let pages = Renderer::new(&site, &templates, &self.highlighter, inputs.finish())
-            .with_torrents(torrent_links)
-            .render(&mut self.cache)
-            .map_err(sorted)?;
+        let pages = Renderer::new(
+            &site,
+            &sources.templates,
+            &self.highlighter,
+            inputs.finish(),
+        )
+        .with_torrents(torrent_links)
+        .render(&mut self.cache)
+        .map_err(sorted)?;
+        stages.extend(&self.cache.stages);
 
         let mut outputs: Outputs = pages.into_iter().collect();
         for asset in assets {
@@ -165,6 +231,7 @@ impl Session {
             ));
         }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
+        stages.lap("outputs");
         if let Some(path) = &self.highlight_file
             && let Err(e) = self.highlighter.save(path)
         {
@@ -172,28 +239,100 @@ impl Session {
             tracing::warn!("cannot save the highlight cache {}: {e}", path.display());
         }
         self.torrent_pieces.prune_unused();
+        stages.lap("save cache");
+        self.stages = stages;
         Ok(Rendered {
             documents: site.posts.len() + site.pages.len(),
             config: site.config,
             outputs,
-            warnings,
+            warnings: sources.warnings.clone(),
         })
     }
 
+    /// Reads site.toml, the templates and the list of source files, as far as `reload` says,
+    /// keeping the rest from the last load. Only a load without errors is kept.
+    fn load_sources(&mut self, reload: Reload) -> Result<Arc<Sources>, BuildErrors> {
+        let site_dir = self.site_dir.clone();
+        let relative = |d: Diagnostic| d.relative_to(&site_dir);
+        let (config_text, config, warnings) = match &self.sources {
+            Some(s) if !reload.everything => {
+                (s.config_text.clone(), s.config.clone(), s.warnings.clone())
+            }
+            _ => {
+                self.sources = None;
+                let config_path = site_dir.join(CONFIG_FILE);
+                let text = std::fs::read_to_string(&config_path).map_err(|e| {
+                    let problem = Problem::Io(format!("cannot read the site configuration: {e}"));
+                    BuildErrors(vec![relative(Diagnostic::new(&config_path, None, problem))])
+                })?;
+                let loaded = Config::parse(&config_path, &text)
+                    .map_err(|d| BuildErrors(vec![relative(d)]))?;
+                let mut config = loaded.config;
+                if let Some(url) = &self.opts.base_url {
+                    config.base_url = url.clone();
+                }
+                let warnings = loaded.warnings.into_iter().map(relative).collect();
+                (text, config, warnings)
+            }
+        };
+        let kept = self.sources.take();
+        let (templates, scan) = rayon::join(
+            || match &kept {
+                Some(s) if !reload.templates => Ok(s.templates.clone()),
+                _ => Templates::load(&site_dir).map(Arc::new),
+            },
+            || match &kept {
+                Some(s) if !reload.file_list => Ok(s.scan.clone()),
+                _ => self.scan(&config),
+            },
+        );
+        let mut errors = Vec::new();
+        let templates = templates.map_err(|e| errors.extend(e));
+        let scan = scan.map_err(|e| errors.extend(e));
+        let (Ok(templates), Ok(scan)) = (templates, scan) else {
+            return Err(sorted(errors));
+        };
+        let sources = Arc::new(Sources {
+            config_text,
+            config,
+            warnings,
+            templates,
+            scan,
+        });
+        self.sources = Some(sources.clone());
+        Ok(sources)
+    }
+
+    /// Lists the source files.
+    fn scan(&self, config: &Config) -> Result<Arc<Scan>, Vec<Diagnostic>> {
+        let mut found = scan(&self.site_dir, &Filter::new(&config.exclude));
+        if found.errors.is_empty() {
+            Ok(Arc::new(found))
+        } else {
+            Err(std::mem::take(&mut found.errors))
+        }
+    }
+
     /// Parses the Markdown files whose stamp changed; reuses the rest.
+    /// With `only`, the files not named there are taken as unchanged and not stat-ed.
     fn load_docs(
         &mut self,
         markdown: &[(PathBuf, String)],
+        only: Option<&[String]>,
         errors: &mut Vec<Diagnostic>,
     ) -> Vec<Arc<Doc>> {
-        let stamps: Vec<Option<Stamp>> = markdown.par_iter().map(|(p, _)| Stamp::of(p)).collect();
         let site_dir = &self.site_dir;
         let cached = &self.docs;
         let fresh: Vec<(String, CachedDoc)> = markdown
             .par_iter()
-            .zip(stamps)
-            .map(|((path, rel), stamp)| {
-                let stamp = stamp.unwrap_or(Stamp {
+            .map(|(path, rel)| {
+                if let Some(only) = only
+                    && !only.contains(rel)
+                    && let Some(hit) = cached.get(rel)
+                {
+                    return (rel.clone(), hit.clone());
+                }
+                let stamp = Stamp::of(path).unwrap_or(Stamp {
                     modified: None,
                     len: u64::MAX,
                 });
@@ -220,12 +359,25 @@ impl Session {
         docs
     }
 
-    /// Reads the assets whose stamp changed; reuses the rest.
-    fn load_assets(&mut self, assets: &[SourceAsset]) -> Result<Vec<Output>, Vec<Diagnostic>> {
+    /// Reads the assets whose stamp changed; reuses the rest. With `only`, the files not named
+    /// there are taken as unchanged and not stat-ed.
+    fn load_assets(
+        &mut self,
+        assets: &[SourceAsset],
+        only: Option<&[String]>,
+    ) -> Result<Vec<Output>, Vec<Diagnostic>> {
         let cached = &self.assets;
         let results: Vec<Result<(PathBuf, Stamp, Output), Diagnostic>> = assets
             .par_iter()
             .map(|asset| {
+                if let Some(only) = only
+                    && !only.contains(&asset.rel_path)
+                    && let Some((stamp, output)) = cached.get(&asset.path)
+                {
+                    let mut output = output.clone();
+                    output.key = asset.key.clone();
+                    return Ok((asset.path.clone(), *stamp, output));
+                }
                 let io = |e: std::io::Error| {
                     let problem = Problem::Io(format!("cannot read: {e}"));
                     Diagnostic::new(Path::new(&asset.rel_path), None, problem)

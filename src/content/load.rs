@@ -75,6 +75,14 @@ pub struct Scan {
 /// The hidden folder of `static/` that is published all the same.
 const WELL_KNOWN: &str = "static/.well-known/";
 
+impl Scan {
+    /// True when `rel_path` (relative to the site folder) is one of the listed files.
+    pub fn knows(&self, rel_path: &str) -> bool {
+        self.markdown.iter().any(|(_, rel)| rel == rel_path)
+            || self.assets.iter().any(|a| a.rel_path == rel_path)
+    }
+}
+
 /// Lists `content/` and `static/` under `site_dir`, skipping what `filter` excludes.
 pub fn scan(site_dir: &Path, filter: &Filter) -> Scan {
     let mut found = Scan::default();

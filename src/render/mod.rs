@@ -21,6 +21,7 @@ use crate::markdown::{self, Document};
 use crate::outputs::{Output, OutputKind};
 use crate::site::Site;
 use crate::templates::Templates;
+use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
 
 /// What a render reused and redid.
@@ -52,6 +53,8 @@ pub struct RenderCache {
     pages: HashMap<String, (blake3::Hash, Output)>,
     /// What the last render did.
     pub stats: RenderStats,
+    /// How long each step of the last render took.
+    pub stages: Stages,
 }
 
 impl RenderCache {
@@ -128,9 +131,11 @@ impl<'a> Renderer<'a> {
 
     /// Renders every page (documents, listings, aliases), reusing what `cache` holds.
     pub fn render(&self, cache: &mut RenderCache) -> Result<Vec<Output>, Vec<Diagnostic>> {
+        let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
         let (rendered, mut errors) = self.render_markdown(&docs, cache, &mut stats);
+        stages.lap("markdown");
         errors.extend(check_anchors(&docs, &rendered));
         if !errors.is_empty() {
             return Err(errors);
@@ -144,6 +149,7 @@ impl<'a> Renderer<'a> {
         let n_posts = self.site.posts.len();
         let contexts = Contexts::new(&self.site.config, &docs, &rendered);
 
+        stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);
         plan.extend(self.plan_listings(&prints[..n_posts]));
 
@@ -155,6 +161,7 @@ impl<'a> Renderer<'a> {
         });
         stats.pages_reused = reuse.len();
         stats.pages_rendered = todo.len();
+        stages.lap("plan");
         let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
             .into_par_iter()
             .map(|p| {
@@ -162,6 +169,7 @@ impl<'a> Renderer<'a> {
                 Ok((p, output))
             })
             .collect();
+        stages.lap("templates");
 
         let mut pages = HashMap::with_capacity(reuse.len() + results.len());
         for p in reuse {
@@ -184,6 +192,8 @@ impl<'a> Renderer<'a> {
         }
         let outputs = pages.values().map(|(_, o)| o.clone()).collect();
         cache.pages = pages;
+        stages.lap("collect");
+        cache.stages = stages;
         Ok(outputs)
     }
 

@@ -149,16 +149,23 @@ impl Builder {
         }
     }
 
-    /// Renders the site (incrementally after the first time).
-    pub fn build(&self) -> Result<Rendered, BuildErrors> {
-        self.session.lock().expect("session lock").render()
+    /// Renders the site (incrementally after the first time); `changes` names the files the
+    /// watcher saw change, so the rest are not even stat-ed.
+    pub fn build(&self, changes: Option<&ChangeSet>) -> Result<Rendered, BuildErrors> {
+        let changed = changes.and_then(ChangeSet::changed_paths);
+        let mut session = self.session.lock().expect("session lock");
+        let result = session.render_changed(changed.as_deref());
+        if result.is_ok() {
+            tracing::debug!("render stages: {}", session.stages());
+        }
+        result
     }
 
     /// Rebuilds after `changes` (`None`: the first build), installs the result in `shared`,
     /// tells open pages, and prints one summary line.
     pub fn rebuild(&self, shared: &Shared, changes: Option<&ChangeSet>) {
         let started = Instant::now();
-        let result = self.build();
+        let result = self.build(changes);
         let ms = started.elapsed().as_millis();
         let (event, line) = apply(shared, result, self.reporter, ms);
         if let Some(event) = event {

@@ -46,12 +46,20 @@ impl ChangeKind {
 pub struct ChangeSet {
     /// Each changed source once.
     pub paths: BTreeSet<(ChangeKind, String)>,
+    /// The watcher lost track (its event queue overflowed, or it reported an error): any
+    /// file may have changed, so the next build must look at everything.
+    pub rescan: bool,
 }
 
 impl ChangeSet {
     /// True when nothing relevant changed (only ignored files: dotfiles, swap files, `public/`).
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
+        self.paths.is_empty() && !self.rescan
+    }
+
+    /// The changed paths (relative to the site), or `None` when any file may have changed.
+    pub fn changed_paths(&self) -> Option<Vec<String>> {
+        (!self.rescan).then(|| self.paths.iter().map(|(_, p)| p.clone()).collect())
     }
 
     /// The kinds present.
@@ -67,6 +75,7 @@ impl ChangeSet {
     /// Adds another batch.
     pub fn merge(&mut self, other: ChangeSet) {
         self.paths.extend(other.paths);
+        self.rescan |= other.rescan;
     }
 }
 
@@ -74,6 +83,7 @@ impl fmt::Display for ChangeSet {
     /// `content/posts/a.md` for one file, `3 files (content, templates)` for more.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.paths.len() {
+            0 if self.rescan => write!(f, "unknown files"),
             0 => write!(f, "nothing"),
             1 => write!(f, "{}", self.paths.iter().next().expect("one path").1),
             n => {
@@ -135,6 +145,7 @@ pub fn classify<'a>(site_dir: &Path, paths: impl IntoIterator<Item = &'a Path>) 
             .into_iter()
             .filter_map(|p| classify_path(site_dir, p))
             .collect(),
+        rescan: false,
     }
 }
 
@@ -166,18 +177,25 @@ pub fn watch(
     let mut debouncer = new_debouncer(debounce, None, tx)?;
     debouncer.watch(&site_dir, RecursiveMode::Recursive)?;
     let batch = move |result: DebounceEventResult| match result {
-        Ok(events) => classify(
-            &site_dir,
-            events
-                .iter()
-                .filter(|e| is_relevant(&e.kind))
-                .flat_map(|e| e.paths.iter().map(PathBuf::as_path)),
-        ),
+        Ok(events) => {
+            let mut changes = classify(
+                &site_dir,
+                events
+                    .iter()
+                    .filter(|e| is_relevant(&e.kind))
+                    .flat_map(|e| e.paths.iter().map(PathBuf::as_path)),
+            );
+            changes.rescan = events.iter().any(|e| e.need_rescan());
+            changes
+        }
         Err(errors) => {
             for e in errors {
                 tracing::warn!("watching files: {e}");
             }
-            ChangeSet::default()
+            ChangeSet {
+                rescan: true,
+                ..ChangeSet::default()
+            }
         }
     };
     std::thread::Builder::new()

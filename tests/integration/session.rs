@@ -120,3 +120,99 @@ fn a_broken_edit_fails_and_the_fix_recovers() {
             .outputs,
     );
 }
+
+#[test]
+fn render_changed_reads_only_the_named_files_and_reloads_what_they_affect() {
+    let site = support::example_site();
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    session.render().unwrap();
+    let page = |outputs: &Outputs, key: &str| {
+        String::from_utf8(outputs.get(key).unwrap().body.read_all().unwrap()).unwrap()
+    };
+    let named = "content/posts/tomato-season.md";
+    let unnamed = site.path().join("content/posts/kyoto-notes.md");
+    let before_unnamed = std::fs::read_to_string(&unnamed).unwrap();
+
+    // Two posts edited, only one named: the named edit shows, the other file is not even
+    // looked at (that is the point: a watcher's change list saves stat-ing every file).
+    edit(
+        &site.path().join(named),
+        "Six plants",
+        "Named edit: six plants",
+    );
+    let last = before_unnamed
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    edit(&unnamed, &last, &format!("{last}\n\nUnnamed edit."));
+    let fast = session.render_changed(Some(&[named.to_string()])).unwrap();
+    assert!(page(&fast.outputs, "posts/tomato-season/index.html").contains("Named edit"));
+    assert!(!page(&fast.outputs, "posts/kyoto-in-march/index.html").contains("Unnamed edit."));
+
+    // Unknown changes look at everything again: equal to a fresh render.
+    let full = session.render_changed(None).unwrap();
+    assert!(page(&full.outputs, "posts/kyoto-in-march/index.html").contains("Unnamed edit."));
+    assert_same(
+        &full.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+
+    // A new file named in the list is found (the file list is read again).
+    let new_post = "content/posts/brand-new.md";
+    std::fs::write(
+        site.path().join(new_post),
+        "---\ntitle: Brand new\ndate: 2025-09-01\n---\nFresh words.\n",
+    )
+    .unwrap();
+    let added = session
+        .render_changed(Some(&[new_post.to_string()]))
+        .unwrap();
+    assert!(page(&added.outputs, "posts/brand-new/index.html").contains("Fresh words."));
+    assert_same(
+        &added.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+
+    // A removed file named in the list is gone.
+    std::fs::remove_file(site.path().join(new_post)).unwrap();
+    let removed = session
+        .render_changed(Some(&[new_post.to_string()]))
+        .unwrap();
+    assert!(!removed.outputs.contains("posts/brand-new/index.html"));
+
+    // A site template named in the list is read again.
+    std::fs::create_dir_all(site.path().join("templates")).unwrap();
+    let theme_404 = page(&removed.outputs, "404.html");
+    std::fs::write(
+        site.path().join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}Lost in the garden{% endblock %}",
+    )
+    .unwrap();
+    let templated = session
+        .render_changed(Some(&["templates/404.html".to_string()]))
+        .unwrap();
+    assert!(!theme_404.contains("Lost in the garden"));
+    assert!(page(&templated.outputs, "404.html").contains("Lost in the garden"));
+    assert_same(
+        &templated.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+
+    // site.toml named: everything is read again.
+    edit(
+        &site.path().join("site.toml"),
+        "title = \"",
+        "title = \"Renamed ",
+    );
+    let configured = session
+        .render_changed(Some(&["site.toml".to_string()]))
+        .unwrap();
+    assert!(configured.config.title.starts_with("Renamed "));
+    assert_same(
+        &configured.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+}

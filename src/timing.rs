@@ -1,0 +1,81 @@
+//! `Stages`: how long each step of a render took, for `serve -v`, the benchmarks and anyone
+//! asking "where does the time go?".
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Named durations in the order the steps ran.
+#[derive(Debug, Clone, Default)]
+pub struct Stages {
+    done: Vec<(&'static str, Duration)>,
+    started: Option<Instant>,
+}
+
+impl Stages {
+    /// Starts the clock for the first step.
+    pub fn start() -> Stages {
+        Stages {
+            done: Vec::new(),
+            started: Some(Instant::now()),
+        }
+    }
+
+    /// Ends the current step under `name` and starts the next one.
+    pub fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        if let Some(started) = self.started {
+            self.done.push((name, now - started));
+        }
+        self.started = Some(now);
+    }
+
+    /// Appends the steps of a nested timer (e.g. the renderer's) and restarts the clock.
+    pub fn extend(&mut self, other: &Stages) {
+        self.done.extend(other.done.iter().copied());
+        self.started = Some(Instant::now());
+    }
+
+    /// The recorded steps.
+    pub fn steps(&self) -> &[(&'static str, Duration)] {
+        &self.done
+    }
+
+    /// The sum of the recorded steps.
+    pub fn total(&self) -> Duration {
+        self.done.iter().map(|(_, d)| *d).sum()
+    }
+}
+
+impl fmt::Display for Stages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, d)) in self.done.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name} {:.1} ms", d.as_secs_f64() * 1000.0)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn laps_are_recorded_in_order_and_summed() {
+        let mut stages = Stages::start();
+        stages.lap("load");
+        std::thread::sleep(Duration::from_millis(2));
+        stages.lap("render");
+        let names: Vec<&str> = stages.steps().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["load", "render"]);
+        assert!(stages.steps()[1].1 >= Duration::from_millis(2));
+        assert_eq!(stages.total(), stages.steps()[0].1 + stages.steps()[1].1);
+        let text = stages.to_string();
+        assert!(
+            text.starts_with("load ") && text.contains(", render "),
+            "{text}"
+        );
+    }
+}
