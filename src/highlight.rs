@@ -27,6 +27,15 @@ fn syntaxes() -> &'static SyntaxSet {
 /// old file is then ignored rather than misread.
 const CACHE_MAGIC: &[u8] = b"bucketpress-highlight-cache v1 syntect-5\n";
 
+/// Which cached blocks a save writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Only those asked for since the last save: right after a render of every document.
+    Used,
+    /// Every block held: after incremental renders, which ask only for what they re-render.
+    All,
+}
+
 /// Highlights fenced code blocks, remembering what it has done.
 #[derive(Default)]
 pub struct Highlighter {
@@ -97,12 +106,16 @@ impl Highlighter {
         }
     }
 
-    /// Writes the blocks used since the last save to `path` (atomically, through a temporary
-    /// file), if anything new was highlighted. Returns whether it wrote.
-    pub fn save(&self, path: &Path) -> io::Result<bool> {
+    /// Writes the cache to `path` (atomically, through a temporary file), if anything new was
+    /// highlighted since the last save or load. `keep` says which blocks: after a render that
+    /// looked up every block, [`Keep::Used`] drops those no page needs any more. Returns
+    /// whether it wrote.
+    pub fn save(&self, path: &Path, keep: Keep) -> io::Result<bool> {
         let mut cache = self.cache.lock().expect("cache lock");
         if !cache.changed {
-            cache.used.clear();
+            if keep == Keep::Used {
+                cache.used.clear();
+            }
             return Ok(false);
         }
         if let Some(dir) = path.parent() {
@@ -111,11 +124,23 @@ impl Highlighter {
         let tmp = path.with_extension("tmp");
         let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
         out.write_all(CACHE_MAGIC)?;
-        for key in &cache.used {
-            if let Some(html) = cache.blocks.get(key) {
-                out.write_all(key.as_bytes())?;
-                out.write_all(&(html.len() as u64).to_le_bytes())?;
-                out.write_all(html.as_bytes())?;
+        let mut write = |key: &blake3::Hash, html: &str| -> io::Result<()> {
+            out.write_all(key.as_bytes())?;
+            out.write_all(&(html.len() as u64).to_le_bytes())?;
+            out.write_all(html.as_bytes())
+        };
+        match keep {
+            Keep::Used => {
+                for key in &cache.used {
+                    if let Some(html) = cache.blocks.get(key) {
+                        write(key, html)?;
+                    }
+                }
+            }
+            Keep::All => {
+                for (key, html) in &cache.blocks {
+                    write(key, html)?;
+                }
             }
         }
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
@@ -266,8 +291,11 @@ mod tests {
         let path = dir.path().join("cache/highlight.bin");
         let first = Highlighter::new();
         let html = first.block("rust", "let a = 1;\n");
-        assert!(first.save(&path).unwrap());
-        assert!(!first.save(&path).unwrap(), "nothing new, nothing written");
+        assert!(first.save(&path, Keep::Used).unwrap());
+        assert!(
+            !first.save(&path, Keep::Used).unwrap(),
+            "nothing new, nothing written"
+        );
         let second = Highlighter::new();
         second.load(&path);
         assert_eq!(second.cached_blocks(), 1);
@@ -277,6 +305,32 @@ mod tests {
         let third = Highlighter::new();
         third.load(&path);
         assert_eq!(third.cached_blocks(), 0, "a truncated file is ignored");
+    }
+
+    #[test]
+    fn keep_used_prunes_and_keep_all_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("highlight.bin");
+        let h = Highlighter::new();
+        h.block("rust", "let a = 1;\n");
+        h.block("rust", "let b = 2;\n");
+        h.save(&path, Keep::Used).unwrap();
+        // An incremental render asks only for the block it re-renders; a save of all keeps
+        // the other one (a save of the used blocks would lose it).
+        h.block("rust", "let c = 3;\n");
+        assert!(h.save(&path, Keep::All).unwrap());
+        let all = Highlighter::new();
+        all.load(&path);
+        assert_eq!(all.cached_blocks(), 3);
+        h.block("rust", "let d = 4;\n");
+        assert!(h.save(&path, Keep::Used).unwrap());
+        let used = Highlighter::new();
+        used.load(&path);
+        assert_eq!(
+            used.cached_blocks(),
+            1,
+            "only the block asked for since the last save"
+        );
     }
 
     #[test]

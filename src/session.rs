@@ -13,7 +13,7 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::content::load::{STREAM_THRESHOLD, read_doc};
 use crate::content::{Doc, Filter, Scan, SourceAsset, front_matter, scan};
 use crate::error::{BuildErrors, Diagnostic, Problem};
-use crate::highlight::Highlighter;
+use crate::highlight::{Highlighter, Keep};
 use crate::outputs::{Body, Output, OutputKind, Outputs, hash_file};
 use crate::pipeline::Rendered;
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
@@ -144,6 +144,21 @@ impl Session {
         self.highlighter.load(&self.site_dir.join(HIGHLIGHT_CACHE));
     }
 
+    /// Writes what was highlighted since the last save to the highlight cache, if the
+    /// session keeps one ([`Session::persist_highlights`]).
+    pub fn save_highlights(&self) {
+        self.write_highlights(Keep::All);
+    }
+
+    fn write_highlights(&self, keep: Keep) {
+        if let Some(path) = &self.highlight_file
+            && let Err(e) = self.highlighter.save(path, keep)
+        {
+            // The cache only saves time; a read-only checkout still builds.
+            tracing::warn!("cannot save the highlight cache {}: {e}", path.display());
+        }
+    }
+
     /// The site folder.
     pub fn site_dir(&self) -> &Path {
         &self.site_dir
@@ -232,11 +247,11 @@ impl Session {
         }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
         stages.lap("outputs");
-        if let Some(path) = &self.highlight_file
-            && let Err(e) = self.highlighter.save(path)
-        {
-            // The cache only saves time; a read-only checkout still builds.
-            tracing::warn!("cannot save the highlight cache {}: {e}", path.display());
+        if self.cache.stats.markdown_reused == 0 {
+            // Every block was asked for: the cache can drop what no page uses any more. After
+            // an incremental render the save waits for `save_highlights` (serve calls it when
+            // it stops), so an edit never waits for the whole cache to be written.
+            self.write_highlights(Keep::Used);
         }
         self.torrent_pieces.prune_unused();
         stages.lap("save cache");

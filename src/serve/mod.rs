@@ -85,6 +85,7 @@ pub struct Server {
     shutdown: tokio_watch::Sender<bool>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     watcher: Option<watch::Watcher>,
+    builder: Arc<Builder>,
 }
 
 /// The site's base URL when served at `addr` (an unspecified address becomes `localhost`).
@@ -126,6 +127,7 @@ impl Server {
 
         let watcher = if opts.watch {
             let s = shared.clone();
+            let builder = builder.clone();
             let on_change = move |changes: watch::ChangeSet| builder.rebuild(&s, Some(&changes));
             Some(
                 watch::watch(site_dir.clone(), opts.debounce, on_change)
@@ -151,6 +153,7 @@ impl Server {
             shutdown,
             task: Some(task),
             watcher,
+            builder,
         })
     }
 
@@ -174,13 +177,16 @@ impl Server {
         self.shared.snapshot().errors.clone()
     }
 
-    /// Stops watching, closes live-reload sockets, and waits for open requests to finish.
+    /// Stops watching, closes live-reload sockets, waits for open requests to finish, and
+    /// saves the highlight cache so the next `build` or `serve` starts warm.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         self.watcher = None;
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             task.await??;
         }
+        let builder = self.builder.clone();
+        tokio::task::spawn_blocking(move || builder.save_caches()).await?;
         Ok(())
     }
 }

@@ -149,6 +149,11 @@ impl Builder {
         }
     }
 
+    /// Writes the caches an incremental rebuild leaves for later (the highlight cache).
+    pub fn save_caches(&self) {
+        self.session.lock().expect("session lock").save_highlights();
+    }
+
     /// Renders the site (incrementally after the first time); `changes` names the files the
     /// watcher saw change, so the rest are not even stat-ed.
     pub fn build(&self, changes: Option<&ChangeSet>) -> Result<Rendered, BuildErrors> {

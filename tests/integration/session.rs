@@ -216,3 +216,38 @@ fn render_changed_reads_only_the_named_files_and_reloads_what_they_affect() {
         &render_site(site.path(), &opts).unwrap().outputs,
     );
 }
+
+#[test]
+fn an_incremental_render_keeps_the_whole_highlight_cache() {
+    let corpus = support::corpus(40, "yaml");
+    let cache = corpus.path().join(bucketpress::session::HIGHLIGHT_CACHE);
+    let mut session = Session::new(corpus.path(), BuildOptions::default());
+    session.persist_highlights();
+    session.render().unwrap();
+    let full = std::fs::metadata(&cache).unwrap().len();
+    assert!(
+        full > 1000,
+        "the first render saved the cache ({full} bytes)"
+    );
+
+    // serve: one post gets a new code block; the save waits for save_highlights and then
+    // keeps every block, not only the one this render asked for.
+    let post = "content/posts/post-00007.md";
+    let path = corpus.path().join(post);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let last = text.trim_end().lines().last().unwrap().to_string();
+    edit(
+        &path,
+        &last,
+        &format!("{last}\n\n```rust\nfn brand_new() {{}}\n```\n"),
+    );
+    session.render_changed(Some(&[post.to_string()])).unwrap();
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().len(),
+        full,
+        "not written mid-edit"
+    );
+    session.save_highlights();
+    let after = std::fs::metadata(&cache).unwrap().len();
+    assert!(after > full, "cache lost blocks: {full} → {after} bytes");
+}
