@@ -35,6 +35,8 @@ pub struct Config {
     pub feed_limit: usize,
     /// Publishing settings.
     pub publish: PublishConfig,
+    /// `[torrents]`: `.torrent` files and magnet links for big static files.
+    pub torrents: crate::torrent::TorrentConfig,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             exclude: Vec::new(),
             feed_limit: 20,
             publish: PublishConfig::default(),
+            torrents: crate::torrent::TorrentConfig::default(),
         }
     }
 }
@@ -202,6 +205,9 @@ impl Config {
                 return Err(bad("exclude", "a valid glob", glob));
             }
         }
+        if let Some((key, expected, found)) = self.torrents.problem() {
+            return Err(bad(key, expected, &found));
+        }
         Ok(())
     }
 
@@ -289,6 +295,10 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.cache_control",
     "publish.exclude",
     "publish.cloudfront_distribution_id",
+    "torrents",
+    "torrents.enabled",
+    "torrents.threshold",
+    "torrents.trackers",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

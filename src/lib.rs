@@ -20,4 +20,5 @@ pub mod session;
 pub mod site;
 pub mod templates;
 pub mod timing;
+pub mod torrent;
 pub mod write;

@@ -20,6 +20,7 @@ use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
 use crate::timing::Stages;
+use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub struct Session {
     highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
+    torrent_pieces: PieceCache,
     stages: Stages,
     sources: Option<Arc<Sources>>,
 }
@@ -121,16 +123,20 @@ impl Session {
             highlight_css: None,
             cache: RenderCache::new(),
             highlight_file: None,
+            torrent_pieces: PieceCache::in_memory(),
             stages: Stages::default(),
             sources: None,
         }
     }
 
     /// Keeps highlighted code in `<site>/.bucketpress/cache/highlight.bin` between runs: loads
-    /// it now, and saves it after each successful render.
+    /// it now, and saves it after each successful render. Torrent piece hashes are kept the
+    /// same way, under `<site>/.bucketpress/cache/torrents/`.
     pub fn persist_highlights(&mut self) {
         self.load_highlights();
         self.highlight_file = Some(self.site_dir.join(HIGHLIGHT_CACHE));
+        self.torrent_pieces
+            .persist_in(self.site_dir.join(TORRENT_CACHE));
     }
 
     /// Reads the highlight cache a build left, without ever writing it (for `check`).
@@ -202,25 +208,35 @@ impl Session {
         .map_err(sorted)?;
         stages.lap("assemble");
 
+        let assets = self.load_assets(&site.assets, restat).map_err(sorted)?;
+        let torrents = self.make_torrents(&site, &assets)?;
+        let torrent_links = Arc::new(torrents.links);
+        stages.lap("assets and torrents");
         let mut inputs = Fingerprint::new();
         inputs
             .str(&sources.config_text)
             .opt(self.opts.base_url.as_deref())
-            .hash(&sources.templates.fingerprint());
+            .hash(&sources.templates.fingerprint())
+            .str(&serde_json::to_string(&*torrent_links).unwrap_or_default());
         let pages = Renderer::new(
             &site,
             &sources.templates,
             &self.highlighter,
             inputs.finish(),
         )
+        .with_torrents(torrent_links)
         .render(&mut self.cache)
         .map_err(sorted)?;
         stages.extend(&self.cache.stages);
 
         let mut outputs: Outputs = pages.into_iter().collect();
-        let assets = self.load_assets(&site.assets, restat).map_err(sorted)?;
         for asset in assets {
             outputs.insert(asset);
+        }
+        for torrent in torrents.outputs {
+            if let Some(clash) = outputs.insert(torrent) {
+                return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
+            }
         }
         if !outputs.contains("style.css") {
             outputs.insert(Output::from_bytes(
@@ -237,6 +253,7 @@ impl Session {
             // it stops), so an edit never waits for the whole cache to be written.
             self.write_highlights(Keep::Used);
         }
+        self.torrent_pieces.prune_unused();
         stages.lap("save cache");
         self.stages = stages;
         Ok(Rendered {
@@ -411,6 +428,12 @@ impl Session {
         }
     }
 
+    /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
+    fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
+        let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
+        make_torrents(&site.config, &pairs, &self.torrent_pieces).map_err(sorted)
+    }
+
     fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
         let themes = (
             config.highlight_theme.clone(),
@@ -455,6 +478,28 @@ fn read_asset(path: &Path, size: u64) -> std::io::Result<Output> {
             OutputKind::Asset,
         ))
     }
+}
+
+/// A site file that sits where bucketpress puts a generated torrent.
+fn torrent_clash(site: &Site, torrent_key: &str) -> Diagnostic {
+    let source = site
+        .assets
+        .iter()
+        .find(|a| a.key == torrent_key)
+        .map_or(torrent_key, |a| a.rel_path.as_str());
+    let file = torrent_key.strip_suffix(".torrent").unwrap_or(torrent_key);
+    Diagnostic::new(
+        Path::new(source),
+        None,
+        Problem::Invalid {
+            field: "torrents".into(),
+            expected: format!(
+                "no file of this name: bucketpress makes it for {file}; \
+                 remove it or set [torrents] enabled = false in site.toml"
+            ),
+            found: torrent_key.into(),
+        },
+    )
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {

@@ -6,7 +6,7 @@
 mod context;
 mod listings;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ use crate::outputs::{Output, OutputKind};
 use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
+use crate::torrent::TorrentLinks;
 
 /// What a render reused and redid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct Renderer<'a> {
     nav: Vec<context::LinkCtx>,
     /// Fingerprint of everything every page depends on (config, templates, navigation).
     common: blake3::Hash,
+    /// Big files with torrents, the `torrents` global (fingerprinted by the caller).
+    torrents: Arc<BTreeMap<String, TorrentLinks>>,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -119,7 +122,15 @@ impl<'a> Renderer<'a> {
             templates,
             highlighter,
             common: common.finish(),
+            torrents: Arc::default(),
         }
+    }
+
+    /// Gives templates the `torrents` global: big files by object key. The caller puts the
+    /// map into the `inputs` fingerprint, so cached pages are re-rendered when it changes.
+    pub fn with_torrents(mut self, torrents: Arc<BTreeMap<String, TorrentLinks>>) -> Self {
+        self.torrents = torrents;
+        self
     }
 
     /// Renders every page (documents, listings, aliases), reusing what `cache` holds.
@@ -323,6 +334,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("site", &self.site_ctx);
         ctx.insert("pages", &self.nav);
         ctx.insert("current_path", current_path);
+        ctx.insert("torrents", &*self.torrents);
         ctx
     }
 

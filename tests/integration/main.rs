@@ -23,3 +23,4 @@ mod session;
 mod setup_bucket;
 mod strict_s3;
 mod support;
+mod torrent;
