@@ -178,10 +178,11 @@ pub fn content_type_for(key: &str) -> String {
     }
 }
 
-/// The whole rendered site: key → output, sorted by key.
+/// The whole rendered site: key → output, sorted by key. Outputs are shared (`Arc`), so a
+/// render that reuses a cached page, and a clone of the whole set, copy no output.
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
-    map: BTreeMap<String, Output>,
+    map: BTreeMap<String, Arc<Output>>,
 }
 
 impl Outputs {
@@ -192,12 +193,18 @@ impl Outputs {
 
     /// Adds an output; returns the one it replaced, if any (callers treat that as a clash).
     pub fn insert(&mut self, output: Output) -> Option<Output> {
+        self.insert_shared(Arc::new(output))
+            .map(Arc::unwrap_or_clone)
+    }
+
+    /// Adds a shared output; returns the one it replaced, if any.
+    pub fn insert_shared(&mut self, output: Arc<Output>) -> Option<Arc<Output>> {
         self.map.insert(output.key.clone(), output)
     }
 
     /// The output at `key`.
     pub fn get(&self, key: &str) -> Option<&Output> {
-        self.map.get(key)
+        self.map.get(key).map(|o| &**o)
     }
 
     /// True when `key` is present.
@@ -207,12 +214,12 @@ impl Outputs {
 
     /// All outputs, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = &Output> {
-        self.map.values()
+        self.map.values().map(|o| &**o)
     }
 
-    /// All outputs, mutable, sorted by key.
+    /// All outputs, mutable, sorted by key (a shared output is copied first).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Output> {
-        self.map.values_mut()
+        self.map.values_mut().map(Arc::make_mut)
     }
 
     /// All keys, sorted.
@@ -233,6 +240,16 @@ impl Outputs {
     /// Total stored bytes.
     pub fn total_bytes(&self) -> u64 {
         self.map.values().map(|o| o.body.len()).sum()
+    }
+}
+
+impl FromIterator<Arc<Output>> for Outputs {
+    fn from_iter<I: IntoIterator<Item = Arc<Output>>>(iter: I) -> Outputs {
+        let mut outputs = Outputs::new();
+        for o in iter {
+            outputs.insert_shared(o);
+        }
+        outputs
     }
 }
 

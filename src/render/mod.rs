@@ -54,7 +54,7 @@ type Rendered = (Arc<Document>, DocPrints);
 #[derive(Default)]
 pub struct RenderCache {
     markdown: HashMap<String, MarkdownEntry>,
-    pages: HashMap<String, (blake3::Hash, Output)>,
+    pages: HashMap<String, (blake3::Hash, Arc<Output>)>,
     /// What the last render did.
     pub stats: RenderStats,
     /// How long each step of the last render took.
@@ -134,7 +134,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders every page (documents, listings, aliases), reusing what `cache` holds.
-    pub fn render(&self, cache: &mut RenderCache) -> Result<Vec<Output>, Vec<Diagnostic>> {
+    pub fn render(&self, cache: &mut RenderCache) -> Result<Vec<Arc<Output>>, Vec<Diagnostic>> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
@@ -180,7 +180,7 @@ impl<'a> Renderer<'a> {
         for r in results {
             match r {
                 Ok((p, output)) => {
-                    pages.insert(p.key, (p.print, output));
+                    pages.insert(p.key, (p.print, Arc::new(output)));
                 }
                 Err(e) => errors.push(e),
             }
