@@ -65,8 +65,8 @@ tsv="$work/results.tsv"
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 bin=${BUCKETPRESS:-$target_dir/release/bucketpress}
 if [[ $do_build == 1 && -z ${BUCKETPRESS:-} ]]; then
-    say "cargo build --release --locked"
-    (cd "$repo" && cargo build --release --locked)
+    say "cargo build --release --locked --bin bucketpress --example publish_bench"
+    (cd "$repo" && cargo build --release --locked --bin bucketpress --example publish_bench)
 fi
 [[ -x $bin ]] || { echo "no binary at $bin (drop --no-build, or set BUCKETPRESS=)" >&2; exit 2; }
 
@@ -166,8 +166,8 @@ done
 
 # ---------------------------------------------------------------- publish hook
 # Runs only once `bucketpress publish` exists. Times a first publish to a local folder target,
-# a no-op publish, and a publish after one post changed. (S3 through an in-process server is
-# measured by the publish tests/lead; see bench/README.md.)
+# a no-op publish, and a publish after one post changed (keeping the highlight cache), then
+# edit → live on a fresh checkout against Hugo (see below).
 if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     target="$work/target-dir"
     rm -rf "$target" "$bp_cache"
@@ -179,8 +179,38 @@ if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 >"$logs/mutate.log"
     # shellcheck disable=SC2086
     measure bucketpress publish-1-changed 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
+
+    # Edit → live on a fresh checkout: one more post changes, and each tool builds everything
+    # from scratch (no cache) and deploys to a local folder: `hugo` + `hugo deploy` (which
+    # compares MD5s with the target) against one `bucketpress publish`.
+    if [[ $have_hugo == 1 ]]; then
+        hugo_target="$work/hugo-target"
+        rm -rf "$hugo_target" "$hugo_dir/public" && mkdir -p "$hugo_target"
+        sed -i "s#^\( *URL = \).*#\1\"file://$hugo_target\"#" "$hugo_dir/hugo.toml"
+        say "hugo + hugo deploy of the pristine corpus (the deploy being updated)"
+        measure hugo deploy-first 1 "$hugo_target" bash -c "hugo --quiet -s '$hugo_dir' && hugo deploy -s '$hugo_dir' --target local"
+        python3 "$gen" --posts "$posts" --out "$hugo_dir" --mutate 1 --generation 2 >"$logs/mutate-hugo.log"
+        rm -rf "$hugo_dir/public" "$hugo_dir/resources" "$hugo_dir/.hugo_build.lock"
+        measure hugo edit-live-fresh 1 "$hugo_target" bash -c "hugo --quiet -s '$hugo_dir' && hugo deploy -s '$hugo_dir' --target local"
+    fi
+    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 2 >"$logs/mutate-2.log"
+    rm -rf "$bp_cache"
+    # shellcheck disable=SC2086
+    measure bucketpress edit-live-fresh 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
 else
     say "no 'bucketpress publish' yet (or --no-publish): publish section skipped"
+fi
+# The same three cases against a real S3 server (the tests' in-process s3s-fs, SigV4 on), each
+# a fresh process on a fresh copy of the sources with no cache, as on a fresh CI checkout.
+s3_log="$logs/publish-s3.log"
+rm -f "$s3_log"
+publish_bench="$target_dir/release/examples/publish_bench"
+if [[ $do_publish == 1 && -x $publish_bench ]]; then
+    say "publish to an in-process S3 server (examples/publish_bench)"
+    "$publish_bench" "$corpus" "$bin" >"$s3_log" 2>"$logs/publish-s3.err" || say "FAILED: publish_bench (see $logs/publish-s3.err)"
+    cat "$s3_log" >&2
+elif [[ $do_publish == 1 ]]; then
+    say "no $publish_bench (cargo build --release --example publish_bench): S3 publish section skipped"
 fi
 
 # ---------------------------------------------------------------- 5. report
@@ -198,7 +228,8 @@ mkdir -p "$(dirname "$results")"
     echo "- bucketpress highlight cache after a cold build: ${cache_mb} MB (<site>/.bucketpress)"
     echo "- cases: full-build = cold (no highlight cache, empty out dir); warm-build = highlight cache kept, empty out dir;"
     echo "  noop-build = cache kept, same out dir (nothing changed); check = cold, render in memory only;"
-    echo "  publish-* = \`publish --to file://DIR\`: first (cold cache, empty target), no-op, after one post changed"
+    echo "  publish-* = \`publish --to file://DIR\`: first (cold cache, empty target), no-op, after one post changed (cache kept);"
+    echo "  edit-live-fresh = one more post changed, then a build from scratch (no cache) + deploy to file://: \`hugo && hugo deploy\` vs \`bucketpress publish\`"
     echo
     echo "## Every run"
     echo
@@ -254,6 +285,22 @@ mkdir -p "$(dirname "$results")"
                 if ("warm-build" in w) printf "; warm (highlight cache) / cold build: wall %.2f", w["warm-build"] / w["full-build"]
                 if (("warm-build" in c) && c["full-build"] > 0) printf ", CPU %.2f", c["warm-build"] / c["full-build"]
                 if ("noop-build" in w) printf "; no-op rebuild / cold build: wall %.2f", w["noop-build"] / w["full-build"]
+                printf "\n"
+            }
+        }' "$tsv"
+    if [[ -s $s3_log ]]; then
+        echo
+        echo "## Publish to S3 (examples/publish_bench: in-process s3s-fs server, fresh process and no cache each case)"
+        echo
+        echo '```'
+        cat "$s3_log"
+        echo '```'
+    fi
+    awk -F'\t' '$7 == "ok" && $2 == "edit-live-fresh" { w[$1] = $4; c[$1] = $8 }
+        END {
+            if (("hugo" in w) && ("bucketpress" in w) && w["bucketpress"] > 0) {
+                printf "\n**Edit → live on a fresh checkout (one post changed; hugo + hugo deploy vs bucketpress publish, both to file://, no cache):** wall %.2fx", w["hugo"] / w["bucketpress"]
+                if (c["bucketpress"] > 0) printf ", CPU %.2fx", c["hugo"] / c["bucketpress"]
                 printf "\n"
             }
         }' "$tsv"
