@@ -1,0 +1,130 @@
+//! Publish figures against a real S3 server: starts the tests' in-process S3 server (s3s +
+//! s3s-fs, SigV4 on, 127.0.0.1) and runs the `bucketpress` binary against it, each case a new
+//! process on a fresh copy of the site's sources with no cache, as a CI job on a fresh checkout
+//! would: a first publish, a no-op publish, and a publish after one post changed. Prints wall
+//! seconds and the requests the server saw for each case.
+//!
+//! `cargo build --release --examples && target/release/examples/publish_bench SITE [BINARY]`
+//! (BINARY defaults to `target/release/bucketpress`; `bench/run.sh` runs it). The site is
+//! copied to a temporary folder, so SITE is never changed.
+
+#[allow(dead_code)]
+#[path = "../tests/integration/s3_server.rs"]
+mod s3_server;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use s3_server::{ACCESS_KEY, BUCKET, REGION, S3Server, SECRET_KEY};
+
+/// Copies the site's sources (site.toml, content, templates, static) into `to`, leaving out
+/// build outputs and caches.
+fn copy_sources(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || (e.depth() == 1 && name == "public"))
+        })
+    {
+        let entry = entry.expect("a readable site");
+        let rel = entry.path().strip_prefix(from).expect("under the site");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("create a folder");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy a file");
+        }
+    }
+}
+
+/// The first post by path: the one the third case edits.
+fn first_post(site: &Path) -> PathBuf {
+    let mut posts: Vec<PathBuf> = walkdir::WalkDir::new(site.join("content/posts"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    posts.sort();
+    posts.into_iter().next().expect("a post under content/posts")
+}
+
+/// One case: a fresh `bucketpress publish` process, timed, with the requests it caused.
+async fn case(name: &str, bin: &Path, site: &Path, server: &S3Server) {
+    // A fresh checkout has no highlight cache.
+    let _ = std::fs::remove_dir_all(site.join(".bucketpress"));
+    server.reset();
+    let empty = site.join("aws-empty-config");
+    let mut command = Command::new(bin);
+    command
+        .arg("publish")
+        .arg("--site")
+        .arg(site)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("CI", "true");
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the publish task")
+        .expect("the binary runs");
+    let secs = started.elapsed().as_secs_f64();
+    let requests = server.requests();
+    let puts = requests.iter().filter(|r| r.method == "PUT").count();
+    let summary = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .to_string();
+    println!(
+        "{name:<18} {secs:>8.2} s  {:>6} requests ({puts} PUT)  exit {}  | {summary}",
+        requests.len(),
+        out.status.code().unwrap_or(-1),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let site = PathBuf::from(args.next().expect("usage: publish_bench SITE [BINARY]"));
+    let bin = args
+        .next()
+        .map_or_else(|| PathBuf::from("target/release/bucketpress"), PathBuf::from);
+    assert!(bin.is_file(), "no binary at {}", bin.display());
+
+    let server = S3Server::start().await;
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let copy = work.path().join("site");
+    copy_sources(&site, &copy);
+    std::fs::write(copy.join("aws-empty-config"), "").expect("write");
+    let config = std::fs::read_to_string(copy.join("site.toml")).expect("site.toml");
+    assert!(
+        !config.contains("[publish]"),
+        "the site has a [publish] table; publish_bench adds its own"
+    );
+    let config = format!(
+        "{config}\n[publish]\nbucket = \"{BUCKET}\"\nregion = \"{REGION}\"\n\
+         endpoint = \"{}\"\npath_style = true\n",
+        server.endpoint
+    );
+    std::fs::write(copy.join("site.toml"), config).expect("write site.toml");
+
+    println!(
+        "publish to the in-process S3 server at {} (fresh process, no cache, each case)",
+        server.endpoint
+    );
+    case("first publish", &bin, &copy, &server).await;
+    case("no-op publish", &bin, &copy, &server).await;
+    let post = first_post(&copy);
+    let text = std::fs::read_to_string(&post).expect("read the post");
+    std::fs::write(&post, format!("{text}\nOne more sentence, edited.\n")).expect("edit");
+    case("one post changed", &bin, &copy, &server).await;
+}
