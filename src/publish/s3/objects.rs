@@ -2,6 +2,7 @@
 //! not part of the site, such as encrypted backups: same client, retries, request count and
 //! error mapping as publishing.
 
+use aws_sdk_s3::config::ResponseChecksumValidation;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::S3Target;
@@ -39,6 +40,10 @@ impl S3Target {
     }
 
     /// Reads the object at `key` (relative to the prefix); `Ok(None)` when there is none.
+    ///
+    /// The SDK's optional response checksum check is off: callers authenticate what they read
+    /// (backups are age files checked against keyed hashes), and a stored object damaged in
+    /// place must reach them to be reported as damaged, not as a stream error.
     pub async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
         let key = self.key(key);
         self.count();
@@ -47,6 +52,11 @@ impl S3Target {
             .get_object()
             .bucket(&self.bucket)
             .key(&key)
+            .customize()
+            .config_override(
+                aws_sdk_s3::config::Builder::default()
+                    .response_checksum_validation(ResponseChecksumValidation::WhenRequired),
+            )
             .send()
             .await
         {

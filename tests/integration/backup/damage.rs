@@ -86,8 +86,18 @@ async fn a_chunk_swapped_for_another_is_detected() {
     take(&s, src.path()).await;
     let (chunk, path) = chunk_of(&server, &s, "content/about.md").await;
     let (_, other) = chunk_of(&server, &s, "site.toml").await;
-    // A validly encrypted object of the same key, under the wrong name.
-    std::fs::copy(&other, &path).unwrap();
+    assert!(path.is_file());
+    // A validly encrypted object of the same key, written through the API under the wrong name
+    // (what someone with write access to the bucket could do).
+    server
+        .client()
+        .put_object()
+        .bucket(BUCKET)
+        .key(format!("{PREFIX}chunks/{chunk}"))
+        .body(std::fs::read(&other).unwrap().into())
+        .send()
+        .await
+        .unwrap();
     let dest = tempfile::tempdir().unwrap();
     let err = restore(&s, "latest", &dest.path().join("r"), 4).await.unwrap_err();
     match &err {
