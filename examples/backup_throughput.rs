@@ -18,14 +18,19 @@ use bucketpress::content::load::Filter;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let site = PathBuf::from(args.next().expect("usage: backup_throughput <site-dir> [cmd...]"));
+    let site = PathBuf::from(
+        args.next()
+            .expect("usage: backup_throughput <site-dir> [cmd...]"),
+    );
     let mutate: Vec<String> = args.collect();
     let server = s3_server::S3Server::start().await;
     let store = Store::new(
         server.target(".bucketpress/backups/"),
         BackupKey::generate(),
     );
-    let config = bucketpress::config::Config::load(&site).map(|l| l.config).unwrap_or_default();
+    let config = bucketpress::config::Config::load(&site)
+        .map(|l| l.config)
+        .unwrap_or_default();
     let filter = Filter::new(&config.exclude);
     let mut run = |label: &'static str| {
         let (store, site, filter, server) = (&store, &site, &filter, &server);
@@ -50,14 +55,19 @@ async fn main() {
     };
     run("first backup").await;
     if let Some((cmd, rest)) = mutate.split_first() {
-        let status = std::process::Command::new(cmd).args(rest).status().expect("mutate");
+        let status = std::process::Command::new(cmd)
+            .args(rest)
+            .status()
+            .expect("mutate");
         assert!(status.success(), "the mutate command failed");
     }
     run("second backup").await;
     let out = tempfile::tempdir().unwrap();
     server.reset();
     let started = Instant::now();
-    let r = restore(&store, "latest", &out.path().join("r"), 16).await.expect("restore");
+    let r = restore(&store, "latest", &out.path().join("r"), 16)
+        .await
+        .expect("restore");
     println!(
         "restore: {} files, {} bytes in {:.3} s; {} requests",
         r.files,

@@ -99,12 +99,16 @@ pub fn resolve_location(to: Option<&str>, config: &Config) -> Result<(String, St
         ),
     };
     if bucket.is_empty() {
-        return Err("nowhere to back up to: pass --to s3://bucket/prefix, or set bucket in \
+        return Err(
+            "nowhere to back up to: pass --to s3://bucket/prefix, or set bucket in \
                     the [backup] or [publish] section of site.toml"
-            .into());
+                .into(),
+        );
     }
     let private = format!("{publish_prefix}{RESERVED_PREFIX}");
-    if bucket == publish.bucket && prefix.starts_with(&publish_prefix) && !prefix.starts_with(&private)
+    if bucket == publish.bucket
+        && prefix.starts_with(&publish_prefix)
+        && !prefix.starts_with(&private)
     {
         return Err(format!(
             "backup location s3://{bucket}/{prefix} is inside the published site \

@@ -208,7 +208,12 @@ mod tests {
                 "{bad:?}"
             );
         }
-        for good in ["site.toml", "content/posts/a b.md", "static/.well-known/x", "a..b"] {
+        for good in [
+            "site.toml",
+            "content/posts/a b.md",
+            "static/.well-known/x",
+            "a..b",
+        ] {
             assert!(is_safe_path(good), "{good:?}");
         }
     }

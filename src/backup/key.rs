@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(again.chunk_id(b"hello"), a.chunk_id(b"hello"));
         let b = BackupKey::generate();
         assert_ne!(a.chunk_id(b"hello"), b.chunk_id(b"hello"));
-        assert_ne!(a.chunk_id(b"hello"), blake3::hash(b"hello").to_hex().to_string());
+        assert_ne!(
+            a.chunk_id(b"hello"),
+            blake3::hash(b"hello").to_hex().to_string()
+        );
         let sealed = a.encrypt(b"secret words").unwrap();
         assert!(!sealed.windows(12).any(|w| w == b"secret words"));
         assert_eq!(again.decrypt(&sealed).unwrap(), b"secret words");

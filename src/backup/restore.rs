@@ -99,7 +99,8 @@ async fn restore_file(store: &Store, file: &FileEntry, staging: &Path) -> Result
         let data = data?;
         hasher.update(&data);
         size += data.len() as u64;
-        out.write_all(&data).map_err(|e| BackupError::io(&path, e))?;
+        out.write_all(&data)
+            .map_err(|e| BackupError::io(&path, e))?;
     }
     if size != file.size || hasher.finalize().to_hex().as_str() != file.hash {
         return Err(BackupError::FileMismatch {

@@ -63,7 +63,10 @@ pub async fn backup(
             store.put_chunk(&u.id, u.sealed).await.map(|()| n)
         })
         .buffer_unordered(concurrency.max(1))
-        .try_fold((0usize, 0u64), |(c, b), n| async move { Ok((c + 1, b + n)) })
+        .try_fold(
+            (0usize, 0u64),
+            |(c, b), n| async move { Ok((c + 1, b + n)) },
+        )
         .await;
     let produced = producer
         .await

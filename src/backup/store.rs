@@ -59,7 +59,10 @@ impl Store {
 
     /// Stores an already sealed chunk.
     pub async fn put_chunk(&self, id: &str, sealed: Vec<u8>) -> Result<(), BackupError> {
-        Ok(self.target.put_bytes(&format!("{CHUNKS}{id}"), sealed).await?)
+        Ok(self
+            .target
+            .put_bytes(&format!("{CHUNKS}{id}"), sealed)
+            .await?)
     }
 
     /// Reads chunk `id` (needed by `file`), decrypts it and checks its plaintext hashes to

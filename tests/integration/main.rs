@@ -1,7 +1,7 @@
 //! The one integration test binary (ripgrep/mdBook habit): each module covers a command.
 
-mod bad_input;
 mod backup;
+mod bad_input;
 mod build;
 mod ci;
 mod cli;

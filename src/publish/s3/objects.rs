@@ -25,7 +25,11 @@ impl S3Target {
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
         let key = self.key(key);
         self.count();
-        tracing::debug!("PutObject s3://{}/{key} ({} bytes)", self.bucket, bytes.len());
+        tracing::debug!(
+            "PutObject s3://{}/{key} ({} bytes)",
+            self.bucket,
+            bytes.len()
+        );
         self.client
             .put_object()
             .bucket(&self.bucket)

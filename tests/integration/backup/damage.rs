@@ -15,7 +15,9 @@ use crate::support::example_site;
 
 /// A restore that failed must leave the folder as it was: empty.
 fn assert_left_empty(dir: &std::path::Path) {
-    let left: Vec<_> = std::fs::read_dir(dir).map(|d| d.flatten().collect()).unwrap_or_default();
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
@@ -27,7 +29,9 @@ async fn another_key_fails_cleanly_before_writing_anything() {
     let report = take(&ours, src.path()).await;
     let theirs = store(&server, PREFIX, BackupKey::generate());
     let dest = tempfile::tempdir().unwrap();
-    let err = restore(&theirs, "latest", dest.path(), 4).await.unwrap_err();
+    let err = restore(&theirs, "latest", dest.path(), 4)
+        .await
+        .unwrap_err();
     match &err {
         BackupError::WrongKey { snapshot } => assert_eq!(snapshot, &report.id),
         other => panic!("expected WrongKey, got {other:?}"),
@@ -49,7 +53,11 @@ async fn chunk_of(
     let snapshot = s.get_snapshot(&id).await.unwrap();
     let entry = snapshot.files.iter().find(|f| f.path == file).unwrap();
     let chunk = entry.chunks[entry.chunks.len() / 2].clone();
-    let path = server.root.path().join(BUCKET).join(format!("{PREFIX}chunks/{chunk}"));
+    let path = server
+        .root
+        .path()
+        .join(BUCKET)
+        .join(format!("{PREFIX}chunks/{chunk}"));
     assert!(path.is_file(), "{}", path.display());
     (chunk, path)
 }
@@ -99,9 +107,13 @@ async fn a_chunk_swapped_for_another_is_detected() {
         .await
         .unwrap();
     let dest = tempfile::tempdir().unwrap();
-    let err = restore(&s, "latest", &dest.path().join("r"), 4).await.unwrap_err();
+    let err = restore(&s, "latest", &dest.path().join("r"), 4)
+        .await
+        .unwrap_err();
     match &err {
-        BackupError::CorruptChunk { chunk: c, reason, .. } => {
+        BackupError::CorruptChunk {
+            chunk: c, reason, ..
+        } => {
             assert_eq!(c, &chunk);
             assert!(reason.contains("do not match"), "{reason}");
         }
@@ -139,7 +151,9 @@ async fn a_missing_chunk_is_detected_and_named() {
     server.reset();
     let again = take(&s, src.path()).await;
     assert_eq!(again.uploaded, 1);
-    restore(&s, "latest", &dest.path().join("ok"), 4).await.unwrap();
+    restore(&s, "latest", &dest.path().join("ok"), 4)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,9 +165,13 @@ async fn a_malicious_index_cannot_write_outside_the_folder() {
     let sealed = s.key().encrypt(b"pwned").unwrap();
     s.put_chunk(&chunk, sealed).await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    for (i, evil) in ["../escape.txt", "/tmp/bucketpress-escape.txt", "a/../../escape.txt"]
-        .into_iter()
-        .enumerate()
+    for (i, evil) in [
+        "../escape.txt",
+        "/tmp/bucketpress-escape.txt",
+        "a/../../escape.txt",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let id = format!("20260101T00000{i}.000Z");
         let snapshot = Snapshot {
@@ -189,16 +207,26 @@ async fn publish_after_backup_leaves_every_backup_object_in_place() {
     let rendered = render();
     let cfg = rendered.config.publish.clone();
     let target = server.target("");
-    publish_outputs(&target, rendered.outputs, &cfg, &opts(), &NoProgress).await.unwrap();
+    publish_outputs(&target, rendered.outputs, &cfg, &opts(), &NoProgress)
+        .await
+        .unwrap();
     let s = store(&server, PREFIX, BackupKey::generate());
     take(&s, src.path()).await;
     let before = server.objects(PREFIX).await;
-    assert!(before.len() > 5 && before.values().all(Option::is_none), "{before:?}");
+    assert!(
+        before.len() > 5 && before.values().all(Option::is_none),
+        "{before:?}"
+    );
 
     // Remove a post, publish (which deletes its pages), then publish --verify (which lists
     // the bucket and would delete anything with bucketpress hash metadata it does not render).
     let posts = src.path().join("content/posts");
-    let first = std::fs::read_dir(&posts).unwrap().flatten().next().unwrap().path();
+    let first = std::fs::read_dir(&posts)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     if first.is_dir() {
         std::fs::remove_dir_all(&first).unwrap();
     } else {
@@ -212,7 +240,9 @@ async fn publish_after_backup_leaves_every_backup_object_in_place() {
     let mut verify = opts();
     verify.verify = true;
     verify.force = true;
-    publish_outputs(&target, render().outputs, &cfg, &verify, &NoProgress).await.unwrap();
+    publish_outputs(&target, render().outputs, &cfg, &verify, &NoProgress)
+        .await
+        .unwrap();
     let deleted: Vec<_> = server
         .requests()
         .into_iter()
@@ -220,7 +250,14 @@ async fn publish_after_backup_leaves_every_backup_object_in_place() {
         .collect();
     assert!(!deleted.is_empty());
     assert_eq!(server.objects(PREFIX).await, before);
-    restore(&s, "latest", &tempfile::tempdir().unwrap().path().join("r"), 4).await.unwrap();
+    restore(
+        &s,
+        "latest",
+        &tempfile::tempdir().unwrap().path().join("r"),
+        4,
+    )
+    .await
+    .unwrap();
 }
 
 #[test]
@@ -243,7 +280,10 @@ fn the_public_policy_denies_anonymous_reads_of_the_backup_prefix() {
             .any(|s| s["Effect"] == "Deny" && s["Principal"] == "*" && covers(s));
         assert!(denied, "{prefix}: {statements:?}");
         // The only Allow is the site-wide read, and the Deny above overrides it.
-        let allows: Vec<_> = statements.iter().filter(|s| s["Effect"] == "Allow").collect();
+        let allows: Vec<_> = statements
+            .iter()
+            .filter(|s| s["Effect"] == "Allow")
+            .collect();
         assert_eq!(allows.len(), 1);
     }
 }

@@ -71,8 +71,16 @@ pub fn backup_puts(server: &S3Server, prefix: &str) -> (usize, usize) {
 pub fn rich_site() -> tempfile::TempDir {
     let dir = example_site();
     let root = dir.path();
-    write(root, "templates/base.html", "<html>{% block content %}{% endblock %}</html>");
-    write(root, "static/.well-known/security.txt", "Contact: mailto:a@example.com\n");
+    write(
+        root,
+        "templates/base.html",
+        "<html>{% block content %}{% endblock %}</html>",
+    );
+    write(
+        root,
+        "static/.well-known/security.txt",
+        "Contact: mailto:a@example.com\n",
+    );
     write(root, "static/empty.txt", "");
     std::fs::write(root.join("static/big.bin"), noise(1 << 20, 3)).unwrap();
     for skipped in [
@@ -93,7 +101,10 @@ pub fn rich_site() -> tempfile::TempDir {
 fn expected_sources(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut all = tree(root);
     all.retain(|k, _| {
-        (k == "site.toml" || ["content/", "templates/", "static/"].iter().any(|d| k.starts_with(d)))
+        (k == "site.toml"
+            || ["content/", "templates/", "static/"]
+                .iter()
+                .any(|d| k.starts_with(d)))
             && !k.ends_with(".env")
             && !k.ends_with(".swp")
     });
@@ -116,7 +127,10 @@ async fn round_trip_restores_every_byte_and_stores_no_plaintext() {
     assert!(expected.contains_key("static/.well-known/security.txt"));
     assert!(expected.contains_key("static/big.bin"));
     assert_eq!(report.files, expected.len());
-    assert!(report.chunks >= expected.len() + 4, "big.bin is cut: {report:?}");
+    assert!(
+        report.chunks >= expected.len() + 4,
+        "big.bin is cut: {report:?}"
+    );
     assert_eq!(report.uploaded, report.chunks);
 
     let out = tempfile::tempdir().unwrap();
@@ -127,18 +141,28 @@ async fn round_trip_restores_every_byte_and_stores_no_plaintext() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dest.join("static/empty.txt")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dest.join("static/empty.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o640);
     }
 
     // The bucket holds no plaintext: no source file's text, no skipped secret, and no chunk
     // named by the plain BLAKE3 of its contents.
     let stored = tree(&server.root.path().join(BUCKET));
-    assert!(stored.keys().all(|k| k.starts_with(PREFIX)), "{:?}", stored.keys());
+    assert!(
+        stored.keys().all(|k| k.starts_with(PREFIX)),
+        "{:?}",
+        stored.keys()
+    );
     let post = std::fs::read(src.path().join("content/about.md")).unwrap();
     let needle = &post[..40.min(post.len())];
     for (key, bytes) in &stored {
-        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{key} holds plaintext");
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{key} holds plaintext"
+        );
         assert!(!bytes.windows(12).any(|w| w == b"SECRET_TOKEN"), "{key}");
         assert!(!key.contains(blake3::hash(&post).to_hex().as_str()));
     }
@@ -184,8 +208,12 @@ async fn second_backup_uploads_only_the_changed_chunks_and_the_index() {
 
     // Every snapshot is still restorable as it was.
     let out = tempfile::tempdir().unwrap();
-    restore(&store, &first.id, &out.path().join("first"), 4).await.unwrap();
-    restore(&store, &edited.id, &out.path().join("edited"), 4).await.unwrap();
+    restore(&store, &first.id, &out.path().join("first"), 4)
+        .await
+        .unwrap();
+    restore(&store, &edited.id, &out.path().join("edited"), 4)
+        .await
+        .unwrap();
     let first_text = std::fs::read_to_string(out.path().join("first/content/about.md")).unwrap();
     let edited_text = std::fs::read_to_string(out.path().join("edited/content/about.md")).unwrap();
     assert!(!first_text.contains("One more line."));
@@ -203,17 +231,32 @@ async fn second_backup_uploads_only_the_changed_chunks_and_the_index() {
 async fn the_chunk_listing_is_paginated() {
     let server = S3Server::start().await;
     let files: Vec<(String, String)> = (0..1100)
-        .map(|i| (format!("content/posts/p{i}.md"), format!("+++\ntitle = \"{i}\"\n+++\n{i}\n")))
+        .map(|i| {
+            (
+                format!("content/posts/p{i}.md"),
+                format!("+++\ntitle = \"{i}\"\n+++\n{i}\n"),
+            )
+        })
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let src = site(&refs);
     let store = store(&server, PREFIX, BackupKey::generate());
     let first = take(&store, src.path()).await;
     assert_eq!(first.uploaded, 1101);
     server.reset();
     let second = take(&store, src.path()).await;
-    assert_eq!(second.uploaded, 0, "every chunk was found in the two listing pages");
-    let lists = server.requests().iter().filter(|r| r.query.contains("list-type=2")).count();
+    assert_eq!(
+        second.uploaded, 0,
+        "every chunk was found in the two listing pages"
+    );
+    let lists = server
+        .requests()
+        .iter()
+        .filter(|r| r.query.contains("list-type=2"))
+        .count();
     assert_eq!(lists, 2);
     assert_eq!(backup_puts(&server, PREFIX), (0, 1));
 }
@@ -223,9 +266,14 @@ async fn restore_refuses_a_non_empty_folder_and_an_unknown_snapshot() {
     let server = S3Server::start().await;
     let src = site(&[("content/a.md", "+++\ntitle = \"a\"\n+++\nA\n")]);
     let store = store(&server, PREFIX, BackupKey::generate());
-    let err = restore(&store, "latest", &tempfile::tempdir().unwrap().path().join("x"), 4)
-        .await
-        .unwrap_err();
+    let err = restore(
+        &store,
+        "latest",
+        &tempfile::tempdir().unwrap().path().join("x"),
+        4,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, BackupError::NoSnapshots(_)), "{err:?}");
     take(&store, src.path()).await;
     let dest = tempfile::tempdir().unwrap();
