@@ -2,6 +2,7 @@
 //! budgets of a second backup, wrong keys, damaged and missing chunks, malicious indexes, and
 //! publish leaving the backups alone.
 
+mod cli;
 mod damage;
 
 use std::collections::BTreeMap;
@@ -98,7 +99,7 @@ pub fn rich_site() -> tempfile::TempDir {
 }
 
 /// What a restore of `rich_site` must hold: its sources, nothing else.
-fn expected_sources(root: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn expected_sources(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut all = tree(root);
     all.retain(|k, _| {
         (k == "site.toml"
