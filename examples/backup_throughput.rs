@@ -32,7 +32,7 @@ async fn main() {
         .map(|l| l.config)
         .unwrap_or_default();
     let filter = Filter::new(&config.exclude);
-    let mut run = |label: &'static str| {
+    let run = |label: &'static str| {
         let (store, site, filter, server) = (&store, &site, &filter, &server);
         async move {
             server.reset();

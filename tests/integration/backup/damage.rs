@@ -8,7 +8,7 @@ use bucketpress::pipeline::{BuildOptions, render_site};
 use bucketpress::publish::apply::NoProgress;
 use bucketpress::publish::publish_outputs;
 
-use super::{PREFIX, rich_site, store, take, tree};
+use super::{PREFIX, rich_site, store, take};
 use crate::publish::opts;
 use crate::s3_server::{BUCKET, S3Server};
 use crate::support::example_site;
