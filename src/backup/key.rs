@@ -69,6 +69,17 @@ impl BackupKey {
             }
             Err(e) => return Err(BackupError::io(path, e)),
         };
+        #[cfg(unix)]
+        if let Ok(meta) = std::fs::metadata(path) {
+            use std::os::unix::fs::PermissionsExt;
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(
+                    "{} can be read by other users; `chmod 600` it: it is the only secret \
+                     protecting the backups",
+                    path.display()
+                );
+            }
+        }
         BackupKey::parse(&text).map_err(|reason| BackupError::BadKey {
             path: path.to_path_buf(),
             reason,

@@ -53,6 +53,13 @@ pub async fn backup(
     let started = Instant::now();
     let requests0 = store.requests();
     let sources = list_sources(site, filter)?;
+    if sources.is_empty() {
+        return Err(BackupError::Usage(format!(
+            "{}: no site.toml and no files under content/, templates/ or static/ to back up \
+             (is --site right?)",
+            site.display()
+        )));
+    }
     let existing = store.chunk_ids().await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Upload>(concurrency.max(1) * 2);
     let key = store.key();

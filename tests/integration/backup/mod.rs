@@ -276,6 +276,15 @@ async fn restore_refuses_a_non_empty_folder_and_an_unknown_snapshot() {
     .await
     .unwrap_err();
     assert!(matches!(err, BackupError::NoSnapshots(_)), "{err:?}");
+    let nothing = tempfile::tempdir().unwrap();
+    let err = backup(&store, nothing.path(), &Filter::new(&[]), 4)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackupError::Usage(_)), "{err:?}");
+    assert!(
+        server.put_keys().is_empty(),
+        "an empty folder uploads nothing"
+    );
     take(&store, src.path()).await;
     let dest = tempfile::tempdir().unwrap();
     write(dest.path(), "keep.txt", "mine");
