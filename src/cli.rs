@@ -17,7 +17,8 @@ use clap::{Args, Parser, Subcommand};
         bucketpress check\n  \
         bucketpress setup-bucket --to s3://my-bucket --public\n  \
         bucketpress publish --to s3://my-bucket\n  \
-        bucketpress publish --dry-run --json\n\n\
+        bucketpress publish --dry-run --json\n  \
+        bucketpress backup && bucketpress restore latest /tmp/blog-copy\n\n\
         Exit codes: 0 ok, 1 content or config errors, 2 usage errors, 3 publish failed, \
         4 another publish changed the site first."
 )]
@@ -82,6 +83,12 @@ pub enum Command {
     SetupBucket(crate::publish::setup::SetupArgs),
     /// Preview the site locally, rebuilding and reloading the browser on every save.
     Serve(crate::serve::ServeArgs),
+    /// Store an encrypted, deduplicated snapshot of the site's sources in the bucket
+    /// (`--init-key` once first; `--list` shows the snapshots).
+    Backup(crate::backup::command::BackupArgs),
+    /// Restore a snapshot (an id or `latest`) into a new or empty folder, verifying every
+    /// file.
+    Restore(crate::backup::command::RestoreArgs),
 }
 
 /// Which site and which documents.

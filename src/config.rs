@@ -37,6 +37,8 @@ pub struct Config {
     pub publish: PublishConfig,
     /// `[torrents]`: `.torrent` files and magnet links for big static files.
     pub torrents: crate::torrent::TorrentConfig,
+    /// `[backup]`: where `bucketpress backup` keeps encrypted snapshots of the sources.
+    pub backup: BackupConfig,
 }
 
 impl Default for Config {
@@ -54,8 +56,21 @@ impl Default for Config {
             feed_limit: 20,
             publish: PublishConfig::default(),
             torrents: crate::torrent::TorrentConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
+}
+
+/// The `[backup]` section: both empty means the `[publish]` bucket under
+/// `<publish prefix>.bucketpress/backups/`. The connection settings (region, endpoint,
+/// path style, profile) are always those of `[publish]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct BackupConfig {
+    /// The bucket for backups (default: `[publish] bucket`).
+    pub bucket: String,
+    /// The key prefix of backups in that bucket.
+    pub prefix: String,
 }
 
 /// One Cache-Control rule: the first rule whose glob matches a key wins.
@@ -295,6 +310,9 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.cache_control",
     "publish.exclude",
     "publish.cloudfront_distribution_id",
+    "backup",
+    "backup.bucket",
+    "backup.prefix",
     "torrents",
     "torrents.enabled",
     "torrents.threshold",

@@ -3,6 +3,7 @@
 //! The pipeline: sources → [`site::Site`] → [`outputs::Outputs`] → write | serve | plan → apply.
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod content;

@@ -69,6 +69,8 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         }
         Command::SetupBucket(args) => bucketpress::publish::setup::run(&args, reporter.quiet),
         Command::Serve(args) => bucketpress::serve::run(&args, reporter),
+        Command::Backup(args) => bucketpress::backup::command::run_backup(&args, reporter),
+        Command::Restore(args) => bucketpress::backup::command::run_restore(&args, reporter),
     }
 }
 

@@ -17,6 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 
 mod errors;
 mod multipart;
+mod objects;
 
 pub use errors::classify_code;
 

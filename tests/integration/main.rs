@@ -1,5 +1,6 @@
 //! The one integration test binary (ripgrep/mdBook habit): each module covers a command.
 
+mod backup;
 mod bad_input;
 mod build;
 mod ci;
