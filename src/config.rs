@@ -37,6 +37,8 @@ pub struct Config {
     pub publish: PublishConfig,
     /// `[torrents]`: `.torrent` files and magnet links for big static files.
     pub torrents: crate::torrent::TorrentConfig,
+    /// `[private]`: encrypted posts (where passphrases come from, what a locked page shows).
+    pub private: crate::private::PrivateConfig,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             feed_limit: 20,
             publish: PublishConfig::default(),
             torrents: crate::torrent::TorrentConfig::default(),
+            private: crate::private::PrivateConfig::default(),
         }
     }
 }
@@ -208,6 +211,9 @@ impl Config {
         if let Some((key, expected, found)) = self.torrents.problem() {
             return Err(bad(key, expected, &found));
         }
+        if let Some((key, expected, found)) = self.private.problem() {
+            return Err(bad(key, &expected, &found));
+        }
         Ok(())
     }
 
@@ -299,6 +305,12 @@ const KNOWN_KEYS: &[&str] = &[
     "torrents.enabled",
     "torrents.threshold",
     "torrents.trackers",
+    "private",
+    "private.key_file",
+    "private.key_files",
+    "private.show_title",
+    "private.placeholder_title",
+    "private.iterations",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod markdown;
 pub mod outputs;
 pub mod pipeline;
+pub mod private;
 pub mod publish;
 pub mod render;
 pub mod report;
