@@ -105,7 +105,9 @@ impl Reload {
         for path in changed {
             if path == CONFIG_FILE {
                 return Reload::EVERYTHING;
-            } else if path.starts_with("templates/") {
+            } else if path == "templates" || path.starts_with("templates/") {
+                // A new `templates/` folder may come as one event for the folder alone: the
+                // watcher can miss files written into it before it watches it.
                 reload.templates = true;
             } else if !(last.scan.knows(path) && site_dir.join(path).is_file()) {
                 reload.file_list = true;
