@@ -81,19 +81,13 @@ pub enum PrivateError {
     Contradiction(String),
     /// No passphrase for a private document's group.
     #[error(
-        "private post (group {group:?}) but no passphrase is set: set {env}, or {file_env} \
-         to a file holding it, or {config} in site.toml"
+        "private post (group {0:?}) but no passphrase is set: set {env}, or {file_env} to a \
+         file holding it, or {config} in site.toml",
+        env = env_var(.0),
+        file_env = file_env_var(.0),
+        config = config_setting(.0)
     )]
-    MissingPassphrase {
-        /// The group.
-        group: String,
-        /// The variable holding the passphrase.
-        env: String,
-        /// The variable holding a key file's path.
-        file_env: String,
-        /// The site.toml setting for a key file.
-        config: String,
-    },
+    MissingPassphrase(String),
     /// A key file could not be read.
     #[error("cannot read the key file {path}: {reason}")]
     KeyFile {
@@ -117,6 +111,15 @@ pub enum PrivateError {
          move it elsewhere or make the post public (only the post's text is encrypted)"
     )]
     BundleAsset(String),
+}
+
+/// The site.toml setting naming a group's key file.
+fn config_setting(group: &str) -> String {
+    if group == DEFAULT_GROUP {
+        "[private] key_file = \"…\"".to_string()
+    } else {
+        format!("[private.key_files] {group} = \"…\"")
+    }
 }
 
 fn group_rule() -> &'static str {
@@ -220,17 +223,7 @@ impl KeyCache {
             match find_passphrase(group, config, site_dir, env) {
                 Ok(Some(pass)) => wanted.push((group, pass)),
                 Ok(None) => {
-                    let config_hint = if group == DEFAULT_GROUP {
-                        "[private] key_file = \"…\"".to_string()
-                    } else {
-                        format!("[private.key_files] {group} = \"…\"")
-                    };
-                    let problem = PrivateError::MissingPassphrase {
-                        group: group.to_string(),
-                        env: env_var(group),
-                        file_env: file_env_var(group),
-                        config: config_hint,
-                    };
+                    let problem = PrivateError::MissingPassphrase(group.to_string());
                     for d in docs {
                         errors.push(Diagnostic::new(
                             Path::new(&d.rel_path),

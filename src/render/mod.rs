@@ -161,12 +161,7 @@ impl<'a> Renderer<'a> {
             })
             .map(|d| {
                 let group = d.private.clone().unwrap_or_default();
-                let problem = crate::private::PrivateError::MissingPassphrase {
-                    env: crate::private::env_var(&group),
-                    file_env: crate::private::file_env_var(&group),
-                    config: "[private] key_file".into(),
-                    group,
-                };
+                let problem = crate::private::PrivateError::MissingPassphrase(group);
                 Diagnostic::new(Path::new(&d.rel_path), None, problem.into())
             })
             .collect();

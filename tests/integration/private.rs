@@ -314,11 +314,15 @@ fn a_missing_passphrase_names_the_file_and_what_to_set() {
         std::path::Path::new("content/posts/secret.md")
     );
     match &err.0[0].problem {
-        Problem::Private(PrivateError::MissingPassphrase { env, file_env, .. }) => {
-            assert_eq!(
-                (env.as_str(), file_env.as_str()),
-                ("BUCKETPRESS_PASSPHRASE", "BUCKETPRESS_PASSPHRASE_FILE")
+        Problem::Private(PrivateError::MissingPassphrase(group)) => {
+            assert_eq!(group, "default");
+            let message = err.0[0].to_string();
+            let (env, file_env) = ("BUCKETPRESS_PASSPHRASE,", "BUCKETPRESS_PASSPHRASE_FILE ");
+            assert!(
+                message.contains(env) && message.contains(file_env),
+                "{message}"
             );
+            assert!(message.contains("[private] key_file"), "{message}");
         }
         other => panic!("{other:?}"),
     }
