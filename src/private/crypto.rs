@@ -72,7 +72,22 @@ impl GroupKey {
     /// HKDF-SHA256 (empty salt) of `master` with two labels, one per key.
     pub fn derive(passphrase: &str, salt: [u8; 32], iterations: u32) -> GroupKey {
         let mut master = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<Sha256>(passphrase.as_bytes(), &salt, iterations, &mut master);
+        // `pbkdf2_hmac_with_params` is instantiated inside the pbkdf2 crate, which Cargo.toml
+        // optimises even in debug builds; the generic `pbkdf2_hmac::<Sha256>` would compile
+        // the hot loop unoptimised into this crate (about 15 times slower in debug builds).
+        match pbkdf2::Params::new(iterations) {
+            Ok(params) => pbkdf2::pbkdf2_hmac_with_params(
+                passphrase.as_bytes(),
+                &salt,
+                pbkdf2::Algorithm::Pbkdf2Sha256,
+                params,
+                &mut master,
+            ),
+            // Below the crate's floor of 1,000 rounds (only tests go there).
+            Err(_) => {
+                pbkdf2::pbkdf2_hmac::<Sha256>(passphrase.as_bytes(), &salt, iterations, &mut master)
+            }
+        }
         let hk = Hkdf::<Sha256>::new(Some(&[]), &master);
         let mut enc = [0u8; 32];
         let mut nonce = [0u8; 32];
