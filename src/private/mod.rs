@@ -166,6 +166,26 @@ impl Keyring {
         self.keys.get(group).map(|k| &**k)
     }
 
+    /// A diagnostic for each of `private` whose group has no key here (the session builds
+    /// the keyring from the same documents, so this is a safety net: never render plaintext).
+    pub fn missing(&self, private: &[Arc<Doc>]) -> Vec<Diagnostic> {
+        private
+            .iter()
+            .filter_map(|d| {
+                let group = d.private.as_deref()?;
+                if self.keys.contains_key(group) {
+                    return None;
+                }
+                let problem = PrivateError::MissingPassphrase(group.to_string());
+                Some(Diagnostic::new(
+                    Path::new(&d.rel_path),
+                    None,
+                    problem.into(),
+                ))
+            })
+            .collect()
+    }
+
     /// True when no document is private.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
@@ -319,6 +339,18 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_keyring_without_a_group_names_its_documents() {
+        let text = "---\ntitle: T\ndate: 2024-01-01\nprivate: true\n---\nx\n";
+        let doc = Arc::new(Doc::parse("content/posts/a.md", text).unwrap());
+        let missing = Keyring::default().missing(&[doc]);
+        assert_eq!(missing.len(), 1);
+        assert_eq!(
+            missing[0].problem,
+            Problem::Private(PrivateError::MissingPassphrase("default".into()))
+        );
     }
 
     #[test]

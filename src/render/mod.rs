@@ -150,21 +150,7 @@ impl<'a> Renderer<'a> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
-        let unsealable: Vec<Diagnostic> = self
-            .site
-            .private
-            .iter()
-            .filter(|d| {
-                d.private
-                    .as_deref()
-                    .is_some_and(|g| self.keys.get(g).is_none())
-            })
-            .map(|d| {
-                let group = d.private.clone().unwrap_or_default();
-                let problem = crate::private::PrivateError::MissingPassphrase(group);
-                Diagnostic::new(Path::new(&d.rel_path), None, problem.into())
-            })
-            .collect();
+        let unsealable = self.keys.missing(&self.site.private);
         if !unsealable.is_empty() {
             return Err(unsealable);
         }
