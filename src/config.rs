@@ -39,6 +39,8 @@ pub struct Config {
     pub torrents: crate::torrent::TorrentConfig,
     /// `[backup]`: where `bucketpress backup` keeps encrypted snapshots of the sources.
     pub backup: BackupConfig,
+    /// `[private]`: encrypted posts (where passphrases come from, what a locked page shows).
+    pub private: crate::private::PrivateConfig,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             publish: PublishConfig::default(),
             torrents: crate::torrent::TorrentConfig::default(),
             backup: BackupConfig::default(),
+            private: crate::private::PrivateConfig::default(),
         }
     }
 }
@@ -223,6 +226,9 @@ impl Config {
         if let Some((key, expected, found)) = self.torrents.problem() {
             return Err(bad(key, expected, &found));
         }
+        if let Some((key, expected, found)) = self.private.problem() {
+            return Err(bad(key, &expected, &found));
+        }
         Ok(())
     }
 
@@ -317,6 +323,12 @@ const KNOWN_KEYS: &[&str] = &[
     "torrents.enabled",
     "torrents.threshold",
     "torrents.trackers",
+    "private",
+    "private.key_file",
+    "private.key_files",
+    "private.show_title",
+    "private.placeholder_title",
+    "private.iterations",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

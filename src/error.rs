@@ -70,6 +70,9 @@ pub enum Problem {
     /// A symlink loop or similar walk error.
     #[error("{0}")]
     Walk(String),
+    /// A private post cannot be built (no passphrase, bad group, …).
+    #[error(transparent)]
+    Private(#[from] crate::private::PrivateError),
 }
 
 /// A problem located in a file, optionally at a line.

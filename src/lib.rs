@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod markdown;
 pub mod outputs;
 pub mod pipeline;
+pub mod private;
 pub mod publish;
 pub mod render;
 pub mod report;

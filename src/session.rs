@@ -16,6 +16,8 @@ use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::{Highlighter, Keep};
 use crate::outputs::{Body, Output, OutputKind, Outputs, hash_file};
 use crate::pipeline::Rendered;
+use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
+use crate::private::{EnvLookup, KeyCache, process_env};
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
@@ -58,6 +60,8 @@ pub struct Session {
     torrent_pieces: PieceCache,
     stages: Stages,
     sources: Option<Arc<Sources>>,
+    keys: KeyCache,
+    env: Box<EnvLookup>,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -101,7 +105,9 @@ impl Reload {
         for path in changed {
             if path == CONFIG_FILE {
                 return Reload::EVERYTHING;
-            } else if path.starts_with("templates/") {
+            } else if path == "templates" || path.starts_with("templates/") {
+                // A new `templates/` folder may come as one event for the folder alone: the
+                // watcher can miss files written into it before it watches it.
                 reload.templates = true;
             } else if !(last.scan.knows(path) && site_dir.join(path).is_file()) {
                 reload.file_list = true;
@@ -126,7 +132,24 @@ impl Session {
             torrent_pieces: PieceCache::in_memory(),
             stages: Stages::default(),
             sources: None,
+            keys: KeyCache::new(),
+            env: Box::new(process_env),
         }
+    }
+
+    /// Takes passphrases from `env` instead of the process environment (for tests).
+    pub fn with_env(
+        mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Session {
+        self.env = Box::new(env);
+        self
+    }
+
+    /// How many private-post keys were derived so far: one per group and passphrase, however
+    /// many renders (PBKDF2 is slow on purpose).
+    pub fn key_derivations(&self) -> usize {
+        self.keys.derivations()
     }
 
     /// Keeps highlighted code in `<site>/.bucketpress/cache/highlight.bin` between runs: loads
@@ -208,6 +231,11 @@ impl Session {
         .map_err(sorted)?;
         stages.lap("assemble");
 
+        let keyring = self
+            .keys
+            .keyring(&site.private, &site.config, &self.site_dir, &*self.env)
+            .map_err(sorted)?;
+        stages.lap("private keys");
         let assets = self.load_assets(&site.assets, restat).map_err(sorted)?;
         let torrents = self.make_torrents(&site, &assets)?;
         let torrent_links = Arc::new(torrents.links);
@@ -217,7 +245,9 @@ impl Session {
             .str(&sources.config_text)
             .opt(self.opts.base_url.as_deref())
             .hash(&sources.templates.fingerprint())
-            .str(&serde_json::to_string(&*torrent_links).unwrap_or_default());
+            .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
+            .hash(&keyring.fingerprint());
+        let has_private = !keyring.is_empty();
         let pages = Renderer::new(
             &site,
             &sources.templates,
@@ -225,6 +255,7 @@ impl Session {
             inputs.finish(),
         )
         .with_torrents(torrent_links)
+        .with_keys(Arc::new(keyring))
         .render(&mut self.cache)
         .map_err(sorted)?;
         stages.extend(&self.cache.stages);
@@ -245,6 +276,13 @@ impl Session {
                 OutputKind::Asset,
             ));
         }
+        if has_private && !outputs.contains(SCRIPT_KEY) {
+            outputs.insert(Output::from_bytes(
+                SCRIPT_KEY,
+                PRIVATE_JS.as_bytes().to_vec(),
+                OutputKind::Asset,
+            ));
+        }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
         stages.lap("outputs");
         if self.cache.stats.markdown_reused == 0 {
@@ -257,7 +295,7 @@ impl Session {
         stages.lap("save cache");
         self.stages = stages;
         Ok(Rendered {
-            documents: site.posts.len() + site.pages.len(),
+            documents: site.posts.len() + site.pages.len() + site.private.len(),
             config: site.config,
             outputs,
             warnings: sources.warnings.clone(),

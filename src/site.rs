@@ -49,6 +49,9 @@ pub struct Site {
     pub posts: Vec<Arc<Doc>>,
     /// Standalone pages, by path.
     pub pages: Vec<Arc<Doc>>,
+    /// Private (encrypted) posts and pages, newest first: rendered at their URL, listed
+    /// nowhere (no listing, tag, feed, sitemap or neighbour link knows them).
+    pub private: Vec<Arc<Doc>>,
     /// Tags by slug.
     pub tags: Vec<Tag>,
     /// Files copied as is, with their keys.
@@ -69,6 +72,7 @@ impl Site {
     ) -> Result<Site, Vec<Diagnostic>> {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
+        let mut private = Vec::new();
         let mut excluded = Vec::new();
         let mut unbuilt_bundles = Vec::new();
         for doc in docs {
@@ -80,12 +84,42 @@ impl Site {
                 }
                 continue;
             }
+            if doc.private.is_some() {
+                private.push(doc);
+                continue;
+            }
             match doc.kind {
                 DocKind::Post => posts.push(doc),
                 DocKind::Page => pages.push(doc),
             }
         }
-        posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+        let newest_first =
+            |a: &Arc<Doc>, b: &Arc<Doc>| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title));
+        posts.sort_by(newest_first);
+        private.sort_by(newest_first);
+        let private_bundles: Vec<(&str, &str)> = private
+            .iter()
+            .filter_map(|d| Some((d.bundle_dir()?, d.rel_path.as_str())))
+            .collect();
+        let leaks: Vec<Diagnostic> = assets
+            .iter()
+            .filter_map(|a| {
+                let (_, owner) = private_bundles.iter().find(|(dir, _)| {
+                    a.rel_path
+                        .strip_prefix(dir)
+                        .is_some_and(|r| r.starts_with('/'))
+                })?;
+                let problem = crate::private::PrivateError::BundleAsset(owner.to_string());
+                Some(Diagnostic::new(
+                    Path::new(&a.rel_path),
+                    None,
+                    problem.into(),
+                ))
+            })
+            .collect();
+        if !leaks.is_empty() {
+            return Err(leaks);
+        }
         let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
         let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
@@ -111,6 +145,7 @@ impl Site {
             config,
             posts,
             pages,
+            private,
             tags: tags.into_values().collect(),
             assets: bundle_assets,
             excluded,
@@ -119,8 +154,13 @@ impl Site {
         Ok(site)
     }
 
-    /// All documents: posts then pages.
+    /// All documents: posts, pages, then private documents.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
+        self.posts.iter().chain(&self.pages).chain(&self.private)
+    }
+
+    /// The documents that may be listed: posts then pages (no private ones).
+    pub fn public_docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
         self.posts.iter().chain(&self.pages)
     }
 

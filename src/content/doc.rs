@@ -42,6 +42,9 @@ pub struct Doc {
     pub aliases: Vec<String>,
     /// A template to render with instead of `post.html`/`page.html`.
     pub template: Option<String>,
+    /// The encryption group of a private document (`"default"` for `private: true`), `None`
+    /// for a public one.
+    pub private: Option<String>,
     /// The Markdown body.
     pub body: String,
     /// The 1-based line where the body starts in the file.
@@ -107,6 +110,14 @@ impl Doc {
                 ));
             }
         }
+        let private = crate::private::group_of(fm.private, fm.encrypt.as_deref()).map_err(|p| {
+            let key = if fm.encrypt.is_some() {
+                "encrypt"
+            } else {
+                "private"
+            };
+            (line_of(key), p)
+        })?;
         Ok(Doc {
             kind,
             rel_path: rel_path.to_string(),
@@ -120,6 +131,7 @@ impl Doc {
             url,
             aliases,
             template: fm.template,
+            private,
             body: split.body.to_string(),
             body_line: split.body_line,
         })

@@ -100,6 +100,10 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// A template name to render with instead of the default.
     pub template: Option<String>,
+    /// `private = true`: encrypt the body for the default group.
+    pub private: Option<bool>,
+    /// `encrypt = "<group>"`: encrypt the body for that group (implies private).
+    pub encrypt: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -149,6 +153,8 @@ struct Raw {
     #[serde(alias = "redirect_from")]
     aliases: OneOrMany,
     template: Option<String>,
+    private: Option<bool>,
+    encrypt: Option<String>,
 }
 
 /// Parses a header. Errors carry the 1-based line within the whole file.
@@ -190,6 +196,8 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
         slug: raw.slug,
         aliases: raw.aliases.into_vec(false),
         template: raw.template,
+        private: raw.private,
+        encrypt: raw.encrypt,
     })
 }
 
@@ -365,6 +373,19 @@ mod tests {
         let (line, problem) = fm("---\ntitle: A\ntags: [a, b\n---\n").unwrap_err();
         assert!(matches!(problem, Problem::Syntax(_)), "{problem:?}");
         assert!((2..=4).contains(&line), "line {line}");
+    }
+
+    #[test]
+    fn private_and_encrypt_in_yaml_and_toml() {
+        let f = fm("---\ntitle: A\nprivate: true\n---\n").unwrap();
+        assert_eq!((f.private, f.encrypt.as_deref()), (Some(true), None));
+        let f = fm("+++\ntitle = \"A\"\nprivate = true\n+++\n").unwrap();
+        assert_eq!(f.private, Some(true));
+        let f = fm("+++\ntitle = \"A\"\nencrypt = \"family\"\n+++\n").unwrap();
+        assert_eq!((f.private, f.encrypt.as_deref()), (None, Some("family")));
+        let f = fm("---\ntitle: A\nencrypt: family\n---\n").unwrap();
+        assert_eq!(f.encrypt.as_deref(), Some("family"));
+        assert_eq!(fm("---\ntitle: A\n---\n").unwrap().private, None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The values templates see: plain serializable structs built once per document and shared by
 //! the post page, listings and the feed.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, FixedOffset};
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::content::{Doc, tag_slug};
 use crate::markdown::{Document, TocEntry};
+use crate::private::Keyring;
 
 /// `site` in every template.
 #[derive(Debug, Clone, Serialize)]
@@ -87,14 +89,17 @@ pub struct DocCtx<'a> {
     pub description: Option<&'a str>,
     /// Summary HTML.
     pub summary: &'a str,
-    /// Full HTML; empty in listings.
-    pub content: &'a str,
+    /// Full HTML; empty in listings. For a private document, the unlock form and the
+    /// encrypted body.
+    pub content: Cow<'a, str>,
     /// Table of contents; empty in listings.
     pub toc: &'a [TocEntry],
     /// Words of prose.
     pub word_count: usize,
     /// Minutes to read at 200 words a minute, at least 1.
     pub reading_minutes: usize,
+    /// True for a private (encrypted) document: its title, dates, tags and text are hidden.
+    pub private: bool,
 }
 
 /// Formats a date for people: `1 March 2024`.
@@ -128,17 +133,48 @@ impl<'a> DocCtx<'a> {
                 .collect(),
             description: doc.description.as_deref(),
             summary: &rendered.summary,
-            content: &rendered.html,
+            content: Cow::Borrowed(&rendered.html),
             toc: &rendered.toc,
             word_count: rendered.word_count,
             reading_minutes: rendered.word_count.div_ceil(200).max(1),
+            private: false,
+        }
+    }
+
+    /// The context of a private document: `locked` (the unlock form and the sealed body) as
+    /// content; no summary, TOC, tags or word count; the title, dates and description only
+    /// when `[private] show_title` asks for them, else the placeholder title.
+    pub fn private(config: &'a Config, doc: &'a Doc, locked: String) -> DocCtx<'a> {
+        let show = config.private.show_title;
+        let date = |d: &Option<DateTime<FixedOffset>>| d.filter(|_| show);
+        DocCtx {
+            title: if show {
+                &doc.title
+            } else {
+                &config.private.placeholder_title
+            },
+            url: config.href(&doc.url),
+            permalink: config.permalink(&doc.url),
+            slug: &doc.slug,
+            date: date(&doc.date).map(|d| d.to_rfc3339()),
+            date_display: date(&doc.date).as_ref().map(display_date),
+            updated: date(&doc.updated).map(|d| d.to_rfc3339()),
+            updated_display: date(&doc.updated).as_ref().map(display_date),
+            tags: Vec::new(),
+            description: doc.description.as_deref().filter(|_| show),
+            summary: "",
+            content: Cow::Owned(locked),
+            toc: &[],
+            word_count: 0,
+            reading_minutes: 0,
+            private: true,
         }
     }
 
     /// The same without the full content and TOC, for listings.
     pub fn for_listing(&self) -> DocCtx<'a> {
         DocCtx {
-            content: "",
+            content: Cow::Borrowed(""),
             toc: &[],
             ..self.clone()
         }
@@ -198,6 +234,7 @@ impl DocPrints {
 /// contexts, not one per document.
 pub struct Contexts<'a> {
     config: &'a Config,
+    keys: &'a Keyring,
     docs: &'a [&'a Arc<Doc>],
     rendered: &'a [Arc<Document>],
     full: Vec<OnceLock<DocCtx<'a>>>,
@@ -205,14 +242,17 @@ pub struct Contexts<'a> {
 }
 
 impl<'a> Contexts<'a> {
-    /// Lazy contexts for `docs` rendered as `rendered` (same order).
+    /// Lazy contexts for `docs` rendered as `rendered` (same order); private documents are
+    /// sealed with their group's key from `keys`.
     pub fn new(
         config: &'a Config,
+        keys: &'a Keyring,
         docs: &'a [&'a Arc<Doc>],
         rendered: &'a [Arc<Document>],
     ) -> Contexts<'a> {
         Contexts {
             config,
+            keys,
             docs,
             rendered,
             full: docs.iter().map(|_| OnceLock::new()).collect(),
@@ -222,7 +262,26 @@ impl<'a> Contexts<'a> {
 
     /// The full context of document `i`.
     pub fn full(&self, i: usize) -> &DocCtx<'a> {
-        self.full[i].get_or_init(|| DocCtx::new(self.config, self.docs[i], &self.rendered[i]))
+        self.full[i].get_or_init(|| {
+            let doc = self.docs[i];
+            match &doc.private {
+                None => DocCtx::new(self.config, doc, &self.rendered[i]),
+                Some(group) => {
+                    // The renderer checked every group has a key; without one nothing of
+                    // the body is shown, never the plaintext.
+                    let locked = self.keys.get(group).map_or_else(String::new, |key| {
+                        crate::private::page::locked_html(
+                            key,
+                            &doc.url,
+                            &doc.title,
+                            &self.rendered[i].html,
+                            &self.config.base_path(),
+                        )
+                    });
+                    DocCtx::private(self.config, doc, locked)
+                }
+            }
+        })
     }
 
     /// The listing context (no content, no TOC) of document `i`.

@@ -199,7 +199,7 @@ impl<'s> Renderer<'s> {
             permalink: cfg.base_url(),
             lastmod: lastmod(self.site.posts.first().and_then(|p| p.updated.or(p.date))),
         }];
-        for doc in self.site.docs() {
+        for doc in self.site.public_docs() {
             entries.push(SitemapEntry {
                 permalink: cfg.permalink(&doc.url),
                 lastmod: lastmod(doc.updated.or(doc.date)),

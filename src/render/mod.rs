@@ -19,6 +19,7 @@ use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::markdown::{self, Document};
 use crate::outputs::{Output, OutputKind};
+use crate::private::Keyring;
 use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
@@ -79,6 +80,8 @@ pub struct Renderer<'a> {
     common: blake3::Hash,
     /// Big files with torrents, the `torrents` global (fingerprinted by the caller).
     torrents: Arc<BTreeMap<String, TorrentLinks>>,
+    /// The keys of private documents' groups (fingerprinted by the caller).
+    keys: Arc<Keyring>,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -123,7 +126,16 @@ impl<'a> Renderer<'a> {
             highlighter,
             common: common.finish(),
             torrents: Arc::default(),
+            keys: Arc::default(),
         }
+    }
+
+    /// Gives the keys private documents are sealed with. The caller puts
+    /// [`Keyring::fingerprint`] into the `inputs` fingerprint, so cached pages are
+    /// re-rendered when a key changes.
+    pub fn with_keys(mut self, keys: Arc<Keyring>) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// Gives templates the `torrents` global: big files by object key. The caller puts the
@@ -138,6 +150,10 @@ impl<'a> Renderer<'a> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
+        let unsealable = self.keys.missing(&self.site.private);
+        if !unsealable.is_empty() {
+            return Err(unsealable);
+        }
         let (rendered, mut errors) = self.render_markdown(&docs, cache, &mut stats);
         stages.lap("markdown");
         errors.extend(check_anchors(&docs, &rendered));
@@ -147,7 +163,7 @@ impl<'a> Renderer<'a> {
         let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
             rendered.into_iter().flatten().unzip();
         let n_posts = self.site.posts.len();
-        let contexts = Contexts::new(&self.site.config, &docs, &rendered);
+        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered);
 
         stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);
@@ -244,8 +260,14 @@ impl<'a> Renderer<'a> {
     ) -> Result<Output, Diagnostic> {
         match &planned.job {
             Job::Doc(i) => {
-                let post = (*i < self.site.posts.len()).then_some(*i);
-                self.doc_page(docs[*i], contexts.full(*i), post)
+                let doc = docs[*i];
+                let as_post = if *i < self.site.posts.len() {
+                    Some(Some(*i))
+                } else {
+                    // A private post is a post without neighbours: no listing knows it.
+                    (doc.kind == crate::content::DocKind::Post).then_some(None)
+                };
+                self.doc_page(doc, contexts.full(*i), as_post)
             }
             Job::Alias { doc, key } => self.alias(docs[*doc], key),
             Job::Listing(l) => self.listing(l, &planned.key, contexts),
@@ -338,15 +360,23 @@ impl<'a> Renderer<'a> {
         ctx
     }
 
+    /// Renders a document's page. `post` is `Some` for posts, with the index among listed
+    /// posts (for the newer/older links) when it is listed.
     fn doc_page(
         &self,
         doc: &Doc,
         ctx: &DocCtx<'_>,
-        post_index: Option<usize>,
+        post: Option<Option<usize>>,
     ) -> Result<Output, Diagnostic> {
         let mut context = self.common(&doc.url);
-        let default_template = match post_index {
-            Some(i) => {
+        let default_template = match post {
+            Some(None) => {
+                context.insert("newer", &None::<context::LinkCtx>);
+                context.insert("older", &None::<context::LinkCtx>);
+                context.insert("post", ctx);
+                "post.html"
+            }
+            Some(Some(i)) => {
                 let link = |j: usize| {
                     let p = &self.site.posts[j];
                     context::LinkCtx {

@@ -77,3 +77,93 @@ async fn browser_reloads_on_edit() {
     b.close().await;
     p.server.shutdown().await.unwrap();
 }
+
+/// The example site's private post, its demo passphrase, and a sentence of its body.
+const PRIVATE_URL: &str = "/posts/family-recipes/";
+const DEMO_PASSPHRASE: &str = "correct horse battery staple";
+const PRIVATE_TEXT: &str = "Grandmother never weighed anything";
+
+/// Types `passphrase` into the unlock form and submits it.
+async fn unlock_with(b: &mut Browser, passphrase: &str) {
+    let js = format!(
+        "document.getElementById('bp-passphrase').value = {}; \
+         document.querySelector('[data-bp-form]').requestSubmit(); true",
+        serde_json::to_string(passphrase).unwrap()
+    );
+    assert_eq!(b.eval(&js).await, true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium; run with --ignored"]
+async fn browser_unlocks_a_private_post_with_webcrypto() {
+    let chromium = find_chromium().expect("chromium on PATH or $BUCKETPRESS_CHROMIUM");
+    let p = Preview::start().await;
+    let mut b = Browser::launch(&chromium).await;
+    let shots = screenshots();
+    let visible = format!("document.body.innerText.includes({PRIVATE_TEXT:?})");
+
+    b.goto(&p.url(PRIVATE_URL)).await;
+    b.wait_for("!!document.querySelector('[data-bp-form]') && !!window.crypto.subtle")
+        .await;
+    assert_eq!(b.eval(&visible).await, false, "locked: no text shown");
+    assert_eq!(
+        b.eval("document.title.startsWith('Private post')").await,
+        true
+    );
+    b.screenshot(&shots.join("private-locked.png")).await;
+
+    // A wrong passphrase says so and shows nothing.
+    unlock_with(&mut b, "not the passphrase").await;
+    b.wait_for(
+        "document.querySelector('[data-bp-status]').textContent.toLowerCase()\
+         .includes('wrong passphrase')",
+    )
+    .await;
+    assert_eq!(b.eval(&visible).await, false);
+    assert_eq!(
+        b.eval("document.querySelector('[data-bp-body]').hidden")
+            .await,
+        true
+    );
+    b.screenshot(&shots.join("private-wrong-passphrase.png"))
+        .await;
+
+    // The right one shows the post, its title, its highlighted code.
+    unlock_with(&mut b, DEMO_PASSPHRASE).await;
+    b.wait_for(&visible).await;
+    assert_eq!(
+        b.eval("document.querySelector('.post-title').textContent")
+            .await,
+        "Grandmother's rye, written down at last"
+    );
+    assert_eq!(
+        b.eval("document.title.startsWith(\"Grandmother's rye\")")
+            .await,
+        true
+    );
+    assert_eq!(
+        b.eval("!!document.querySelector('[data-bp-body] table')")
+            .await,
+        true
+    );
+    assert_eq!(
+        b.eval("document.querySelector('[data-bp-form]').hidden")
+            .await,
+        true
+    );
+    b.screenshot(&shots.join("private-unlocked.png")).await;
+
+    // "Remember for this tab" keeps the key (not the passphrase): a reload opens by itself.
+    assert_eq!(
+        b.eval(&format!(
+            "Object.keys(sessionStorage).length === 1 && \
+             !Object.values(sessionStorage).some(v => v.includes({DEMO_PASSPHRASE:?}))"
+        ))
+        .await,
+        true
+    );
+    b.goto(&p.url(PRIVATE_URL)).await;
+    b.wait_for(&visible).await;
+    b.close().await;
+    p.server.shutdown().await.unwrap();
+}
