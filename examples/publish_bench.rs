@@ -21,13 +21,10 @@ use s3_server::{ACCESS_KEY, BUCKET, REGION, S3Server, SECRET_KEY};
 /// Copies the site's sources (site.toml, content, templates, static) into `to`, leaving out
 /// build outputs and caches.
 fn copy_sources(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || (e.depth() == 1 && name == "public"))
-        })
-    {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || (e.depth() == 1 && name == "public"))
+    }) {
         let entry = entry.expect("a readable site");
         let rel = entry.path().strip_prefix(from).expect("under the site");
         let dest = to.join(rel);
@@ -48,7 +45,10 @@ fn first_post(site: &Path) -> PathBuf {
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     posts.sort();
-    posts.into_iter().next().expect("a post under content/posts")
+    posts
+        .into_iter()
+        .next()
+        .expect("a post under content/posts")
 }
 
 /// One case: a fresh `bucketpress publish` process, timed, with the requests it caused.
@@ -88,16 +88,21 @@ async fn case(name: &str, bin: &Path, site: &Path, server: &S3Server) {
         requests.len(),
         out.status.code().unwrap_or(-1),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let site = PathBuf::from(args.next().expect("usage: publish_bench SITE [BINARY]"));
-    let bin = args
-        .next()
-        .map_or_else(|| PathBuf::from("target/release/bucketpress"), PathBuf::from);
+    let bin = args.next().map_or_else(
+        || PathBuf::from("target/release/bucketpress"),
+        PathBuf::from,
+    );
     assert!(bin.is_file(), "no binary at {}", bin.display());
 
     let server = S3Server::start().await;
