@@ -102,10 +102,17 @@ fn class_of<'a>(pieces: &'a [Piece], needle: &str) -> Option<&'a str> {
         .as_deref()
 }
 
+/// A language, some code, and (token, class) pairs it must show.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 #[test]
 fn each_language_gets_its_classes() {
     #[rustfmt::skip]
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         ("rust", "// note\nfn main() { let s = \"hi\"; x(1); }\n",
             &[("// note", "hl-cm"), ("fn", "hl-k"), ("\"hi\"", "hl-s"), ("main", "hl-f"), ("1", "hl-b")]),
         ("python", "# note\ndef f(x):\n    return 'hi' if True else 2\n",
