@@ -116,7 +116,10 @@ fn post_page_has_highlighted_code_toc_and_tags() {
     let r = render_site(site.path(), &BuildOptions::default()).unwrap();
     let page = text(&r.outputs, "posts/link-checker-in-rust/index.html");
     assert!(page.contains("data-lang=\"rust\""));
-    assert!(page.contains("<span class=\"hl-"));
+    assert!(
+        page.contains("<span class=\"hl-k\">fn</span>"),
+        "tree-sitter classes"
+    );
     assert!(page.contains("id=\"the-rust-version\""));
     assert!(page.contains("href=\"/tags/rust/\""));
     assert!(page.contains("A tiny Rust tool to check my links"));
