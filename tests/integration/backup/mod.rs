@@ -4,6 +4,7 @@
 
 mod cli;
 mod damage;
+mod independent;
 
 use std::collections::BTreeMap;
 use std::path::Path;
