@@ -17,6 +17,8 @@
 #   SHARED=DIR            the shared/ folder (default: next to the repository)
 #   BUCKETPRESS=PATH      the binary to time (default $CARGO_TARGET_DIR/release/bucketpress)
 #   PUBLISH_EXTRA="..."   extra arguments for `bucketpress publish` (e.g. "--yes")
+#   OUT_BASE=DIR          where the build outputs go (default the work folder; OUT_BASE=/dev/shm
+#                         keeps ext4's cost of reusing just-deleted inodes out of both tools' times)
 #
 # See bench/README.md for what each figure means and how to profile.
 set -euo pipefail
@@ -30,7 +32,7 @@ do_publish=1
 work="$repo/bench/work"
 results="$repo/bench/results/latest.md"
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --posts) posts=$2; shift 2 ;;
@@ -142,8 +144,9 @@ measure() {
     say "$(printf '%-11s %-17s run %s  %7ss wall  %7ss cpu  %6s MB  %s files  %s' "$tool" "$case" "$run" "$wall" "$cpu" "$rss" "$files" "$status")"
 }
 
-bp_out="$work/out-bucketpress"
-hugo_out="$work/out-hugo"
+out_base=${OUT_BASE:-$work}
+bp_out="$out_base/out-bucketpress"
+hugo_out="$out_base/out-hugo"
 # bucketpress keeps highlighted code in <site>/.bucketpress/cache between builds: "cold" cases
 # delete it first, "warm" cases keep the one the cold build just wrote.
 bp_cache="$corpus/.bucketpress"
@@ -222,6 +225,7 @@ mkdir -p "$(dirname "$results")"
     echo "# bucketpress benchmark"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev, $(nproc) cores, load before run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- build outputs under: $out_base"
     echo "- corpus: $posts posts, ${corpus_mb} MB of Markdown, $code_blocks fenced code blocks (gen_corpus.py, seed 1)"
     echo "- bucketpress: $("$bin" --version 2>/dev/null || echo '?'); Hugo: $hugo_version"
     echo "- command: \`bench/run.sh --posts $posts --runs $runs\`; best of $runs alternating rounds"
