@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::BackupError;
 use crate::config::CONFIG_FILE;
-use crate::content::load::Filter;
+use crate::content::load::{Filter, source_walker};
 
 /// The folders of a site that hold sources.
 pub const SOURCE_DIRS: [&str; 3] = ["content", "templates", "static"];
@@ -37,16 +37,7 @@ pub fn list_sources(site: &Path, filter: &Filter) -> Result<Vec<Source>, BackupE
         if !root.is_dir() {
             continue;
         }
-        let walker = walkdir::WalkDir::new(&root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                let well_known = dir == "static" && e.depth() == 1 && name == ".well-known";
-                e.depth() == 0 || well_known || !Filter::is_ignored_name(&name)
-            });
-        for entry in walker {
+        for entry in source_walker(&root, dir) {
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(&root).to_path_buf();
                 BackupError::io(&path, std::io::Error::other(e.to_string()))

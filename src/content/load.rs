@@ -108,6 +108,26 @@ pub fn scan(site_dir: &Path, filter: &Filter) -> Scan {
     found
 }
 
+/// Walks the source folder `root` (`dir` is its name under the site: `content`, `static`, …) in
+/// file-name order, following links, never entering or yielding an ignored name (dotfiles,
+/// editor leftovers) except `static/.well-known/`. The one definition of which files are
+/// sources: the build and the backups both walk with it.
+pub fn source_walker(
+    root: &Path,
+    dir: &str,
+) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    let static_dir = dir == "static";
+    walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            let well_known = static_dir && e.depth() == 1 && name == ".well-known";
+            e.depth() == 0 || well_known || !Filter::is_ignored_name(&name)
+        })
+}
+
 fn walk(
     site_dir: &Path,
     dir: &str,
@@ -119,16 +139,7 @@ fn walk(
     if !root.is_dir() {
         return;
     }
-    let walker = walkdir::WalkDir::new(&root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            let well_known = dir == "static" && e.depth() == 1 && name == ".well-known";
-            e.depth() == 0 || well_known || !Filter::is_ignored_name(&name)
-        });
-    for entry in walker {
+    for entry in source_walker(&root, dir) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
