@@ -427,32 +427,13 @@ impl Target for S3Target {
 
     async fn list_hashes(&self) -> Result<Manifest, TargetError> {
         let reserved = self.key(RESERVED_PREFIX);
-        let mut keys = Vec::new();
-        let mut token = None;
-        loop {
-            self.count();
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(&self.prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.classify(e, &self.what("ListObjectsV2", &self.prefix)))?;
-            for obj in page.contents() {
-                if let Some(k) = obj.key()
-                    && !k.starts_with(&reserved)
-                    && !k.ends_with('/')
-                {
-                    keys.push(k.to_string());
-                }
-            }
-            match page.next_continuation_token() {
-                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let keys: Vec<String> = self
+            .list_objects(&self.prefix)
+            .await?
+            .into_iter()
+            .map(|(key, _)| key)
+            .filter(|key| !key.starts_with(&reserved))
+            .collect();
         let heads: Vec<_> = keys.into_iter().map(|k| self.head(k)).collect();
         let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(heads)
             .buffer_unordered(HEAD_CONCURRENCY)

@@ -83,6 +83,22 @@ impl S3Target {
     /// size: ListObjectsV2, one request per 1,000 keys.
     pub async fn list_keys(&self, sub: &str) -> Result<Vec<(String, u64)>, TargetError> {
         let full = self.key(sub);
+        let listed = self.list_objects(&full).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|(key, size)| {
+                let rest = key.strip_prefix(&full)?;
+                (!rest.is_empty()).then(|| (rest.to_string(), size))
+            })
+            .collect())
+    }
+
+    /// Every object key (full, bucket-relative) starting with `prefix`, with its size, leaving
+    /// out folder markers (keys ending in `/`): ListObjectsV2, paginated.
+    pub(super) async fn list_objects(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, u64)>, TargetError> {
         let mut keys = Vec::new();
         let mut token = None;
         loop {
@@ -91,17 +107,16 @@ impl S3Target {
                 .client
                 .list_objects_v2()
                 .bucket(&self.bucket)
-                .prefix(&full)
+                .prefix(prefix)
                 .set_continuation_token(token.take())
                 .send()
                 .await
-                .map_err(|e| self.classify(e, &self.what("ListObjectsV2", &full)))?;
+                .map_err(|e| self.classify(e, &self.what("ListObjectsV2", prefix)))?;
             for obj in page.contents() {
-                if let Some(rest) = obj.key().and_then(|k| k.strip_prefix(&full))
-                    && !rest.is_empty()
-                    && !rest.ends_with('/')
+                if let Some(key) = obj.key()
+                    && !key.ends_with('/')
                 {
-                    keys.push((rest.to_string(), obj.size().unwrap_or(0).max(0) as u64));
+                    keys.push((key.to_string(), obj.size().unwrap_or(0).max(0) as u64));
                 }
             }
             match page.next_continuation_token() {
