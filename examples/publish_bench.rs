@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use s3_server::{ACCESS_KEY, BUCKET, REGION, S3Server, SECRET_KEY};
+use s3_server::{BUCKET, REGION, S3Server, SECRET_KEY, isolate_aws_env};
 
 /// Copies the site's sources (site.toml, content, templates, static) into `to`, leaving out
 /// build outputs and caches.
@@ -56,20 +56,9 @@ async fn case(name: &str, bin: &Path, site: &Path, server: &S3Server) {
     // A fresh checkout has no highlight cache.
     let _ = std::fs::remove_dir_all(site.join(".bucketpress"));
     server.reset();
-    let empty = site.join("aws-empty-config");
     let mut command = Command::new(bin);
-    command
-        .arg("publish")
-        .arg("--site")
-        .arg(site)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("CI", "true");
+    command.arg("publish").arg("--site").arg(site);
+    isolate_aws_env(&mut command, site, SECRET_KEY).env("CI", "true");
     let started = Instant::now();
     let out = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -109,7 +98,6 @@ async fn main() {
     let work = tempfile::tempdir().expect("a temporary folder");
     let copy = work.path().join("site");
     copy_sources(&site, &copy);
-    std::fs::write(copy.join("aws-empty-config"), "").expect("write");
     let config = std::fs::read_to_string(copy.join("site.toml")).expect("site.toml");
     assert!(
         !config.contains("[publish]"),

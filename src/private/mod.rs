@@ -301,16 +301,9 @@ impl KeyCache {
 
 #[cfg(test)]
 mod tests {
+    use super::passphrase::tests::env_of;
     use super::*;
     use crate::config::Config;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
 
     #[test]
     fn groups_from_front_matter() {

@@ -113,13 +113,16 @@ fn non_empty(p: String, source: &str) -> Result<Passphrase, PrivateError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashMap;
 
     use super::*;
     use crate::config::Config;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + use<> {
+    /// An environment holding just `pairs`, for passphrase look-ups in tests.
+    pub(crate) fn env_of(
+        pairs: &[(&str, &str)],
+    ) -> impl Fn(&str) -> Option<String> + Send + Sync + use<> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::cloudfront_stub::CloudFrontStub;
-use crate::s3_server::{ACCESS_KEY, REGION, S3Server, SECRET_KEY};
+use crate::s3_server::{REGION, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{example_site, write};
 
 /// Runs `bucketpress publish` like a CI job: test credentials, isolated AWS config,
@@ -16,20 +16,9 @@ async fn publish(site: &Path, cloudfront: &str, args: &[&str]) -> Output {
     let cloudfront = cloudfront.to_string();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     tokio::task::spawn_blocking(move || {
-        let empty = site.join("aws-empty-config");
-        std::fs::write(&empty, "").unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"))
-            .arg("publish")
-            .arg("--site")
-            .arg(&site)
-            .args(&args)
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"));
+        cmd.arg("publish").arg("--site").arg(&site).args(&args);
+        isolate_aws_env(&mut cmd, &site, SECRET_KEY)
             .env("AWS_ENDPOINT_URL_CLOUDFRONT", &cloudfront)
             .env("CI", "true")
             .output()
@@ -245,24 +234,14 @@ fn publish_in_tty(site: &Path, endpoint_env: &[(&str, &str)], args: &str) -> Opt
         eprintln!("util-linux `script` not found: skipping the terminal check");
         return None;
     }
-    let empty = site.join("aws-empty-config");
-    std::fs::write(&empty, "").unwrap();
     let cmd = format!(
         "'{}' publish --site '{}' {args}",
         env!("CARGO_BIN_EXE_bucketpress"),
         site.display()
     );
     let mut command = std::process::Command::new("script");
-    command
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("CI");
+    command.args(["-qec", &cmd, "/dev/null"]);
+    isolate_aws_env(&mut command, site, SECRET_KEY).env_remove("CI");
     for (k, v) in endpoint_env {
         command.env(k, v);
     }

@@ -5,27 +5,15 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::s3_server::{ACCESS_KEY, REGION, S3Server, SECRET_KEY};
+use crate::s3_server::{REGION, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::example_site;
 
 /// Runs `bucketpress publish` with `args` and the given secret, isolated from the host's AWS
 /// configuration. Blocking: call it through `spawn_blocking`.
 fn publish_bin(site: &Path, secret: &str, args: &[&str]) -> Output {
-    // Empty AWS config files, so the host's profiles play no part.
-    let empty = site.join("aws-empty-config");
-    std::fs::write(&empty, "").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_bucketpress"))
-        .arg("publish")
-        .arg("--site")
-        .arg(site)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bucketpress"));
+    cmd.arg("publish").arg("--site").arg(site).args(args);
+    isolate_aws_env(&mut cmd, site, secret)
         .env("CI", "true")
         .output()
         .expect("the binary runs")

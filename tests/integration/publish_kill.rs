@@ -12,27 +12,15 @@ use bucketpress::publish::manifest::Manifest;
 
 use crate::publish::get;
 use crate::publish_chaos::{assert_converged, expected_manifest, stored_manifest};
-use crate::s3_server::{ACCESS_KEY, BUCKET, Fault, FaultKind, REGION, S3Server, SECRET_KEY};
+use crate::s3_server::{BUCKET, Fault, FaultKind, REGION, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{corpus, site, write};
 
 /// `bucketpress publish --site <site> <args>` with the test credentials in the environment,
 /// isolated from the host's AWS configuration.
 fn publish_command(site: &Path, args: &[&str]) -> Command {
-    let empty = site.join("aws-empty-config");
-    std::fs::write(&empty, "").unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bucketpress"));
-    cmd.arg("publish")
-        .arg("--site")
-        .arg(site)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("CI", "true");
+    cmd.arg("publish").arg("--site").arg(site).args(args);
+    isolate_aws_env(&mut cmd, site, SECRET_KEY).env("CI", "true");
     cmd
 }
 

@@ -375,3 +375,22 @@ impl Drop for S3Server {
         self.task.abort();
     }
 }
+
+/// Gives a `bucketpress` process the test credentials (`secret` as the secret key) and keeps
+/// the host's AWS configuration out of it: empty config and credentials files written in
+/// `dir`, no profile, session token or instance metadata.
+pub fn isolate_aws_env<'c>(
+    cmd: &'c mut std::process::Command,
+    dir: &std::path::Path,
+    secret: &str,
+) -> &'c mut std::process::Command {
+    let empty = dir.join("aws-empty-config");
+    std::fs::write(&empty, "").expect("write an empty AWS config");
+    cmd.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+}

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use bucketpress::publish::setup::{Setup, State, setup};
 
-use crate::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY, Seen};
+use crate::s3_server::{S3Server, SECRET_KEY, Seen, isolate_aws_env};
 use crate::strict_s3;
 
 fn settings(bucket: &str, region: &str, public: bool, dry_run: bool) -> Setup {
@@ -197,21 +197,10 @@ async fn bucket_already_owned_by_you_counts_as_success() {
 
 /// Runs `bucketpress setup-bucket` with test credentials and `CI=true`.
 fn setup_bin(site: &std::path::Path, args: &[&str]) -> Output {
-    let empty = site.join("aws-empty-config");
-    std::fs::write(&empty, "").unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"))
-        .arg("setup-bucket")
-        .arg("--site")
-        .arg(site)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"));
+    cmd.arg("setup-bucket").arg("--site").arg(site).args(args);
+    isolate_aws_env(&mut cmd, site, SECRET_KEY)
         .env_remove("AWS_REGION")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("CI", "true")
         .output()
         .expect("the binary runs")

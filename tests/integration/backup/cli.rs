@@ -6,23 +6,14 @@ use std::path::Path;
 use std::process::Output;
 
 use super::{PREFIX, rich_site, tree};
-use crate::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
+use crate::s3_server::{S3Server, SECRET_KEY, isolate_aws_env};
 
 /// Runs the binary with credentials for the test server, isolated from the host's AWS
 /// configuration and from any real backup key.
 async fn bin(cwd: &Path, args: &[&str]) -> Output {
-    let empty = cwd.join("aws-empty-config");
-    std::fs::write(&empty, "").unwrap();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"));
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    cmd.args(args).current_dir(cwd);
+    isolate_aws_env(&mut cmd, cwd, SECRET_KEY)
         .env("HOME", cwd.join("home"))
         .env_remove("XDG_CONFIG_HOME")
         .env_remove(bucketpress::backup::key::KEY_FILE_ENV)
