@@ -20,6 +20,7 @@ pub mod scaffold;
 pub mod serve;
 pub mod session;
 pub mod site;
+pub mod sources_hash;
 pub mod templates;
 pub mod timing;
 pub mod torrent;

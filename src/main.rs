@@ -85,6 +85,7 @@ fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered
     }
     match session.render() {
         Ok(rendered) => {
+            tracing::debug!("render stages: {}", session.stages());
             for w in &rendered.warnings {
                 reporter.warning(w);
             }

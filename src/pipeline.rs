@@ -21,6 +21,10 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
     /// How many posts and pages were built.
     pub documents: usize,
+    /// How many of them are private (sealed with passphrases from the environment).
+    pub private_documents: usize,
+    /// The earliest date of a future post left out: the same sources build differently then.
+    pub next_release: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Loads and renders the site in `site_dir` once.

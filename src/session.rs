@@ -296,6 +296,8 @@ impl Session {
         self.stages = stages;
         Ok(Rendered {
             documents: site.posts.len() + site.pages.len() + site.private.len(),
+            private_documents: site.private.len(),
+            next_release: site.next_release,
             config: site.config,
             outputs,
             warnings: sources.warnings.clone(),

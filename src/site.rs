@@ -58,6 +58,9 @@ pub struct Site {
     pub assets: Vec<SourceAsset>,
     /// Source paths of documents left out (drafts, future posts), so links to them can say so.
     pub excluded: Vec<String>,
+    /// The earliest date of a post left out for being in the future: from then on the same
+    /// sources build a different site.
+    pub next_release: Option<DateTime<FixedOffset>>,
 }
 
 impl Site {
@@ -75,9 +78,18 @@ impl Site {
         let mut private = Vec::new();
         let mut excluded = Vec::new();
         let mut unbuilt_bundles = Vec::new();
+        let mut next_release: Option<DateTime<FixedOffset>> = None;
         for doc in docs {
             let future = doc.date.is_some_and(|d| d > now);
-            if (doc.draft && !opts.drafts) || (future && !opts.future) {
+            let left_out_draft = doc.draft && !opts.drafts;
+            if let Some(date) = doc.date
+                && future
+                && !opts.future
+                && !left_out_draft
+            {
+                next_release = Some(next_release.map_or(date, |n| n.min(date)));
+            }
+            if left_out_draft || (future && !opts.future) {
                 excluded.push(doc.rel_path.clone());
                 if let Some(dir) = doc.bundle_dir() {
                     unbuilt_bundles.push(dir.to_string());
@@ -149,6 +161,7 @@ impl Site {
             tags: tags.into_values().collect(),
             assets: bundle_assets,
             excluded,
+            next_release,
         };
         site.check_clashes()?;
         Ok(site)

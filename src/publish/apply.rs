@@ -82,6 +82,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Requests sent by the apply (the manifest read before it is not included).
     pub requests: u64,
+    /// True when the manifest recorded these very sources, so nothing was rendered or planned.
+    pub render_skipped: bool,
 }
 
 /// Why an apply stopped short.
@@ -221,6 +223,8 @@ async fn mark_unknown<T: Target>(
                 .or_insert_with(|| ours.clone());
             entry.hash = UNKNOWN_HASH.to_string();
         }
+        // The winner's sources no longer describe what is stored.
+        current.sources = None;
         match target.write_manifest(&current, etag.as_ref()).await {
             Ok(_) => return Ok(()),
             Err(TargetError::Conflict) => continue,
@@ -315,6 +319,8 @@ pub async fn apply<T: Target>(
         }
     }
     if upload_failed {
+        // The sources were rendered but not all of them landed.
+        manifest.sources = None;
         for step in plan.deletes() {
             if let Some(old) = baseline.entries.get(&step.key) {
                 manifest.entries.insert(step.key.clone(), old.clone());
@@ -406,6 +412,7 @@ pub async fn apply<T: Target>(
     if failed.is_empty() {
         return finish(summary, None);
     }
+    manifest.sources = None;
     for (key, _) in &failed {
         if let Some(old) = baseline.entries.get(key) {
             manifest.entries.insert(key.clone(), old.clone());

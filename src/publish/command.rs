@@ -24,12 +24,14 @@
 //!   },
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
-//!               "seconds": 0.41, "requests": 5},
+//!               "seconds": 0.41, "requests": 5, "render_skipped": false},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null}
 //! }
 //! ```
 //!
+//! `render_skipped` is true when the manifest recorded these very sources, so nothing was
+//! rendered (see [`run_async`]).
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
@@ -48,14 +50,17 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::apply::{Progress, Summary};
 use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
+use super::manifest::SourcesRecord;
 use super::plan::{Plan, Reason, Step};
 use super::s3::{S3Settings, S3Target};
 use super::target::{DryRun, Target, TargetError};
-use super::{PublishError, PublishOptions, Report, TargetSpec, publish_outputs};
+use super::{
+    PublishError, PublishOptions, Rendered, Report, TargetSpec, publish_over, read_stored,
+};
 use crate::config::Config;
-use crate::error::{BuildErrors, Diagnostic};
-use crate::outputs::Outputs;
+use crate::error::Diagnostic;
 use crate::pipeline::BuildOptions;
+use crate::sources_hash::sources_hash;
 
 /// Arguments of `bucketpress publish`. Drafts and future posts are never published.
 #[derive(Debug, Clone, clap::Args)]
@@ -111,20 +116,26 @@ pub fn run(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<Exi
 }
 
 /// [`run`] for callers already inside a tokio runtime.
+///
+/// The sources are hashed first ([`sources_hash`]); when the manifest records that same hash,
+/// the bucket already holds this render and nothing is rendered at all (one request). Else
+/// the site is rendered, before any request when the hash is unknown, so content errors never
+/// reach the network.
 pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    let (config, outputs, warnings) = match render(args) {
-        Ok(r) => r,
-        Err(errors) => {
-            for d in &errors.0 {
-                eprintln!("error: {d}");
+    let hash = sources_hash(&args.site, &build_options());
+    let mut prerendered = None;
+    let loaded = match hash.as_deref().and_then(|_| load_config(&args.site)) {
+        Some(loaded) => loaded,
+        None => match render(args, None) {
+            Ok((config, warnings, rendered)) => {
+                prerendered = Some(rendered);
+                (config, warnings)
             }
-            let msg = format!(
-                "the site has {} error(s); nothing was published",
-                errors.0.len()
-            );
-            return Ok(early_failure(args, None, msg));
-        }
+            Err(PublishError::Build(n)) => return Ok(early_failure(args, None, build_failed(n))),
+            Err(e) => return Err(e.into()),
+        },
     };
+    let (config, warnings) = loaded;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -143,13 +154,21 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         concurrency: args.concurrency.map_or(cfg.concurrency, usize::from),
     };
     let ui = Ui::new(args, quiet, verbose);
+    let job = Job {
+        args,
+        cfg: &cfg,
+        opts: &opts,
+        ui: &ui,
+        hash: hash.as_deref(),
+        prerendered,
+    };
     let mut invalidation = None;
     let result = match &spec {
         TargetSpec::S3 { bucket, prefix } => {
             let settings = S3Settings::from_config(bucket, prefix, &cfg);
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
-            let result = go(target, args.dry_run, outputs, &cfg, &opts, &ui).await;
+            let result = job.run(target).await;
             let distribution = &cfg.cloudfront_distribution_id;
             if let (false, Ok(r)) = (distribution.is_empty(), &result) {
                 let client = cloudfront::client(&sdk);
@@ -161,41 +180,121 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             }
             result
         }
-        TargetSpec::Dir(dir) => {
-            let target = DirTarget::new(dir);
-            go(target, args.dry_run, outputs, &cfg, &opts, &ui).await
-        }
+        TargetSpec::Dir(dir) => job.run(DirTarget::new(dir)).await,
     };
     ui.finish();
+    if let Err(PublishError::Build(n)) = &result {
+        return Ok(early_failure(args, Some(&spec), build_failed(*n)));
+    }
     Ok(report(&spec, args, quiet, result, invalidation.as_ref()))
 }
 
-async fn go<T: Target>(
-    target: T,
-    dry_run: bool,
-    outputs: Outputs,
-    cfg: &crate::config::PublishConfig,
-    opts: &PublishOptions,
-    ui: &Ui,
-) -> Result<Report, PublishError> {
-    if dry_run {
-        publish_outputs(&DryRun(target), outputs, cfg, opts, ui).await
-    } else {
-        publish_outputs(&target, outputs, cfg, opts, ui).await
+/// One publish to one target.
+struct Job<'a> {
+    args: &'a PublishArgs,
+    cfg: &'a crate::config::PublishConfig,
+    opts: &'a PublishOptions,
+    ui: &'a Ui,
+    /// The sources' hash, when they could be hashed.
+    hash: Option<&'a str>,
+    /// The render, when it had to happen before the target was known.
+    prerendered: Option<Rendered>,
+}
+
+impl Job<'_> {
+    async fn run<T: Target>(self, target: T) -> Result<Report, PublishError> {
+        if self.args.dry_run {
+            self.publish(&DryRun(target)).await
+        } else {
+            self.publish(&target).await
+        }
+    }
+
+    async fn publish<T: Target>(self, target: &T) -> Result<Report, PublishError> {
+        let requests0 = target.requests();
+        let stored = read_stored(target, self.opts).await?;
+        let recorded = stored
+            .as_ref()
+            .and_then(|s| s.manifest.as_ref())
+            .filter(|_| !self.opts.force && !self.opts.verify)
+            .filter(|m| {
+                let now = chrono::Utc::now().timestamp();
+                m.sources
+                    .as_ref()
+                    .zip(self.hash)
+                    .is_some_and(|(record, hash)| record.covers(hash, now))
+            });
+        if let Some(manifest) = recorded {
+            let unchanged = manifest.entries.len();
+            return Ok(Report::up_to_date(unchanged, target.requests() - requests0));
+        }
+        let rendered = match self.prerendered {
+            Some(r) => r,
+            None => render(self.args, self.hash)?.2,
+        };
+        publish_over(
+            target, stored, requests0, rendered, self.cfg, self.opts, self.ui,
+        )
+        .await
     }
 }
 
-/// Renders the site (never drafts, never future posts).
-fn render(args: &PublishArgs) -> Result<(Config, Outputs, Vec<Diagnostic>), BuildErrors> {
-    let opts = BuildOptions {
+/// What publish renders: never drafts, never future posts.
+fn build_options() -> BuildOptions {
+    BuildOptions {
         drafts: false,
         future: false,
         base_url: None,
-    };
-    let mut session = crate::pipeline::Session::new(&args.site, opts);
+    }
+}
+
+/// site.toml alone, when it reads cleanly (else the render reports why).
+fn load_config(site: &std::path::Path) -> Option<(Config, Vec<Diagnostic>)> {
+    let path = site.join(crate::config::CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let loaded = Config::parse(&path, &text).ok()?;
+    let warnings = loaded
+        .warnings
+        .into_iter()
+        .map(|d| d.relative_to(site))
+        .collect();
+    Some((loaded.config, warnings))
+}
+
+fn build_failed(errors: usize) -> String {
+    format!("the site has {errors} error(s); nothing was published")
+}
+
+/// Renders the site, printing its errors. The outputs carry a [`SourcesRecord`] when the
+/// sources hashed to `hash` before the render and still do after it (an edit during the
+/// render must not be vouched for) and no private document depends on the environment.
+fn render(
+    args: &PublishArgs,
+    hash: Option<&str>,
+) -> Result<(Config, Vec<Diagnostic>, Rendered), PublishError> {
+    let hash = hash
+        .map(str::to_string)
+        .or_else(|| sources_hash(&args.site, &build_options()));
+    let mut session = crate::pipeline::Session::new(&args.site, build_options());
     session.persist_highlights();
-    let rendered = session.render()?;
-    Ok((rendered.config, rendered.outputs, rendered.warnings))
+    let rendered = session.render().map_err(|errors| {
+        for d in &errors.0 {
+            eprintln!("error: {d}");
+        }
+        PublishError::Build(errors.0.len())
+    })?;
+    let sources = hash
+        .filter(|_| rendered.private_documents == 0)
+        .filter(|h| sources_hash(&args.site, &build_options()).as_ref() == Some(h))
+        .map(|hash| SourcesRecord {
+            hash,
+            until: rendered.next_release.map(|d| d.timestamp()),
+        });
+    let publish = Rendered {
+        outputs: rendered.outputs,
+        sources,
+    };
+    Ok((rendered.config, rendered.warnings, publish))
 }
 
 /// What a publish came to: the exit code and what `--json` reports.

@@ -1,7 +1,7 @@
 //! Unit tests of the publish command: argument parsing, outcomes, JSON and plain lines.
 
 use super::*;
-use crate::outputs::{Output, OutputKind};
+use crate::outputs::{Output, OutputKind, Outputs};
 use crate::publish::manifest::Manifest;
 use crate::publish::plan::{PlanOptions, plan};
 use clap::Parser;

@@ -59,11 +59,33 @@ impl Entry {
     }
 }
 
+/// The sources a complete publish rendered ([`crate::sources_hash`]): while they stay the same
+/// (and the clock has not reached `until`), the bucket already holds what a render would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcesRecord {
+    /// The sources hash (hex).
+    pub hash: String,
+    /// Unix seconds of the earliest future post then left out: the record is stale from then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+impl SourcesRecord {
+    /// True when sources hashing to `hash` need no render at unix time `now`.
+    pub fn covers(&self, hash: &str, now: i64) -> bool {
+        self.hash == hash && self.until.is_none_or(|until| now < until)
+    }
+}
+
 /// Every key a publish manages, with what it stored there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// The format version ([`FORMAT_VERSION`]).
     pub version: u32,
+    /// The sources every entry was rendered from, when one complete publish wrote them all;
+    /// absent after a partial or contested publish, and for sites with private documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<SourcesRecord>,
     /// Key (relative to the prefix) → entry, sorted.
     pub entries: BTreeMap<String, Entry>,
 }
@@ -72,6 +94,7 @@ impl Default for Manifest {
     fn default() -> Manifest {
         Manifest {
             version: FORMAT_VERSION,
+            sources: None,
             entries: BTreeMap::new(),
         }
     }
@@ -106,6 +129,7 @@ impl Manifest {
     pub fn from_outputs(outputs: &Outputs) -> Manifest {
         Manifest {
             version: FORMAT_VERSION,
+            sources: None,
             entries: outputs
                 .iter()
                 .map(|o| (o.key.clone(), Entry::of(o)))

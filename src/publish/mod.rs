@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::config::PublishConfig;
 use crate::outputs::Outputs;
 use apply::{ApplyFailure, Progress, Stored, Summary};
-use manifest::{Manifest, ManifestError};
+use manifest::{Manifest, ManifestError, SourcesRecord};
 use plan::{Plan, PlanError, PlanOptions};
 use target::{Target, TargetError};
 
@@ -115,9 +115,31 @@ pub struct Report {
     pub summary: Summary,
 }
 
+impl Report {
+    /// The report of a publish that found its sources recorded in the manifest: `unchanged`
+    /// keys, `requests` sent (the manifest read), nothing rendered or planned.
+    pub fn up_to_date(unchanged: usize, requests: u64) -> Report {
+        Report {
+            plan: Plan {
+                unchanged,
+                ..Plan::default()
+            },
+            summary: Summary {
+                unchanged,
+                requests,
+                render_skipped: true,
+                ..Summary::default()
+            },
+        }
+    }
+}
+
 /// Why a publish failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The site has content or template errors (each already reported); this many.
+    #[error("the site has {0} error(s); nothing was published")]
+    Build(usize),
     /// Reading the manifest or listing failed.
     #[error(transparent)]
     Target(#[from] TargetError),
@@ -147,6 +169,7 @@ impl PublishError {
                 apply::ApplyError::Target(TargetError::Conflict)
                     | apply::ApplyError::Conflict { .. }
             ),
+            PublishError::Build(_) => return 1,
             _ => false,
         };
         if conflict { 4 } else { 3 }
@@ -157,16 +180,27 @@ impl PublishError {
 /// read, plan, apply. A no-op publish sends exactly one request (the manifest read).
 pub async fn publish_outputs<T: Target>(
     target: &T,
-    mut outputs: Outputs,
+    outputs: Outputs,
     cfg: &PublishConfig,
     opts: &PublishOptions,
     progress: &dyn Progress,
 ) -> Result<Report, PublishError> {
     let requests0 = target.requests();
-    if target.stores_headers() {
-        headers::apply_headers(&mut outputs, cfg);
-    }
-    let stored = match target.read_manifest().await? {
+    let stored = read_stored(target, opts).await?;
+    let rendered = Rendered {
+        outputs,
+        sources: None,
+    };
+    publish_over(target, stored, requests0, rendered, cfg, opts, progress).await
+}
+
+/// Reads and decodes the manifest stored at `target` (one request; `None`: there is none). An
+/// undecodable one is an error unless `--force` or `--verify` will rebuild it.
+pub async fn read_stored<T: Target>(
+    target: &T,
+    opts: &PublishOptions,
+) -> Result<Option<Stored>, PublishError> {
+    Ok(match target.read_manifest().await? {
         None => None,
         Some((bytes, etag)) => match Manifest::decode(&bytes) {
             Ok(m) => Some(Stored {
@@ -179,7 +213,36 @@ pub async fn publish_outputs<T: Target>(
             }),
             Err(e) => return Err(PublishError::Manifest(e)),
         },
-    };
+    })
+}
+
+/// What a render gives a publish: the outputs, and the sources they were rendered from when
+/// the manifest may vouch for them ([`manifest::SourcesRecord`]).
+pub struct Rendered {
+    /// Every output.
+    pub outputs: Outputs,
+    /// Recorded in the manifest if every step lands.
+    pub sources: Option<SourcesRecord>,
+}
+
+/// [`publish_outputs`] with the manifest already read as `stored` (the target had served
+/// `requests0` requests before that read).
+pub async fn publish_over<T: Target>(
+    target: &T,
+    stored: Option<Stored>,
+    requests0: u64,
+    rendered: Rendered,
+    cfg: &PublishConfig,
+    opts: &PublishOptions,
+    progress: &dyn Progress,
+) -> Result<Report, PublishError> {
+    let Rendered {
+        mut outputs,
+        sources,
+    } = rendered;
+    if target.stores_headers() {
+        headers::apply_headers(&mut outputs, cfg);
+    }
     let baseline = if opts.verify {
         let mut listed = target.list_hashes().await?;
         if !target.stores_headers() {
@@ -200,7 +263,8 @@ pub async fn publish_outputs<T: Target>(
         exclude: cfg.exclude.clone(),
         compare_headers: target.stores_headers(),
     };
-    let plan = plan::plan(&outputs, &baseline, &plan_opts)?;
+    let mut plan = plan::plan(&outputs, &baseline, &plan_opts)?;
+    plan.manifest.sources = sources;
     let result = apply::apply(
         target,
         &plan,

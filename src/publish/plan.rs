@@ -75,7 +75,7 @@ pub fn phase(kind: OutputKind) -> u8 {
 }
 
 /// A publish plan: uploads in phase order then deletes; unchanged keys are only counted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Plan {
     /// Uploads (by phase, then key), then deletes (by key).
     pub actions: Vec<Step>,

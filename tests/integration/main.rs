@@ -18,6 +18,7 @@ mod publish_dir;
 mod publish_faults;
 mod publish_kill;
 mod publish_site;
+mod publish_sources;
 mod publish_verify;
 mod s3_server;
 mod serve;

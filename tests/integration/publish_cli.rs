@@ -10,7 +10,7 @@ use crate::support::example_site;
 
 /// Runs `bucketpress publish` with `args` and the given secret, isolated from the host's AWS
 /// configuration. Blocking: call it through `spawn_blocking`.
-fn publish_bin(site: &Path, secret: &str, args: &[&str]) -> Output {
+pub fn publish_bin(site: &Path, secret: &str, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bucketpress"));
     cmd.arg("publish").arg("--site").arg(site).args(args);
     isolate_aws_env(&mut cmd, site, secret)
@@ -19,7 +19,8 @@ fn publish_bin(site: &Path, secret: &str, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-async fn run(site: &Path, secret: &str, args: &[&str]) -> Output {
+/// [`publish_bin`] from async code.
+pub async fn run(site: &Path, secret: &str, args: &[&str]) -> Output {
     let site = site.to_path_buf();
     let secret = secret.to_string();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -31,7 +32,8 @@ async fn run(site: &Path, secret: &str, args: &[&str]) -> Output {
     .unwrap()
 }
 
-fn json(out: &Output) -> serde_json::Value {
+/// The `--json` document a run printed.
+pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not JSON ({e}): {}\nstderr: {}",

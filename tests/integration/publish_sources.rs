@@ -1,0 +1,226 @@
+//! The sources record: a publish of sources the manifest already records renders nothing and
+//! sends one request, on a fresh checkout too; any change to what a render reads, `--force`,
+//! a failed upload or private documents make the next publish render again.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use bucketpress::config::PublishConfig;
+use bucketpress::publish::apply::NoProgress;
+use bucketpress::publish::manifest::{Manifest, SourcesRecord};
+use bucketpress::publish::target::Target;
+use bucketpress::publish::{PublishError, Rendered, Report, publish_over, read_stored};
+use tempfile::TempDir;
+
+use crate::publish::{opts, site};
+use crate::publish_cli::{json, run};
+use crate::publish_faults::{Meddle, nothing};
+use crate::s3_server::{BUCKET, REGION, S3Server, SECRET_KEY};
+use crate::support::example_site;
+
+/// The example site pointed at `server`; without its private post unless `private`.
+fn site_for(server: &S3Server, private: bool) -> TempDir {
+    let dir = example_site();
+    if !private {
+        std::fs::remove_file(dir.path().join("content/posts/family-recipes.md")).unwrap();
+    }
+    let config = std::fs::read_to_string(dir.path().join("site.toml")).unwrap();
+    let config = format!(
+        "{config}\n[publish]\nbucket = \"{BUCKET}\"\nregion = \"{REGION}\"\n\
+         endpoint = \"{}\"\npath_style = true\n",
+        server.endpoint
+    );
+    std::fs::write(dir.path().join("site.toml"), config).unwrap();
+    dir
+}
+
+/// Publishes `site` through the binary; returns the `--json` document after checking exit 0.
+async fn publish(server: &S3Server, site: &Path, extra: &[&str]) -> serde_json::Value {
+    server.reset();
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let out = run(site, SECRET_KEY, &args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+async fn stored_manifest(server: &S3Server) -> Manifest {
+    let bytes = crate::publish::get(&server.client(), ".bucketpress/manifest.json").await;
+    Manifest::decode(&bytes).unwrap()
+}
+
+fn skipped(v: &serde_json::Value) -> bool {
+    v["summary"]["render_skipped"].as_bool().unwrap()
+}
+
+/// Copies `from` file by file into a new folder: new file times, no `.bucketpress/` cache,
+/// as a CI job's fresh checkout has.
+fn fresh_checkout(from: &Path) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if rel.starts_with(".bucketpress") {
+            continue;
+        }
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_sources_are_not_rendered_again_even_on_a_fresh_checkout() {
+    let server = S3Server::start().await;
+    let src = site_for(&server, false);
+
+    let v = publish(&server, src.path(), &[]).await;
+    assert_eq!(v["status"], "published");
+    assert!(!skipped(&v));
+    let first = stored_manifest(&server).await;
+    let record = first
+        .sources
+        .clone()
+        .expect("a complete publish records its sources");
+    assert_eq!(record.until, None, "the example site has no future post");
+
+    let v = publish(&server, src.path(), &[]).await;
+    assert_eq!(v["status"], "nothing_to_do");
+    assert!(skipped(&v), "{v}");
+    assert_eq!(server.requests().len(), 1, "{:#?}", server.requests());
+    assert_eq!(
+        v["summary"]["unchanged"].as_u64().unwrap() as usize,
+        first.entries.len()
+    );
+
+    // A fresh checkout: other file times, no local cache; the sources are the same.
+    let checkout = fresh_checkout(src.path());
+    assert!(!checkout.path().join(".bucketpress").exists());
+    let v = publish(&server, checkout.path(), &[]).await;
+    assert!(skipped(&v), "{v}");
+    assert_eq!(server.requests().len(), 1);
+
+    // One post edited: rendered and uploaded; then recorded again.
+    let post = checkout.path().join("content/posts/cache-control.md");
+    let text = std::fs::read_to_string(&post).unwrap() + "\nA new closing line.\n";
+    std::fs::write(&post, text).unwrap();
+    let v = publish(&server, checkout.path(), &[]).await;
+    assert_eq!(v["status"], "published");
+    assert!(!skipped(&v));
+    let uploads: Vec<&str> = v["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert!(uploads.iter().any(|k| k.contains("cache")), "{uploads:?}");
+    let second = stored_manifest(&server).await;
+    assert_ne!(second.sources.as_ref().unwrap().hash, record.hash);
+    assert!(skipped(&publish(&server, checkout.path(), &[]).await));
+
+    // A draft changes the sources but no output: rendered, nothing uploaded, recorded.
+    std::fs::write(
+        checkout.path().join("content/posts/wip.md"),
+        "+++\ntitle = \"Not yet\"\ndate = 2025-01-01\ndraft = true\n+++\nSecret plans.\n",
+    )
+    .unwrap();
+    let v = publish(&server, checkout.path(), &[]).await;
+    assert!(!skipped(&v));
+    assert_eq!(v["summary"]["uploaded"], 0, "{v}");
+    assert!(skipped(&publish(&server, checkout.path(), &[]).await));
+
+    // --force always renders and uploads.
+    let v = publish(&server, checkout.path(), &["--force"]).await;
+    assert!(!skipped(&v));
+    assert!(v["summary"]["uploaded"].as_u64().unwrap() > 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_future_post_bounds_the_record_and_private_posts_get_none() {
+    let server = S3Server::start().await;
+    let src = site_for(&server, false);
+    std::fs::write(
+        src.path().join("content/posts/later.md"),
+        "+++\ntitle = \"Later\"\ndate = 2999-01-01T00:00:00Z\n+++\nNot yet.\n",
+    )
+    .unwrap();
+    publish(&server, src.path(), &[]).await;
+    let record = stored_manifest(&server).await.sources.unwrap();
+    let until = chrono::DateTime::parse_from_rfc3339("2999-01-01T00:00:00Z").unwrap();
+    assert_eq!(record.until, Some(until.timestamp()));
+    assert!(record.covers(&record.hash, until.timestamp() - 1));
+    assert!(!record.covers(&record.hash, until.timestamp()));
+    assert!(!record.covers("other", 0));
+
+    // Private posts are sealed with passphrases the sources do not hold: always rendered.
+    let server = S3Server::start().await;
+    let private = site_for(&server, true);
+    publish(&server, private.path(), &[]).await;
+    assert_eq!(stored_manifest(&server).await.sources, None);
+    let v = publish(&server, private.path(), &[]).await;
+    assert_eq!(v["status"], "nothing_to_do");
+    assert!(!skipped(&v));
+}
+
+/// Publishes the small test site (post a's body + `edit`) to `target` as a render of the
+/// sources `record` describes.
+async fn publish_recorded<T: Target>(
+    target: &T,
+    edit: &str,
+    record: &SourcesRecord,
+) -> Result<Report, PublishError> {
+    let requests0 = target.requests();
+    let stored = read_stored(target, &opts()).await?;
+    let rendered = Rendered {
+        outputs: site(edit),
+        sources: Some(record.clone()),
+    };
+    let cfg = PublishConfig::default();
+    publish_over(
+        target,
+        stored,
+        requests0,
+        rendered,
+        &cfg,
+        &opts(),
+        &NoProgress,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_publish_that_fails_part_way_records_no_sources() {
+    let server = S3Server::start().await;
+    let record = SourcesRecord {
+        hash: "h1".into(),
+        until: None,
+    };
+    let target = |fail: &[&str]| Meddle {
+        inner: server.target(""),
+        after_read: nothing,
+        fail: fail.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>(),
+        fired: Default::default(),
+    };
+    publish_recorded(&target(&[]), "", &record).await.unwrap();
+    assert_eq!(stored_manifest(&server).await.sources, Some(record.clone()));
+
+    let failed = publish_recorded(&target(&["posts/a/index.html"]), "edited", &record).await;
+    assert!(failed.is_err());
+    let after = stored_manifest(&server).await;
+    assert_eq!(after.sources, None, "the sources were not all published");
+    assert!(after.entries.contains_key("index.html"));
+
+    publish_recorded(&target(&[]), "edited", &record)
+        .await
+        .unwrap();
+    assert_eq!(stored_manifest(&server).await.sources, Some(record));
+}
