@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
@@ -10,6 +11,7 @@ use bucketpress::cli::{BuildArgs, Cli, Command, SiteArgs};
 use bucketpress::error::BuildErrors;
 use bucketpress::pipeline::{Rendered, Session};
 use bucketpress::report::Reporter;
+use bucketpress::write::Spill;
 
 /// Content or configuration errors.
 const EXIT_CONTENT: u8 = 1;
@@ -75,13 +77,22 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
 }
 
 /// Renders, reporting warnings; on errors prints each and returns `None`. With `persist`, the
-/// highlight cache is kept in the site's `.bucketpress/cache/`.
-fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered> {
-    let mut session = Session::new(&args.site, args.build_options());
+/// highlight cache is kept in the site's `.bucketpress/cache/`; with `spill`, pages go to disk
+/// as they are rendered.
+fn render(
+    args: &SiteArgs,
+    reporter: Reporter,
+    persist: bool,
+    spill: Option<Arc<Spill>>,
+) -> Option<Rendered> {
+    let mut session = Session::new(&args.site, args.build_options()).single_render();
     if persist {
         session.persist_highlights();
     } else {
         session.load_highlights();
+    }
+    if let Some(spill) = spill {
+        session.spill_pages(spill);
     }
     match session.render() {
         Ok(rendered) => {
@@ -107,14 +118,20 @@ fn render(args: &SiteArgs, reporter: Reporter, persist: bool) -> Option<Rendered
 
 fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let Some(rendered) = render(&args.site, reporter, true) else {
-        return Ok(ExitCode::from(EXIT_CONTENT));
-    };
-    let rendered_at = started.elapsed();
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| args.site.site.join("public"));
+    let spill = Spill::new(&out)
+        .map(Arc::new)
+        .map_err(|e| anyhow::anyhow!("preparing {}: {e}", out.display()))?;
+    let Some(rendered) = render(&args.site, reporter, true, Some(spill.clone())) else {
+        spill
+            .discard()
+            .map_err(|e| anyhow::anyhow!("cleaning up {}: {e}", out.display()))?;
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    };
+    let rendered_at = started.elapsed();
     let stats = bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out))
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
     reporter.status(format!(
@@ -132,7 +149,7 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: &SiteArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
-    let Some(rendered) = render(args, reporter, false) else {
+    let Some(rendered) = render(args, reporter, false, None) else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
     reporter.status(format!(

@@ -29,5 +29,7 @@ pub struct Rendered {
 
 /// Loads and renders the site in `site_dir` once.
 pub fn render_site(site_dir: &Path, opts: &BuildOptions) -> Result<Rendered, BuildErrors> {
-    Session::new(site_dir, opts.clone()).render()
+    Session::new(site_dir, opts.clone())
+        .single_render()
+        .render()
 }

@@ -23,6 +23,7 @@ use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
 use crate::timing::Stages;
 use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
+use crate::write::Spill;
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,9 @@ pub struct Session {
     sources: Option<Arc<Sources>>,
     keys: KeyCache,
     env: Box<EnvLookup>,
+    spill: Option<Arc<Spill>>,
+    /// Renders once: sources are dropped as soon as they are rendered.
+    single: bool,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -134,7 +138,23 @@ impl Session {
             sources: None,
             keys: KeyCache::new(),
             env: Box::new(process_env),
+            spill: None,
+            single: false,
         }
+    }
+
+    /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
+    /// render, and drops each document's Markdown source as soon as it is rendered, so a
+    /// render never holds every source and every rendered document at once.
+    pub fn single_render(mut self) -> Session {
+        self.single = true;
+        self
+    }
+
+    /// Hands every page to `spill` as soon as it is rendered (a build to disk), so a render
+    /// never holds every page's bytes at once.
+    pub fn spill_pages(&mut self, spill: Arc<Spill>) {
+        self.spill = Some(spill);
     }
 
     /// Takes passphrases from `env` instead of the process environment (for tests).
@@ -216,12 +236,15 @@ impl Session {
         let mut errors = Vec::new();
         let restat = if reload.everything { None } else { changed };
         let docs = self.load_docs(&sources.scan.markdown, restat, &mut errors);
+        if self.single {
+            self.docs.clear();
+        }
         stages.lap("parse");
         if !errors.is_empty() {
             return Err(sorted(errors));
         }
         let config = sources.config.clone();
-        let site = Site::assemble(
+        let mut site = Site::assemble(
             config,
             docs,
             sources.scan.assets.clone(),
@@ -248,6 +271,11 @@ impl Session {
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
             .hash(&keyring.fingerprint());
         let has_private = !keyring.is_empty();
+        let bodies = if self.single {
+            site.take_bodies()
+        } else {
+            Vec::new()
+        };
         let pages = Renderer::new(
             &site,
             &sources.templates,
@@ -256,6 +284,8 @@ impl Session {
         )
         .with_torrents(torrent_links)
         .with_keys(Arc::new(keyring))
+        .with_spill(self.spill.clone())
+        .with_taken_bodies(bodies)
         .render(&mut self.cache)
         .map_err(sorted)?;
         stages.extend(&self.cache.stages);

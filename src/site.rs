@@ -167,6 +167,22 @@ impl Site {
         Ok(site)
     }
 
+    /// Moves every document's Markdown body out (leaving it empty), in [`Site::docs`] order,
+    /// for a render that drops each one once rendered. A document shared elsewhere keeps its
+    /// body: its slot is empty and the renderer reads the document's own.
+    pub fn take_bodies(&mut self) -> Vec<String> {
+        self.posts
+            .iter_mut()
+            .chain(&mut self.pages)
+            .chain(&mut self.private)
+            .map(|doc| {
+                Arc::get_mut(doc)
+                    .map(|d| std::mem::take(&mut d.body))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
     /// All documents: posts, pages, then private documents.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
         self.posts.iter().chain(&self.pages).chain(&self.private)

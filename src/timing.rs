@@ -4,11 +4,21 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// Named durations in the order the steps ran.
+/// Named durations in the order the steps ran, each with the process's peak memory when it
+/// ended (where the system tells: Linux).
 #[derive(Debug, Clone, Default)]
 pub struct Stages {
     done: Vec<(&'static str, Duration)>,
+    peaks: Vec<Option<u64>>,
     started: Option<Instant>,
+}
+
+/// The peak resident set size of this process so far, in bytes (`VmHWM`), where known.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 impl Stages {
@@ -16,6 +26,7 @@ impl Stages {
     pub fn start() -> Stages {
         Stages {
             done: Vec::new(),
+            peaks: Vec::new(),
             started: Some(Instant::now()),
         }
     }
@@ -25,6 +36,7 @@ impl Stages {
         let now = Instant::now();
         if let Some(started) = self.started {
             self.done.push((name, now - started));
+            self.peaks.push(peak_rss());
         }
         self.started = Some(now);
     }
@@ -32,6 +44,7 @@ impl Stages {
     /// Appends the steps of a nested timer (e.g. the renderer's) and restarts the clock.
     pub fn extend(&mut self, other: &Stages) {
         self.done.extend(other.done.iter().copied());
+        self.peaks.extend(other.peaks.iter().copied());
         self.started = Some(Instant::now());
     }
 
@@ -53,6 +66,9 @@ impl fmt::Display for Stages {
                 f.write_str(", ")?;
             }
             write!(f, "{name} {:.1} ms", d.as_secs_f64() * 1000.0)?;
+            if let Some(Some(peak)) = self.peaks.get(i) {
+                write!(f, " (peak {} MB)", peak >> 20)?;
+            }
         }
         Ok(())
     }

@@ -1,6 +1,10 @@
 //! Writing `Outputs` to a folder (`build`): only files whose bytes changed are written, and
 //! files an earlier build wrote that this one no longer produces are removed. Files the build
 //! never wrote are never touched, so `--out` pointing at a folder with other files is safe.
+//!
+//! A build hands pages to a [`Spill`] as they are rendered, so it never holds the whole site in
+//! memory: changed pages wait in a staging folder and move into place only when the whole
+//! build succeeded.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -12,6 +16,87 @@ use crate::outputs::{Body, Output, Outputs};
 
 /// The list of keys the last build wrote, kept in the output folder.
 pub const RECORD_FILE: &str = ".bucketpress-outputs";
+
+/// Where a [`Spill`] stages changed pages, inside the output folder (so moving them into place
+/// is a rename on the same file system).
+pub const STAGING_DIR: &str = ".bucketpress-staging";
+
+/// Pages put on disk as soon as they are rendered, their bytes then dropped from memory. A
+/// page whose file already holds its bytes points at that file; a changed one is written to
+/// [`STAGING_DIR`], and [`write_outputs`] renames it into place once the build succeeded. A
+/// failed build calls [`Spill::discard`], so the output folder is as it was.
+#[derive(Debug)]
+pub struct Spill {
+    out_dir: PathBuf,
+    staging: PathBuf,
+    /// Whether the output folder existed before (else a failed build removes it again).
+    existed: bool,
+}
+
+impl Spill {
+    /// A spill into `out_dir`, clearing what a killed build may have left staged.
+    pub fn new(out_dir: &Path) -> io::Result<Spill> {
+        let staging = out_dir.join(STAGING_DIR);
+        remove_tree(&staging)?;
+        Ok(Spill {
+            out_dir: out_dir.to_path_buf(),
+            staging,
+            existed: out_dir.exists(),
+        })
+    }
+
+    /// Puts `output`'s bytes on disk (unless its file already holds them) and makes its body
+    /// that file. Bodies that are files already are left alone.
+    pub fn spill(&self, output: &mut Output) -> io::Result<()> {
+        let Body::Bytes(bytes) = &output.body else {
+            return Ok(());
+        };
+        let dest = safe_join(&self.out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
+        let path = if holds(&dest, output) {
+            dest
+        } else {
+            let staged = self.staging.join(&output.key);
+            if let Some(parent) = staged.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&staged, bytes)?;
+            staged
+        };
+        output.body = Body::File {
+            size: output.body.len(),
+            path,
+        };
+        Ok(())
+    }
+
+    /// Removes every staged page, and the output folder if the spill made it (the build
+    /// failed: nothing is written).
+    pub fn discard(&self) -> io::Result<()> {
+        remove_tree(&self.staging)?;
+        if !self.existed {
+            // It was made only to hold the staging folder, now gone (so it is empty).
+            let _ = std::fs::remove_dir(&self.out_dir);
+        }
+        Ok(())
+    }
+}
+
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn unsafe_key(key: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe key {key:?}"))
+}
+
+/// True when the file at `path` holds exactly `output`'s bytes.
+fn holds(path: &Path, output: &Output) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.len() == output.body.len())
+        && crate::outputs::hash_file(path).ok().as_deref() == Some(output.hash.as_str())
+}
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,21 +142,20 @@ pub fn write_outputs(outputs: &Outputs, out_dir: &Path) -> io::Result<WriteStats
     }
     let record: String = outputs.keys().map(|k| format!("{k}\n")).collect();
     std::fs::write(out_dir.join(RECORD_FILE), record)?;
+    remove_tree(&out_dir.join(STAGING_DIR))?;
     Ok(stats)
 }
 
-/// Writes one output unless the file already holds the same bytes; true when written.
+/// Writes one output unless the file already holds the same bytes; true when written. A
+/// page a [`Spill`] staged is renamed into place; one it found unchanged is not read again.
 fn write_one(output: &Output, out_dir: &Path) -> io::Result<bool> {
-    let path = safe_join(out_dir, &output.key).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("unsafe key {:?}", output.key),
-        )
-    })?;
-    if let Ok(meta) = std::fs::metadata(&path)
-        && meta.len() == output.body.len()
-        && crate::outputs::hash_file(&path).ok().as_deref() == Some(output.hash.as_str())
-    {
+    let path = safe_join(out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
+    let staged = match &output.body {
+        Body::File { path: src, .. } if *src == path => return Ok(false),
+        Body::File { path: src, .. } => src.starts_with(out_dir.join(STAGING_DIR)),
+        Body::Bytes(_) => false,
+    };
+    if !staged && holds(&path, output) {
         return Ok(false);
     }
     if let Some(parent) = path.parent() {
@@ -79,6 +163,7 @@ fn write_one(output: &Output, out_dir: &Path) -> io::Result<bool> {
     }
     match &output.body {
         Body::Bytes(bytes) => std::fs::write(&path, bytes)?,
+        Body::File { path: src, .. } if staged => std::fs::rename(src, &path)?,
         Body::File { path: src, .. } => {
             std::fs::copy(src, &path)?;
         }
@@ -172,6 +257,66 @@ mod tests {
                 unchanged: 1,
                 removed: 0
             }
+        );
+    }
+
+    fn spilled(spill: &Spill, items: &[(&str, &str)]) -> Outputs {
+        let spill_one = |mut o: Output| {
+            spill.spill(&mut o).unwrap();
+            assert!(matches!(o.body, Body::File { .. }), "{o:?}");
+            o
+        };
+        outputs(items).iter().cloned().map(spill_one).collect()
+    }
+
+    #[test]
+    fn spilled_pages_move_into_place_only_when_the_build_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+
+        // A failed build: nothing is left, not even the folder it made.
+        let spill = Spill::new(&out).unwrap();
+        spilled(&spill, &[("a/index.html", "A")]);
+        assert!(out.join(STAGING_DIR).join("a/index.html").exists());
+        spill.discard().unwrap();
+        assert!(!out.exists());
+
+        let spill = Spill::new(&out).unwrap();
+        let first = spilled(&spill, &[("a/index.html", "A"), ("b/index.html", "B")]);
+        assert!(
+            !out.join("a/index.html").exists(),
+            "staged, not yet in place"
+        );
+        let stats = write_outputs(&first, &out).unwrap();
+        assert_eq!((stats.written, stats.unchanged), (2, 0));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A"
+        );
+        assert!(!out.join(STAGING_DIR).exists());
+
+        // Unchanged pages point at their files and are not written again; a failed build
+        // after an edit leaves the old bytes.
+        let spill = Spill::new(&out).unwrap();
+        spilled(&spill, &[("a/index.html", "A2"), ("b/index.html", "B")]);
+        spill.discard().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A"
+        );
+        let spill = Spill::new(&out).unwrap();
+        let second = spilled(&spill, &[("a/index.html", "A2"), ("b/index.html", "B")]);
+        let b = second.iter().find(|o| o.key == "b/index.html").unwrap();
+        assert!(matches!(&b.body, Body::File { path, .. } if *path == out.join("b/index.html")));
+        let stats = write_outputs(&second, &out).unwrap();
+        assert_eq!((stats.written, stats.unchanged), (1, 1));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A2"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("b/index.html")).unwrap(),
+            "B"
         );
     }
 

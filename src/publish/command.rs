@@ -275,7 +275,7 @@ fn render(
     let hash = hash
         .map(str::to_string)
         .or_else(|| sources_hash(&args.site, &build_options()));
-    let mut session = crate::pipeline::Session::new(&args.site, build_options());
+    let mut session = crate::pipeline::Session::new(&args.site, build_options()).single_render();
     session.persist_highlights();
     let rendered = session.render().map_err(|errors| {
         for d in &errors.0 {

@@ -8,7 +8,7 @@ mod listings;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -24,6 +24,7 @@ use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
+use crate::write::Spill;
 
 /// What a render reused and redid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,6 +83,10 @@ pub struct Renderer<'a> {
     torrents: Arc<BTreeMap<String, TorrentLinks>>,
     /// The keys of private documents' groups (fingerprinted by the caller).
     keys: Arc<Keyring>,
+    /// Where pages go as soon as they are rendered (a build), if anywhere.
+    spill: Option<Arc<Spill>>,
+    /// Bodies taken out of the documents ([`Site::take_bodies`]), each dropped once rendered.
+    taken_bodies: Vec<Mutex<String>>,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -127,7 +132,23 @@ impl<'a> Renderer<'a> {
             common: common.finish(),
             torrents: Arc::default(),
             keys: Arc::default(),
+            spill: None,
+            taken_bodies: Vec::new(),
         }
+    }
+
+    /// Renders the Markdown of document `i` (in [`Site::docs`] order) from `bodies[i]` when
+    /// that is not empty, dropping it once rendered.
+    pub fn with_taken_bodies(mut self, bodies: Vec<String>) -> Self {
+        self.taken_bodies = bodies.into_iter().map(Mutex::new).collect();
+        self
+    }
+
+    /// Puts every rendered page on disk through `spill` as soon as it is rendered, keeping
+    /// only its hash and file in memory.
+    pub fn with_spill(mut self, spill: Option<Arc<Spill>>) -> Self {
+        self.spill = spill;
+        self
     }
 
     /// Gives the keys private documents are sealed with. The caller puts
@@ -181,7 +202,13 @@ impl<'a> Renderer<'a> {
         let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
             .into_par_iter()
             .map(|p| {
-                let output = self.run(&p, &docs, &contexts)?;
+                let mut output = self.run(&p, &docs, &contexts)?;
+                if let Some(spill) = &self.spill {
+                    spill.spill(&mut output).map_err(|e| {
+                        let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
+                        Diagnostic::new(Path::new(&output.key), None, problem)
+                    })?;
+                }
                 Ok((p, output))
             })
             .collect();
@@ -296,7 +323,13 @@ impl<'a> Renderer<'a> {
         let base_path = self.site.config.base_path();
         let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
             .par_iter()
-            .map(|doc| {
+            .enumerate()
+            .map(|(i, doc)| {
+                let taken = self
+                    .taken_bodies
+                    .get(i)
+                    .map(|b| std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner())))
+                    .filter(|b| !b.is_empty());
                 if let Some(hit) = cache.markdown.get(&doc.rel_path)
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
@@ -304,7 +337,7 @@ impl<'a> Renderer<'a> {
                     return Ok(((hit.document.clone(), hit.prints), false));
                 }
                 let source = markdown::Source {
-                    body: &doc.body,
+                    body: taken.as_deref().unwrap_or(&doc.body),
                     body_line: doc.body_line,
                     path: &doc.rel_path,
                     base_path: &base_path,

@@ -6,7 +6,7 @@ use bucketpress::error::Problem;
 use bucketpress::outputs::OutputKind;
 use bucketpress::pipeline::{BuildOptions, render_site};
 
-use crate::support::{self, text};
+use crate::support::{self, bin, example_site, text};
 
 #[test]
 fn example_site_has_every_kind_of_page() {
@@ -317,4 +317,64 @@ fn a_site_under_a_path_links_below_that_path() {
             );
         }
     }
+}
+
+#[test]
+fn a_build_that_fails_while_rendering_pages_leaves_the_output_folder_as_it_was() {
+    let site = example_site();
+    let out = site.path().join("out");
+    let build = || {
+        bin(&[
+            "build",
+            "--site",
+            site.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    // A failing first build creates nothing.
+    let post_template = site.path().join("templates/post.html");
+    std::fs::create_dir_all(post_template.parent().unwrap()).unwrap();
+    std::fs::write(&post_template, "{{ post.no_such_field | upper }}").unwrap();
+    assert!(!build().status.success());
+    assert!(!out.exists(), "a failed build made the output folder");
+
+    std::fs::remove_file(&post_template).unwrap();
+    assert!(build().status.success());
+    let about = out.join("about/index.html");
+    let before = std::fs::read(&about).unwrap();
+    let listed: Vec<String> = walkdir::WalkDir::new(&out)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+
+    // The about page renders (and is staged) before the broken post template fails.
+    let about_md = site.path().join("content/about.md");
+    let text = std::fs::read_to_string(&about_md).unwrap() + "\nAn edit.\n";
+    std::fs::write(&about_md, text).unwrap();
+    std::fs::write(&post_template, "{{ post.no_such_field | upper }}").unwrap();
+    let failed = build();
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(std::fs::read(&about).unwrap(), before);
+    let after: Vec<String> = walkdir::WalkDir::new(&out)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    assert_eq!(
+        after, listed,
+        "files appeared or went (a staging folder left behind?)"
+    );
+
+    // Fixed: the edit lands, and only what changed is written.
+    std::fs::remove_file(&post_template).unwrap();
+    let ok = build();
+    assert!(ok.status.success());
+    assert_ne!(std::fs::read(&about).unwrap(), before);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert!(stderr.contains(" written, "), "{stderr}");
+    assert!(!stderr.contains("(0 written"), "{stderr}");
 }
