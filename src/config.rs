@@ -113,6 +113,9 @@ pub struct PublishConfig {
     pub exclude: Vec<String>,
     /// A CloudFront distribution to invalidate after a publish.
     pub cloudfront_distribution_id: String,
+    /// Keep the highlight cache in the bucket too (under `.bucketpress/cache/`), so a publish
+    /// from a fresh checkout with no local cache (CI) does not highlight every block again.
+    pub highlight_cache_in_bucket: bool,
 }
 
 impl Default for PublishConfig {
@@ -130,6 +133,7 @@ impl Default for PublishConfig {
             cache_control: Vec::new(),
             exclude: Vec::new(),
             cloudfront_distribution_id: String::new(),
+            highlight_cache_in_bucket: false,
         }
     }
 }
@@ -311,6 +315,7 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.path_style",
     "publish.profile",
     "publish.gzip",
+    "publish.highlight_cache_in_bucket",
     "publish.max_deletes",
     "publish.concurrency",
     "publish.cache_control",

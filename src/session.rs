@@ -187,6 +187,19 @@ impl Session {
         self.highlighter.load(&self.site_dir.join(HIGHLIGHT_CACHE));
     }
 
+    /// Adds highlighted blocks from cache-file bytes (a shard of the cache kept in the bucket);
+    /// returns how many, or `None` when the bytes are not a cache file.
+    pub fn load_highlight_bytes(&self, bytes: &[u8]) -> Option<usize> {
+        self.highlighter.load_bytes(bytes)
+    }
+
+    /// The blocks the last render used, as `shards` cache files (see
+    /// [`Highlighter::encode_shards`]). Meant for a session that does not save to disk, whose
+    /// record of what was used is not cleared by a save.
+    pub fn highlight_shards(&self, shards: usize) -> Vec<(usize, Vec<u8>)> {
+        self.highlighter.encode_shards(shards)
+    }
+
     /// Writes what was highlighted since the last save to the highlight cache, if the
     /// session keeps one ([`Session::persist_highlights`]).
     pub fn save_highlights(&self) {

@@ -297,3 +297,28 @@ proptest! {
         check(&lang, &code);
     }
 }
+
+#[test]
+fn shards_hold_the_blocks_used_and_load_back_into_another_highlighter() {
+    let h = Highlighter::new();
+    let rust = h.block("rust", "fn a() {}");
+    h.block("python", "x = 1");
+    let shards = h.encode_shards(64);
+    assert!((1..=2).contains(&shards.len()), "{}", shards.len());
+    assert_eq!(
+        shards,
+        h.encode_shards(64),
+        "the same blocks give the same bytes"
+    );
+
+    let other = Highlighter::new();
+    let loaded: usize = shards
+        .iter()
+        .map(|(_, s)| other.load_bytes(s).unwrap())
+        .sum();
+    assert_eq!(loaded, 2);
+    assert_eq!(other.cached_blocks(), 2);
+    assert_eq!(other.block("rust", "fn a() {}"), rust);
+    assert_eq!(other.load_bytes(b"not a cache file"), None);
+    assert_eq!(other.cached_blocks(), 2);
+}

@@ -98,14 +98,47 @@ impl Highlighter {
         let Ok(bytes) = std::fs::read(path) else {
             return;
         };
-        let Some(blocks) = decode_cache(&bytes) else {
+        if self.load_bytes(&bytes).is_none() {
             tracing::debug!("ignoring unreadable highlight cache {}", path.display());
-            return;
-        };
+        }
+    }
+
+    /// Adds the blocks of a cache file's bytes (as [`Highlighter::save`] or
+    /// [`Highlighter::encode_shards`] wrote them) to the cache; returns how many it held, or
+    /// `None` (adding nothing) when the bytes are not such a file.
+    pub fn load_bytes(&self, bytes: &[u8]) -> Option<usize> {
+        let blocks = decode_cache(bytes)?;
+        let n = blocks.len();
         let mut cache = self.cache.lock().expect("cache lock");
         for (key, html) in blocks {
             cache.blocks.entry(key).or_insert(html);
         }
+        Some(n)
+    }
+
+    /// The blocks asked for since the last save, split into `shards` cache files by the first
+    /// byte of their key (so an edit changes few of them), each sorted by key: the same blocks
+    /// give the same bytes. What a render of every document used, for keeping elsewhere; as
+    /// (shard number, cache file) for the shards that hold any block.
+    pub fn encode_shards(&self, shards: usize) -> Vec<(usize, Vec<u8>)> {
+        let shards = shards.clamp(1, 256);
+        let cache = self.cache.lock().expect("cache lock");
+        let mut keys: Vec<&blake3::Hash> = cache.used.iter().collect();
+        keys.sort_by_key(|k| *k.as_bytes());
+        let mut out: Vec<Vec<u8>> = (0..shards).map(|_| CACHE_MAGIC.to_vec()).collect();
+        for key in keys {
+            let Some(html) = cache.blocks.get(key) else {
+                continue;
+            };
+            let shard = &mut out[usize::from(key.as_bytes()[0]) % shards];
+            shard.extend_from_slice(key.as_bytes());
+            shard.extend_from_slice(&(html.len() as u64).to_le_bytes());
+            shard.extend_from_slice(html.as_bytes());
+        }
+        out.into_iter()
+            .enumerate()
+            .filter(|(_, shard)| shard.len() > CACHE_MAGIC.len())
+            .collect()
     }
 
     /// Writes the cache to `path` (atomically, through a temporary file), if anything new was

@@ -26,10 +26,13 @@
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
 //!               "seconds": 0.41, "requests": 5, "render_skipped": false},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
-//!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null}
+//!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
+//!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 37885, "uploaded_shards": 2}
 //! }
 //! ```
 //!
+//! `highlight_cache` is `null` unless `[publish] highlight_cache_in_bucket` is on and the site
+//! folder had no highlight cache of its own (see [`super::shared_cache`]).
 //! `render_skipped` is true when the manifest recorded these very sources, so nothing was
 //! rendered (see [`run_async`]).
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
@@ -53,6 +56,7 @@ use super::dir::DirTarget;
 use super::manifest::SourcesRecord;
 use super::plan::{Plan, Reason, Step};
 use super::s3::{S3Settings, S3Target};
+use super::shared_cache::{self, CacheStats, SHARDS};
 use super::target::{DryRun, Target, TargetError};
 use super::{
     PublishError, PublishOptions, Rendered, Report, TargetSpec, publish_over, read_stored,
@@ -60,6 +64,7 @@ use super::{
 use crate::config::Config;
 use crate::error::Diagnostic;
 use crate::pipeline::BuildOptions;
+use crate::session::HIGHLIGHT_CACHE;
 use crate::sources_hash::sources_hash;
 
 /// Arguments of `bucketpress publish`. Drafts and future posts are never published.
@@ -126,10 +131,10 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
     let mut prerendered = None;
     let loaded = match hash.as_deref().and_then(|_| load_config(&args.site)) {
         Some(loaded) => loaded,
-        None => match render(args, None) {
-            Ok((config, warnings, rendered)) => {
-                prerendered = Some(rendered);
-                (config, warnings)
+        None => match render(args, None, None) {
+            Ok(site) => {
+                prerendered = Some(site.publish);
+                (site.config, site.warnings)
             }
             Err(PublishError::Build(n)) => return Ok(early_failure(args, None, build_failed(n))),
             Err(e) => return Err(e.into()),
@@ -228,14 +233,42 @@ impl Job<'_> {
             let unchanged = manifest.entries.len();
             return Ok(Report::up_to_date(unchanged, target.requests() - requests0));
         }
-        let rendered = match self.prerendered {
-            Some(r) => r,
-            None => render(self.args, self.hash)?.2,
+        let shared = self.cfg.highlight_cache_in_bucket
+            && self.prerendered.is_none()
+            && !self.args.site.join(HIGHLIGHT_CACHE).exists();
+        let downloaded = match shared {
+            true => Some(shared_cache::download(target, self.opts.concurrency).await),
+            false => None,
         };
-        publish_over(
+        let (rendered, shards, cached_blocks) = match self.prerendered {
+            Some(r) => (r, None, 0),
+            None => {
+                let site = render(self.args, self.hash, downloaded.as_ref())?;
+                (site.publish, site.shards, site.cached_blocks)
+            }
+        };
+        let mut report = publish_over(
             target, stored, requests0, rendered, self.cfg, self.opts, self.ui,
         )
-        .await
+        .await?;
+        if let Some(downloaded) = &downloaded {
+            let mut stats = CacheStats {
+                downloaded_shards: downloaded.shards.len(),
+                downloaded_blocks: cached_blocks,
+                uploaded_shards: 0,
+            };
+            if let Some(shards) = shards.filter(|_| !self.args.dry_run) {
+                let index = downloaded.index.as_ref();
+                match shared_cache::upload(target, shards, index, self.opts.concurrency).await {
+                    Ok(n) => stats.uploaded_shards = n,
+                    // The site is published; the cache only saves time next time.
+                    Err(e) => eprintln!("warning: cannot update the highlight cache: {e}"),
+                }
+            }
+            report.highlight_cache = Some(stats);
+            report.summary.requests = target.requests() - requests0;
+        }
+        Ok(report)
     }
 }
 
@@ -265,36 +298,65 @@ fn build_failed(errors: usize) -> String {
     format!("the site has {errors} error(s); nothing was published")
 }
 
+/// A render for publishing.
+struct RenderedSite {
+    config: Config,
+    warnings: Vec<Diagnostic>,
+    publish: Rendered,
+    /// The highlight cache as shards for the bucket, when it came from there (and the site has
+    /// no private documents, whose code must not leave the machine unencrypted).
+    shards: Option<Vec<(usize, Vec<u8>)>>,
+    /// Blocks taken from the downloaded cache.
+    cached_blocks: usize,
+}
+
 /// Renders the site, printing its errors. The outputs carry a [`SourcesRecord`] when the
 /// sources hashed to `hash` before the render and still do after it (an edit during the
-/// render must not be vouched for) and no private document depends on the environment.
+/// render must not be vouched for) and no private document depends on the environment. With
+/// `shared`, the highlight cache comes from the bucket and not from the site folder.
 fn render(
     args: &PublishArgs,
     hash: Option<&str>,
-) -> Result<(Config, Vec<Diagnostic>, Rendered), PublishError> {
+    shared: Option<&shared_cache::Downloaded>,
+) -> Result<RenderedSite, PublishError> {
     let hash = hash
         .map(str::to_string)
         .or_else(|| sources_hash(&args.site, &build_options()));
     let mut session = crate::pipeline::Session::new(&args.site, build_options()).single_render();
-    session.persist_highlights();
+    let mut cached_blocks = 0;
+    match shared {
+        Some(downloaded) => {
+            for shard in &downloaded.shards {
+                cached_blocks += session.load_highlight_bytes(shard).unwrap_or(0);
+            }
+        }
+        None => session.persist_highlights(),
+    }
     let rendered = session.render().map_err(|errors| {
         for d in &errors.0 {
             eprintln!("error: {d}");
         }
         PublishError::Build(errors.0.len())
     })?;
+    let public = rendered.private_documents == 0;
+    let shards = (shared.is_some() && public).then(|| session.highlight_shards(SHARDS));
     let sources = hash
-        .filter(|_| rendered.private_documents == 0)
+        .filter(|_| public)
         .filter(|h| sources_hash(&args.site, &build_options()).as_ref() == Some(h))
         .map(|hash| SourcesRecord {
             hash,
             until: rendered.next_release.map(|d| d.timestamp()),
         });
-    let publish = Rendered {
-        outputs: rendered.outputs,
-        sources,
-    };
-    Ok((rendered.config, rendered.warnings, publish))
+    Ok(RenderedSite {
+        config: rendered.config,
+        warnings: rendered.warnings,
+        publish: Rendered {
+            outputs: rendered.outputs,
+            sources,
+        },
+        shards,
+        cached_blocks,
+    })
 }
 
 /// What a publish came to: the exit code and what `--json` reports.
@@ -312,6 +374,8 @@ pub struct Outcome<'a> {
     pub summary: Option<&'a Summary>,
     /// The CloudFront invalidation, when a distribution is configured and the publish worked.
     pub invalidation: Option<&'a Invalidation>,
+    /// What the highlight cache kept in the bucket did, when it is on.
+    pub highlight_cache: Option<&'a CacheStats>,
 }
 
 impl<'a> Outcome<'a> {
@@ -333,6 +397,7 @@ impl<'a> Outcome<'a> {
                     plan: Some(&r.plan),
                     summary: Some(&r.summary),
                     invalidation: None,
+                    highlight_cache: r.highlight_cache.as_ref(),
                 }
             }
             Err(e) => {
@@ -361,6 +426,7 @@ impl<'a> Outcome<'a> {
             plan,
             summary,
             invalidation: None,
+            highlight_cache: None,
         }
     }
 
@@ -375,6 +441,7 @@ impl<'a> Outcome<'a> {
             "plan": self.plan,
             "summary": self.summary,
             "invalidation": self.invalidation,
+            "highlight_cache": self.highlight_cache,
         })
     }
 }

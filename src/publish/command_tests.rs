@@ -25,6 +25,7 @@ fn report_for(outputs: &[(&str, &str)], old: &Manifest) -> Report {
             ..Summary::default()
         },
         plan,
+        highlight_cache: None,
     }
 }
 

@@ -162,6 +162,16 @@ impl Target for DirTarget {
         Ok(Etag(hash_bytes(&bytes)))
     }
 
+    async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        self.count();
+        read_optional(&self.root.join(key))
+    }
+
+    async fn write_reserved(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
+        self.count();
+        write_atomic(&self.root.join(key), &bytes)
+    }
+
     async fn list_hashes(&self) -> Result<Manifest, TargetError> {
         self.count();
         let mut keys = Vec::new();

@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod plan;
 pub mod s3;
 pub mod setup;
+pub mod shared_cache;
 pub mod target;
 
 use std::path::PathBuf;
@@ -113,6 +114,8 @@ pub struct Report {
     pub plan: Plan,
     /// What was done.
     pub summary: Summary,
+    /// What the highlight cache kept in the bucket did, when it is on.
+    pub highlight_cache: Option<shared_cache::CacheStats>,
 }
 
 impl Report {
@@ -130,6 +133,7 @@ impl Report {
                 render_skipped: true,
                 ..Summary::default()
             },
+            highlight_cache: None,
         }
     }
 }
@@ -278,7 +282,11 @@ pub async fn publish_over<T: Target>(
     match result {
         Ok(mut summary) => {
             summary.requests = target.requests() - requests0;
-            Ok(Report { plan, summary })
+            Ok(Report {
+                plan,
+                summary,
+                highlight_cache: None,
+            })
         }
         Err(mut failure) => {
             failure.summary.requests = target.requests() - requests0;

@@ -448,6 +448,14 @@ impl Target for S3Target {
         true
     }
 
+    async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        self.get_bytes(key).await
+    }
+
+    async fn write_reserved(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
+        self.put_bytes(key, bytes).await
+    }
+
     fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }

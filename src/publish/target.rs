@@ -91,6 +91,25 @@ pub trait Target: Sync {
     /// Whether the target stores per-object headers (S3 does, a directory does not).
     fn stores_headers(&self) -> bool;
 
+    /// Reads bucketpress's own object `key` (under the reserved prefix, e.g. the shared
+    /// highlight cache); `None` when there is none. By default a target keeps no such objects.
+    fn read_reserved(
+        &self,
+        _key: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, TargetError>> + Send {
+        async { Ok(None) }
+    }
+
+    /// Stores bucketpress's own object `key` (under the reserved prefix). By default a target
+    /// keeps no such objects and this does nothing.
+    fn write_reserved(
+        &self,
+        _key: &str,
+        _bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Requests sent so far (for the summary and the request-budget tests).
     fn requests(&self) -> u64;
 }
@@ -126,6 +145,10 @@ impl<T: Target> Target for DryRun<T> {
 
     async fn list_hashes(&self) -> Result<Manifest, TargetError> {
         self.0.list_hashes().await
+    }
+
+    async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        self.0.read_reserved(key).await
     }
 
     fn stores_headers(&self) -> bool {

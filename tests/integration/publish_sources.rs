@@ -1,6 +1,7 @@
 //! The sources record: a publish of sources the manifest already records renders nothing and
 //! sends one request, on a fresh checkout too; any change to what a render reads, `--force`,
-//! a failed upload or private documents make the next publish render again.
+//! a failed upload or private documents make the next publish render again. And the highlight
+//! cache kept in the bucket, which spares a fresh checkout's render the highlighting.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,6 +22,8 @@ use crate::support::example_site;
 /// The example site pointed at `server`; without its private post unless `private`.
 fn site_for(server: &S3Server, private: bool) -> TempDir {
     let dir = example_site();
+    // As checked out: no cache a local build may have left.
+    let _ = std::fs::remove_dir_all(dir.path().join(".bucketpress"));
     if !private {
         std::fs::remove_file(dir.path().join("content/posts/family-recipes.md")).unwrap();
     }
@@ -223,4 +226,77 @@ async fn a_publish_that_fails_part_way_records_no_sources() {
         .await
         .unwrap();
     assert_eq!(stored_manifest(&server).await.sources, Some(record));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_checkout_takes_the_highlight_cache_from_the_bucket() {
+    let server = S3Server::start().await;
+    let src = site_for(&server, false);
+    let config_path = src.path().join("site.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        format!("{config}highlight_cache_in_bucket = true\n"),
+    )
+    .unwrap();
+
+    let v = publish(&server, src.path(), &[]).await;
+    let uploaded = v["highlight_cache"]["uploaded_shards"].as_u64().unwrap();
+    assert!(uploaded >= 1, "{v}");
+    assert_eq!(v["highlight_cache"]["downloaded_blocks"], 0);
+    assert!(
+        !src.path().join(".bucketpress").exists(),
+        "kept in the bucket, not the folder"
+    );
+    let index =
+        crate::publish::get(&server.client(), ".bucketpress/cache/highlight/index.json").await;
+    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
+    assert_eq!(index["shards"].as_object().unwrap().len() as u64, uploaded);
+
+    // A fresh checkout with one new code block: the other blocks come from the bucket, only
+    // the new block's shard goes back, and the pages are what a local render makes.
+    let checkout = fresh_checkout(src.path());
+    let post = checkout.path().join("content/posts/cache-control.md");
+    let text = std::fs::read_to_string(&post).unwrap()
+        + "\n```rust\nfn only_in_this_edit() -> u32 { 42 }\n```\n";
+    std::fs::write(&post, text).unwrap();
+    let v = publish(&server, checkout.path(), &[]).await;
+    assert!(!skipped(&v));
+    let cache = &v["highlight_cache"];
+    assert_eq!(
+        cache["downloaded_shards"].as_u64().unwrap(),
+        uploaded,
+        "{v}"
+    );
+    assert!(cache["downloaded_blocks"].as_u64().unwrap() >= 3, "{v}");
+    assert_eq!(cache["uploaded_shards"], 1, "{v}");
+    let rendered = bucketpress::pipeline::render_site(
+        checkout.path(),
+        &bucketpress::pipeline::BuildOptions::default(),
+    )
+    .unwrap();
+    let expected =
+        crate::publish_chaos::expected_manifest(&rendered.outputs, &rendered.config.publish);
+    assert_eq!(stored_manifest(&server).await.entries, expected.entries);
+
+    // A site with private posts never sends its code to the bucket.
+    let server = S3Server::start().await;
+    let private = site_for(&server, true);
+    let config_path = private.path().join("site.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        format!("{config}highlight_cache_in_bucket = true\n"),
+    )
+    .unwrap();
+    let v = publish(&server, private.path(), &[]).await;
+    assert_eq!(v["highlight_cache"]["uploaded_shards"], 0, "{v}");
+    assert!(
+        server
+            .put_keys()
+            .iter()
+            .all(|k| !k.contains(".bucketpress/cache/")),
+        "{:?}",
+        server.put_keys()
+    );
 }
