@@ -200,6 +200,22 @@ if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     rm -rf "$bp_cache"
     # shellcheck disable=SC2086
     measure bucketpress edit-live-fresh 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
+
+    # The same with `[publish] highlight_cache_in_bucket = true`: a first publish (no cache
+    # anywhere) leaves the highlight cache in the target, then one more post changes and a
+    # fresh checkout (no local cache) publishes, taking the cache from the target.
+    shared_target="$work/target-shared"
+    rm -rf "$shared_target" "$bp_cache"
+    cp "$corpus/site.toml" "$work/site.toml.plain"
+    printf '\n[publish]\nhighlight_cache_in_bucket = true\n' >>"$corpus/site.toml"
+    say "seeding $shared_target (highlight_cache_in_bucket)"
+    # shellcheck disable=SC2086
+    "$bin" publish --site "$corpus" --to "file://$shared_target" ${PUBLISH_EXTRA:-} >"$logs/seed-shared.log" 2>&1
+    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 3 >"$logs/mutate-3.log"
+    rm -rf "$bp_cache"
+    # shellcheck disable=SC2086
+    measure bucketpress edit-live-fresh-bucket-cache 1 "$shared_target" "$bin" publish --site "$corpus" --to "file://$shared_target" ${PUBLISH_EXTRA:-}
+    cp "$work/site.toml.plain" "$corpus/site.toml"
 else
     say "no 'bucketpress publish' yet (or --no-publish): publish section skipped"
 fi
@@ -233,7 +249,8 @@ mkdir -p "$(dirname "$results")"
     echo "- cases: full-build = cold (no highlight cache, empty out dir); warm-build = highlight cache kept, empty out dir;"
     echo "  noop-build = cache kept, same out dir (nothing changed); check = cold, render in memory only;"
     echo "  publish-* = \`publish --to file://DIR\`: first (cold cache, empty target), no-op, after one post changed (cache kept);"
-    echo "  edit-live-fresh = one more post changed, then a build from scratch (no cache) + deploy to file://: \`hugo && hugo deploy\` vs \`bucketpress publish\`"
+    echo "  edit-live-fresh = one more post changed, then a build from scratch (no cache) + deploy to file://: \`hugo && hugo deploy\` vs \`bucketpress publish\`;"
+    echo "  edit-live-fresh-bucket-cache = the same for bucketpress with [publish] highlight_cache_in_bucket = true (no local cache; the target holds the highlight cache)"
     echo
     echo "## Every run"
     echo
@@ -301,10 +318,16 @@ mkdir -p "$(dirname "$results")"
         echo '```'
     fi
     awk -F'\t' '$7 == "ok" && $2 == "edit-live-fresh" { w[$1] = $4; c[$1] = $8 }
+        $7 == "ok" && $2 == "edit-live-fresh-bucket-cache" { w["shared"] = $4; c["shared"] = $8 }
         END {
             if (("hugo" in w) && ("bucketpress" in w) && w["bucketpress"] > 0) {
                 printf "\n**Edit → live on a fresh checkout (one post changed; hugo + hugo deploy vs bucketpress publish, both to file://, no cache):** wall %.2fx", w["hugo"] / w["bucketpress"]
                 if (c["bucketpress"] > 0) printf ", CPU %.2fx", c["hugo"] / c["bucketpress"]
+                printf "\n"
+            }
+            if (("hugo" in w) && ("shared" in w) && w["shared"] > 0) {
+                printf "\n**The same with highlight_cache_in_bucket (no local cache, the highlight cache taken from the target):** wall %.2fx", w["hugo"] / w["shared"]
+                if (c["shared"] > 0) printf ", CPU %.2fx", c["hugo"] / c["shared"]
                 printf "\n"
             }
         }' "$tsv"

@@ -1,8 +1,9 @@
 //! Publish figures against a real S3 server: starts the tests' in-process S3 server (s3s +
 //! s3s-fs, SigV4 on, 127.0.0.1) and runs the `bucketpress` binary against it, each case a new
 //! process on a fresh copy of the site's sources with no cache, as a CI job on a fresh checkout
-//! would: a first publish, a no-op publish, and a publish after one post changed. Prints wall
-//! seconds and the requests the server saw for each case.
+//! would: a first publish, a no-op publish, and a publish after one post changed; then the
+//! same edit case with `[publish] highlight_cache_in_bucket = true` (after a publish that seeds
+//! the bucket's cache). Prints wall seconds and the requests the server saw for each case.
 //!
 //! `cargo build --release --examples && target/release/examples/publish_bench SITE [BINARY]`
 //! (BINARY defaults to `target/release/bucketpress`; `bench/run.sh` runs it). The site is
@@ -120,4 +121,17 @@ async fn main() {
     let text = std::fs::read_to_string(&post).expect("read the post");
     std::fs::write(&post, format!("{text}\nOne more sentence, edited.\n")).expect("edit");
     case("one post changed", &bin, &copy, &server).await;
+
+    // With `highlight_cache_in_bucket`: the first such publish leaves the highlight cache in
+    // the bucket; after one more edit, a fresh process with no local cache takes it from there.
+    let config = std::fs::read_to_string(copy.join("site.toml")).expect("site.toml");
+    std::fs::write(
+        copy.join("site.toml"),
+        format!("{config}highlight_cache_in_bucket = true\n"),
+    )
+    .expect("write site.toml");
+    case("seed bucket cache", &bin, &copy, &server).await;
+    let text = std::fs::read_to_string(&post).expect("read the post");
+    std::fs::write(&post, format!("{text}\nAnd one more.\n")).expect("edit");
+    case("changed, bkt cache", &bin, &copy, &server).await;
 }
