@@ -61,7 +61,7 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
             site,
         } => {
             let path = bucketpress::scaffold::create_post(&site, &title, &tags, draft)?;
-            println!("{}", path.display());
+            bucketpress::report::stdout_line(path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&args, reporter),

@@ -1,9 +1,21 @@
 //! One place for everything the commands print: status lines on stderr unless `--quiet`,
 //! warnings and errors always. Plain, stable lines (no colour) when not on a terminal or in CI.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use crate::error::Diagnostic;
+
+/// Prints `line` on stdout (the machine-readable output: JSON, plans, paths). A reader that
+/// went away (`bucketpress publish --json | head -1`) is not an error: the command carries on
+/// and its exit code still says how it went, instead of a panic on the broken pipe.
+pub fn stdout_line(line: impl std::fmt::Display) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write to stdout: {e}");
+    }
+}
 
 /// Prints status, warnings and errors.
 #[derive(Debug, Clone, Copy)]

@@ -193,11 +193,10 @@ impl Session {
         self.highlighter.load_bytes(bytes)
     }
 
-    /// The blocks the last render used, as `shards` cache files (see
-    /// [`Highlighter::encode_shards`]). Meant for a session that does not save to disk, whose
-    /// record of what was used is not cleared by a save.
-    pub fn highlight_shards(&self, shards: usize) -> Vec<(usize, Vec<u8>)> {
-        self.highlighter.encode_shards(shards)
+    /// The session's highlighter, holding what its renders highlighted and used (for a
+    /// session that does not save to disk: see [`Highlighter::encode_shards`]).
+    pub fn into_highlighter(self) -> Highlighter {
+        self.highlighter
     }
 
     /// Writes what was highlighted since the last save to the highlight cache, if the

@@ -180,13 +180,13 @@ pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<ExitC
         let store = open(&args.store, &config).await?;
         if args.list {
             for s in run::list(&store).await? {
-                println!(
+                crate::report::stdout_line(format!(
                     "{}  {}  {:>6} files  {}",
                     s.id,
                     s.created,
                     s.files,
                     bytesize::ByteSize::b(s.bytes)
-                );
+                ));
             }
             return Ok(());
         }

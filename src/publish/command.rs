@@ -63,6 +63,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::error::Diagnostic;
+use crate::highlight::Highlighter;
 use crate::pipeline::BuildOptions;
 use crate::session::HIGHLIGHT_CACHE;
 use crate::sources_hash::sources_hash;
@@ -236,15 +237,18 @@ impl Job<'_> {
         let shared = self.cfg.highlight_cache_in_bucket
             && self.prerendered.is_none()
             && !self.args.site.join(HIGHLIGHT_CACHE).exists();
-        let downloaded = match shared {
+        let mut downloaded = match shared {
             true => Some(shared_cache::download(target, self.opts.concurrency).await),
             false => None,
         };
-        let (rendered, shards, cached_blocks) = match self.prerendered {
+        // The downloaded shards are dropped once loaded (they are the whole cache again).
+        let shards = downloaded.as_mut().map(|d| std::mem::take(&mut d.shards));
+        let downloaded_shards = shards.as_ref().map_or(0, Vec::len);
+        let (rendered, highlighter, cached_blocks) = match self.prerendered {
             Some(r) => (r, None, 0),
             None => {
-                let site = render(self.args, self.hash, downloaded.as_ref())?;
-                (site.publish, site.shards, site.cached_blocks)
+                let site = render(self.args, self.hash, shards)?;
+                (site.publish, site.highlighter, site.cached_blocks)
             }
         };
         let mut report = publish_over(
@@ -253,11 +257,14 @@ impl Job<'_> {
         .await?;
         if let Some(downloaded) = &downloaded {
             let mut stats = CacheStats {
-                downloaded_shards: downloaded.shards.len(),
+                downloaded_shards,
                 downloaded_blocks: cached_blocks,
                 uploaded_shards: 0,
             };
-            if let Some(shards) = shards.filter(|_| !self.args.dry_run) {
+            if let Some(highlighter) = highlighter.filter(|_| !self.args.dry_run) {
+                // Encoded only now that the outputs are gone (they were uploaded).
+                let shards = highlighter.encode_shards(SHARDS);
+                drop(highlighter);
                 let index = downloaded.index.as_ref();
                 match shared_cache::upload(target, shards, index, self.opts.concurrency).await {
                     Ok(n) => stats.uploaded_shards = n,
@@ -303,9 +310,9 @@ struct RenderedSite {
     config: Config,
     warnings: Vec<Diagnostic>,
     publish: Rendered,
-    /// The highlight cache as shards for the bucket, when it came from there (and the site has
-    /// no private documents, whose code must not leave the machine unencrypted).
-    shards: Option<Vec<(usize, Vec<u8>)>>,
+    /// The highlighter, holding what the render used, when the cache came from the bucket
+    /// (and the site has no private documents, whose code must not leave the machine).
+    highlighter: Option<Highlighter>,
     /// Blocks taken from the downloaded cache.
     cached_blocks: usize,
 }
@@ -317,17 +324,18 @@ struct RenderedSite {
 fn render(
     args: &PublishArgs,
     hash: Option<&str>,
-    shared: Option<&shared_cache::Downloaded>,
+    shared: Option<Vec<Vec<u8>>>,
 ) -> Result<RenderedSite, PublishError> {
     let hash = hash
         .map(str::to_string)
         .or_else(|| sources_hash(&args.site, &build_options()));
     let mut session = crate::pipeline::Session::new(&args.site, build_options()).single_render();
     let mut cached_blocks = 0;
+    let from_bucket = shared.is_some();
     match shared {
-        Some(downloaded) => {
-            for shard in &downloaded.shards {
-                cached_blocks += session.load_highlight_bytes(shard).unwrap_or(0);
+        Some(shards) => {
+            for shard in shards {
+                cached_blocks += session.load_highlight_bytes(&shard).unwrap_or(0);
             }
         }
         None => session.persist_highlights(),
@@ -339,22 +347,23 @@ fn render(
         PublishError::Build(errors.0.len())
     })?;
     let public = rendered.private_documents == 0;
-    let shards = (shared.is_some() && public).then(|| session.highlight_shards(SHARDS));
+    let config = rendered.config;
+    let warnings = rendered.warnings;
+    let outputs = rendered.outputs;
+    let next_release = rendered.next_release;
     let sources = hash
         .filter(|_| public)
         .filter(|h| sources_hash(&args.site, &build_options()).as_ref() == Some(h))
         .map(|hash| SourcesRecord {
             hash,
-            until: rendered.next_release.map(|d| d.timestamp()),
+            until: next_release.map(|d| d.timestamp()),
         });
+    let highlighter = (from_bucket && public).then(|| session.into_highlighter());
     Ok(RenderedSite {
-        config: rendered.config,
-        warnings: rendered.warnings,
-        publish: Rendered {
-            outputs: rendered.outputs,
-            sources,
-        },
-        shards,
+        config,
+        warnings,
+        publish: Rendered { outputs, sources },
+        highlighter,
         cached_blocks,
     })
 }
@@ -457,13 +466,13 @@ fn report(
     let mut outcome = Outcome::of(args.dry_run, &result);
     outcome.invalidation = invalidation;
     if args.json {
-        println!("{}", outcome.to_json(Some(spec), args.dry_run));
+        crate::report::stdout_line(outcome.to_json(Some(spec), args.dry_run));
     } else {
         if let Some(plan) = outcome.plan
             && args.dry_run
         {
             for step in &plan.actions {
-                println!("{}", step_line(step));
+                crate::report::stdout_line(step_line(step));
             }
         }
         if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
@@ -498,7 +507,7 @@ fn report(
 fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -> ExitCode {
     if args.json {
         let outcome = Outcome::failed(1, error.clone(), None, None);
-        println!("{}", outcome.to_json(spec, args.dry_run));
+        crate::report::stdout_line(outcome.to_json(spec, args.dry_run));
     }
     eprintln!("error: {error}");
     ExitCode::from(1)

@@ -428,16 +428,16 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
 
 fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
     for step in steps {
-        println!("{step}");
+        crate::report::stdout_line(step);
         if s.dry_run
             && step.state == State::WouldDo
             && let Some(doc) = &step.document
         {
-            println!("{doc}");
+            crate::report::stdout_line(doc);
         }
     }
     match website_url(&s.bucket, &s.region, &s.prefix, s.custom_endpoint) {
-        Some(url) => println!("website: {url}"),
+        Some(url) => crate::report::stdout_line(format!("website: {url}")),
         None if !quiet => eprintln!(
             "note: a custom endpoint: the website URL depends on the store (R2: a public bucket \
              or custom domain; MinIO/Garage: their web gateway)"
