@@ -228,17 +228,18 @@ async fn a_publish_that_fails_part_way_records_no_sources() {
     assert_eq!(stored_manifest(&server).await.sources, Some(record));
 }
 
+/// Turns `[publish] highlight_cache_in_bucket` on (the `[publish]` table is the file's last).
+fn keep_highlights_in_bucket(site: &Path) {
+    let path = site.join("site.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{config}highlight_cache_in_bucket = true\n")).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_checkout_takes_the_highlight_cache_from_the_bucket() {
     let server = S3Server::start().await;
     let src = site_for(&server, false);
-    let config_path = src.path().join("site.toml");
-    let config = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(
-        &config_path,
-        format!("{config}highlight_cache_in_bucket = true\n"),
-    )
-    .unwrap();
+    keep_highlights_in_bucket(src.path());
 
     let v = publish(&server, src.path(), &[]).await;
     let uploaded = v["highlight_cache"]["uploaded_shards"].as_u64().unwrap();
@@ -282,13 +283,7 @@ async fn a_fresh_checkout_takes_the_highlight_cache_from_the_bucket() {
     // A site with private posts never sends its code to the bucket.
     let server = S3Server::start().await;
     let private = site_for(&server, true);
-    let config_path = private.path().join("site.toml");
-    let config = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(
-        &config_path,
-        format!("{config}highlight_cache_in_bucket = true\n"),
-    )
-    .unwrap();
+    keep_highlights_in_bucket(private.path());
     let v = publish(&server, private.path(), &[]).await;
     assert_eq!(v["highlight_cache"]["uploaded_shards"], 0, "{v}");
     assert!(
