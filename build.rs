@@ -17,7 +17,10 @@ fn main() {
         files.push(PathBuf::from(file));
     }
     files.sort();
-    // SipHash with fixed keys: the same sources give the same id on every machine.
+    // SipHash with fixed keys: the same sources give the same id wherever the same toolchain
+    // builds them. Another Rust release may hash differently; that only costs one render.
+    // The id covers the Cargo.lock on disk: `cargo install` without `--locked` may compile
+    // other dependency versions under the same id, so install with `--locked`.
     let mut hasher = DefaultHasher::new();
     for file in &files {
         file.to_string_lossy().hash(&mut hasher);

@@ -132,8 +132,12 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
     let rendered_at = started.elapsed();
-    let stats = bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out))
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+    let stats =
+        bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out)).map_err(|e| {
+            // Pages renamed into place stay; the ones still staged must not linger.
+            let _ = spill.discard();
+            anyhow::anyhow!("writing {}: {e}", out.display())
+        })?;
     reporter.status(format!(
         "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}",
         rendered.documents,

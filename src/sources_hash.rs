@@ -8,8 +8,9 @@
 //! file under `templates/`, and every source file the build reads (the same scan, so files it
 //! skips, such as dotfiles, leave the hash alone). What cannot go in: the clock (a post dated
 //! in the future appears by itself once its date passes: the caller records when, see
-//! [`crate::pipeline::Rendered::next_release`]) and private-post passphrases, which come from
-//! the environment (the caller records no hash for sites with private documents).
+//! [`crate::pipeline::Rendered::next_release`]), private-post passphrases, which come from
+//! the environment (the caller records no hash for sites with private documents), and
+//! environment variables a template reads with Tera's `get_env` (such a site gets no hash).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,9 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
     let config = Config::parse(&config_path, &config_text).ok()?.config;
 
     let mut files: Vec<(String, PathBuf)> = template_files(site_dir);
+    if reads_environment(&files) {
+        return None;
+    }
     let found = scan(site_dir, &Filter::new(&config.exclude));
     if !found.errors.is_empty() {
         return None;
@@ -76,6 +80,16 @@ fn template_files(site_dir: &Path) -> Vec<(String, PathBuf)> {
             (rel.to_string_lossy().replace('\\', "/"), e.into_path())
         })
         .collect()
+}
+
+/// True when a template may call Tera's `get_env`: its output then depends on more than the
+/// sources (the bundled theme never does).
+fn reads_environment(templates: &[(String, PathBuf)]) -> bool {
+    templates.iter().any(|(_, path)| {
+        std::fs::read(path).map_or(true, |bytes| {
+            bytes.windows(b"get_env".len()).any(|w| w == b"get_env")
+        })
+    })
 }
 
 fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
@@ -175,6 +189,18 @@ mod tests {
         std::fs::write(dir.path().join("static/.env"), "SECRET=1").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a source").unwrap();
         assert_eq!(hash(&dir), first);
+    }
+
+    #[test]
+    fn a_template_reading_the_environment_gives_no_hash() {
+        let dir = site();
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        std::fs::write(
+            dir.path().join("templates/base.html"),
+            "{{ get_env(name=\"ANALYTICS_ID\", default=\"\") }}",
+        )
+        .unwrap();
+        assert_eq!(sources_hash(dir.path(), &BuildOptions::default()), None);
     }
 
     #[test]

@@ -29,6 +29,15 @@ use tree_sitter_backend::Grammar;
 /// old file is then ignored rather than misread.
 const CACHE_MAGIC: &[u8] = b"bucketpress-highlight-cache v2 tree-sitter-0.25 syntect-5\n";
 
+/// The first bytes of a cache file: the format, then the bucketpress build that wrote it (its
+/// HTML is what that build makes; another build highlights again rather than trust it).
+fn cache_header() -> Vec<u8> {
+    let mut header = CACHE_MAGIC.to_vec();
+    header.extend_from_slice(crate::sources_hash::BUILD_ID.as_bytes());
+    header.push(b'\n');
+    header
+}
+
 /// Which cached blocks a save writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -125,7 +134,8 @@ impl Highlighter {
         let cache = self.cache.lock().expect("cache lock");
         let mut keys: Vec<&blake3::Hash> = cache.used.iter().collect();
         keys.sort_by_key(|k| *k.as_bytes());
-        let mut out: Vec<Vec<u8>> = (0..shards).map(|_| CACHE_MAGIC.to_vec()).collect();
+        let header = cache_header();
+        let mut out: Vec<Vec<u8>> = (0..shards).map(|_| header.clone()).collect();
         for key in keys {
             let Some(html) = cache.blocks.get(key) else {
                 continue;
@@ -137,7 +147,7 @@ impl Highlighter {
         }
         out.into_iter()
             .enumerate()
-            .filter(|(_, shard)| shard.len() > CACHE_MAGIC.len())
+            .filter(|(_, shard)| shard.len() > header.len())
             .collect()
     }
 
@@ -158,7 +168,7 @@ impl Highlighter {
         }
         let tmp = path.with_extension("tmp");
         let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
-        out.write_all(CACHE_MAGIC)?;
+        out.write_all(&cache_header())?;
         let mut write = |key: &blake3::Hash, html: &str| -> io::Result<()> {
             out.write_all(key.as_bytes())?;
             out.write_all(&(html.len() as u64).to_le_bytes())?;
@@ -188,7 +198,8 @@ impl Highlighter {
 
 /// Reads a cache file: magic, then (32-byte key, u64 length, UTF-8 HTML) records.
 fn decode_cache(bytes: &[u8]) -> Option<Vec<(blake3::Hash, Arc<str>)>> {
-    let mut rest = bytes.strip_prefix(CACHE_MAGIC)?;
+    let header = cache_header();
+    let mut rest = bytes.strip_prefix(header.as_slice())?;
     let mut blocks = Vec::new();
     while !rest.is_empty() {
         let mut key = [0u8; 32];

@@ -84,6 +84,9 @@ pub struct Summary {
     pub requests: u64,
     /// True when the manifest recorded these very sources, so nothing was rendered or planned.
     pub render_skipped: bool,
+    /// True when the manifest was written only to record the sources (no entry changed): the
+    /// publish still had nothing to do.
+    pub record_only: bool,
 }
 
 /// Why an apply stopped short.
@@ -347,6 +350,10 @@ pub async fn apply<T: Target>(
         None => true,
         Some(s) => s.manifest.as_ref() != Some(&manifest),
     };
+    summary.record_only = needs_write
+        && stored
+            .and_then(|s| s.manifest.as_ref())
+            .is_some_and(|m| m.entries == manifest.entries);
     let mut etag = stored.map(|s| s.etag.clone());
     if needs_write {
         match target.write_manifest(&manifest, etag.as_ref()).await {

@@ -24,7 +24,7 @@
 //!   },
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
-//!               "seconds": 0.41, "requests": 5, "render_skipped": false},
+//!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
 //!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 37885, "uploaded_shards": 2}
@@ -34,7 +34,8 @@
 //! `highlight_cache` is `null` unless `[publish] highlight_cache_in_bucket` is on and the site
 //! folder had no highlight cache of its own (see [`super::shared_cache`]).
 //! `render_skipped` is true when the manifest recorded these very sources, so nothing was
-//! rendered (see [`run_async`]).
+//! rendered (see [`run_async`]); `record_only` when the manifest was written only to record
+//! the sources (the status is then `nothing_to_do`).
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
@@ -261,7 +262,10 @@ impl Job<'_> {
                 downloaded_blocks: cached_blocks,
                 uploaded_shards: 0,
             };
-            if let Some(highlighter) = highlighter.filter(|_| !self.args.dry_run) {
+            // Pages left out of the publish (`exclude` globs, hidden keys) keep their code
+            // off the bucket too.
+            let all_published = report.plan.skipped.is_empty();
+            if let Some(highlighter) = highlighter.filter(|_| !self.args.dry_run && all_published) {
                 // Encoded only now that the outputs are gone (they were uploaded).
                 let shards = highlighter.encode_shards(SHARDS);
                 drop(highlighter);
@@ -392,7 +396,9 @@ impl<'a> Outcome<'a> {
     pub fn of(dry_run: bool, result: &'a Result<Report, PublishError>) -> Outcome<'a> {
         match result {
             Ok(r) => {
-                let status = if r.plan.is_empty() && !r.summary.manifest_written {
+                let status = if r.plan.is_empty()
+                    && (!r.summary.manifest_written || r.summary.record_only)
+                {
                     "nothing_to_do"
                 } else if dry_run {
                     "planned"
@@ -551,7 +557,7 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
             count(s.requests as usize, "request"),
         );
     }
-    if plan.is_empty() && !s.manifest_written {
+    if plan.is_empty() && (!s.manifest_written || s.record_only) {
         return format!(
             "nothing to do: {} unchanged at {spec} ({})",
             count(s.unchanged, "file"),

@@ -139,6 +139,8 @@ async fn unchanged_sources_are_not_rendered_again_even_on_a_fresh_checkout() {
     let v = publish(&server, checkout.path(), &[]).await;
     assert!(!skipped(&v));
     assert_eq!(v["summary"]["uploaded"], 0, "{v}");
+    assert_eq!(v["status"], "nothing_to_do", "only the record changed: {v}");
+    assert_eq!(v["summary"]["record_only"], true, "{v}");
     assert!(skipped(&publish(&server, checkout.path(), &[]).await));
 
     // --force always renders and uploads.
@@ -279,6 +281,21 @@ async fn a_fresh_checkout_takes_the_highlight_cache_from_the_bucket() {
     let expected =
         crate::publish_chaos::expected_manifest(&rendered.outputs, &rendered.config.publish);
     assert_eq!(stored_manifest(&server).await.entries, expected.entries);
+
+    // Pages kept out of the publish keep their code out of the bucket too.
+    let server = S3Server::start().await;
+    let excluding = site_for(&server, false);
+    let path = excluding.path().join("site.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{config}exclude = [\"posts/cache-control/**\"]\n"),
+    )
+    .unwrap();
+    keep_highlights_in_bucket(excluding.path());
+    let v = publish(&server, excluding.path(), &[]).await;
+    assert!(!v["plan"]["skipped"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(v["highlight_cache"]["uploaded_shards"], 0, "{v}");
 
     // A site with private posts never sends its code to the bucket.
     let server = S3Server::start().await;
