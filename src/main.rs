@@ -11,7 +11,8 @@ use bucketpress::cli::{BuildArgs, Cli, Command, SiteArgs};
 use bucketpress::error::BuildErrors;
 use bucketpress::pipeline::{Rendered, Session};
 use bucketpress::report::Reporter;
-use bucketpress::write::Spill;
+use bucketpress::sources_hash::{record_after_render, sources_hash};
+use bucketpress::write::{Spill, up_to_date};
 
 /// Content or configuration errors.
 const EXIT_CONTENT: u8 = 1;
@@ -122,6 +123,19 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| args.site.site.join("public"));
+    // Sources a build into this folder already rendered, with every file it wrote intact,
+    // need no render.
+    let opts = args.site.build_options();
+    let hash = sources_hash(&args.site.site, &opts);
+    let now = chrono::Utc::now().timestamp();
+    if let Some(files) = hash.as_deref().and_then(|h| up_to_date(&out, h, now)) {
+        reporter.status(format!(
+            "nothing to do: the {files} files in {} are what these sources build ({} ms)",
+            out.display(),
+            started.elapsed().as_millis()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
     let spill = Spill::new(&out)
         .map(Arc::new)
         .map_err(|e| anyhow::anyhow!("preparing {}: {e}", out.display()))?;
@@ -132,12 +146,20 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
     let rendered_at = started.elapsed();
+    let sources = record_after_render(
+        &args.site.site,
+        &opts,
+        hash,
+        rendered.private_documents,
+        rendered.next_release,
+    );
     let stats =
-        bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out)).map_err(|e| {
-            // Pages renamed into place stay; the ones still staged must not linger.
-            let _ = spill.discard();
-            anyhow::anyhow!("writing {}: {e}", out.display())
-        })?;
+        bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out), sources.as_ref())
+            .map_err(|e| {
+                // Pages renamed into place stay; the ones still staged must not linger.
+                let _ = spill.discard();
+                anyhow::anyhow!("writing {}: {e}", out.display())
+            })?;
     reporter.status(format!(
         "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}",
         rendered.documents,

@@ -16,6 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::{Filter, scan};
@@ -23,6 +24,25 @@ use crate::site::BuildOptions;
 
 /// The bucketpress build: version and a hash of its sources (from `build.rs`).
 pub const BUILD_ID: &str = env!("BUCKETPRESS_BUILD_ID");
+
+/// The sources a complete publish or build rendered ([`sources_hash`]): while they stay the
+/// same (and the clock has not reached `until`), the bucket or the output folder already
+/// holds what a render would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcesRecord {
+    /// The sources hash (hex).
+    pub hash: String,
+    /// Unix seconds of the earliest future post then left out: the record is stale from then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+impl SourcesRecord {
+    /// True when sources hashing to `hash` need no render at unix time `now`.
+    pub fn covers(&self, hash: &str, now: i64) -> bool {
+        self.hash == hash && self.until.is_none_or(|until| now < until)
+    }
+}
 
 /// The hash (hex) of everything a render of `site_dir` with `opts` reads, or `None` when a
 /// source cannot be read or parsed as far as listing the files needs (the render then reports
@@ -64,6 +84,27 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
         part(content.as_bytes());
     }
     Some(all.finalize().to_hex().to_string())
+}
+
+/// The record of a render that began when the sources of `site_dir` hashed to `before`:
+/// `None` when they hash differently now (an edit during the render must not be vouched for)
+/// or when the render depended on more than the sources (`private_documents`, sealed with
+/// passphrases from the environment). `next_release` is the render's
+/// [`crate::pipeline::Rendered::next_release`].
+pub fn record_after_render(
+    site_dir: &Path,
+    opts: &BuildOptions,
+    before: Option<String>,
+    private_documents: usize,
+    next_release: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Option<SourcesRecord> {
+    before
+        .filter(|_| private_documents == 0)
+        .filter(|h| sources_hash(site_dir, opts).as_ref() == Some(h))
+        .map(|hash| SourcesRecord {
+            hash,
+            until: next_release.map(|d| d.timestamp()),
+        })
 }
 
 /// Every file under `templates/` (whether or not it is a template: a superset is safe), as

@@ -6,16 +6,31 @@
 //! memory: changed pages wait in a staging folder and move into place only when the whole
 //! build succeeded.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::outputs::{Body, Output, Outputs};
+use crate::sources_hash::SourcesRecord;
 
-/// The list of keys the last build wrote, kept in the output folder.
+/// What the last build wrote, kept in the output folder: a header naming the sources it
+/// rendered (when known), then one `hash<TAB>size<TAB>key` line per file. (Older builds wrote
+/// bare keys; those are still read, and never taken as up to date.)
 pub const RECORD_FILE: &str = ".bucketpress-outputs";
+
+/// The first word of the record's header line.
+const RECORD_HEADER: &str = "#bucketpress-outputs-v2";
+
+/// The record a build left in its output folder.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Record {
+    /// The sources the files were rendered from, when the build could vouch for them.
+    sources: Option<SourcesRecord>,
+    /// Key → (hash, size); `None` when an older build recorded the key alone.
+    files: BTreeMap<String, Option<(String, u64)>>,
+}
 
 /// Where a [`Spill`] stages changed pages, inside the output folder (so moving them into place
 /// is a rename on the same file system).
@@ -109,8 +124,13 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Writes `outputs` under `out_dir`.
-pub fn write_outputs(outputs: &Outputs, out_dir: &Path) -> io::Result<WriteStats> {
+/// Writes `outputs` under `out_dir`; the record names `sources` as what they were rendered
+/// from, so the next build of the same sources can stop early ([`up_to_date`]).
+pub fn write_outputs(
+    outputs: &Outputs,
+    out_dir: &Path,
+    sources: Option<&SourcesRecord>,
+) -> io::Result<WriteStats> {
     std::fs::create_dir_all(out_dir)?;
     let previous = read_record(out_dir);
     let results: Vec<io::Result<bool>> = outputs
@@ -127,7 +147,7 @@ pub fn write_outputs(outputs: &Outputs, out_dir: &Path) -> io::Result<WriteStats
             stats.unchanged += 1;
         }
     }
-    for key in previous.iter().filter(|k| !outputs.contains(k)) {
+    for key in previous.files.keys().filter(|k| !outputs.contains(k)) {
         let Some(path) = safe_join(out_dir, key) else {
             continue;
         };
@@ -140,8 +160,8 @@ pub fn write_outputs(outputs: &Outputs, out_dir: &Path) -> io::Result<WriteStats
             Err(e) => return Err(e),
         }
     }
-    let record: String = outputs.keys().map(|k| format!("{k}\n")).collect();
-    std::fs::write(out_dir.join(RECORD_FILE), record)?;
+    // Written last: a build stopped before this point is never taken as up to date.
+    std::fs::write(out_dir.join(RECORD_FILE), encode_record(outputs, sources))?;
     remove_tree(&out_dir.join(STAGING_DIR))?;
     Ok(stats)
 }
@@ -182,10 +202,72 @@ fn safe_join(out_dir: &Path, key: &str) -> Option<PathBuf> {
     ok.then(|| out_dir.join(key))
 }
 
-fn read_record(out_dir: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(out_dir.join(RECORD_FILE))
-        .map(|text| text.lines().map(String::from).collect())
-        .unwrap_or_default()
+fn encode_record(outputs: &Outputs, sources: Option<&SourcesRecord>) -> String {
+    let (hash, until) = match sources {
+        Some(s) => (
+            s.hash.as_str(),
+            s.until.map_or("-".into(), |u| u.to_string()),
+        ),
+        None => ("-", "-".into()),
+    };
+    let mut text = format!("{RECORD_HEADER} {hash} {until}\n");
+    for o in outputs.iter() {
+        text.push_str(&format!("{}\t{}\t{}\n", o.hash, o.body.len(), o.key));
+    }
+    text
+}
+
+fn read_record(out_dir: &Path) -> Record {
+    let Ok(text) = std::fs::read_to_string(out_dir.join(RECORD_FILE)) else {
+        return Record::default();
+    };
+    let mut record = Record::default();
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix(RECORD_HEADER) {
+            let mut words = header.split_whitespace();
+            let hash = words.next().filter(|h| *h != "-");
+            let until = words.next().and_then(|u| u.parse().ok());
+            record.sources = hash.map(|hash| SourcesRecord {
+                hash: hash.to_string(),
+                until,
+            });
+            continue;
+        }
+        let mut parts = line.splitn(3, '\t');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(hash), Some(size), Some(key)) => {
+                let size = size.parse().unwrap_or(u64::MAX);
+                record
+                    .files
+                    .insert(key.to_string(), Some((hash.to_string(), size)));
+            }
+            _ if !line.is_empty() => {
+                record.files.insert(line.to_string(), None);
+            }
+            _ => {}
+        }
+    }
+    record
+}
+
+/// How many files `out_dir` holds from a build of sources hashing to `hash`, when it holds
+/// exactly what that build wrote at unix time `now`: the record names these sources (and no
+/// future post has come due since), and every file it lists is there with its recorded size
+/// and hash (all are read: a file edited or deleted by hand is noticed). `None` otherwise.
+pub fn up_to_date(out_dir: &Path, hash: &str, now: i64) -> Option<usize> {
+    let record = read_record(out_dir);
+    if !record.sources.as_ref()?.covers(hash, now) || record.files.is_empty() {
+        return None;
+    }
+    let files: Vec<(&String, &Option<(String, u64)>)> = record.files.iter().collect();
+    let intact = files.par_iter().all(|(key, recorded)| {
+        let (Some((hash, size)), Some(path)) = (recorded, safe_join(out_dir, key)) else {
+            return false;
+        };
+        std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == *size)
+            && crate::outputs::hash_file(&path).is_ok_and(|h| h == *hash)
+    });
+    intact.then_some(files.len())
 }
 
 fn remove_empty_parents(out_dir: &Path, file: &Path) {
@@ -218,6 +300,7 @@ mod tests {
         let first = write_outputs(
             &outputs(&[("a/index.html", "A"), ("b/index.html", "B")]),
             out,
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -228,7 +311,7 @@ mod tests {
                 removed: 0
             }
         );
-        let second = write_outputs(&outputs(&[("a/index.html", "A2")]), out).unwrap();
+        let second = write_outputs(&outputs(&[("a/index.html", "A2")]), out, None).unwrap();
         assert_eq!(
             second,
             WriteStats {
@@ -249,7 +332,7 @@ mod tests {
             std::fs::read_to_string(out.join("user-file.txt")).unwrap(),
             "mine"
         );
-        let third = write_outputs(&outputs(&[("a/index.html", "A2")]), out).unwrap();
+        let third = write_outputs(&outputs(&[("a/index.html", "A2")]), out, None).unwrap();
         assert_eq!(
             third,
             WriteStats {
@@ -287,7 +370,7 @@ mod tests {
             !out.join("a/index.html").exists(),
             "staged, not yet in place"
         );
-        let stats = write_outputs(&first, &out).unwrap();
+        let stats = write_outputs(&first, &out, None).unwrap();
         assert_eq!((stats.written, stats.unchanged), (2, 0));
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
@@ -308,7 +391,7 @@ mod tests {
         let second = spilled(&spill, &[("a/index.html", "A2"), ("b/index.html", "B")]);
         let b = second.iter().find(|o| o.key == "b/index.html").unwrap();
         assert!(matches!(&b.body, Body::File { path, .. } if *path == out.join("b/index.html")));
-        let stats = write_outputs(&second, &out).unwrap();
+        let stats = write_outputs(&second, &out, None).unwrap();
         assert_eq!((stats.written, stats.unchanged), (1, 1));
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
@@ -318,6 +401,38 @@ mod tests {
             std::fs::read_to_string(out.join("b/index.html")).unwrap(),
             "B"
         );
+    }
+
+    #[test]
+    fn a_folder_is_up_to_date_only_while_every_recorded_file_is_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let site = outputs(&[("a/index.html", "AAA"), ("b/index.html", "BBB")]);
+        let sources = SourcesRecord {
+            hash: "h".into(),
+            until: Some(100),
+        };
+        write_outputs(&site, out, None).unwrap();
+        assert_eq!(up_to_date(out, "h", 0), None, "no sources recorded");
+        write_outputs(&site, out, Some(&sources)).unwrap();
+        assert_eq!(up_to_date(out, "h", 0), Some(2));
+        assert_eq!(up_to_date(out, "other", 0), None);
+        assert_eq!(up_to_date(out, "h", 100), None, "a future post came due");
+
+        // Edited by hand with the same size, then removed: no longer up to date.
+        std::fs::write(out.join("a/index.html"), "AAX").unwrap();
+        assert_eq!(up_to_date(out, "h", 0), None);
+        std::fs::write(out.join("a/index.html"), "AAA").unwrap();
+        assert_eq!(up_to_date(out, "h", 0), Some(2));
+        std::fs::remove_file(out.join("b/index.html")).unwrap();
+        assert_eq!(up_to_date(out, "h", 0), None);
+
+        // A record in the old format (bare keys) is read for removals, never as up to date.
+        std::fs::write(out.join(RECORD_FILE), "a/index.html\nb/index.html\n").unwrap();
+        assert_eq!(up_to_date(out, "h", 0), None);
+        let stats = write_outputs(&outputs(&[("a/index.html", "AAA")]), out, None).unwrap();
+        assert_eq!(stats.removed, 0, "b was already gone");
+        assert!(out.join("a/index.html").exists());
     }
 
     #[test]

@@ -54,7 +54,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::apply::{Progress, Summary};
 use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
-use super::manifest::SourcesRecord;
 use super::plan::{Plan, Reason, Step};
 use super::s3::{S3Settings, S3Target};
 use super::shared_cache::{self, CacheStats, SHARDS};
@@ -67,7 +66,7 @@ use crate::error::Diagnostic;
 use crate::highlight::Highlighter;
 use crate::pipeline::BuildOptions;
 use crate::session::HIGHLIGHT_CACHE;
-use crate::sources_hash::sources_hash;
+use crate::sources_hash::{record_after_render, sources_hash};
 
 /// Arguments of `bucketpress publish`. Drafts and future posts are never published.
 #[derive(Debug, Clone, clap::Args)]
@@ -321,10 +320,10 @@ struct RenderedSite {
     cached_blocks: usize,
 }
 
-/// Renders the site, printing its errors. The outputs carry a [`SourcesRecord`] when the
-/// sources hashed to `hash` before the render and still do after it (an edit during the
-/// render must not be vouched for) and no private document depends on the environment. With
-/// `shared`, the highlight cache comes from the bucket and not from the site folder.
+/// Renders the site, printing its errors. The outputs carry a sources record when the
+/// sources hashed to `hash` before the render and still do after it (see
+/// [`record_after_render`]). With `shared`, the highlight cache comes from the bucket (these
+/// shards) and not from the site folder.
 fn render(
     args: &PublishArgs,
     hash: Option<&str>,
@@ -354,14 +353,13 @@ fn render(
     let config = rendered.config;
     let warnings = rendered.warnings;
     let outputs = rendered.outputs;
-    let next_release = rendered.next_release;
-    let sources = hash
-        .filter(|_| public)
-        .filter(|h| sources_hash(&args.site, &build_options()).as_ref() == Some(h))
-        .map(|hash| SourcesRecord {
-            hash,
-            until: next_release.map(|d| d.timestamp()),
-        });
+    let sources = record_after_render(
+        &args.site,
+        &build_options(),
+        hash,
+        rendered.private_documents,
+        rendered.next_release,
+    );
     let highlighter = (from_bucket && public).then(|| session.into_highlighter());
     Ok(RenderedSite {
         config,

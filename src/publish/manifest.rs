@@ -59,23 +59,7 @@ impl Entry {
     }
 }
 
-/// The sources a complete publish rendered ([`crate::sources_hash`]): while they stay the same
-/// (and the clock has not reached `until`), the bucket already holds what a render would give.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourcesRecord {
-    /// The sources hash (hex).
-    pub hash: String,
-    /// Unix seconds of the earliest future post then left out: the record is stale from then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<i64>,
-}
-
-impl SourcesRecord {
-    /// True when sources hashing to `hash` need no render at unix time `now`.
-    pub fn covers(&self, hash: &str, now: i64) -> bool {
-        self.hash == hash && self.until.is_none_or(|until| now < until)
-    }
-}
+pub use crate::sources_hash::SourcesRecord;
 
 /// Every key a publish manages, with what it stored there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -378,3 +378,60 @@ fn a_build_that_fails_while_rendering_pages_leaves_the_output_folder_as_it_was()
     assert!(stderr.contains(" written, "), "{stderr}");
     assert!(!stderr.contains("(0 written"), "{stderr}");
 }
+
+#[test]
+fn a_build_of_sources_it_already_built_renders_nothing_while_the_folder_is_intact() {
+    let site = example_site();
+    let _ = std::fs::remove_dir_all(site.path().join(".bucketpress"));
+    let private_post = site.path().join("content/posts/family-recipes.md");
+    let private_text = std::fs::read(&private_post).unwrap();
+    std::fs::remove_file(&private_post).unwrap();
+    let out = site.path().join("out");
+    let build = || {
+        let o = bin(&[
+            "build",
+            "--site",
+            site.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    assert!(build().contains("built "));
+    let first = build();
+    assert!(first.contains("nothing to do"), "{first}");
+
+    // The same bytes written again (a fresh checkout's new file times): still nothing to do.
+    let post = site.path().join("content/posts/cache-control.md");
+    let text = std::fs::read(&post).unwrap();
+    std::fs::write(&post, &text).unwrap();
+    assert!(build().contains("nothing to do"));
+
+    // A page deleted by hand is noticed and written again.
+    let about = out.join("about/index.html");
+    let about_bytes = std::fs::read(&about).unwrap();
+    std::fs::remove_file(&about).unwrap();
+    let again = build();
+    assert!(again.contains("built "), "{again}");
+    assert_eq!(std::fs::read(&about).unwrap(), about_bytes);
+
+    // An edit renders; so does the same sources built with other options.
+    std::fs::write(&post, [text.as_slice(), b"\nOne more line.\n"].concat()).unwrap();
+    assert!(build().contains("built "));
+    assert!(build().contains("nothing to do"));
+    let drafts = bin(&[
+        "build",
+        "--site",
+        site.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--drafts",
+    ]);
+    assert!(String::from_utf8_lossy(&drafts.stderr).contains("built "));
+
+    // A private post is sealed with a passphrase from outside the sources: always rendered.
+    std::fs::write(&private_post, private_text).unwrap();
+    assert!(build().contains("built "));
+    assert!(build().contains("built "));
+}

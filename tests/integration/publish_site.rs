@@ -45,7 +45,7 @@ async fn file_target_produces_the_same_tree_as_build() {
     let built = out.path().join("built");
     let published = out.path().join("published");
     let rendered = render(src.path());
-    bucketpress::write::write_outputs(&rendered.outputs, &built).unwrap();
+    bucketpress::write::write_outputs(&rendered.outputs, &built, None).unwrap();
     let cfg = rendered.config.publish.clone();
     publish_outputs(
         &DirTarget::new(&published),
