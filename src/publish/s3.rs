@@ -246,37 +246,16 @@ fn memory_body(bytes: &std::sync::Arc<[u8]>) -> ByteStream {
 
 impl Target for S3Target {
     async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
-        let key = self.key(MANIFEST_KEY);
-        self.count();
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                let etag = Etag(out.e_tag().unwrap_or_default().to_string());
-                let bytes = out
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| TargetError::Transient(format!("{key}: {e}")))?
-                    .into_bytes()
-                    .to_vec();
-                Ok(Some((bytes, etag)))
-            }
-            Err(e) => match self.classify(e, &self.what("GetObject", &key)) {
-                // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
-                // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
-                TargetError::NotFound(_) => self.check_bucket().await.map(|()| None),
-                // Without s3:ListBucket, S3 answers a missing key with 403, not 404.
-                TargetError::AccessDenied(detail) => Err(TargetError::AccessDenied(format!(
-                    "{detail} (on a first publish this also means s3:ListBucket is not granted)"
-                ))),
-                other => Err(other),
-            },
+        match self.get_object(MANIFEST_KEY, true).await {
+            Ok(Some((bytes, etag))) => Ok(Some((bytes, Etag(etag)))),
+            // Stores disagree on GET in a missing bucket (S3 says NoSuchBucket, others
+            // NoSuchKey and some create the bucket on PUT): confirm before a first publish.
+            Ok(None) => self.check_bucket().await.map(|()| None),
+            // Without s3:ListBucket, S3 answers a missing key with 403, not 404.
+            Err(TargetError::AccessDenied(detail)) => Err(TargetError::AccessDenied(format!(
+                "{detail} (on a first publish this also means s3:ListBucket is not granted)"
+            ))),
+            Err(other) => Err(other),
         }
     }
 

@@ -49,28 +49,40 @@ impl S3Target {
     /// (backups are age files checked against keyed hashes), and a stored object damaged in
     /// place must reach them to be reported as damaged, not as a stream error.
     pub async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        Ok(self.get_object(key, false).await?.map(|(bytes, _)| bytes))
+    }
+
+    /// GetObject of `key` (relative to the prefix): its bytes and ETag, `Ok(None)` when there
+    /// is no such object (the error a missing bucket gives too: callers that care check).
+    /// `checksums` keeps the SDK's optional response checksum check on.
+    pub(super) async fn get_object(
+        &self,
+        key: &str,
+        checksums: bool,
+    ) -> Result<Option<(Vec<u8>, String)>, TargetError> {
         let key = self.key(key);
         self.count();
-        match self
+        let mut request = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(&key)
-            .customize()
-            .config_override(
+            .customize();
+        if !checksums {
+            request = request.config_override(
                 aws_sdk_s3::config::Builder::default()
                     .response_checksum_validation(ResponseChecksumValidation::WhenRequired),
-            )
-            .send()
-            .await
-        {
+            );
+        }
+        match request.send().await {
             Ok(out) => {
+                let etag = out.e_tag().unwrap_or_default().to_string();
                 let bytes = out
                     .body
                     .collect()
                     .await
                     .map_err(|e| TargetError::Transient(format!("{key}: {e}")))?;
-                Ok(Some(bytes.into_bytes().to_vec()))
+                Ok(Some((bytes.into_bytes().to_vec(), etag)))
             }
             Err(e) => match self.classify(e, &self.what("GetObject", &key)) {
                 TargetError::NotFound(_) => Ok(None),
