@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{CONFIG_FILE, Config};
+use crate::content::load::site_relative;
 use crate::content::{Filter, scan};
 use crate::site::BuildOptions;
 
@@ -116,10 +117,7 @@ fn template_files(site_dir: &Path) -> Vec<(String, PathBuf)> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(site_dir).unwrap_or(e.path());
-            (rel.to_string_lossy().replace('\\', "/"), e.into_path())
-        })
+        .filter_map(|e| Some((site_relative(site_dir, e.path())?, e.into_path())))
         .collect()
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::BackupError;
 use crate::config::CONFIG_FILE;
-use crate::content::load::{Filter, source_walker};
+use crate::content::load::{Filter, site_relative, source_walker};
 
 /// The folders of a site that hold sources.
 pub const SOURCE_DIRS: [&str; 3] = ["content", "templates", "static"];
@@ -45,14 +45,9 @@ pub fn list_sources(site: &Path, filter: &Filter) -> Result<Vec<Source>, BackupE
             if !entry.file_type().is_file() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(site) else {
+            let Some(rel) = site_relative(site, entry.path()) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             if !filter.excludes(&rel) {
                 found.push(Source {
                     path: entry.path().to_path_buf(),

@@ -128,6 +128,18 @@ pub fn source_walker(
         })
 }
 
+/// `path` relative to `site_dir` with `/` separators (`content/posts/a.md`), the form every
+/// message, filter and key uses; `None` when `path` is not under `site_dir`.
+pub fn site_relative(site_dir: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(site_dir).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
 fn walk(
     site_dir: &Path,
     dir: &str,
@@ -157,14 +169,9 @@ fn walk(
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(site_dir) else {
+        let Some(rel) = site_relative(site_dir, entry.path()) else {
             continue;
         };
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
         if filter.excludes(&rel) {
             continue;
         }

@@ -141,9 +141,7 @@ impl Highlighter {
                 continue;
             };
             let shard = &mut out[usize::from(key.as_bytes()[0]) % shards];
-            shard.extend_from_slice(key.as_bytes());
-            shard.extend_from_slice(&(html.len() as u64).to_le_bytes());
-            shard.extend_from_slice(html.as_bytes());
+            write_entry(shard, key, html).expect("writing to memory");
         }
         out.into_iter()
             .enumerate()
@@ -169,22 +167,17 @@ impl Highlighter {
         let tmp = path.with_extension("tmp");
         let mut out = io::BufWriter::new(std::fs::File::create(&tmp)?);
         out.write_all(&cache_header())?;
-        let mut write = |key: &blake3::Hash, html: &str| -> io::Result<()> {
-            out.write_all(key.as_bytes())?;
-            out.write_all(&(html.len() as u64).to_le_bytes())?;
-            out.write_all(html.as_bytes())
-        };
         match keep {
             Keep::Used => {
                 for key in &cache.used {
                     if let Some(html) = cache.blocks.get(key) {
-                        write(key, html)?;
+                        write_entry(&mut out, key, html)?;
                     }
                 }
             }
             Keep::All => {
                 for (key, html) in &cache.blocks {
-                    write(key, html)?;
+                    write_entry(&mut out, key, html)?;
                 }
             }
         }
@@ -194,6 +187,14 @@ impl Highlighter {
         cache.changed = false;
         Ok(true)
     }
+}
+
+/// Writes one record of a cache file: the 32-byte key, the HTML's length (u64, little
+/// endian), the HTML.
+fn write_entry(out: &mut impl Write, key: &blake3::Hash, html: &str) -> io::Result<()> {
+    out.write_all(key.as_bytes())?;
+    out.write_all(&(html.len() as u64).to_le_bytes())?;
+    out.write_all(html.as_bytes())
 }
 
 /// Reads a cache file: magic, then (32-byte key, u64 length, UTF-8 HTML) records.

@@ -293,9 +293,7 @@ fn build_options() -> BuildOptions {
 
 /// site.toml alone, when it reads cleanly (else the render reports why).
 fn load_config(site: &std::path::Path) -> Option<(Config, Vec<Diagnostic>)> {
-    let path = site.join(crate::config::CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).ok()?;
-    let loaded = Config::parse(&path, &text).ok()?;
+    let loaded = Config::load(site).ok()?;
     let warnings = loaded
         .warnings
         .into_iter()
