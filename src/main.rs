@@ -1,6 +1,5 @@
 //! The `bucketpress` binary: parse the command line, run, print errors, exit with a code.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -153,13 +152,13 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         rendered.private_documents,
         rendered.next_release,
     );
-    let stats =
-        bucketpress::write::write_outputs(&rendered.outputs, Path::new(&out), sources.as_ref())
-            .map_err(|e| {
-                // Pages renamed into place stay; the ones still staged must not linger.
-                let _ = spill.discard();
-                anyhow::anyhow!("writing {}: {e}", out.display())
-            })?;
+    let stats = spill
+        .commit(&rendered.outputs, sources.as_ref())
+        .map_err(|e| {
+            // Pages renamed into place stay; the ones still staged must not linger.
+            let _ = spill.discard();
+            anyhow::anyhow!("writing {}: {e}", out.display())
+        })?;
     reporter.status(format!(
         "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}",
         rendered.documents,

@@ -3,12 +3,14 @@
 //! never wrote are never touched, so `--out` pointing at a folder with other files is safe.
 //!
 //! A build hands pages to a [`Spill`] as they are rendered, so it never holds the whole site in
-//! memory: changed pages wait in a staging folder and move into place only when the whole
+//! memory: pages new to the folder are written in place at once (a failed build removes them
+//! again), changed pages wait in a staging folder and move into place only when the whole
 //! build succeeded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -37,15 +39,19 @@ struct Record {
 pub const STAGING_DIR: &str = ".bucketpress-staging";
 
 /// Pages put on disk as soon as they are rendered, their bytes then dropped from memory. A
-/// page whose file already holds its bytes points at that file; a changed one is written to
-/// [`STAGING_DIR`], and [`write_outputs`] renames it into place once the build succeeded. A
-/// failed build calls [`Spill::discard`], so the output folder is as it was.
+/// page whose file already holds its bytes points at that file; a page with no file yet is
+/// written in place (nothing is overwritten, and a cold build writes every page once, with no
+/// staging copy and no rename: on ext4 that halves the folders and files it creates); a changed
+/// one is written to [`STAGING_DIR`], and [`Spill::commit`] renames it into place once the
+/// build succeeded. A failed build calls [`Spill::discard`], so the output folder is as it was.
 #[derive(Debug)]
 pub struct Spill {
     out_dir: PathBuf,
     staging: PathBuf,
     /// Whether the output folder existed before (else a failed build removes it again).
     existed: bool,
+    /// The files this spill created in place (removed again by [`Spill::discard`]).
+    created: Mutex<HashSet<PathBuf>>,
 }
 
 impl Spill {
@@ -57,6 +63,7 @@ impl Spill {
             out_dir: out_dir.to_path_buf(),
             staging,
             existed: out_dir.exists(),
+            created: Mutex::default(),
         })
     }
 
@@ -67,15 +74,19 @@ impl Spill {
             return Ok(());
         };
         let dest = safe_join(&self.out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
-        let path = if holds(&dest, output) {
-            dest
-        } else {
-            let staged = self.staging.join(&output.key);
-            if let Some(parent) = staged.parent() {
-                std::fs::create_dir_all(parent)?;
+        let path = match std::fs::metadata(&dest) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.create_in_place(&dest, bytes)? => {
+                dest
             }
-            std::fs::write(&staged, bytes)?;
-            staged
+            Ok(meta) if meta.len() == output.body.len() && same_hash(&dest, output) => dest,
+            _ => {
+                let staged = self.staging.join(&output.key);
+                if let Some(parent) = staged.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&staged, bytes)?;
+                staged
+            }
         };
         output.body = Body::File {
             size: output.body.len(),
@@ -84,13 +95,50 @@ impl Spill {
         Ok(())
     }
 
-    /// Removes every staged page, and the output folder if the spill made it (the build
-    /// failed: nothing is written).
+    /// Writes a page that has no file yet straight to `dest`; false (nothing written) if a file
+    /// appeared there meanwhile.
+    fn create_in_place(&self, dest: &Path, bytes: &[u8]) -> io::Result<bool> {
+        use std::io::Write;
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut file = match std::fs::File::create_new(dest) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        self.created
+            .lock()
+            .expect("spill lock")
+            .insert(dest.to_path_buf());
+        file.write_all(bytes)?;
+        Ok(true)
+    }
+
+    /// Moves the staged pages into place, removes the files an earlier build wrote that these
+    /// `outputs` no longer have, and writes the record naming `sources` (see [`write_outputs`]).
+    pub fn commit(
+        &self,
+        outputs: &Outputs,
+        sources: Option<&SourcesRecord>,
+    ) -> io::Result<WriteStats> {
+        let created = self.created.lock().expect("spill lock");
+        write_all(outputs, &self.out_dir, sources, &created)
+    }
+
+    /// Removes every staged page and every page written in place, and the output folder if
+    /// the spill made it (the build failed: nothing is written).
     pub fn discard(&self) -> io::Result<()> {
         remove_tree(&self.staging)?;
         if !self.existed {
-            // It was made only to hold the staging folder, now gone (so it is empty).
-            let _ = std::fs::remove_dir(&self.out_dir);
+            // Made by this build: whatever it holds, this build wrote.
+            return remove_tree(&self.out_dir);
+        }
+        for file in self.created.lock().expect("spill lock").drain() {
+            match std::fs::remove_file(&file) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => remove_empty_parents(&self.out_dir, &file),
+            }
         }
         Ok(())
     }
@@ -110,7 +158,12 @@ fn unsafe_key(key: &str) -> io::Error {
 /// True when the file at `path` holds exactly `output`'s bytes.
 fn holds(path: &Path, output: &Output) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| meta.len() == output.body.len())
-        && crate::outputs::hash_file(path).ok().as_deref() == Some(output.hash.as_str())
+        && same_hash(path, output)
+}
+
+/// True when the file at `path` hashes as `output` does.
+fn same_hash(path: &Path, output: &Output) -> bool {
+    crate::outputs::hash_file(path).ok().as_deref() == Some(output.hash.as_str())
 }
 
 /// What a write did.
@@ -131,13 +184,23 @@ pub fn write_outputs(
     out_dir: &Path,
     sources: Option<&SourcesRecord>,
 ) -> io::Result<WriteStats> {
+    write_all(outputs, out_dir, sources, &HashSet::new())
+}
+
+/// [`write_outputs`], where the files in `created` were written in place by a [`Spill`].
+fn write_all(
+    outputs: &Outputs,
+    out_dir: &Path,
+    sources: Option<&SourcesRecord>,
+    created: &HashSet<PathBuf>,
+) -> io::Result<WriteStats> {
     std::fs::create_dir_all(out_dir)?;
     let previous = read_record(out_dir);
     let results: Vec<io::Result<bool>> = outputs
         .iter()
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|o| write_one(o, out_dir))
+        .map(|o| write_one(o, out_dir, created))
         .collect();
     let mut stats = WriteStats::default();
     for r in results {
@@ -167,11 +230,12 @@ pub fn write_outputs(
 }
 
 /// Writes one output unless the file already holds the same bytes; true when written. A
-/// page a [`Spill`] staged is renamed into place; one it found unchanged is not read again.
-fn write_one(output: &Output, out_dir: &Path) -> io::Result<bool> {
+/// page a [`Spill`] staged is renamed into place; one it found unchanged or wrote in place
+/// (`created`) is not read again.
+fn write_one(output: &Output, out_dir: &Path, created: &HashSet<PathBuf>) -> io::Result<bool> {
     let path = safe_join(out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
     let staged = match &output.body {
-        Body::File { path: src, .. } if *src == path => return Ok(false),
+        Body::File { path: src, .. } if *src == path => return Ok(created.contains(&path)),
         Body::File { path: src, .. } => src.starts_with(out_dir.join(STAGING_DIR)),
         Body::Bytes(_) => false,
     };
@@ -357,20 +421,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
 
-        // A failed build: nothing is left, not even the folder it made.
+        // A failed first build: nothing is left, not even the folder it made.
         let spill = Spill::new(&out).unwrap();
         spilled(&spill, &[("a/index.html", "A")]);
-        assert!(out.join(STAGING_DIR).join("a/index.html").exists());
+        assert!(out.join("a/index.html").exists(), "a new page goes in place");
         spill.discard().unwrap();
         assert!(!out.exists());
 
         let spill = Spill::new(&out).unwrap();
         let first = spilled(&spill, &[("a/index.html", "A"), ("b/index.html", "B")]);
-        assert!(
-            !out.join("a/index.html").exists(),
-            "staged, not yet in place"
-        );
-        let stats = write_outputs(&first, &out, None).unwrap();
+        let stats = spill.commit(&first, None).unwrap();
         assert_eq!((stats.written, stats.unchanged), (2, 0));
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
@@ -378,29 +438,44 @@ mod tests {
         );
         assert!(!out.join(STAGING_DIR).exists());
 
-        // Unchanged pages point at their files and are not written again; a failed build
-        // after an edit leaves the old bytes.
+        // A failed build after an edit and a new page leaves the old bytes and removes the new
+        // page (and its folder), but not a file the builds never wrote.
+        std::fs::write(out.join("user.txt"), "mine").unwrap();
         let spill = Spill::new(&out).unwrap();
-        spilled(&spill, &[("a/index.html", "A2"), ("b/index.html", "B")]);
+        let items = [
+            ("a/index.html", "A2"),
+            ("b/index.html", "B"),
+            ("c/index.html", "C"),
+        ];
+        spilled(&spill, &items);
+        assert!(
+            out.join(STAGING_DIR).join("a/index.html").exists(),
+            "a changed page is staged"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A",
+            "not yet in place"
+        );
         spill.discard().unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "A"
         );
+        assert!(!out.join("c").exists());
+        assert!(out.join("user.txt").exists() && out.join("b/index.html").exists());
+
+        // Unchanged pages point at their files and are not written again.
         let spill = Spill::new(&out).unwrap();
-        let second = spilled(&spill, &[("a/index.html", "A2"), ("b/index.html", "B")]);
+        let second = spilled(&spill, &items);
         let b = second.iter().find(|o| o.key == "b/index.html").unwrap();
         assert!(matches!(&b.body, Body::File { path, .. } if *path == out.join("b/index.html")));
-        let stats = write_outputs(&second, &out, None).unwrap();
-        assert_eq!((stats.written, stats.unchanged), (1, 1));
-        assert_eq!(
-            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
-            "A2"
-        );
-        assert_eq!(
-            std::fs::read_to_string(out.join("b/index.html")).unwrap(),
-            "B"
-        );
+        let stats = spill.commit(&second, None).unwrap();
+        assert_eq!((stats.written, stats.unchanged), (2, 1));
+        for (key, text) in items {
+            assert_eq!(std::fs::read_to_string(out.join(key)).unwrap(), text);
+        }
+        assert!(!out.join(STAGING_DIR).exists());
     }
 
     #[test]
