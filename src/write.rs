@@ -75,7 +75,9 @@ impl Spill {
         };
         let dest = safe_join(&self.out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
         let path = match std::fs::metadata(&dest) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound && self.create_in_place(&dest, bytes)? => {
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound && self.create_in_place(&dest, bytes)? =>
+            {
                 dest
             }
             Ok(meta) if meta.len() == output.body.len() && same_hash(&dest, output) => dest,
@@ -424,7 +426,10 @@ mod tests {
         // A failed first build: nothing is left, not even the folder it made.
         let spill = Spill::new(&out).unwrap();
         spilled(&spill, &[("a/index.html", "A")]);
-        assert!(out.join("a/index.html").exists(), "a new page goes in place");
+        assert!(
+            out.join("a/index.html").exists(),
+            "a new page goes in place"
+        );
         spill.discard().unwrap();
         assert!(!out.exists());
 

@@ -9,7 +9,7 @@ use syntect::parsing::ScopeStack;
 
 use super::UnknownTheme;
 use super::syntect_backend::CLASS_STYLE;
-use super::tree_sitter_backend::CLASSES;
+use super::tokens::CLASSES;
 
 /// The stylesheet for highlighted code: `light` by default, `dark` under
 /// `prefers-color-scheme: dark`.

@@ -39,7 +39,7 @@ mod tests {
     use syntect::parsing::syntax_definition::Pattern;
 
     use super::*;
-    use crate::highlight::tree_sitter_backend::CLASSES;
+    use crate::highlight::tokens::CLASSES;
 
     /// Every scope atom syntect's default syntaxes can put in a class.
     fn scope_atoms() -> BTreeSet<String> {
