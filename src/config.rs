@@ -114,7 +114,8 @@ pub struct PublishConfig {
     /// A CloudFront distribution to invalidate after a publish.
     pub cloudfront_distribution_id: String,
     /// Keep the highlight cache in the bucket too (under `.bucketpress/cache/`), so a publish
-    /// from a fresh checkout with no local cache (CI) does not highlight every block again.
+    /// from a fresh checkout with no local cache (CI) does not highlight every block again
+    /// (the cache holds the dear highlighters' blocks: Go, C and syntect's languages).
     pub highlight_cache_in_bucket: bool,
 }
 

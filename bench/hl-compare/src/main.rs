@@ -9,6 +9,8 @@
 //! - `syntect-parse` — syntect's ParseState only (no HTML), to split parse from HTML;
 //! - `giallo`        — giallo 0.5 (VS Code grammars, Zola 0.22's choice), CSS classes, two themes;
 //! - `tree-sitter`   — tree-sitter-highlight 0.25 with the grammars' own highlight queries;
+//! - `hl-lite`       — hl-lite 0.11's hand-written lexers (bucketpress's path for these
+//!                     languages since 2026-12-01), one `<span class>` per span, escaped;
 //! - `blake3`        — hashing each block (the cache key), for scale.
 //!
 //! syntect's default syntaxes have no TOML: bucketpress leaves TOML blocks unhighlighted today,
@@ -262,6 +264,42 @@ mod ts {
     }
 }
 
+// ----------------------------------------------------------------------------------- hl-lite
+
+mod lite {
+    /// One span per classified run, text escaped: about what bucketpress writes.
+    pub fn html(lang: &str, code: &str) -> usize {
+        let Some(lang) = hl_lite::Lang::from_slug(lang) else {
+            return code.len();
+        };
+        let mut out = String::with_capacity(code.len() * 3);
+        for span in hl_lite::highlight(lang, code) {
+            if span.kind == hl_lite::Kind::Plain {
+                escape(&mut out, span.text);
+            } else {
+                out.push_str("<span class=\"hl-");
+                out.push_str(span.kind.class());
+                out.push_str("\">");
+                escape(&mut out, span.text);
+                out.push_str("</span>");
+            }
+        }
+        out.len()
+    }
+
+    fn escape(out: &mut String, text: &str) {
+        for c in text.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     per_lang: BTreeMap<String, (usize, Duration, usize)>,
@@ -383,6 +421,10 @@ fn main() {
         let setup = t0.elapsed();
         let (w, t) = run("tree-sitter", &blocks, |l, c| ts.html(&mut hl, l, c));
         results.push(("tree-sitter-highlight", setup + w, t));
+    }
+    if want("hl-lite") {
+        let (w, t) = run("hl-lite", &blocks, lite::html);
+        results.push(("hl-lite 0.11", w, t));
     }
     if want("blake3") {
         let (_, t) = run("blake3", &blocks, |l, c| {
