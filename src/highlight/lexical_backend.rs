@@ -3,8 +3,8 @@
 //! over the bytes per block, writing the short token classes of [`CLASSES`](super::tokens::CLASSES).
 //!
 //! Lexical, not a parse: the fidelity of Hugo's Chroma or highlight.js (keywords, strings,
-//! comments, numbers, types, calls, properties), at about 7.5 µs a block where
-//! tree-sitter-highlight took 270 µs (`bench/results/highlighters.md`). So cheap that its
+//! comments, numbers, types, calls, properties), at about 10 µs a block where
+//! tree-sitter-highlight takes 205 µs (`bench/results/highlighters.md`). So cheap that its
 //! blocks are not cached.
 
 use hl_lite::{Kind, Lang};

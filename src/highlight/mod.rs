@@ -3,7 +3,7 @@
 //! carry no inline colours.
 //!
 //! Common blog languages go through hl-lite's lexers (`lexical_backend`: a single pass over
-//! the bytes, ≈ 36 times cheaper than tree-sitter-highlight), Go and C through tree-sitter
+//! the bytes, ≈ 20 times cheaper than tree-sitter-highlight), Go and C through tree-sitter
 //! (`tree_sitter_backend`); both write one short class per token (`tokens`). Every other
 //! language syntect knows goes through syntect (`syntect_backend`); unknown ones come out
 //! escaped and unhighlighted.
