@@ -155,7 +155,7 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     let stats = spill
         .commit(&rendered.outputs, sources.as_ref())
         .map_err(|e| {
-            // Pages renamed into place stay; the ones still staged must not linger.
+            // Pages renamed into place stay; staged and newly created ones are removed.
             let _ = spill.discard();
             anyhow::anyhow!("writing {}: {e}", out.display())
         })?;

@@ -38,6 +38,10 @@ struct Record {
 /// is a rename on the same file system).
 pub const STAGING_DIR: &str = ".bucketpress-staging";
 
+/// The journal in [`STAGING_DIR`] of the pages a [`Spill`] created in place, one key a line,
+/// each written before its page: what the next build removes if this one was killed.
+const CREATED_JOURNAL: &str = ".created";
+
 /// Pages put on disk as soon as they are rendered, their bytes then dropped from memory. A
 /// page whose file already holds its bytes points at that file; a page with no file yet is
 /// written in place (nothing is overwritten, and a cold build writes every page once, with no
@@ -50,14 +54,34 @@ pub struct Spill {
     staging: PathBuf,
     /// Whether the output folder existed before (else a failed build removes it again).
     existed: bool,
-    /// The files this spill created in place (removed again by [`Spill::discard`]).
-    created: Mutex<HashSet<PathBuf>>,
+    /// The files this spill created in place (removed again by [`Spill::discard`]), and the
+    /// journal naming them (opened with the first).
+    created: Mutex<Created>,
+}
+
+/// The pages a [`Spill`] created in place.
+#[derive(Debug, Default)]
+struct Created {
+    files: HashSet<PathBuf>,
+    journal: Option<std::fs::File>,
 }
 
 impl Spill {
-    /// A spill into `out_dir`, clearing what a killed build may have left staged.
+    /// A spill into `out_dir`, undoing what a killed build left: its staged pages, and the
+    /// pages it had created in place (named by its journal).
     pub fn new(out_dir: &Path) -> io::Result<Spill> {
         let staging = out_dir.join(STAGING_DIR);
+        if let Ok(journal) = std::fs::read_to_string(staging.join(CREATED_JOURNAL)) {
+            for key in journal.lines() {
+                let Some(file) = safe_join(out_dir, key) else {
+                    continue;
+                };
+                match std::fs::remove_file(&file) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => remove_empty_parents(out_dir, &file),
+                }
+            }
+        }
         remove_tree(&staging)?;
         Ok(Spill {
             out_dir: out_dir.to_path_buf(),
@@ -76,7 +100,8 @@ impl Spill {
         let dest = safe_join(&self.out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
         let path = match std::fs::metadata(&dest) {
             Err(e)
-                if e.kind() == io::ErrorKind::NotFound && self.create_in_place(&dest, bytes)? =>
+                if e.kind() == io::ErrorKind::NotFound
+                    && self.create_in_place(&output.key, &dest, bytes)? =>
             {
                 dest
             }
@@ -97,10 +122,23 @@ impl Spill {
         Ok(())
     }
 
-    /// Writes a page that has no file yet straight to `dest`; false (nothing written) if a file
-    /// appeared there meanwhile.
-    fn create_in_place(&self, dest: &Path, bytes: &[u8]) -> io::Result<bool> {
+    /// Writes the page `key` that has no file yet straight to `dest`, its key first in the
+    /// journal; false (nothing written) if a file appeared there meanwhile.
+    fn create_in_place(&self, key: &str, dest: &Path, bytes: &[u8]) -> io::Result<bool> {
         use std::io::Write;
+        {
+            let mut created = self.created.lock().expect("spill lock");
+            let journal = match &mut created.journal {
+                Some(journal) => journal,
+                journal => {
+                    std::fs::create_dir_all(&self.staging)?;
+                    let path = self.staging.join(CREATED_JOURNAL);
+                    journal.insert(std::fs::File::create(path)?)
+                }
+            };
+            // Unbuffered: a killed build must have named every page it created.
+            journal.write_all(format!("{key}\n").as_bytes())?;
+        }
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -112,6 +150,7 @@ impl Spill {
         self.created
             .lock()
             .expect("spill lock")
+            .files
             .insert(dest.to_path_buf());
         file.write_all(bytes)?;
         Ok(true)
@@ -125,24 +164,26 @@ impl Spill {
         sources: Option<&SourcesRecord>,
     ) -> io::Result<WriteStats> {
         let created = self.created.lock().expect("spill lock");
-        write_all(outputs, &self.out_dir, sources, &created)
+        write_all(outputs, &self.out_dir, sources, &created.files)
     }
 
-    /// Removes every staged page and every page written in place, and the output folder if
-    /// the spill made it (the build failed: nothing is written).
+    /// Removes every staged page and every page written in place (and the folders left
+    /// empty: also one that was empty before), and the output folder if the spill made it
+    /// (the build failed: nothing is written).
     pub fn discard(&self) -> io::Result<()> {
-        remove_tree(&self.staging)?;
         if !self.existed {
             // Made by this build: whatever it holds, this build wrote.
             return remove_tree(&self.out_dir);
         }
-        for file in self.created.lock().expect("spill lock").drain() {
+        let mut created = self.created.lock().expect("spill lock");
+        for file in created.files.drain() {
             match std::fs::remove_file(&file) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => remove_empty_parents(&self.out_dir, &file),
             }
         }
-        Ok(())
+        created.journal = None;
+        remove_tree(&self.staging)
     }
 }
 
@@ -321,6 +362,10 @@ fn read_record(out_dir: &Path) -> Record {
 /// future post has come due since), and every file it lists is there with its recorded size
 /// and hash (all are read: a file edited or deleted by hand is noticed). `None` otherwise.
 pub fn up_to_date(out_dir: &Path, hash: &str, now: i64) -> Option<usize> {
+    if out_dir.join(STAGING_DIR).exists() {
+        // A build was killed here: the next one cleans up after it.
+        return None;
+    }
     let record = read_record(out_dir);
     if !record.sources.as_ref()?.covers(hash, now) || record.files.is_empty() {
         return None;
@@ -481,6 +526,40 @@ mod tests {
             assert_eq!(std::fs::read_to_string(out.join(key)).unwrap(), text);
         }
         assert!(!out.join(STAGING_DIR).exists());
+    }
+
+    #[test]
+    fn the_next_build_removes_the_pages_a_killed_build_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let sources = SourcesRecord {
+            hash: "h".into(),
+            until: None,
+        };
+        let spill = Spill::new(&out).unwrap();
+        let first = spilled(&spill, &[("a/index.html", "A")]);
+        spill.commit(&first, Some(&sources)).unwrap();
+        assert_eq!(up_to_date(&out, "h", 0), Some(1));
+
+        // Killed half way: neither commit nor discard runs.
+        let killed = Spill::new(&out).unwrap();
+        spilled(&killed, &[("a/index.html", "A2"), ("new/index.html", "N")]);
+        drop(killed);
+        assert!(out.join("new/index.html").exists());
+        assert_eq!(up_to_date(&out, "h", 0), None, "a killed build's leftovers");
+
+        let next = Spill::new(&out).unwrap();
+        assert!(
+            !out.join("new").exists(),
+            "its new page and folder are gone"
+        );
+        assert!(!out.join(STAGING_DIR).exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A"
+        );
+        next.discard().unwrap();
+        assert_eq!(up_to_date(&out, "h", 0), Some(1));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `/highlight.css`: the configured light and dark syntect themes as CSS, for syntect's scope
-//! classes and for the tree-sitter path's short token classes alike.
+//! classes and for the short token classes of the lexical and tree-sitter paths alike.
 
 use std::fmt::Write;
 
@@ -38,11 +38,11 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, UnknownTheme> {
     ))
 }
 
-/// One rule per tree-sitter token class: the theme's style for the first of the class's
+/// One rule per short token class: the theme's style for the first of the class's
 /// representative scopes that the theme styles at all (its plain text colour if none).
 fn token_rules(theme: &Theme) -> String {
     let highlighter = Highlighter::new(theme);
-    let mut css = String::from("\n/* tree-sitter token classes */\n");
+    let mut css = String::from("\n/* token classes */\n");
     for token in CLASSES {
         let stacks: Vec<ScopeStack> = token
             .scopes

@@ -9,7 +9,7 @@
 
 use hl_lite::{Kind, Lang};
 
-use super::tokens::SpanWriter;
+use super::tokens::{self, SpanWriter};
 
 /// The lexer for a fence's language word (already lower-cased): hl-lite's own slugs, and the
 /// aliases bucketpress accepted before it used hl-lite.
@@ -28,18 +28,18 @@ pub(super) fn lang_for(lang: &str) -> Option<Lang> {
 /// text (identifiers, whitespace, punctuation).
 fn class_of(kind: Kind) -> Option<usize> {
     Some(match kind {
-        Kind::Keyword => 0,
-        Kind::Operator => 1,
-        Kind::String => 2,
-        Kind::Comment => 4,
-        Kind::Function => 5,
-        Kind::Type => 6,
-        Kind::Number => 7,
-        Kind::Constant => 8,
-        Kind::Variable => 10,
-        Kind::Property => 12,
-        Kind::Attribute => 13,
-        Kind::Tag => 14,
+        Kind::Keyword => tokens::KEYWORD,
+        Kind::Operator => tokens::OPERATOR,
+        Kind::String => tokens::STRING,
+        Kind::Comment => tokens::COMMENT,
+        Kind::Function => tokens::FUNCTION,
+        Kind::Type => tokens::TYPE,
+        Kind::Number => tokens::NUMBER,
+        Kind::Constant => tokens::BUILTIN,
+        Kind::Variable => tokens::VARIABLE,
+        Kind::Property => tokens::PROPERTY,
+        Kind::Attribute => tokens::ATTRIBUTE,
+        Kind::Tag => tokens::TAG,
         _ => return None,
     })
 }

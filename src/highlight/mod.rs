@@ -81,8 +81,9 @@ impl Highlighter {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        if let Some(lexer) = lexical_backend::lang_for(&lang) {
-            return lexical_block(&lang, lexer, code).into();
+        if lexical_backend::lang_for(&lang).is_some() {
+            // Too cheap to cache.
+            return render_block(&lang, code).into();
         }
         let mut hasher = blake3::Hasher::new();
         hasher.update(lang.as_bytes());
@@ -109,13 +110,19 @@ impl Highlighter {
     }
 
     /// Adds the blocks saved in `path` to the cache. A missing, old or damaged file is not an
-    /// error: the cache only saves work, so such a file is ignored.
+    /// error: the cache only saves work, so such a file is ignored (another build's file
+    /// after reading its header alone), and the next save replaces it.
     pub fn load(&self, path: &Path) {
-        let Ok(bytes) = std::fs::read(path) else {
+        let Ok(mut file) = std::fs::File::open(path) else {
             return;
         };
-        if self.load_bytes(&bytes).is_none() {
+        let header = cache_header();
+        let mut start = vec![0; header.len()];
+        let ours = file.read_exact(&mut start).is_ok() && start == header;
+        let mut bytes = start;
+        if !(ours && file.read_to_end(&mut bytes).is_ok() && self.load_bytes(&bytes).is_some()) {
             tracing::debug!("ignoring unreadable highlight cache {}", path.display());
+            self.cache.lock().expect("cache lock").changed = true;
         }
     }
 
@@ -385,6 +392,15 @@ mod tests {
         let third = Highlighter::new();
         third.load(&path);
         assert_eq!(third.cached_blocks(), 0, "a truncated file is ignored");
+        assert!(
+            third.save(&path, Keep::Used).unwrap(),
+            "and replaced by the next save, though nothing new was highlighted"
+        );
+        std::fs::write(&path, b"an older format\n").unwrap();
+        let fourth = Highlighter::new();
+        fourth.load(&path);
+        assert!(fourth.save(&path, Keep::Used).unwrap());
+        assert!(std::fs::read(&path).unwrap().starts_with(&cache_header()));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The fallback: syntect's default syntaxes for every language the tree-sitter path lacks,
-//! with a span per scope and every scope atom a class (`hl-` prefixed).
+//! The fallback: syntect's default syntaxes for every language neither the lexical nor the
+//! tree-sitter path knows, with a span per scope and every scope atom a class (`hl-` prefixed).
 
 use std::sync::OnceLock;
 
@@ -71,7 +71,7 @@ mod tests {
     }
 
     #[test]
-    fn tree_sitter_classes_are_not_syntect_scope_atoms() {
+    fn token_classes_are_not_syntect_scope_atoms() {
         let atoms = scope_atoms();
         assert!(
             atoms.contains("keyword") && atoms.contains("c"),

@@ -58,10 +58,6 @@ pub(super) const CLASSES: &[TokenClass] = &[
         scopes: &["variable.language"],
     },
     TokenClass {
-        class: "hl-pa",
-        scopes: &["variable.parameter"],
-    },
-    TokenClass {
         class: "hl-p",
         scopes: &["support.type.property-name", "variable.other.member"],
     },
@@ -74,6 +70,35 @@ pub(super) const CLASSES: &[TokenClass] = &[
         scopes: &["entity.name.tag"],
     },
 ];
+
+/// The index in [`CLASSES`] of `hl-k`.
+pub(super) const KEYWORD: usize = 0;
+/// The index in [`CLASSES`] of `hl-o`.
+pub(super) const OPERATOR: usize = 1;
+/// The index in [`CLASSES`] of `hl-s`.
+pub(super) const STRING: usize = 2;
+/// The index in [`CLASSES`] of `hl-e`.
+pub(super) const ESCAPE: usize = 3;
+/// The index in [`CLASSES`] of `hl-cm`.
+pub(super) const COMMENT: usize = 4;
+/// The index in [`CLASSES`] of `hl-f`.
+pub(super) const FUNCTION: usize = 5;
+/// The index in [`CLASSES`] of `hl-t`.
+pub(super) const TYPE: usize = 6;
+/// The index in [`CLASSES`] of `hl-n`.
+pub(super) const NUMBER: usize = 7;
+/// The index in [`CLASSES`] of `hl-b`.
+pub(super) const BUILTIN: usize = 8;
+/// The index in [`CLASSES`] of `hl-cn`.
+pub(super) const CONSTANT: usize = 9;
+/// The index in [`CLASSES`] of `hl-v`.
+pub(super) const VARIABLE: usize = 10;
+/// The index in [`CLASSES`] of `hl-p`.
+pub(super) const PROPERTY: usize = 11;
+/// The index in [`CLASSES`] of `hl-ta`.
+pub(super) const ATTRIBUTE: usize = 12;
+/// The index in [`CLASSES`] of `hl-g`.
+pub(super) const TAG: usize = 13;
 
 /// Writes code as HTML, one span per run of text with the same class: a new span opens only
 /// when the class changes, and whitespace between two tokens of one class stays inside their
@@ -148,7 +173,7 @@ impl<'a> SpanWriter<'a> {
         self.flush_pending();
     }
 
-    /// Writes whatever tree-sitter did not cover as plain text and closes the open span.
+    /// Writes whatever the backend did not cover as plain text and closes the open span.
     pub(super) fn finish(mut self) {
         let len = self.code.len();
         self.text_to(len, None);

@@ -11,35 +11,25 @@ use std::sync::OnceLock;
 
 use tree_sitter_highlight::{HighlightConfiguration, HighlightEvent};
 
-use super::tokens::SpanWriter;
+use super::tokens::{self, SpanWriter};
 
 /// The highlight names given to [`HighlightConfiguration::configure`], each with the index in
-/// [`CLASSES`](super::tokens::CLASSES) of the class it gets, or `None` for plain text. A query's capture name picks
-/// the longest of these it starts with (`function.method` → `function`), and captures that
-/// match none (`variable`, `punctuation.bracket`) stay plain. `embedded` and
-/// `punctuation.special` are plain on purpose: they mark code inside a string (`${x}`), which
-/// must not take the string's colour.
-const NAMES: &[(&str, Option<usize>)] = &[
-    ("keyword", Some(0)),
-    ("operator", Some(1)),
-    ("string", Some(2)),
-    ("escape", Some(3)),
-    ("comment", Some(4)),
-    ("function", Some(5)),
-    ("type", Some(6)),
-    ("constructor", Some(6)),
-    ("number", Some(7)),
-    ("boolean", Some(8)),
-    ("constant.builtin", Some(8)),
-    ("constant", Some(9)),
-    ("variable.builtin", Some(10)),
-    ("variable.parameter", Some(11)),
-    ("property", Some(12)),
-    ("string.special.key", Some(12)),
-    ("attribute", Some(13)),
-    ("tag", Some(14)),
-    ("embedded", None),
-    ("punctuation.special", None),
+/// [`CLASSES`](super::tokens::CLASSES) of the class it gets: every capture the Go and C queries
+/// use that has a colour of its own. A query's capture name picks the longest of these it
+/// starts with (`function.method` → `function`), and captures that match none (`variable`,
+/// `label`, `delimiter`) stay plain.
+const NAMES: &[(&str, usize)] = &[
+    ("keyword", tokens::KEYWORD),
+    ("operator", tokens::OPERATOR),
+    ("string", tokens::STRING),
+    ("escape", tokens::ESCAPE),
+    ("comment", tokens::COMMENT),
+    ("function", tokens::FUNCTION),
+    ("type", tokens::TYPE),
+    ("number", tokens::NUMBER),
+    ("constant.builtin", tokens::BUILTIN),
+    ("constant", tokens::CONSTANT),
+    ("property", tokens::PROPERTY),
 ];
 
 /// A language the tree-sitter path highlights: the common ones the lexical path lacks.
@@ -105,7 +95,7 @@ pub(super) fn render(grammar: Grammar, code: &str, out: &mut String) -> bool {
         let mut stack: Vec<Option<usize>> = Vec::new();
         for event in events {
             match event {
-                Ok(HighlightEvent::HighlightStart(h)) => stack.push(NAMES[h.0].1),
+                Ok(HighlightEvent::HighlightStart(h)) => stack.push(Some(NAMES[h.0].1)),
                 Ok(HighlightEvent::HighlightEnd) => {
                     stack.pop();
                 }

@@ -27,7 +27,7 @@
 //!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
-//!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 37885, "uploaded_shards": 2}
+//!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 2210, "uploaded_shards": 2}
 //! }
 //! ```
 //!

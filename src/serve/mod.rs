@@ -72,7 +72,9 @@ impl ServeOptions {
             drafts: false,
             future: false,
             watch: true,
-            debounce: Duration::from_millis(25),
+            // An editor's save (write, or write + rename) is over within a millisecond or
+            // two; a longer burst (a checkout) is merged into the running rebuild anyway.
+            debounce: Duration::from_millis(10),
         }
     }
 }
