@@ -135,10 +135,15 @@ impl Site {
         let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
         let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
+        // A site has few distinct tags and many tagged posts: slugify each name once.
+        let mut slugs: HashMap<&str, String> = HashMap::new();
         for (i, post) in posts.iter().enumerate() {
             let mut seen = Vec::new();
             for name in &post.tags {
-                let slug = tag_slug(name);
+                let slug = slugs
+                    .entry(name.as_str())
+                    .or_insert_with(|| tag_slug(name))
+                    .clone();
                 if seen.contains(&slug) {
                     continue;
                 }

@@ -8,7 +8,7 @@ mod listings;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -309,18 +309,27 @@ impl<'a> Renderer<'a> {
         cache: &mut RenderCache,
         stats: &mut RenderStats,
     ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>) {
-        let urls: HashMap<&str, String> = docs
-            .iter()
-            .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
-            .collect();
+        // What every internal link resolves to: the base path and each document's URL. The
+        // map of hrefs is built only if some document is rendered (a serve rebuild after an
+        // edit renders one, and looks up the rest).
+        let base_path = self.site.config.base_path();
         let mut links = Fingerprint::new();
+        links.str(&base_path);
         for d in docs {
-            links.str(&d.rel_path).str(&urls[d.rel_path.as_str()]);
+            links.str(&d.rel_path).str(&d.url);
         }
         let links = links.finish();
+        let urls: OnceLock<HashMap<&str, String>> = OnceLock::new();
+        let resolve = |target: &str| {
+            urls.get_or_init(|| {
+                docs.iter()
+                    .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
+                    .collect()
+            })
+            .get(target)
+            .cloned()
+        };
         let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
-        let resolve = |target: &str| urls.get(target).cloned();
-        let base_path = self.site.config.base_path();
         let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
             .par_iter()
             .enumerate()
@@ -356,18 +365,22 @@ impl<'a> Renderer<'a> {
                 Ok(((document, prints), new)) => {
                     if new {
                         stats.markdown_rendered += 1;
+                        fresh.insert(
+                            doc.rel_path.clone(),
+                            MarkdownEntry {
+                                doc: Arc::clone(doc),
+                                links,
+                                document: document.clone(),
+                                prints,
+                            },
+                        );
                     } else {
                         stats.markdown_reused += 1;
+                        // The cached entry, as it is (no copy of its key or document).
+                        if let Some((key, entry)) = cache.markdown.remove_entry(&doc.rel_path) {
+                            fresh.insert(key, entry);
+                        }
                     }
-                    fresh.insert(
-                        doc.rel_path.clone(),
-                        MarkdownEntry {
-                            doc: Arc::clone(doc),
-                            links,
-                            document: document.clone(),
-                            prints,
-                        },
-                    );
                     rendered.push(Some((document, prints)));
                 }
                 Err(problems) => {
