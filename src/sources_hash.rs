@@ -53,22 +53,34 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
     let config_text = std::fs::read_to_string(&config_path).ok()?;
     let config = Config::parse(&config_path, &config_text).ok()?.config;
 
+    // Templates are read whole (they are small) to look for `get_env` and hashed from those
+    // bytes; every other source is hashed as it streams.
     let mut files: Vec<(String, PathBuf)> = template_files(site_dir);
-    if reads_environment(&files) {
-        return None;
+    let mut contents: Vec<blake3::Hash> = Vec::with_capacity(files.len());
+    for (_, path) in &files {
+        let bytes = std::fs::read(path).ok()?;
+        if reads_environment(&bytes) {
+            return None;
+        }
+        contents.push(blake3::hash(&bytes));
     }
     let found = scan(site_dir, &Filter::new(&config.exclude));
     if !found.errors.is_empty() {
         return None;
     }
-    files.extend(found.markdown.into_iter().map(|(path, rel)| (rel, path)));
-    files.extend(found.assets.into_iter().map(|a| (a.rel_path, a.path)));
-
-    let contents: Vec<blake3::Hash> = files
+    let sources: Vec<(String, PathBuf)> = found
+        .markdown
+        .into_iter()
+        .map(|(path, rel)| (rel, path))
+        .chain(found.assets.into_iter().map(|a| (a.rel_path, a.path)))
+        .collect();
+    let hashed: Vec<blake3::Hash> = sources
         .par_iter()
         .map(|(_, path)| hash_file(path))
         .collect::<io::Result<_>>()
         .ok()?;
+    files.extend(sources);
+    contents.extend(hashed);
 
     let mut all = blake3::Hasher::new();
     let mut part = |bytes: &[u8]| {
@@ -121,14 +133,10 @@ fn template_files(site_dir: &Path) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
-/// True when a template may call Tera's `get_env`: its output then depends on more than the
-/// sources (the bundled theme never does).
-fn reads_environment(templates: &[(String, PathBuf)]) -> bool {
-    templates.iter().any(|(_, path)| {
-        std::fs::read(path).map_or(true, |bytes| {
-            bytes.windows(b"get_env".len()).any(|w| w == b"get_env")
-        })
-    })
+/// True when a template's bytes may call Tera's `get_env`: its output then depends on more
+/// than the sources (the bundled theme never does).
+fn reads_environment(template: &[u8]) -> bool {
+    template.windows(b"get_env".len()).any(|w| w == b"get_env")
 }
 
 fn hash_file(path: &Path) -> io::Result<blake3::Hash> {

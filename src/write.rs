@@ -44,8 +44,8 @@ const CREATED_JOURNAL: &str = ".created";
 
 /// Pages put on disk as soon as they are rendered, their bytes then dropped from memory. A
 /// page whose file already holds its bytes points at that file; a page with no file yet is
-/// written in place (nothing is overwritten, and a cold build writes every page once, with no
-/// staging copy and no rename: on ext4 that halves the folders and files it creates); a changed
+/// written in place (nothing is overwritten, and a cold build creates each page and folder
+/// once, with no staging copy and no rename); a changed
 /// one is written to [`STAGING_DIR`], and [`Spill::commit`] renames it into place once the
 /// build succeeded. A failed build calls [`Spill::discard`], so the output folder is as it was.
 #[derive(Debug)]
@@ -99,27 +99,31 @@ impl Spill {
         };
         let dest = safe_join(&self.out_dir, &output.key).ok_or_else(|| unsafe_key(&output.key))?;
         let path = match std::fs::metadata(&dest) {
-            Err(e)
-                if e.kind() == io::ErrorKind::NotFound
-                    && self.create_in_place(&output.key, &dest, bytes)? =>
-            {
-                dest
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if self.create_in_place(&output.key, &dest, bytes)? {
+                    dest
+                } else {
+                    self.stage(&output.key, bytes)?
+                }
             }
             Ok(meta) if meta.len() == output.body.len() && same_hash(&dest, output) => dest,
-            _ => {
-                let staged = self.staging.join(&output.key);
-                if let Some(parent) = staged.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                std::fs::write(&staged, bytes)?;
-                staged
-            }
+            _ => self.stage(&output.key, bytes)?,
         };
         output.body = Body::File {
             size: output.body.len(),
             path,
         };
         Ok(())
+    }
+
+    /// Writes the page `key` to the staging folder; returns where.
+    fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        let staged = self.staging.join(key);
+        if let Some(parent) = staged.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&staged, bytes)?;
+        Ok(staged)
     }
 
     /// Writes the page `key` that has no file yet straight to `dest`, its key first in the

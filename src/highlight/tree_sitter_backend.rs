@@ -92,15 +92,15 @@ pub(super) fn render(grammar: Grammar, code: &str, out: &mut String) -> bool {
             return false;
         };
         let mut writer = SpanWriter::new(code, out);
-        let mut stack: Vec<Option<usize>> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
         for event in events {
             match event {
-                Ok(HighlightEvent::HighlightStart(h)) => stack.push(Some(NAMES[h.0].1)),
+                Ok(HighlightEvent::HighlightStart(h)) => stack.push(NAMES[h.0].1),
                 Ok(HighlightEvent::HighlightEnd) => {
                     stack.pop();
                 }
                 Ok(HighlightEvent::Source { end, .. }) => {
-                    writer.text_to(end, stack.last().copied().flatten());
+                    writer.text_to(end, stack.last().copied());
                 }
                 Err(_) => return false,
             }

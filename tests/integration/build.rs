@@ -387,17 +387,14 @@ fn a_build_of_sources_it_already_built_renders_nothing_while_the_folder_is_intac
     let private_text = std::fs::read(&private_post).unwrap();
     std::fs::remove_file(&private_post).unwrap();
     let out = site.path().join("out");
-    let build = || {
-        let o = bin(&[
-            "build",
-            "--site",
-            site.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+    let build_with = |extra: &[&str]| {
+        let dirs = [site.path().to_str().unwrap(), out.to_str().unwrap()];
+        let args = [&["build", "--site", dirs[0], "--out", dirs[1]], extra].concat();
+        let o = bin(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stderr).to_string()
     };
+    let build = || build_with(&[]);
     assert!(build().contains("built "));
     let first = build();
     assert!(first.contains("nothing to do"), "{first}");
@@ -420,15 +417,7 @@ fn a_build_of_sources_it_already_built_renders_nothing_while_the_folder_is_intac
     std::fs::write(&post, [text.as_slice(), b"\nOne more line.\n"].concat()).unwrap();
     assert!(build().contains("built "));
     assert!(build().contains("nothing to do"));
-    let drafts = bin(&[
-        "build",
-        "--site",
-        site.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--drafts",
-    ]);
-    assert!(String::from_utf8_lossy(&drafts.stderr).contains("built "));
+    assert!(build_with(&["--drafts"]).contains("built "));
 
     // A private post is sealed with a passphrase from outside the sources: always rendered.
     std::fs::write(&private_post, private_text).unwrap();
