@@ -1,11 +1,11 @@
 //! `Site`: the blog as pure data — posts newest first, pages, tags, assets — checked for
 //! clashes. No I/O here: `Site::assemble` takes what the loader read.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::content::{Doc, DocKind, SourceAsset, tag_slug};
@@ -134,36 +134,13 @@ impl Site {
         }
         let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
-        let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
-        // A site has few distinct tags and many tagged posts: slugify each name once.
-        let mut slugs: HashMap<&str, String> = HashMap::new();
-        for (i, post) in posts.iter().enumerate() {
-            let mut seen = Vec::new();
-            for name in &post.tags {
-                let slug = slugs
-                    .entry(name.as_str())
-                    .or_insert_with(|| tag_slug(name))
-                    .clone();
-                if seen.contains(&slug) {
-                    continue;
-                }
-                seen.push(slug.clone());
-                tags.entry(slug.clone())
-                    .or_insert_with(|| Tag {
-                        name: name.clone(),
-                        slug,
-                        posts: Vec::new(),
-                    })
-                    .posts
-                    .push(i);
-            }
-        }
+        let tags = group_tags(&posts);
         let site = Site {
             config,
             posts,
             pages,
             private,
-            tags: tags.into_values().collect(),
+            tags,
             assets: bundle_assets,
             excluded,
             next_release,
@@ -199,9 +176,9 @@ impl Site {
     }
 
     /// Every key produced by a document, alias or asset must come from one source only.
-    fn check_clashes<'a>(&'a self) -> Result<(), Vec<Diagnostic>> {
-        let mut owners: HashMap<String, &str> =
-            HashMap::with_capacity(self.posts.len() + self.pages.len() + self.assets.len());
+    fn check_clashes(&self) -> Result<(), Vec<Diagnostic>> {
+        let mut owners: FxHashMap<&str, &str> = FxHashMap::default();
+        owners.reserve(self.posts.len() + self.pages.len() + self.assets.len());
         let mut errors = Vec::new();
         let reserved = [
             "index.html",
@@ -211,40 +188,40 @@ impl Site {
             "404.html",
             "highlight.css",
         ];
-        let mut claim = |key: String, source: &'a str, errors: &mut Vec<Diagnostic>| {
-            let generated = reserved.contains(&key.as_str())
+        let keys = self
+            .docs()
+            .flat_map(|doc| {
+                let aliases = doc
+                    .aliases
+                    .iter()
+                    .map(|a| (a.as_str(), doc.rel_path.as_str()));
+                std::iter::once((doc.output_key(), doc.rel_path.as_str())).chain(aliases)
+            })
+            .chain(
+                self.assets
+                    .iter()
+                    .map(|a| (a.key.as_str(), a.rel_path.as_str())),
+            );
+        for (key, source) in keys {
+            let generated = reserved.contains(&key)
                 || key.starts_with("tags/")
                 || key.starts_with("archive/")
                 || key.starts_with("page/");
-            let url = |key: &str| format!("/{}", key.trim_end_matches("index.html"));
-            if generated {
+            let other = if generated {
+                Some("bucketpress's generated pages")
+            } else {
+                owners.insert(key, source)
+            };
+            if let Some(other) = other {
                 errors.push(Diagnostic::new(
                     Path::new(source),
                     None,
                     Problem::DuplicateUrl {
-                        url: url(&key),
-                        other: "bucketpress's generated pages".into(),
-                    },
-                ));
-            } else if let Some(other) = owners.insert(key.clone(), source) {
-                errors.push(Diagnostic::new(
-                    Path::new(source),
-                    None,
-                    Problem::DuplicateUrl {
-                        url: url(&key),
+                        url: format!("/{}", key.trim_end_matches("index.html")),
                         other: other.to_string(),
                     },
                 ));
             }
-        };
-        for doc in self.docs() {
-            claim(doc.output_key(), &doc.rel_path, &mut errors);
-            for alias in &doc.aliases {
-                claim(alias.clone(), &doc.rel_path, &mut errors);
-            }
-        }
-        for asset in &self.assets {
-            claim(asset.key.clone(), &asset.rel_path, &mut errors);
         }
         if errors.is_empty() {
             Ok(())
@@ -252,6 +229,36 @@ impl Site {
             Err(errors)
         }
     }
+}
+
+/// Groups posts (newest first) by tag slug, sorted by slug; a tag keeps the name it was first
+/// written with. A site has few distinct tags and many tagged posts, so each name is slugified
+/// once and nothing is allocated per tagged post.
+fn group_tags(posts: &[Arc<Doc>]) -> Vec<Tag> {
+    let mut slug_of: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
+    let mut tags: Vec<Tag> = Vec::new();
+    for (i, post) in posts.iter().enumerate() {
+        for name in &post.tags {
+            let t = *slug_of.entry(name.as_str()).or_insert_with(|| {
+                let slug = tag_slug(name);
+                *by_slug.entry(slug.clone()).or_insert_with(|| {
+                    tags.push(Tag {
+                        name: name.clone(),
+                        slug,
+                        posts: Vec::new(),
+                    });
+                    tags.len() - 1
+                })
+            });
+            // Two names of one post with the same slug count once.
+            if tags[t].posts.last() != Some(&i) {
+                tags[t].posts.push(i);
+            }
+        }
+    }
+    tags.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+    tags
 }
 
 /// Gives bundle assets (files beside `…/<name>/index.md`) keys under their page's URL, and

@@ -38,6 +38,8 @@ pub struct Doc {
     pub slug: String,
     /// The URL path, with slashes at both ends: `/posts/hello/`.
     pub url: String,
+    /// The object key of the rendered page, made from `url` once: `posts/hello/index.html`.
+    key: String,
     /// Old URL paths that redirect here, as object keys (`2019/old/index.html`).
     pub aliases: Vec<String>,
     /// A template to render with instead of `post.html`/`page.html`.
@@ -128,6 +130,7 @@ impl Doc {
             description: fm.description,
             draft: fm.draft,
             slug,
+            key: format!("{}index.html", url.trim_start_matches('/')),
             url,
             aliases,
             template: fm.template,
@@ -138,8 +141,8 @@ impl Doc {
     }
 
     /// The object key of the rendered page: `posts/hello/index.html`.
-    pub fn output_key(&self) -> String {
-        format!("{}index.html", self.url.trim_start_matches('/'))
+    pub fn output_key(&self) -> &str {
+        &self.key
     }
 
     /// For a bundle (`…/<name>/index.md`), the folder holding its assets, relative to the site.

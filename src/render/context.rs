@@ -237,8 +237,9 @@ pub struct Contexts<'a> {
     keys: &'a Keyring,
     docs: &'a [&'a Arc<Doc>],
     rendered: &'a [Arc<Document>],
-    full: Vec<OnceLock<DocCtx<'a>>>,
-    listing: Vec<OnceLock<DocCtx<'a>>>,
+    // Boxed: a slot is a pointer, so 10,000 slots are a small allocation to set up.
+    full: Vec<OnceLock<Box<DocCtx<'a>>>>,
+    listing: Vec<OnceLock<Box<DocCtx<'a>>>>,
 }
 
 impl<'a> Contexts<'a> {
@@ -264,7 +265,7 @@ impl<'a> Contexts<'a> {
     pub fn full(&self, i: usize) -> &DocCtx<'a> {
         self.full[i].get_or_init(|| {
             let doc = self.docs[i];
-            match &doc.private {
+            Box::new(match &doc.private {
                 None => DocCtx::new(self.config, doc, &self.rendered[i]),
                 Some(group) => {
                     // The renderer checked every group has a key; without one nothing of
@@ -280,13 +281,13 @@ impl<'a> Contexts<'a> {
                     });
                     DocCtx::private(self.config, doc, locked)
                 }
-            }
+            })
         })
     }
 
     /// The listing context (no content, no TOC) of document `i`.
     pub fn listing(&self, i: usize) -> &DocCtx<'a> {
-        self.listing[i].get_or_init(|| self.full(i).for_listing())
+        self.listing[i].get_or_init(|| Box::new(self.full(i).for_listing()))
     }
 }
 
@@ -299,7 +300,8 @@ pub struct Fingerprint(Vec<u8>);
 impl Fingerprint {
     /// An empty fingerprint.
     pub fn new() -> Fingerprint {
-        Fingerprint::default()
+        // Room for the usual few dozen fields, so adding them never reallocates.
+        Fingerprint(Vec::with_capacity(256))
     }
 
     /// Adds a string.

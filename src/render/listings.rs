@@ -53,7 +53,7 @@ impl<'s> Renderer<'s> {
                 fp.hash(&prints[i].listing);
             }
             plan.push(Planned {
-                key: page_key(&page.path),
+                key: page_key(&page.path).into(),
                 print: fp.finish(),
                 job: Job::Listing(Listing::Index { tag, page }),
             });
@@ -85,7 +85,7 @@ impl<'s> Renderer<'s> {
             ("404.html", self.base_print("404"), Listing::NotFound),
         ] {
             plan.push(Planned {
-                key: key.into(),
+                key: std::borrow::Cow::Borrowed(key),
                 print: print.finish(),
                 job: Job::Listing(listing),
             });

@@ -6,11 +6,13 @@
 mod context;
 mod listings;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, SiteCtx};
 
@@ -52,11 +54,21 @@ struct MarkdownEntry {
 /// A document's rendered Markdown and its fingerprints.
 type Rendered = (Arc<Document>, DocPrints);
 
-/// Rendered Markdown and pages from earlier renders, keyed by their inputs.
+/// A rendered page, the fingerprint of its inputs, and the last render that produced it.
+struct PageEntry {
+    print: blake3::Hash,
+    output: Arc<Output>,
+    render: u64,
+}
+
+/// Rendered Markdown and pages from earlier renders, keyed by their inputs. Updated in place:
+/// a render that reuses nearly everything touches only what it redid.
 #[derive(Default)]
 pub struct RenderCache {
-    markdown: HashMap<String, MarkdownEntry>,
-    pages: HashMap<String, (blake3::Hash, Arc<Output>)>,
+    markdown: FxHashMap<String, MarkdownEntry>,
+    pages: FxHashMap<String, PageEntry>,
+    /// Counts renders, to tell the pages the last one produced from those it no longer does.
+    renders: u64,
     /// What the last render did.
     pub stats: RenderStats,
     /// How long each step of the last render took.
@@ -91,7 +103,7 @@ pub struct Renderer<'a> {
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
 struct Planned<'s> {
-    key: String,
+    key: Cow<'s, str>,
     print: blake3::Hash,
     job: Job<'s>,
 }
@@ -190,13 +202,18 @@ impl<'a> Renderer<'a> {
         let mut plan = self.plan_documents(&docs, &prints);
         plan.extend(self.plan_listings(&prints[..n_posts]));
 
-        let (reuse, todo): (Vec<Planned<'_>>, Vec<Planned<'_>>) = plan.into_iter().partition(|p| {
-            cache
-                .pages
-                .get(&p.key)
-                .is_some_and(|(fp, _)| *fp == p.print)
-        });
-        stats.pages_reused = reuse.len();
+        cache.renders += 1;
+        let this_render = cache.renders;
+        let mut todo = Vec::new();
+        for p in plan {
+            match cache.pages.get_mut(p.key.as_ref()) {
+                Some(entry) if entry.print == p.print => {
+                    entry.render = this_render;
+                    stats.pages_reused += 1;
+                }
+                _ => todo.push(p),
+            }
+        }
         stats.pages_rendered = todo.len();
         stages.lap("plan");
         let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
@@ -214,16 +231,15 @@ impl<'a> Renderer<'a> {
             .collect();
         stages.lap("templates");
 
-        let mut pages = HashMap::with_capacity(reuse.len() + results.len());
-        for p in reuse {
-            if let Some(entry) = cache.pages.remove(&p.key) {
-                pages.insert(p.key, entry);
-            }
-        }
         for r in results {
             match r {
                 Ok((p, output)) => {
-                    pages.insert(p.key, (p.print, Arc::new(output)));
+                    let entry = PageEntry {
+                        print: p.print,
+                        output: Arc::new(output),
+                        render: this_render,
+                    };
+                    cache.pages.insert(p.key.into_owned(), entry);
                 }
                 Err(e) => errors.push(e),
             }
@@ -233,8 +249,11 @@ impl<'a> Renderer<'a> {
             errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
             return Err(errors);
         }
-        let outputs = pages.values().map(|(_, o)| o.clone()).collect();
-        cache.pages = pages;
+        if cache.pages.len() != stats.pages_reused + stats.pages_rendered {
+            // Pages no longer made (a removed post, a shorter pagination) leave the cache.
+            cache.pages.retain(|_, entry| entry.render == this_render);
+        }
+        let outputs = cache.pages.values().map(|e| e.output.clone()).collect();
         stages.lap("collect");
         cache.stages = stages;
         Ok(outputs)
@@ -262,7 +281,7 @@ impl<'a> Renderer<'a> {
                 }
             }
             plan.push(Planned {
-                key: doc.output_key(),
+                key: Cow::Borrowed(doc.output_key()),
                 print: fp.finish(),
                 job: Job::Doc(i),
             });
@@ -270,7 +289,7 @@ impl<'a> Renderer<'a> {
                 let mut fp = Fingerprint::new();
                 fp.hash(&self.common).str(alias).str(&doc.url);
                 plan.push(Planned {
-                    key: alias.clone(),
+                    key: Cow::Borrowed(alias),
                     print: fp.finish(),
                     job: Job::Alias { doc: i, key: alias },
                 });
@@ -329,7 +348,6 @@ impl<'a> Renderer<'a> {
             .get(target)
             .cloned()
         };
-        let excluded: HashSet<&str> = self.site.excluded.iter().map(String::as_str).collect();
         let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
             .par_iter()
             .enumerate()
@@ -359,32 +377,27 @@ impl<'a> Renderer<'a> {
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
-        let mut fresh = HashMap::with_capacity(docs.len());
         for (doc, result) in docs.iter().zip(results) {
             match result {
                 Ok(((document, prints), new)) => {
                     if new {
                         stats.markdown_rendered += 1;
-                        fresh.insert(
-                            doc.rel_path.clone(),
-                            MarkdownEntry {
-                                doc: Arc::clone(doc),
-                                links,
-                                document: document.clone(),
-                                prints,
-                            },
-                        );
+                        let entry = MarkdownEntry {
+                            doc: Arc::clone(doc),
+                            links,
+                            document: document.clone(),
+                            prints,
+                        };
+                        cache.markdown.insert(doc.rel_path.clone(), entry);
                     } else {
                         stats.markdown_reused += 1;
-                        // The cached entry, as it is (no copy of its key or document).
-                        if let Some((key, entry)) = cache.markdown.remove_entry(&doc.rel_path) {
-                            fresh.insert(key, entry);
-                        }
                     }
                     rendered.push(Some((document, prints)));
                 }
                 Err(problems) => {
                     rendered.push(None);
+                    let excluded: HashSet<&str> =
+                        self.site.excluded.iter().map(String::as_str).collect();
                     errors.extend(problems.into_iter().map(|(line, problem)| {
                         let problem = explain_unbuilt_target(problem, &excluded);
                         Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
@@ -392,7 +405,14 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        cache.markdown = fresh;
+        if cache.markdown.len() > stats.markdown_reused + stats.markdown_rendered {
+            // Documents removed or renamed leave the cache (a failed one keeps its last
+            // rendering, which its next render replaces).
+            let live: FxHashSet<&str> = docs.iter().map(|d| d.rel_path.as_str()).collect();
+            cache
+                .markdown
+                .retain(|path, _| live.contains(path.as_str()));
+        }
         (rendered, errors)
     }
 
@@ -481,7 +501,7 @@ impl<'a> Renderer<'a> {
 
 /// Problems with `#anchor` links to documents that rendered (the others are reported).
 fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Rendered>]) -> Vec<Diagnostic> {
-    let anchors: HashMap<&str, &[String]> = docs
+    let anchors: FxHashMap<&str, &[String]> = docs
         .iter()
         .zip(rendered)
         .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.0.anchors.as_slice())))

@@ -99,11 +99,13 @@ impl Diff {
 pub fn diff(old: &Outputs, new: &Outputs) -> Diff {
     use std::cmp::Ordering;
     let same = |a: &Output, b: &Output| {
-        a.hash == b.hash
-            && a.content_type == b.content_type
-            && a.content_encoding == b.content_encoding
-            && a.cache_control == b.cache_control
-            && a.redirect == b.redirect
+        // A page the render reused is the very same output.
+        std::ptr::eq(a, b)
+            || a.hash == b.hash
+                && a.content_type == b.content_type
+                && a.content_encoding == b.content_encoding
+                && a.cache_control == b.cache_control
+                && a.redirect == b.redirect
     };
     let mut changed = Vec::new();
     let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use super::{CachedDoc, Reload, Session, Sources, sorted};
 use crate::config::{CONFIG_FILE, Config};
@@ -99,8 +100,8 @@ impl Session {
         }
     }
 
-    /// Parses the Markdown files whose stamp changed; reuses the rest.
-    /// With `only`, the files not named there are taken as unchanged and not stat-ed.
+    /// Parses the Markdown files whose stamp changed; reuses the rest, updating the cache in
+    /// place. With `only`, the files not named there are taken as unchanged and not stat-ed.
     pub(super) fn load_docs(
         &mut self,
         markdown: &[(PathBuf, String)],
@@ -109,14 +110,12 @@ impl Session {
     ) -> Vec<Arc<Doc>> {
         let site_dir = &self.site_dir;
         let cached = &self.docs;
-        let fresh: Vec<(String, CachedDoc)> = markdown
+        // `None`: the cached document stands, its file not even stat-ed.
+        let fresh: Vec<Option<CachedDoc>> = markdown
             .par_iter()
             .map(|(path, rel)| {
-                if let Some(only) = only
-                    && !only.contains(rel)
-                    && let Some(hit) = cached.get(rel)
-                {
-                    return (rel.clone(), hit.clone());
+                if only.is_some_and(|only| !only.contains(rel)) && cached.contains_key(rel) {
+                    return None;
                 }
                 let stamp = Stamp::of(path).unwrap_or(Stamp {
                     modified: None,
@@ -126,22 +125,36 @@ impl Session {
                     && *old == stamp
                     && stamp.modified.is_some()
                 {
-                    return (rel.clone(), (stamp, doc.clone()));
+                    return Some((stamp, doc.clone()));
                 }
                 let doc = read_doc(path, rel)
                     .map(Arc::new)
                     .map_err(|d| d.relative_to(site_dir));
-                (rel.clone(), (stamp, doc))
+                Some((stamp, doc))
             })
             .collect();
         let mut docs = Vec::with_capacity(fresh.len());
-        for (_, (_, doc)) in &fresh {
-            match doc {
+        for ((_, rel), fresh) in markdown.iter().zip(fresh) {
+            let entry = match fresh {
+                Some(entry) => match self.docs.get_mut(rel) {
+                    Some(slot) => {
+                        *slot = entry;
+                        &*slot
+                    }
+                    None => self.docs.entry(rel.clone()).or_insert(entry),
+                },
+                None => &self.docs[rel],
+            };
+            match &entry.1 {
                 Ok(d) => docs.push(Arc::clone(d)),
                 Err(e) => errors.push(e.clone()),
             }
         }
-        self.docs = fresh.into_iter().collect();
+        if self.docs.len() != markdown.len() {
+            // Files removed or renamed leave the cache.
+            let live: FxHashSet<&str> = markdown.iter().map(|(_, rel)| rel.as_str()).collect();
+            self.docs.retain(|rel, _| live.contains(rel.as_str()));
+        }
         docs
     }
 

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::{Doc, Scan, SourceAsset, front_matter};
 use crate::error::{BuildErrors, Diagnostic, Problem};
@@ -36,7 +38,7 @@ pub struct Session {
     site_dir: PathBuf,
     opts: BuildOptions,
     highlighter: Highlighter,
-    docs: HashMap<String, CachedDoc>,
+    docs: FxHashMap<String, CachedDoc>,
     assets: HashMap<PathBuf, (Stamp, Output)>,
     highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
@@ -111,7 +113,7 @@ impl Session {
             site_dir: site_dir.to_path_buf(),
             opts,
             highlighter: Highlighter::new(),
-            docs: HashMap::new(),
+            docs: FxHashMap::default(),
             assets: HashMap::new(),
             highlight_css: None,
             cache: RenderCache::new(),
@@ -285,10 +287,12 @@ impl Session {
         .map_err(sorted)?;
         stages.extend(&self.cache.stages);
 
-        let mut outputs: Outputs = pages.into_iter().collect();
-        for asset in assets {
-            outputs.insert(asset);
-        }
+        // Pages and assets sorted together once (check_clashes refused an asset at a
+        // page's key).
+        let mut outputs: Outputs = pages
+            .into_iter()
+            .chain(assets.into_iter().map(Arc::new))
+            .collect();
         for torrent in torrents.outputs {
             if let Some(clash) = outputs.insert(torrent) {
                 return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
