@@ -1,7 +1,9 @@
 //! What a rebuild costs on a big site through the incremental `Session` that `serve` keeps:
 //! cold, warm with nothing changed, and after editing one post's body (told which file
 //! changed, as serve's watcher tells it).
-//! `cargo run --release --example rebuild_stages -- <site-dir>` (restores the post at the end).
+//! `cargo run --release --example rebuild_stages -- <site-dir> [edits]` (3 edits unless told;
+//! restores the post at the end). Ends with the fastest and the median edit, since on a
+//! noisy machine one round says little.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -23,6 +25,9 @@ fn main() {
             .nth(1)
             .expect("usage: rebuild_stages <site>"),
     );
+    let edits: u64 = std::env::args()
+        .nth(2)
+        .map_or(3, |n| n.parse().expect("a number"));
     let mut session = Session::new(&site_dir, BuildOptions::default());
     let timed = |label: &str, session: &mut Session, edited: Option<&str>| {
         let t = Instant::now();
@@ -37,10 +42,11 @@ fn main() {
             session.stats()
         );
         println!("  {}", session.stages());
-        rendered
+        (rendered, t.elapsed())
     };
     let first = timed("cold", &mut session, None);
     drop(first);
+    let mut times = Vec::new();
     timed("warm, nothing changed", &mut session, None);
 
     let mut posts: Vec<PathBuf> = std::fs::read_dir(site_dir.join("content/posts"))
@@ -58,7 +64,7 @@ fn main() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    for round in 0..3 {
+    for round in 0..edits {
         let text = format!("{}\n\nEdited paragraph {round}.\n", original.trim_end());
         std::fs::write(post, text).unwrap();
         // Make sure the stamp moves even on coarse file-system clocks.
@@ -69,11 +75,21 @@ fn main() {
             .unwrap()
             .set_modified(later)
             .unwrap();
-        timed(
+        let (_, took) = timed(
             &format!("one post's body edited ({round})"),
             &mut session,
             Some(&rel),
         );
+        times.push(took);
     }
     std::fs::write(post, original).unwrap();
+    times.sort();
+    if let (Some(fastest), Some(median)) = (times.first(), times.get(times.len() / 2)) {
+        println!(
+            "{} edits: fastest {:.1} ms, median {:.1} ms",
+            times.len(),
+            fastest.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e3
+        );
+    }
 }

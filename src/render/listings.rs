@@ -54,7 +54,7 @@ impl<'s> Renderer<'s> {
             }
             plan.push(Planned {
                 key: page_key(&page.path).into(),
-                print: fp.finish(),
+                print: fp.into_print(),
                 job: Job::Listing(Listing::Index { tag, page }),
             });
         }
@@ -86,7 +86,7 @@ impl<'s> Renderer<'s> {
         ] {
             plan.push(Planned {
                 key: std::borrow::Cow::Borrowed(key),
-                print: print.finish(),
+                print: print.into_print(),
                 job: Job::Listing(listing),
             });
         }

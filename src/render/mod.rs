@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, SiteCtx};
+pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
 
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
@@ -56,7 +56,7 @@ type Rendered = (Arc<Document>, DocPrints);
 
 /// A rendered page, the fingerprint of its inputs, and the last render that produced it.
 struct PageEntry {
-    print: blake3::Hash,
+    print: PagePrint,
     output: Arc<Output>,
     render: u64,
 }
@@ -69,6 +69,9 @@ pub struct RenderCache {
     pages: FxHashMap<String, PageEntry>,
     /// Counts renders, to tell the pages the last one produced from those it no longer does.
     renders: u64,
+    /// The pages of the last render, sorted by key: an edit replaces a few in place, so
+    /// no render after the first sorts 10,000 pages again unless pages come or go.
+    sorted: Vec<Arc<Output>>,
     /// What the last render did.
     pub stats: RenderStats,
     /// How long each step of the last render took.
@@ -104,7 +107,7 @@ pub struct Renderer<'a> {
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
 struct Planned<'s> {
     key: Cow<'s, str>,
-    print: blake3::Hash,
+    print: PagePrint,
     job: Job<'s>,
 }
 
@@ -178,7 +181,8 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Renders every page (documents, listings, aliases), reusing what `cache` holds.
+    /// Renders every page (documents, listings, aliases), reusing what `cache` holds; the
+    /// pages come sorted by key.
     pub fn render(&self, cache: &mut RenderCache) -> Result<Vec<Arc<Output>>, Vec<Diagnostic>> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
@@ -200,7 +204,9 @@ impl<'a> Renderer<'a> {
 
         stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);
+        stages.lap("plan pages");
         plan.extend(self.plan_listings(&prints[..n_posts]));
+        stages.lap("plan listings");
 
         cache.renders += 1;
         let this_render = cache.renders;
@@ -231,32 +237,55 @@ impl<'a> Renderer<'a> {
             .collect();
         stages.lap("templates");
 
+        // Pages rendered again at a key the cache knew: the sorted list takes them in place.
+        let mut replaced = Vec::new();
+        let mut keys_changed = false;
         for r in results {
             match r {
                 Ok((p, output)) => {
+                    let output = Arc::new(output);
                     let entry = PageEntry {
                         print: p.print,
-                        output: Arc::new(output),
+                        output: output.clone(),
                         render: this_render,
                     };
-                    cache.pages.insert(p.key.into_owned(), entry);
+                    match cache.pages.get_mut(p.key.as_ref()) {
+                        Some(slot) => *slot = entry,
+                        None => {
+                            cache.pages.insert(p.key.into_owned(), entry);
+                            keys_changed = true;
+                        }
+                    }
+                    replaced.push(output);
                 }
                 Err(e) => errors.push(e),
             }
         }
         cache.stats = stats;
         if !errors.is_empty() {
+            // The sorted list no longer matches the pages: the next render sorts them anew.
+            cache.sorted.clear();
             errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
             return Err(errors);
         }
         if cache.pages.len() != stats.pages_reused + stats.pages_rendered {
             // Pages no longer made (a removed post, a shorter pagination) leave the cache.
             cache.pages.retain(|_, entry| entry.render == this_render);
+            keys_changed = true;
         }
-        let outputs = cache.pages.values().map(|e| e.output.clone()).collect();
+        if keys_changed || cache.sorted.len() != cache.pages.len() {
+            cache.sorted = cache.pages.values().map(|e| e.output.clone()).collect();
+            cache.sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        } else {
+            for output in replaced {
+                if let Ok(i) = cache.sorted.binary_search_by(|o| o.key.cmp(&output.key)) {
+                    cache.sorted[i] = output;
+                }
+            }
+        }
         stages.lap("collect");
         cache.stages = stages;
-        Ok(outputs)
+        Ok(cache.sorted.clone())
     }
 
     fn plan_documents<'s>(
@@ -282,7 +311,7 @@ impl<'a> Renderer<'a> {
             }
             plan.push(Planned {
                 key: Cow::Borrowed(doc.output_key()),
-                print: fp.finish(),
+                print: fp.into_print(),
                 job: Job::Doc(i),
             });
             for alias in &doc.aliases {
@@ -290,7 +319,7 @@ impl<'a> Renderer<'a> {
                 fp.hash(&self.common).str(alias).str(&doc.url);
                 plan.push(Planned {
                     key: Cow::Borrowed(alias),
-                    print: fp.finish(),
+                    print: fp.into_print(),
                     job: Job::Alias { doc: i, key: alias },
                 });
             }

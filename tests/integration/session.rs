@@ -258,3 +258,39 @@ fn an_incremental_render_keeps_the_whole_highlight_cache() {
     let after = std::fs::metadata(&cache).unwrap().len();
     assert!(after > full, "cache lost blocks: {full} → {after} bytes");
 }
+
+#[test]
+fn pages_rendered_by_a_failed_render_are_not_lost_by_the_next() {
+    let site = support::example_site();
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    session.render().unwrap();
+    let good = site.path().join("content/posts/tomato-season.md");
+    let bad = site.path().join("content/posts/kyoto-notes.md");
+
+    // One render both re-renders a good page and fails on another (a missing template).
+    edit(&good, "Six plants", "Edited plants");
+    edit(
+        &bad,
+        "slug: kyoto-in-march",
+        "slug: kyoto-in-march\ntemplate: nowhere.html",
+    );
+    let errors = session.render().unwrap_err();
+    assert!(errors.to_string().contains("nowhere.html"), "{errors}");
+
+    // The fix touches only the failing post: the good page the failed render made is reused,
+    // and it is the edited one.
+    edit(
+        &bad,
+        "slug: kyoto-in-march\ntemplate: nowhere.html",
+        "slug: kyoto-in-march",
+    );
+    let fixed = session.render().unwrap();
+    let page = fixed.outputs.get("posts/tomato-season/index.html").unwrap();
+    let html = String::from_utf8(page.body.read_all().unwrap()).unwrap();
+    assert!(html.contains("Edited plants"));
+    assert_same(
+        &fixed.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+}
