@@ -31,12 +31,24 @@ pub struct Tag {
     pub slug: String,
     /// Indexes into `Site::posts`, newest first.
     pub posts: Vec<usize>,
+    /// The tag page's URL path, made once.
+    url: String,
 }
 
 impl Tag {
-    /// The tag page's URL path.
-    pub fn url(&self) -> String {
-        format!("/tags/{}/", self.slug)
+    /// A tag named `name` (as first written), with its slug and posts.
+    pub fn new(name: String, slug: String, posts: Vec<usize>) -> Tag {
+        Tag {
+            url: format!("/tags/{slug}/"),
+            name,
+            slug,
+            posts,
+        }
+    }
+
+    /// The tag page's URL path: `/tags/<slug>/`.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 
@@ -243,11 +255,7 @@ fn group_tags(posts: &[Arc<Doc>]) -> Vec<Tag> {
             let t = *slug_of.entry(name.as_str()).or_insert_with(|| {
                 let slug = tag_slug(name);
                 *by_slug.entry(slug.clone()).or_insert_with(|| {
-                    tags.push(Tag {
-                        name: name.clone(),
-                        slug,
-                        posts: Vec::new(),
-                    });
+                    tags.push(Tag::new(name.clone(), slug, Vec::new()));
                     tags.len() - 1
                 })
             });

@@ -2,6 +2,8 @@
 //! sitemap, robots.txt and the 404 page. Each is planned with the fingerprints of just the
 //! post fields it shows.
 
+use std::borrow::Cow;
+
 use super::context::{
     Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
 };
@@ -15,7 +17,7 @@ pub(super) enum Listing<'s> {
     /// The home page or a tag page, one page of a pagination.
     Index {
         tag: Option<&'s Tag>,
-        page: Page,
+        page: Page<'s>,
     },
     Tags,
     Archive,
@@ -25,11 +27,52 @@ pub(super) enum Listing<'s> {
     NotFound,
 }
 
-/// One page of a paginated listing.
-pub(super) struct Page {
-    path: String,
-    posts: Vec<usize>,
-    paginator: Paginator,
+/// One page of a paginated listing: which posts, and the URLs it links, made only when
+/// the page is rendered (a rebuild plans thousands of listing pages and renders a few).
+pub(super) struct Page<'s> {
+    /// The listing's first page: `/` or `/tags/<slug>/`.
+    base: &'s str,
+    /// 1-based.
+    number: usize,
+    /// How many pages the listing has.
+    total: usize,
+    /// The posts shown, as a range of the listing's posts.
+    range: std::ops::Range<usize>,
+}
+
+impl Page<'_> {
+    /// The URL path of page `n` of this listing: `base`, then `base` + `page/<n>/`.
+    fn url_of(&self, n: usize) -> String {
+        if n == 1 {
+            self.base.to_string()
+        } else {
+            format!("{}page/{n}/", self.base)
+        }
+    }
+
+    /// This page's URL path.
+    fn path(&self) -> String {
+        self.url_of(self.number)
+    }
+
+    /// The paginator templates see, with URL paths (not yet under the base path).
+    fn paginator(&self) -> Paginator {
+        let n = self.number;
+        Paginator {
+            current: n,
+            total: self.total,
+            prev_url: (n > 1).then(|| self.url_of(n - 1)),
+            next_url: (n < self.total).then(|| self.url_of(n + 1)),
+        }
+    }
+}
+
+/// The posts of a listing (indexes into `Site::posts`, newest first): a tag's, or all.
+fn listed<'t>(tag: Option<&'t Tag>, range: std::ops::Range<usize>) -> Cow<'t, [usize]> {
+    match tag {
+        Some(tag) => Cow::Borrowed(&tag.posts[range]),
+        None => Cow::Owned(range.collect()),
+    }
 }
 
 impl<'s> Renderer<'s> {
@@ -37,23 +80,28 @@ impl<'s> Renderer<'s> {
     pub(super) fn plan_listings(&'s self, prints: &[DocPrints]) -> Vec<Planned<'s>> {
         let per_page = self.site.config.posts_per_page;
         let mut plan = Vec::new();
-        let all: Vec<usize> = (0..prints.len()).collect();
-        let indexes = paginate("/", &all, per_page)
+        let indexes = paginate("/", prints.len(), per_page)
             .map(|page| (None, page))
             .chain(self.site.tags.iter().flat_map(|tag| {
-                paginate(&tag.url(), &tag.posts, per_page).map(move |page| (Some(tag), page))
+                paginate(tag.url(), tag.posts.len(), per_page).map(move |page| (Some(tag), page))
             }));
         for (tag, page) in indexes {
             let mut fp = self.base_print("index");
             if let Some(tag) = tag {
                 fp.str(&tag.name).num(tag.posts.len() as u64);
             }
-            fp.num(page.paginator.total as u64);
-            for &i in &page.posts {
-                fp.hash(&prints[i].listing);
+            fp.num(page.total as u64);
+            match tag {
+                Some(tag) => tag.posts[page.range.clone()]
+                    .iter()
+                    .for_each(|&i| _ = fp.hash(&prints[i].listing)),
+                None => page
+                    .range
+                    .clone()
+                    .for_each(|i| _ = fp.hash(&prints[i].listing)),
             }
             plan.push(Planned {
-                key: page_key(&page.path).into(),
+                key: page_key(&page.path()).into(),
                 print: fp.into_print(),
                 job: Job::Listing(Listing::Index { tag, page }),
             });
@@ -109,17 +157,20 @@ impl<'s> Renderer<'s> {
         let cfg = &self.site.config;
         let (template, ctx) = match job {
             Listing::Index { tag, page } => {
-                let mut ctx = self.common(&page.path);
-                let posts: Vec<&DocCtx<'_>> =
-                    page.posts.iter().map(|&i| contexts.listing(i)).collect();
+                let mut ctx = self.common(&page.path());
+                let posts: Vec<&DocCtx<'_>> = listed(*tag, page.range.clone())
+                    .iter()
+                    .map(|&i| contexts.listing(i))
+                    .collect();
                 ctx.insert("posts", &posts);
-                let href = |u: &Option<String>| u.as_deref().map(|u| cfg.href(u));
+                let href = |u: Option<String>| u.as_deref().map(|u| cfg.href(u));
+                let paginator = page.paginator();
                 ctx.insert(
                     "paginator",
                     &Paginator {
-                        prev_url: href(&page.paginator.prev_url),
-                        next_url: href(&page.paginator.next_url),
-                        ..page.paginator.clone()
+                        prev_url: href(paginator.prev_url),
+                        next_url: href(paginator.next_url),
+                        ..paginator
                     },
                 );
                 match tag {
@@ -206,10 +257,7 @@ impl<'s> Renderer<'s> {
             });
         }
         let tag_urls = self.site.tags.iter().map(Tag::url);
-        for path in ["/archive/".to_string(), "/tags/".to_string()]
-            .into_iter()
-            .chain(tag_urls)
-        {
+        for path in ["/archive/", "/tags/"].into_iter().chain(tag_urls) {
             entries.push(SitemapEntry {
                 permalink: cfg.permalink(&path),
                 lastmod: None,
@@ -223,40 +271,20 @@ fn tag_ctx(cfg: &crate::config::Config, tag: &Tag) -> TagCtx {
     TagCtx {
         name: tag.name.clone(),
         slug: tag.slug.clone(),
-        url: cfg.href(&tag.url()),
+        url: cfg.href(tag.url()),
         count: tag.posts.len(),
     }
 }
 
-/// Splits `posts` into pages under `base` (`/` → `/`, `/page/2/`, …). An empty listing still
-/// gets its first page.
-fn paginate(base: &str, posts: &[usize], per_page: usize) -> impl Iterator<Item = Page> + use<> {
-    let total = posts.len().div_ceil(per_page).max(1);
-    let base = base.to_string();
-    let url = move |n: usize| {
-        if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}page/{n}/")
-        }
-    };
-    let chunks: Vec<Vec<usize>> = if posts.is_empty() {
-        vec![Vec::new()]
-    } else {
-        posts.chunks(per_page).map(<[usize]>::to_vec).collect()
-    };
-    chunks.into_iter().enumerate().map(move |(i, chunk)| {
-        let n = i + 1;
-        Page {
-            path: url(n),
-            posts: chunk,
-            paginator: Paginator {
-                current: n,
-                total,
-                prev_url: (n > 1).then(|| url(n - 1)),
-                next_url: (n < total).then(|| url(n + 1)),
-            },
-        }
+/// Splits a listing of `posts` posts into pages under `base` (`/` → `/`, `/page/2/`, …). An
+/// empty listing still gets its first page.
+fn paginate(base: &str, posts: usize, per_page: usize) -> impl Iterator<Item = Page<'_>> {
+    let total = posts.div_ceil(per_page).max(1);
+    (1..=total).map(move |number| Page {
+        base,
+        number,
+        total,
+        range: (number - 1) * per_page..(number * per_page).min(posts),
     })
 }
 
@@ -266,20 +294,21 @@ mod tests {
 
     #[test]
     fn pagination_urls() {
-        let posts: Vec<usize> = (0..25).collect();
-        let pages: Vec<Page> = paginate("/tags/x/", &posts, 10).collect();
+        let pages: Vec<Page> = paginate("/tags/x/", 25, 10).collect();
         assert_eq!(pages.len(), 3);
-        assert_eq!(pages[0].path, "/tags/x/");
-        assert_eq!(pages[1].path, "/tags/x/page/2/");
-        assert_eq!(pages[1].paginator.prev_url.as_deref(), Some("/tags/x/"));
-        assert_eq!(
-            pages[1].paginator.next_url.as_deref(),
-            Some("/tags/x/page/3/")
-        );
-        assert_eq!(pages[2].posts.len(), 5);
-        assert_eq!(pages[2].paginator.next_url, None);
-        let empty: Vec<Page> = paginate("/", &[], 10).collect();
+        assert_eq!(pages[0].path(), "/tags/x/");
+        assert_eq!(pages[1].path(), "/tags/x/page/2/");
+        let middle = pages[1].paginator();
+        assert_eq!(middle.prev_url.as_deref(), Some("/tags/x/"));
+        assert_eq!(middle.next_url.as_deref(), Some("/tags/x/page/3/"));
+        assert_eq!(pages[2].range, 20..25);
+        assert_eq!(pages[2].paginator().next_url, None);
+        let empty: Vec<Page> = paginate("/", 0, 10).collect();
         assert_eq!(empty.len(), 1);
-        assert_eq!(empty[0].paginator.total, 1);
+        assert_eq!(empty[0].range, 0..0);
+        assert_eq!(empty[0].paginator().total, 1);
+        let tag = Tag::new("x".into(), "x".into(), vec![7, 3, 9]);
+        assert_eq!(*listed(Some(&tag), 1..3), [3, 9]);
+        assert_eq!(*listed(None, 1..3), [1, 2]);
     }
 }
