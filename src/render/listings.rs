@@ -259,7 +259,7 @@ impl<'s> Renderer<'s> {
         let tag_urls = self.site.tags.iter().map(Tag::url);
         for path in ["/archive/", "/tags/"].into_iter().chain(tag_urls) {
             entries.push(SitemapEntry {
-                permalink: cfg.permalink(&path),
+                permalink: cfg.permalink(path),
                 lastmod: None,
             });
         }
