@@ -27,11 +27,11 @@ pub struct BuildOptions {
 pub struct Tag {
     /// The name as first written.
     pub name: String,
-    /// The URL slug.
+    /// The URL slug (set by [`Tag::new`], which makes the URL from it).
     pub slug: String,
     /// Indexes into `Site::posts`, newest first.
     pub posts: Vec<usize>,
-    /// The tag page's URL path, made once.
+    /// The tag page's URL path, made once from the slug.
     url: String,
 }
 

@@ -198,18 +198,11 @@ impl DocPrints {
     /// context is built for a page that will not be rendered. The URL is the site path; the
     /// base path is part of every page's common fingerprint.
     pub fn new(doc: &Doc, rendered: &Document) -> DocPrints {
-        let when = |d: &Option<DateTime<FixedOffset>>| match d {
-            Some(d) => (
-                d.timestamp() as u64,
-                d.offset().local_minus_utc() as u64 + 1,
-            ),
-            None => (0, 0),
-        };
         let mut h = Fingerprint::new();
-        h.str(&doc.title).str(&doc.url);
-        for (secs, offset) in [when(&doc.date), when(&doc.updated)] {
-            h.num(secs).num(offset);
-        }
+        h.str(&doc.title)
+            .str(&doc.url)
+            .date(doc.date.as_ref())
+            .date(doc.updated.as_ref());
         for t in &doc.tags {
             h.str(t);
         }
@@ -323,6 +316,16 @@ impl Fingerprint {
     pub fn num(&mut self, n: u64) -> &mut Fingerprint {
         self.0.extend_from_slice(&n.to_le_bytes());
         self
+    }
+
+    /// Adds an optional date: the instant and the offset it was written with.
+    pub fn date(&mut self, d: Option<&DateTime<FixedOffset>>) -> &mut Fingerprint {
+        match d {
+            Some(d) => self
+                .num(d.timestamp() as u64)
+                .num(d.offset().local_minus_utc() as u64 + 1),
+            None => self.num(0).num(0),
+        }
     }
 
     /// Adds another fingerprint.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::context::{
     Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
 };
-use super::{Job, Planned, Renderer, page_key};
+use super::{Job, Planned, Renderer};
 use crate::error::Diagnostic;
 use crate::outputs::{Output, OutputKind};
 use crate::site::Tag;
@@ -27,8 +27,9 @@ pub(super) enum Listing<'s> {
     NotFound,
 }
 
-/// One page of a paginated listing: which posts, and the URLs it links, made only when
-/// the page is rendered (a rebuild plans thousands of listing pages and renders a few).
+/// One page of a paginated listing: which posts it shows, as a range, and its number. Only
+/// its key is made when it is planned; its URL, the URLs it links and its list of posts are
+/// made when it is rendered (a rebuild plans thousands of listing pages and renders a few).
 pub(super) struct Page<'s> {
     /// The listing's first page: `/` or `/tags/<slug>/`.
     base: &'s str,
@@ -53,6 +54,16 @@ impl Page<'_> {
     /// This page's URL path.
     fn path(&self) -> String {
         self.url_of(self.number)
+    }
+
+    /// This page's object key: `index.html` under its path, made in one allocation.
+    fn key(&self) -> String {
+        let base = self.base.trim_start_matches('/');
+        if self.number == 1 {
+            format!("{base}index.html")
+        } else {
+            format!("{base}page/{}/index.html", self.number)
+        }
     }
 
     /// The paginator templates see, with URL paths (not yet under the base path).
@@ -101,7 +112,7 @@ impl<'s> Renderer<'s> {
                     .for_each(|i| _ = fp.hash(&prints[i].listing)),
             }
             plan.push(Planned {
-                key: page_key(&page.path()).into(),
+                key: page.key().into(),
                 print: fp.into_print(),
                 job: Job::Listing(Listing::Index { tag, page }),
             });
@@ -117,7 +128,10 @@ impl<'s> Renderer<'s> {
             sitemap.hash(&p.meta);
         }
         for page in &self.site.pages {
-            sitemap.str(&page.url);
+            // The sitemap shows a page's URL and its last date.
+            sitemap
+                .str(&page.url)
+                .date(page.updated.or(page.date).as_ref());
         }
         sitemap.hash(&tags.finish());
         let mut feed = self.base_print("feed");
@@ -291,6 +305,7 @@ fn paginate(base: &str, posts: usize, per_page: usize) -> impl Iterator<Item = P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::page_key;
 
     #[test]
     fn pagination_urls() {
@@ -298,6 +313,11 @@ mod tests {
         assert_eq!(pages.len(), 3);
         assert_eq!(pages[0].path(), "/tags/x/");
         assert_eq!(pages[1].path(), "/tags/x/page/2/");
+        assert_eq!(pages[0].key(), page_key(&pages[0].path()));
+        assert_eq!(pages[1].key(), "tags/x/page/2/index.html");
+        let home: Vec<Page> = paginate("/", 11, 10).collect();
+        assert_eq!(home[0].key(), "index.html");
+        assert_eq!(home[1].key(), "page/2/index.html");
         let middle = pages[1].paginator();
         assert_eq!(middle.prev_url.as_deref(), Some("/tags/x/"));
         assert_eq!(middle.next_url.as_deref(), Some("/tags/x/page/3/"));

@@ -61,8 +61,9 @@ struct PageEntry {
     render: u64,
 }
 
-/// Rendered Markdown and pages from earlier renders, keyed by their inputs. Updated in place:
-/// a render that reuses nearly everything touches only what it redid.
+/// Rendered Markdown (by source path) and pages (by key) from earlier renders, each with the
+/// fingerprint of the inputs it was made from. Updated in place: a render that reuses nearly
+/// everything touches only what it redid.
 #[derive(Default)]
 pub struct RenderCache {
     markdown: FxHashMap<String, MarkdownEntry>,
@@ -406,6 +407,8 @@ impl<'a> Renderer<'a> {
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
+        // Source paths left out of the build, to explain broken links to them (on errors only).
+        let mut excluded: Option<HashSet<&str>> = None;
         for (doc, result) in docs.iter().zip(results) {
             match result {
                 Ok(((document, prints), new)) => {
@@ -425,10 +428,11 @@ impl<'a> Renderer<'a> {
                 }
                 Err(problems) => {
                     rendered.push(None);
-                    let excluded: HashSet<&str> =
-                        self.site.excluded.iter().map(String::as_str).collect();
+                    let excluded = excluded.get_or_insert_with(|| {
+                        self.site.excluded.iter().map(String::as_str).collect()
+                    });
                     errors.extend(problems.into_iter().map(|(line, problem)| {
-                        let problem = explain_unbuilt_target(problem, &excluded);
+                        let problem = explain_unbuilt_target(problem, excluded);
                         Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
                     }));
                 }

@@ -287,8 +287,8 @@ impl Session {
         .map_err(sorted)?;
         stages.extend(&self.cache.stages);
 
-        // The pages come sorted: adding the assets costs one merge (check_clashes refused
-        // an asset at a page's key).
+        // The pages come sorted, so the stable sort of pages and assets finds them in order
+        // and only places the assets (check_clashes refused an asset at a page's key).
         let mut outputs: Outputs = pages
             .into_iter()
             .chain(assets.into_iter().map(Arc::new))

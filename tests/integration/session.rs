@@ -294,3 +294,30 @@ fn pages_rendered_by_a_failed_render_are_not_lost_by_the_next() {
         &render_site(site.path(), &opts).unwrap().outputs,
     );
 }
+
+#[test]
+fn a_page_dated_anew_updates_the_sitemap() {
+    let site = support::example_site();
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    let before = session.render().unwrap();
+    let sitemap = |outputs: &Outputs| {
+        String::from_utf8(outputs.get("sitemap.xml").unwrap().body.read_all().unwrap()).unwrap()
+    };
+    assert!(!sitemap(&before.outputs).contains("2026-11-30"));
+
+    // The sitemap shows a page's last date as its lastmod.
+    edit(
+        &site.path().join("content/about.md"),
+        "title: \"About\"",
+        "title: \"About\"\nupdated: 2026-11-30",
+    );
+    let after = session
+        .render_changed(Some(&["content/about.md".to_string()]))
+        .unwrap();
+    assert!(sitemap(&after.outputs).contains("2026-11-30"));
+    assert_same(
+        &after.outputs,
+        &render_site(site.path(), &opts).unwrap().outputs,
+    );
+}
