@@ -72,14 +72,8 @@ impl Spill {
     pub fn new(out_dir: &Path) -> io::Result<Spill> {
         let staging = out_dir.join(STAGING_DIR);
         if let Ok(journal) = std::fs::read_to_string(staging.join(CREATED_JOURNAL)) {
-            for key in journal.lines() {
-                let Some(file) = safe_join(out_dir, key) else {
-                    continue;
-                };
-                match std::fs::remove_file(&file) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => remove_empty_parents(out_dir, &file),
-                }
+            for file in journal.lines().filter_map(|key| safe_join(out_dir, key)) {
+                remove_created(out_dir, &file)?;
             }
         }
         remove_tree(&staging)?;
@@ -181,10 +175,7 @@ impl Spill {
         }
         let mut created = self.created.lock().expect("spill lock");
         for file in created.files.drain() {
-            match std::fs::remove_file(&file) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => remove_empty_parents(&self.out_dir, &file),
-            }
+            remove_created(&self.out_dir, &file)?;
         }
         created.journal = None;
         remove_tree(&self.staging)
@@ -383,6 +374,18 @@ pub fn up_to_date(out_dir: &Path, hash: &str, now: i64) -> Option<usize> {
             && crate::outputs::hash_file(&path).is_ok_and(|h| h == *hash)
     });
     intact.then_some(files.len())
+}
+
+/// Removes a page a build created in place (gone already is fine), and the folders it leaves
+/// empty.
+fn remove_created(out_dir: &Path, file: &Path) -> io::Result<()> {
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => {
+            remove_empty_parents(out_dir, file);
+            Ok(())
+        }
+    }
 }
 
 fn remove_empty_parents(out_dir: &Path, file: &Path) {

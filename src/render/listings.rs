@@ -2,8 +2,6 @@
 //! sitemap, robots.txt and the 404 page. Each is planned with the fingerprints of just the
 //! post fields it shows.
 
-use std::borrow::Cow;
-
 use super::context::{
     Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
 };
@@ -78,12 +76,17 @@ impl Page<'_> {
     }
 }
 
-/// The posts of a listing (indexes into `Site::posts`, newest first): a tag's, or all.
-fn listed<'t>(tag: Option<&'t Tag>, range: std::ops::Range<usize>) -> Cow<'t, [usize]> {
-    match tag {
-        Some(tag) => Cow::Borrowed(&tag.posts[range]),
-        None => Cow::Owned(range.collect()),
-    }
+/// The posts `range` of a listing shows (indexes into `Site::posts`, newest first): of a
+/// tag's posts, or of all.
+fn listed(tag: Option<&Tag>, range: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+    let (tagged, all) = match tag {
+        Some(tag) => (Some(tag.posts[range].iter().copied()), None),
+        None => (None, Some(range)),
+    };
+    tagged
+        .into_iter()
+        .flatten()
+        .chain(all.into_iter().flatten())
 }
 
 impl<'s> Renderer<'s> {
@@ -102,14 +105,8 @@ impl<'s> Renderer<'s> {
                 fp.str(&tag.name).num(tag.posts.len() as u64);
             }
             fp.num(page.total as u64);
-            match tag {
-                Some(tag) => tag.posts[page.range.clone()]
-                    .iter()
-                    .for_each(|&i| _ = fp.hash(&prints[i].listing)),
-                None => page
-                    .range
-                    .clone()
-                    .for_each(|i| _ = fp.hash(&prints[i].listing)),
+            for i in listed(tag, page.range.clone()) {
+                fp.hash(&prints[i].listing);
             }
             plan.push(Planned {
                 key: page.key().into(),
@@ -173,8 +170,7 @@ impl<'s> Renderer<'s> {
             Listing::Index { tag, page } => {
                 let mut ctx = self.common(&page.path());
                 let posts: Vec<&DocCtx<'_>> = listed(*tag, page.range.clone())
-                    .iter()
-                    .map(|&i| contexts.listing(i))
+                    .map(|i| contexts.listing(i))
                     .collect();
                 ctx.insert("posts", &posts);
                 let href = |u: Option<String>| u.as_deref().map(|u| cfg.href(u));
@@ -328,7 +324,7 @@ mod tests {
         assert_eq!(empty[0].range, 0..0);
         assert_eq!(empty[0].paginator().total, 1);
         let tag = Tag::new("x".into(), "x".into(), vec![7, 3, 9]);
-        assert_eq!(*listed(Some(&tag), 1..3), [3, 9]);
-        assert_eq!(*listed(None, 1..3), [1, 2]);
+        assert_eq!(listed(Some(&tag), 1..3).collect::<Vec<_>>(), [3, 9]);
+        assert_eq!(listed(None, 1..3).collect::<Vec<_>>(), [1, 2]);
     }
 }
