@@ -10,7 +10,7 @@
 #   by default the cache is deleted, so the profile is of a cold build
 #
 # Uses the release binary as built (line tables on via [profile.release] debug); set
-# BUCKETPRESS=/path/to/binary to profile another one, SHARED=/path/to/shared as in run.sh.
+# BUCKETPRESS=/path/to/binary to profile another one.
 # Raw outputs stay in bench/work/ (git-ignored): callgrind.N.out, callgrind.N.txt, perf.N.data.
 set -euo pipefail
 
@@ -29,8 +29,7 @@ while [[ $# -gt 0 ]]; do
         *) posts=$1; shift ;;
     esac
 done
-shared=${SHARED:-$(dirname "$repo")/shared}
-gen="$shared/bench/gen_corpus.py"
+gen=${CARGO_TARGET_DIR:-$repo/target}/release/examples/gen_corpus
 bin=${BUCKETPRESS:-${CARGO_TARGET_DIR:-$repo/target}/release/bucketpress}
 [[ -x $bin ]] || { echo "no binary at $bin: cargo build --release first" >&2; exit 2; }
 work="$repo/bench/work"
@@ -41,7 +40,8 @@ if [[ -d $work/corpus/content/posts && $(find "$work/corpus/content/posts" -name
     corpus="$work/corpus"
 fi
 if [[ ! -d $corpus/content ]]; then
-    python3 "$gen" --posts "$posts" --out "$corpus" >/dev/null
+    [[ -x $gen ]] || (cd "$repo" && cargo build --release --locked --example gen_corpus)
+    "$gen" --posts "$posts" --out "$corpus" >/dev/null
 fi
 printf 'title = "Bench"\nbase_url = "https://bench.example.com/"\nposts_per_page = 10\n' >"$corpus/site.toml"
 out="$work/profile-out"

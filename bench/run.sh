@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark harness for bucketpress (issue #5): one command builds the release binary, generates
-# the shared corpus, and times bucketpress against Hugo on the same posts, alternating runs.
+# the corpus (examples/gen_corpus.rs), and times bucketpress against Hugo on the same posts, alternating runs.
 #
 #   bench/run.sh                      # 10,000 posts, best of 3, release build first
 #   bench/run.sh --posts 1000 --runs 1 --no-build
@@ -14,7 +14,6 @@
 #   --work DIR       scratch folder for corpus and outputs (default bench/work, git-ignored)
 #   --out FILE       results file (default bench/results/latest.md)
 # Environment:
-#   SHARED=DIR            the shared/ folder (default: next to the repository)
 #   BUCKETPRESS=PATH      the binary to time (default $CARGO_TARGET_DIR/release/bucketpress)
 #   PUBLISH_EXTRA="..."   extra arguments for `bucketpress publish` (e.g. "--yes")
 #   OUT_BASE=DIR          where the build outputs go (default the work folder; OUT_BASE=/dev/shm
@@ -49,10 +48,7 @@ done
 [[ $posts =~ ^[0-9]+$ && $posts -gt 0 ]] || { echo "--posts wants a positive number" >&2; exit 2; }
 [[ $runs =~ ^[0-9]+$ && $runs -gt 0 ]] || { echo "--runs wants a positive number" >&2; exit 2; }
 
-shared=${SHARED:-$(dirname "$repo")/shared}
-gen="$shared/bench/gen_corpus.py"
-prepare="$shared/bench/hugo-site/prepare.sh"
-[[ -f $gen ]] || { echo "no corpus generator at $gen (set SHARED=/path/to/shared)" >&2; exit 2; }
+prepare="$repo/bench/hugo-site/prepare.sh"
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -66,20 +62,22 @@ tsv="$work/results.tsv"
 # ---------------------------------------------------------------- 1. build the binary
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 bin=${BUCKETPRESS:-$target_dir/release/bucketpress}
-if [[ $do_build == 1 && -z ${BUCKETPRESS:-} ]]; then
-    say "cargo build --release --locked --bin bucketpress --example publish_bench"
-    (cd "$repo" && cargo build --release --locked --bin bucketpress --example publish_bench)
+gen="$target_dir/release/examples/gen_corpus"
+if [[ $do_build == 1 ]]; then
+    say "cargo build --release --locked --bin bucketpress --example publish_bench --example gen_corpus"
+    (cd "$repo" && cargo build --release --locked --bin bucketpress --example publish_bench --example gen_corpus)
 fi
+[[ -x $gen ]] || { echo "no corpus generator at $gen (drop --no-build)" >&2; exit 2; }
 [[ -x $bin ]] || { echo "no binary at $bin (drop --no-build, or set BUCKETPRESS=)" >&2; exit 2; }
 
 # ---------------------------------------------------------------- 2. the corpus
 # The generator is deterministic, so a corpus is reused when its stamp (post count + generator
 # checksum) matches; the publish section's --mutate removes the stamp.
-stamp="posts=$posts gen=$(cksum <"$gen" | cut -d' ' -f1)"
+stamp="posts=$posts gen=$(cksum <"$repo/tests/integration/corpus.rs" | cut -d' ' -f1)"
 if [[ ! -f $corpus/.bench-stamp || $(cat "$corpus/.bench-stamp") != "$stamp" ]]; then
     say "generating $posts posts into $corpus"
     rm -rf "$corpus"
-    python3 "$gen" --posts "$posts" --out "$corpus" >"$logs/gen.log"
+    "$gen" --posts "$posts" --out "$corpus" >"$logs/gen.log"
     echo "$stamp" >"$corpus/.bench-stamp"
 else
     say "reusing corpus $corpus ($stamp)"
@@ -179,7 +177,7 @@ if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     # shellcheck disable=SC2086
     measure bucketpress publish-noop 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
     rm -f "$corpus/.bench-stamp" # the corpus is no longer the pristine one
-    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 >"$logs/mutate.log"
+    "$gen" --posts "$posts" --out "$corpus" --mutate 1 >"$logs/mutate.log"
     # shellcheck disable=SC2086
     measure bucketpress publish-1-changed 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
 
@@ -192,11 +190,11 @@ if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
         sed -i "s#^\( *URL = \).*#\1\"file://$hugo_target\"#" "$hugo_dir/hugo.toml"
         say "hugo + hugo deploy of the pristine corpus (the deploy being updated)"
         measure hugo deploy-first 1 "$hugo_target" bash -c "hugo --quiet -s '$hugo_dir' && hugo deploy -s '$hugo_dir' --target local"
-        python3 "$gen" --posts "$posts" --out "$hugo_dir" --mutate 1 --generation 2 >"$logs/mutate-hugo.log"
+        "$gen" --posts "$posts" --out "$hugo_dir" --mutate 1 --generation 2 >"$logs/mutate-hugo.log"
         rm -rf "$hugo_dir/public" "$hugo_dir/resources" "$hugo_dir/.hugo_build.lock"
         measure hugo edit-live-fresh 1 "$hugo_target" bash -c "hugo --quiet -s '$hugo_dir' && hugo deploy -s '$hugo_dir' --target local"
     fi
-    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 2 >"$logs/mutate-2.log"
+    "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 2 >"$logs/mutate-2.log"
     rm -rf "$bp_cache"
     # shellcheck disable=SC2086
     measure bucketpress edit-live-fresh 1 "$target" "$bin" publish --site "$corpus" --to "file://$target" ${PUBLISH_EXTRA:-}
@@ -211,7 +209,7 @@ if [[ $do_publish == 1 ]] && "$bin" publish --help >/dev/null 2>&1; then
     say "seeding $shared_target (highlight_cache_in_bucket)"
     # shellcheck disable=SC2086
     "$bin" publish --site "$corpus" --to "file://$shared_target" ${PUBLISH_EXTRA:-} >"$logs/seed-shared.log" 2>&1
-    python3 "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 3 >"$logs/mutate-3.log"
+    "$gen" --posts "$posts" --out "$corpus" --mutate 1 --generation 3 >"$logs/mutate-3.log"
     rm -rf "$bp_cache"
     # shellcheck disable=SC2086
     measure bucketpress edit-live-fresh-bucket-cache 1 "$shared_target" "$bin" publish --site "$corpus" --to "file://$shared_target" ${PUBLISH_EXTRA:-}
@@ -242,7 +240,7 @@ mkdir -p "$(dirname "$results")"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev, $(nproc) cores, load before run: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- build outputs under: $out_base"
-    echo "- corpus: $posts posts, ${corpus_mb} MB of Markdown, $code_blocks fenced code blocks (gen_corpus.py, seed 1)"
+    echo "- corpus: $posts posts, ${corpus_mb} MB of Markdown, $code_blocks fenced code blocks (examples/gen_corpus.rs, seed 1)"
     echo "- bucketpress: $("$bin" --version 2>/dev/null || echo '?'); Hugo: $hugo_version"
     echo "- command: \`bench/run.sh --posts $posts --runs $runs\`; best of $runs alternating rounds"
     echo "- bucketpress highlight cache after a cold build: ${cache_mb} MB (<site>/.bucketpress)"

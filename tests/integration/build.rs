@@ -213,7 +213,7 @@ fn corpus_builds(front: &str) {
         .keys()
         .filter(|k| k.starts_with("posts/") && k.ends_with("/index.html"))
         .collect();
-    // gen_corpus.py marks about 1% of posts as drafts.
+    // The corpus marks about 1% of posts as drafts.
     let drafts: Vec<String> = std::fs::read_dir(corpus.path().join("content/posts"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -7,6 +7,7 @@ mod ci;
 mod cli;
 mod cloudfront;
 mod cloudfront_stub;
+mod corpus;
 mod fuzz;
 mod private;
 mod publish;

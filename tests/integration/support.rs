@@ -58,24 +58,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Generates `posts` posts with `../shared/bench/gen_corpus.py` (front matter `yaml`/`toml`)
-/// and adds a site.toml. Panics with a clear message if the generator is missing.
+/// Generates `posts` posts of the deterministic corpus (`corpus.rs`; front matter `yaml` or
+/// `toml`) and adds a site.toml.
 pub fn corpus(posts: usize, front: &str) -> TempDir {
-    let script = repo().join("../shared/bench/gen_corpus.py");
-    assert!(
-        script.is_file(),
-        "the corpus generator is missing at {}: the tests expect shared/ beside the repository",
-        script.display()
-    );
     let dir = tempfile::tempdir().expect("tempdir");
-    let status = Command::new("python3")
-        .arg(&script)
-        .args(["--posts", &posts.to_string(), "--front", front, "--out"])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("python3 runs");
-    assert!(status.success(), "gen_corpus.py failed");
+    let spec = crate::corpus::Spec {
+        front: crate::corpus::Front::parse(front).expect("front is yaml or toml"),
+        ..crate::corpus::Spec::new(posts)
+    };
+    crate::corpus::generate(&spec, dir.path()).expect("corpus written");
     write(
         dir.path(),
         "site.toml",
