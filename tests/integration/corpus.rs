@@ -273,7 +273,8 @@ impl Rng {
             if k > 0 {
                 out.push(' ');
             }
-            out.push_str(*self.pick(WORDS));
+            let word: &&str = self.pick(WORDS);
+            out.push_str(word);
         }
         out
     }
@@ -508,13 +509,11 @@ fn front_matter(
 fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
     use flate2::{Compression, write::ZlibEncoder};
     use std::io::Write as _;
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        for _ in 0..width {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: filter type 0, then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(rgb.repeat(width as usize))
+        .collect();
+    let raw = row.repeat(height as usize);
     let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
     z.write_all(&raw).expect("zlib to memory");
     let idat = z.finish().expect("zlib to memory");
