@@ -2,6 +2,7 @@
 //!
 //! The pipeline: sources → [`site::Site`] → [`outputs::Outputs`] → write | serve | plan → apply.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod backup;
 pub mod cli;

@@ -1,5 +1,7 @@
 //! The `bucketpress` binary: parse the command line, run, print errors, exit with a code.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
