@@ -39,6 +39,8 @@
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
+//! `interrupted` (a delete an interrupted publish recorded in the manifest and this one
+//! finishes) is a `reason` of delete steps too.
 //! `plan` and `summary` are `null` when the publish failed before planning (build errors,
 //! unreadable manifest, refused plan); `target` is `null` when none could be determined;
 //! `error` is a one-line message when `status` is `failed` or `conflict`. `invalidation` is
@@ -223,6 +225,8 @@ impl Job<'_> {
             .as_ref()
             .and_then(|s| s.manifest.as_ref())
             .filter(|_| !self.opts.force && !self.opts.verify)
+            // Deletes an interrupted publish left to do: render, plan and finish them.
+            .filter(|m| m.pending_deletes.is_empty())
             .filter(|m| {
                 let now = chrono::Utc::now().timestamp();
                 m.sources
@@ -537,6 +541,7 @@ pub fn step_line(step: &Step) -> String {
         }
         Reason::Forced => "forced".to_string(),
         Reason::Removed => "removed".to_string(),
+        Reason::Interrupted => "interrupted".to_string(),
     };
     format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
 }
@@ -560,8 +565,15 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
             count(s.requests as usize, "request"),
         );
     }
+    let finishing = match plan.interrupted_deletes() {
+        0 => String::new(),
+        n => format!(
+            " (finishing {} left by an interrupted publish)",
+            count(n, "delete")
+        ),
+    };
     format!(
-        "published to {spec}: uploaded {} ({}), deleted {}, {} unchanged in {:.2} s, {}",
+        "published to {spec}: uploaded {} ({}), deleted {}{finishing}, {} unchanged in {:.2} s, {}",
         count(s.uploaded, "file"),
         human_bytes(s.uploaded_bytes),
         s.deleted,

@@ -59,6 +59,15 @@ pub fn site(edit: &str) -> Outputs {
     .collect()
 }
 
+/// `outputs` without `keys`.
+pub fn without(outputs: Outputs, keys: &[&str]) -> Outputs {
+    outputs
+        .iter()
+        .filter(|o| !keys.contains(&o.key.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// Default knobs, small concurrency.
 pub fn opts() -> PublishOptions {
     PublishOptions {

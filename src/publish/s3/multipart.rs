@@ -3,7 +3,7 @@
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 
-use super::{HASH_METADATA, PART_SIZE, S3Target};
+use super::{HASH_METADATA, PART_SIZE, S3Target, SITE_METADATA};
 use crate::outputs::Output;
 use crate::publish::target::TargetError;
 
@@ -11,6 +11,7 @@ impl S3Target {
     pub(super) async fn put_multipart(
         &self,
         output: &Output,
+        site_id: &str,
         path: &std::path::Path,
         size: u64,
     ) -> Result<(), TargetError> {
@@ -26,6 +27,7 @@ impl S3Target {
             .set_content_encoding(output.content_encoding.clone())
             .set_website_redirect_location(output.redirect.clone())
             .metadata(HASH_METADATA, &output.hash)
+            .metadata(SITE_METADATA, site_id)
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .send()
             .await
