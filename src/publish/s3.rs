@@ -20,6 +20,7 @@ mod multipart;
 mod objects;
 
 pub use errors::classify_code;
+pub use objects::{StoredObject, bare_etag};
 
 use super::manifest::{Entry, MANIFEST_KEY, Manifest};
 use super::ownership::{foreign_roots, is_foreign_or_reserved};
@@ -436,7 +437,7 @@ impl Target for S3Target {
     }
 
     async fn write_reserved(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
-        self.put_bytes(key, bytes).await
+        self.put_bytes(key, bytes).await.map(drop)
     }
 
     fn requests(&self) -> u64 {
