@@ -35,6 +35,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::manifest::{Manifest, UNKNOWN_HASH};
+use super::pending;
 use super::plan::{Plan, Reason, Step, phase};
 use super::target::{Etag, Target, TargetError};
 use crate::outputs::Outputs;
@@ -90,6 +91,8 @@ pub struct Summary {
     /// True when the manifest was written only to record the sources (no entry changed): the
     /// publish still had nothing to do.
     pub record_only: bool,
+    /// Unfinished multipart uploads of an interrupted publish that were aborted.
+    pub aborted_uploads: usize,
 }
 
 /// Why an apply stopped short.
@@ -269,6 +272,38 @@ pub async fn apply<T: Target>(
         ..Summary::default()
     };
     let uploads: Vec<&Step> = plan.uploads().collect();
+    let finish =
+        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
+            summary.seconds = t0.elapsed().as_secs_f64();
+            summary.requests = target.requests() - requests0;
+            match error {
+                None => Ok(summary),
+                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
+            }
+        };
+
+    // Multipart uploads a killed publish left unfinished, then this one's (recorded first).
+    let stored_manifest = stored.and_then(|s| s.manifest.as_ref());
+    let (aborted, still_pending) = pending::abort_recorded(target, stored_manifest).await;
+    summary.aborted_uploads = aborted;
+    let multipart = pending::multipart_keys(target, &uploads, outputs);
+    let mut etag = stored.map(|s| s.etag.clone());
+    let intent_written = !multipart.is_empty();
+    if intent_written {
+        let keys = multipart.union(&still_pending).cloned().collect();
+        let site_id = plan.manifest.site_id.as_deref();
+        match pending::record_intent(target, baseline, site_id, keys, etag.as_ref()).await {
+            Ok(new) => etag = Some(new),
+            Err(TargetError::Conflict) => {
+                let error = ApplyError::Conflict {
+                    attempted: 0,
+                    repair: None,
+                };
+                return finish(summary, Some(error));
+            }
+            Err(err) => return finish(summary, Some(err.into())),
+        }
+    }
     progress.start(uploads.len(), plan.upload_bytes());
 
     let site_id = plan.manifest.site_id.as_deref().unwrap_or_default();
@@ -318,6 +353,11 @@ pub async fn apply<T: Target>(
     // The manifest of what is really there: planned entries for what landed, the old entries
     // (or nothing) for what did not, and the to-be-deleted keys kept until they are deleted.
     let mut manifest = plan.manifest.clone();
+    manifest.pending_multipart = multipart
+        .into_iter()
+        .filter(|k| !landed.contains(k.as_str()))
+        .chain(still_pending)
+        .collect();
     for step in &uploads {
         if !landed.contains(step.key.as_str()) {
             match baseline.entries.get(&step.key) {
@@ -348,31 +388,21 @@ pub async fn apply<T: Target>(
             .pending_deletes
             .extend(plan.deletes().map(|s| s.key.clone()));
     }
-    let finish =
-        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
-            summary.seconds = t0.elapsed().as_secs_f64();
-            summary.requests = target.requests() - requests0;
-            match error {
-                None => Ok(summary),
-                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
-            }
-        };
-
     if landed.is_empty()
         && let Some(err) = &fatal
     {
         return finish(summary, Some(err.clone().into()));
     }
 
-    let needs_write = match stored {
-        None => true,
-        Some(s) => s.manifest.as_ref() != Some(&manifest),
-    };
+    let needs_write = intent_written
+        || match stored {
+            None => true,
+            Some(s) => s.manifest.as_ref() != Some(&manifest),
+        };
     summary.record_only = needs_write
         && stored
             .and_then(|s| s.manifest.as_ref())
             .is_some_and(|m| m.entries == manifest.entries);
-    let mut etag = stored.map(|s| s.etag.clone());
     if needs_write {
         match target.write_manifest(&manifest, etag.as_ref()).await {
             Ok(new) => {

@@ -24,7 +24,8 @@
 //!   },
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
-//!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false},
+//!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false,
+//!               "aborted_uploads": 0},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
 //!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 2210, "uploaded_shards": 2}
@@ -225,8 +226,8 @@ impl Job<'_> {
             .as_ref()
             .and_then(|s| s.manifest.as_ref())
             .filter(|_| !self.opts.force && !self.opts.verify)
-            // Deletes an interrupted publish left to do: render, plan and finish them.
-            .filter(|m| m.pending_deletes.is_empty())
+            // Work an interrupted publish left to do: render, plan and finish it.
+            .filter(|m| !m.has_pending_work())
             .filter(|m| {
                 let now = chrono::Utc::now().timestamp();
                 m.sources
@@ -558,9 +559,16 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
             count(s.requests as usize, "request"),
         );
     }
+    let aborted = match s.aborted_uploads {
+        0 => String::new(),
+        n => format!(
+            "; aborted {} left by an interrupted publish",
+            count(n, "unfinished multipart upload")
+        ),
+    };
     if plan.is_empty() && (!s.manifest_written || s.record_only) {
         return format!(
-            "nothing to do: {} unchanged at {spec} ({})",
+            "nothing to do: {} unchanged at {spec} ({}){aborted}",
             count(s.unchanged, "file"),
             count(s.requests as usize, "request"),
         );
@@ -573,7 +581,8 @@ pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) 
         ),
     };
     format!(
-        "published to {spec}: uploaded {} ({}), deleted {}{finishing}, {} unchanged in {:.2} s, {}",
+        "published to {spec}: uploaded {} ({}), deleted {}{finishing}, {} unchanged in {:.2} s, \
+         {}{aborted}",
         count(s.uploaded, "file"),
         human_bytes(s.uploaded_bytes),
         s.deleted,

@@ -82,6 +82,19 @@ pub struct Manifest {
     /// are deleted.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub pending_deletes: BTreeSet<String>,
+    /// Keys a publish is uploading in parts, recorded (in a manifest write before their
+    /// multipart uploads start) so that the next publish aborts what a killed one left
+    /// unfinished. Empty once those uploads completed.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_multipart: BTreeSet<String>,
+}
+
+impl Manifest {
+    /// True when an interrupted publish left work recorded here (deletes to send, multipart
+    /// uploads to abort): the next publish must not take the manifest as up to date.
+    pub fn has_pending_work(&self) -> bool {
+        !self.pending_deletes.is_empty() || !self.pending_multipart.is_empty()
+    }
 }
 
 /// A fresh site id: 128 random bits in hex. Only uniqueness matters (it is not a secret).
@@ -108,6 +121,7 @@ impl Default for Manifest {
             sources: None,
             entries: BTreeMap::new(),
             pending_deletes: BTreeSet::new(),
+            pending_multipart: BTreeSet::new(),
         }
     }
 }

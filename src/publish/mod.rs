@@ -12,6 +12,7 @@ pub mod dir;
 pub mod headers;
 pub mod manifest;
 pub mod ownership;
+pub mod pending;
 pub mod plan;
 pub mod s3;
 pub mod setup;

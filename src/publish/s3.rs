@@ -432,6 +432,17 @@ impl Target for S3Target {
         true
     }
 
+    fn is_multipart(&self, output: &Output) -> bool {
+        matches!(output.body, Body::File { size, .. } if size >= MULTIPART_THRESHOLD)
+    }
+
+    async fn abort_multipart(
+        &self,
+        keys: &std::collections::BTreeSet<String>,
+    ) -> Result<usize, TargetError> {
+        self.abort_unfinished(keys).await
+    }
+
     async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
         self.get_bytes(key).await
     }

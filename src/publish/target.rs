@@ -1,7 +1,7 @@
 //! The narrow store interface a plan is applied to ([`Target`]), its typed errors, and the
 //! dry-run wrapper whose writes do nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use super::manifest::{Entry, Manifest};
@@ -116,6 +116,21 @@ pub trait Target: Sync {
     /// Whether the target stores per-object headers (S3 does, a directory does not).
     fn stores_headers(&self) -> bool;
 
+    /// Whether storing `output` starts a multipart upload, which a publish killed half way
+    /// leaves behind (stored, and billed, until aborted). By default, never.
+    fn is_multipart(&self, _output: &Output) -> bool {
+        false
+    }
+
+    /// Aborts the unfinished multipart uploads of `keys` (relative to the prefix; uploads of
+    /// any other key are left alone); returns how many were aborted. By default there are none.
+    fn abort_multipart(
+        &self,
+        _keys: &BTreeSet<String>,
+    ) -> impl Future<Output = Result<usize, TargetError>> + Send {
+        async { Ok(0) }
+    }
+
     /// Reads bucketpress's own object `key` (under the reserved prefix, e.g. the shared
     /// highlight cache); `None` when there is none. By default a target keeps no such objects.
     fn read_reserved(
@@ -178,6 +193,10 @@ impl<T: Target> Target for DryRun<T> {
 
     fn stores_headers(&self) -> bool {
         self.0.stores_headers()
+    }
+
+    fn is_multipart(&self, output: &Output) -> bool {
+        self.0.is_multipart(output)
     }
 
     fn requests(&self) -> u64 {
