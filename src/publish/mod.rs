@@ -16,6 +16,7 @@ pub mod pending;
 pub mod plan;
 pub mod s3;
 pub mod setup;
+mod setup_lifecycle;
 pub mod shared_cache;
 pub mod target;
 

@@ -20,7 +20,10 @@ pub async fn abort_recorded<T: Target>(
     target: &T,
     stored: Option<&Manifest>,
 ) -> (usize, BTreeSet<String>) {
-    let Some(keys) = stored.map(|m| &m.pending_multipart).filter(|k| !k.is_empty()) else {
+    let Some(keys) = stored
+        .map(|m| &m.pending_multipart)
+        .filter(|k| !k.is_empty())
+    else {
         return (0, BTreeSet::new());
     };
     match target.abort_multipart(keys).await {
@@ -33,7 +36,11 @@ pub async fn abort_recorded<T: Target>(
 }
 
 /// The keys of `uploads` that `target` uploads in parts.
-pub fn multipart_keys<T: Target>(target: &T, uploads: &[&Step], outputs: &Outputs) -> BTreeSet<String> {
+pub fn multipart_keys<T: Target>(
+    target: &T,
+    uploads: &[&Step],
+    outputs: &Outputs,
+) -> BTreeSet<String> {
     uploads
         .iter()
         .filter(|s| outputs.get(&s.key).is_some_and(|o| target.is_multipart(o)))

@@ -27,6 +27,7 @@ mod s3_server;
 mod serve;
 mod session;
 mod setup_bucket;
+mod setup_lifecycle;
 mod strict_s3;
 mod support;
 mod torrent;

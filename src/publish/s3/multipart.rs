@@ -16,7 +16,10 @@ impl S3Target {
     /// prefix) is one of `keys`: ListMultipartUploads (paginated), then one
     /// AbortMultipartUpload each. A store without ListMultipartUploads is skipped with a
     /// warning (the lifecycle rule `setup-bucket` adds cleans up after a day).
-    pub(super) async fn abort_unfinished(&self, keys: &BTreeSet<String>) -> Result<usize, TargetError> {
+    pub(super) async fn abort_unfinished(
+        &self,
+        keys: &BTreeSet<String>,
+    ) -> Result<usize, TargetError> {
         let mut aborted = 0;
         let (mut key_marker, mut id_marker) = (None, None);
         loop {
@@ -32,8 +35,9 @@ impl S3Target {
                 .await
             {
                 Ok(page) => page,
-                Err(e) if e.code() == Some("NotImplemented")
-                    || e.raw_response().map(|r| r.status().as_u16()) == Some(501) =>
+                Err(e)
+                    if e.code() == Some("NotImplemented")
+                        || e.raw_response().map(|r| r.status().as_u16()) == Some(501) =>
                 {
                     tracing::warn!(
                         "the store cannot list multipart uploads; unfinished uploads of {} \
@@ -50,7 +54,10 @@ impl S3Target {
                 let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
                     continue;
                 };
-                if !key.strip_prefix(&self.prefix).is_some_and(|k| keys.contains(k)) {
+                if !key
+                    .strip_prefix(&self.prefix)
+                    .is_some_and(|k| keys.contains(k))
+                {
                     continue;
                 }
                 self.count();
