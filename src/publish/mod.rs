@@ -10,6 +10,7 @@ pub mod cloudfront;
 pub mod command;
 pub mod dir;
 pub mod headers;
+pub mod lines;
 pub mod manifest;
 pub mod ownership;
 pub mod pending;

@@ -47,7 +47,18 @@ impl S3Target {
                     return Ok(0);
                 }
                 Err(e) => {
-                    return Err(self.classify(e, &self.what("ListMultipartUploads", &self.prefix)));
+                    match self.classify(e, &self.what("ListMultipartUploads", &self.prefix)) {
+                        // Not granted: retrying every publish would not help.
+                        TargetError::AccessDenied(detail) => {
+                            tracing::warn!(
+                                "{detail}: grant s3:ListBucketMultipartUploads to abort the \
+                             unfinished uploads of an interrupted publish; they are left to \
+                             the bucket's lifecycle rule"
+                            );
+                            return Ok(0);
+                        }
+                        other => return Err(other),
+                    }
                 }
             };
             for upload in page.uploads() {
