@@ -176,3 +176,30 @@ async fn check_names_a_missing_chunk_and_an_unreadable_index() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_rewritten_with_the_same_contents_passes_check_full() {
+    let server = S3Server::start().await;
+    let src = rich_site();
+    let s = store(&server, PREFIX, BackupKey::generate());
+    let first = take(&s, src.path()).await;
+    // Another backup uploading the same chunk: a new encryption of the same plaintext.
+    let chunk = chunk_of(&s, "content/about.md").await;
+    let plain = s.get_chunk(&chunk, "content/about.md").await.unwrap();
+    let sealed = s.key().encrypt(&plain).unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    server
+        .client()
+        .put_object()
+        .bucket(BUCKET)
+        .key(format!("{PREFIX}chunks/{chunk}"))
+        .body(sealed.into())
+        .send()
+        .await
+        .unwrap();
+    // The listing alone cannot tell: --check flags it; reading it shows it intact.
+    let err = check(&s, false).await.unwrap_err();
+    assert_damaged(&err, &[&first.id], &chunk, "--full reads it");
+    let ok = check(&s, true).await.unwrap();
+    assert_eq!(ok.read, ok.chunks);
+}
