@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{BackupError, BackupKey, Store, key, restore, run};
+use super::{BackupError, BackupKey, Store, key, restore, run, verify};
 use crate::config::Config;
 use crate::content::load::Filter;
 use crate::publish::TargetSpec;
@@ -42,8 +42,10 @@ pub struct StoreArgs {
     bucketpress backup --init-key        # once: create the key, then copy it somewhere safe\n  \
     bucketpress backup                   # snapshot site.toml, content/, templates/, static/\n  \
     bucketpress backup --list\n  \
+    bucketpress backup --check --full   # prove every snapshot restorable (reads every chunk)\n  \
     bucketpress backup --to s3://my-backups/blog/\n\n\
-    Exit codes: 0 done, 1 key, usage or config problems, 3 the store failed.")]
+    Exit codes: 0 done, 1 key, usage or config problems, 3 the store failed or --check found \
+    damaged snapshots.")]
 pub struct BackupArgs {
     /// Location, key and connection.
     #[command(flatten)]
@@ -54,6 +56,14 @@ pub struct BackupArgs {
     /// List the snapshots (id, date, files, size) instead of taking one.
     #[arg(long)]
     pub list: bool,
+    /// Check that every snapshot can be restored instead of taking one: every chunk each
+    /// snapshot refers to is in the bucket as recorded when it was uploaded (one listing and
+    /// one GET per snapshot). Exits 3 naming the damaged snapshots and chunks.
+    #[arg(long, conflicts_with_all = ["list", "init_key"])]
+    pub check: bool,
+    /// With --check: also download, decrypt and verify the hash of every chunk.
+    #[arg(long, requires = "check")]
+    pub full: bool,
 }
 
 /// Arguments of `bucketpress restore`.
@@ -190,11 +200,34 @@ pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<ExitC
             }
             return Ok(());
         }
+        if args.check {
+            let r = verify::check(&store, args.full).await?;
+            let read = match args.full {
+                true => format!(", all {} read, decrypted and verified", r.read),
+                false => String::new(),
+            };
+            reporter.status(format!(
+                "check: {} snapshots, {} chunks, every chunk in place as recorded{read}; every \
+                 snapshot is restorable ({} requests) → {}",
+                r.snapshots,
+                r.chunks,
+                r.requests,
+                store.location()
+            ));
+            return Ok(());
+        }
         let filter = Filter::new(&config.exclude);
         let concurrency = usize::from(args.store.concurrency);
         let r = run::backup(&store, &args.store.site, &filter, concurrency).await?;
+        let replaced = match r.replaced {
+            0 => String::new(),
+            n => format!(
+                " ({n} of them stored before but not as recorded, or never recorded: uploaded again)"
+            ),
+        };
         reporter.status(format!(
-            "snapshot {}: {} files, {}; uploaded {} of {} chunks ({}) in {:.2} s, {} requests → {}",
+            "snapshot {}: {} files, {}; uploaded {} of {} chunks ({}){replaced} in {:.2} s, {} \
+             requests → {}",
             r.id,
             r.files,
             bytesize::ByteSize::b(r.bytes),

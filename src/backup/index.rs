@@ -2,7 +2,7 @@
 //! ordered chunk ids), encoded as gzipped JSON (encrypted by the caller), and the checks that
 //! keep a malicious index from writing outside the restore folder.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,25 @@ pub struct Snapshot {
     pub created: String,
     /// The files, sorted by path.
     pub files: Vec<FileEntry>,
+    /// What the store said about each chunk the snapshot refers to when it was uploaded (or
+    /// last verified): a later backup reuses a stored chunk only if it still matches, and
+    /// `backup --check` checks every one. Empty in snapshots of older versions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chunk_records: BTreeMap<String, ChunkRecord>,
+}
+
+/// A stored chunk object as recorded: its size, and its ETag and modification time when the
+/// store gave them. Any of them changing means the object was rewritten since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkRecord {
+    /// The size of the stored (encrypted) object.
+    pub size: u64,
+    /// Its ETag (unquoted), when the upload's answer or a listing gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Its last-modified time as listed (`<seconds>.<nanoseconds>`), once a listing showed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
 }
 
 /// One file of a snapshot.
@@ -166,6 +185,7 @@ mod tests {
             id: "20261201T000000.000Z".into(),
             created: "2026-12-01T00:00:00Z".into(),
             files: paths.iter().map(|p| entry(p)).collect(),
+            chunk_records: BTreeMap::new(),
         }
     }
 

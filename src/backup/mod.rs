@@ -14,6 +14,7 @@ pub mod restore;
 pub mod run;
 pub mod sources;
 pub mod store;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -106,6 +107,16 @@ pub enum BackupError {
     FileMismatch {
         /// The file.
         path: String,
+    },
+    /// `backup --check` found snapshots that cannot be restored.
+    #[error("{}", verify::damage_message(.snapshots, *.of, .damage))]
+    Damaged {
+        /// The snapshots that cannot be restored.
+        snapshots: Vec<String>,
+        /// How many snapshots there are.
+        of: usize,
+        /// Each damaged chunk (or snapshot index), why, and the snapshots needing it.
+        damage: Vec<verify::Damage>,
     },
     /// The restore folder exists and is not empty.
     #[error("{} is not empty; restore only into a new or empty folder", .0.display())]

@@ -1,17 +1,21 @@
 //! Taking a snapshot: chunk every source file on a blocking thread, upload the chunks the
-//! store lacks (learned by one listing) with bounded concurrency, then write the index; and
-//! listing the snapshots.
+//! store lacks with bounded concurrency, then write the index; and listing the snapshots.
+//!
+//! A stored chunk counts as present only if it is listed as the newest snapshot recorded it
+//! ([`verify::matches`]): one listing and one GET of that snapshot. A chunk missing, replaced
+//! or never recorded is uploaded again, and a listing after the uploads records how the store
+//! shows the new ones.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use super::index::{self, FileEntry, Snapshot};
+use super::index::{self, ChunkRecord, FileEntry, Snapshot};
 use super::sources::{Source, list_sources};
-use super::{BackupError, BackupKey, Store, chunk};
+use super::{BackupError, BackupKey, Store, chunk, verify};
 use crate::content::load::Filter;
 
 /// What a backup did.
@@ -27,6 +31,9 @@ pub struct BackupReport {
     pub chunks: usize,
     /// Chunks uploaded (the rest were already stored).
     pub uploaded: usize,
+    /// Of those, chunks that were in the bucket but no longer as recorded (damaged, replaced)
+    /// or never recorded (left by an interrupted backup, or by an older version), uploaded again.
+    pub replaced: usize,
     /// Bytes uploaded for them (encrypted).
     pub uploaded_bytes: u64,
     /// Requests sent (listing, chunk PUTs, the index PUT).
@@ -60,33 +67,66 @@ pub async fn backup(
             site.display()
         )));
     }
-    let existing = store.chunk_ids().await?;
+    let inventory = store.inventory().await?;
+    let recorded = store.latest_records(&inventory.snapshots).await?;
+    // A stored chunk is reused only if it still looks as the newest snapshot recorded it.
+    let trusted: HashMap<String, ChunkRecord> = inventory
+        .chunks
+        .iter()
+        .filter_map(|(id, listed)| {
+            let record = recorded.get(id).filter(|r| verify::matches(r, listed))?;
+            Some((id.clone(), verify::refreshed(record, listed)))
+        })
+        .collect();
+    let existing: HashSet<String> = trusted.keys().cloned().collect();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Upload>(concurrency.max(1) * 2);
     let key = store.key();
     let producer = tokio::task::spawn_blocking(move || chunk_all(&key, sources, existing, &tx));
     let uploads = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
         .map(|u| async move {
-            let n = u.sealed.len() as u64;
-            store.put_chunk(&u.id, u.sealed).await.map(|()| n)
+            let record = store.put_chunk(&u.id, u.sealed).await?;
+            Ok::<_, BackupError>((u.id, record))
         })
         .buffer_unordered(concurrency.max(1))
-        .try_fold(
-            (0usize, 0u64),
-            |(c, b), n| async move { Ok((c + 1, b + n)) },
-        )
+        .try_fold(BTreeMap::new(), |mut done, (id, record)| async move {
+            done.insert(id, record);
+            Ok(done)
+        })
         .await;
     let produced = producer
         .await
         .map_err(|e| BackupError::Encrypt(format!("the chunking thread failed: {e}")))?;
     // An upload failure stops the producer (its channel closes): report the upload's error.
-    let (uploaded, uploaded_bytes) = uploads?;
+    let mut uploaded = uploads?;
     let (files, chunks) = produced?;
+    if !uploaded.is_empty() {
+        // Learn how the store lists what was just uploaded (its modification time, and the
+        // ETag where the PUT's answer had none): any later rewrite changes one of them.
+        let after = store.inventory().await?;
+        for (id, record) in &mut uploaded {
+            if let Some(listed) = after.chunks.get(id).filter(|l| verify::matches(record, l)) {
+                *record = verify::refreshed(record, listed);
+            }
+        }
+    }
+    let replaced = uploaded
+        .keys()
+        .filter(|id| inventory.chunks.contains_key(*id))
+        .count();
+    let uploaded_bytes = uploaded.values().map(|r| r.size).sum();
+    let mut chunk_records = BTreeMap::new();
+    for id in files.iter().flat_map(|f| &f.chunks) {
+        if let Some(record) = uploaded.get(id).or_else(|| trusted.get(id)) {
+            chunk_records.insert(id.clone(), record.clone());
+        }
+    }
     let now = chrono::Utc::now();
     let snapshot = Snapshot {
         version: index::VERSION,
         id: index::snapshot_id(now),
         created: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         files,
+        chunk_records,
     };
     store.put_snapshot(&snapshot).await?;
     Ok(BackupReport {
@@ -94,7 +134,8 @@ pub async fn backup(
         files: snapshot.files.len(),
         bytes: snapshot.total_size(),
         chunks,
-        uploaded,
+        uploaded: uploaded.len(),
+        replaced,
         uploaded_bytes,
         requests: store.requests() - requests0,
         seconds: started.elapsed().as_secs_f64(),

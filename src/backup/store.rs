@@ -2,18 +2,27 @@
 //! object an age file. Everything stored is encrypted here; everything read is decrypted and
 //! checked here.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::index::Snapshot;
+use super::index::{ChunkRecord, Snapshot};
 use super::{BackupError, BackupKey};
-use crate::publish::s3::S3Target;
+use crate::publish::s3::{S3Target, StoredObject};
 
 /// The sub-prefix of chunk objects.
 pub const CHUNKS: &str = "chunks/";
 
 /// The sub-prefix of snapshot index objects.
 pub const SNAPSHOTS: &str = "snapshots/";
+
+/// The objects of a backup prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Stored chunks by id, as listed (size; ETag and modification time when listed).
+    pub chunks: HashMap<String, StoredObject>,
+    /// Snapshot ids, oldest first (ids sort by time).
+    pub snapshots: Vec<String>,
+}
 
 /// An S3 target rooted at the backup prefix, with the key that seals its objects.
 #[derive(Debug)]
@@ -46,23 +55,57 @@ impl Store {
         crate::publish::target::Target::requests(&self.target)
     }
 
-    /// The ids of the chunks already stored: one ListObjectsV2 per 1,000 chunks.
-    pub async fn chunk_ids(&self) -> Result<HashSet<String>, BackupError> {
-        Ok(self
-            .target
-            .list_keys(CHUNKS)
-            .await?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect())
+    /// What the backup prefix holds, from one listing (one ListObjectsV2 per 1,000 objects).
+    pub async fn inventory(&self) -> Result<Inventory, BackupError> {
+        let mut inventory = Inventory::default();
+        for mut object in self.target.list_stored("").await? {
+            if let Some(id) = object.key.strip_prefix(CHUNKS) {
+                let id = id.to_string();
+                object.key.clone_from(&id);
+                inventory.chunks.insert(id, object);
+            } else if let Some(id) = object.key.strip_prefix(SNAPSHOTS)
+                && !id.contains('/')
+            {
+                inventory.snapshots.push(id.to_string());
+            }
+        }
+        inventory.snapshots.sort();
+        Ok(inventory)
     }
 
-    /// Stores an already sealed chunk.
-    pub async fn put_chunk(&self, id: &str, sealed: Vec<u8>) -> Result<(), BackupError> {
-        Ok(self
+    /// What the newest of `snapshots` recorded about its chunks (one GET); empty when there is
+    /// none, or when it cannot be read with this key (nothing is then trusted, and the chunks a
+    /// backup needs are uploaded again).
+    pub async fn latest_records(
+        &self,
+        snapshots: &[String],
+    ) -> Result<BTreeMap<String, ChunkRecord>, BackupError> {
+        let Some(id) = snapshots.last() else {
+            return Ok(BTreeMap::new());
+        };
+        match self.get_snapshot(id).await {
+            Ok(snapshot) => Ok(snapshot.chunk_records),
+            Err(BackupError::Store(e)) => Err(BackupError::Store(e)),
+            Err(e) => {
+                tracing::warn!("not reusing the chunks of snapshot {id}: {e}");
+                Ok(BTreeMap::new())
+            }
+        }
+    }
+
+    /// Stores an already sealed chunk; returns what is recorded about it (its size and the
+    /// ETag the store answered).
+    pub async fn put_chunk(&self, id: &str, sealed: Vec<u8>) -> Result<ChunkRecord, BackupError> {
+        let size = sealed.len() as u64;
+        let etag = self
             .target
             .put_bytes(&format!("{CHUNKS}{id}"), sealed)
-            .await?)
+            .await?;
+        Ok(ChunkRecord {
+            size,
+            etag,
+            modified: None,
+        })
     }
 
     /// Reads chunk `id` (needed by `file`), decrypts it and checks its plaintext hashes to
@@ -93,7 +136,8 @@ impl Store {
     pub async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), BackupError> {
         let sealed = self.key.encrypt(&snapshot.encode())?;
         let key = format!("{SNAPSHOTS}{}", snapshot.id);
-        Ok(self.target.put_bytes(&key, sealed).await?)
+        self.target.put_bytes(&key, sealed).await?;
+        Ok(())
     }
 
     /// The snapshot ids, oldest first (ids sort by time).

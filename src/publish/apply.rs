@@ -8,8 +8,11 @@
 //!   never deletes a key bucketpress did not upload.
 //! - A failed upload leaves its key at its old manifest entry (or out of the manifest), so the
 //!   next publish uploads exactly the keys that did not land.
-//! - A publish killed at any point leaves the manifest as it was before it (the manifest write
-//!   is one PUT): re-running the same version re-uploads every key it may not have finished.
+//! - A publish killed at any point converges on the next run. Killed before its manifest
+//!   write, it leaves the manifest as it was (the write is one PUT): re-running re-uploads
+//!   every key it may not have finished. The manifest it writes records the deletes it is
+//!   about to send as pending, and a second write clears them once sent: killed in between,
+//!   the next publish finishes them ([`Reason::Interrupted`]).
 //! - Two publishes racing: the first manifest write wins; the other one fails with
 //!   [`ApplyError::Conflict`] (exit code 4) and deletes nothing. Its uploads may already have
 //!   overwritten the winner's objects, so it then marks every key it tried to upload as
@@ -32,7 +35,8 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::manifest::{Manifest, UNKNOWN_HASH};
-use super::plan::{Plan, Step, phase};
+use super::pending;
+use super::plan::{Plan, Reason, Step, phase};
 use super::target::{Etag, Target, TargetError};
 use crate::outputs::Outputs;
 
@@ -87,6 +91,8 @@ pub struct Summary {
     /// True when the manifest was written only to record the sources (no entry changed): the
     /// publish still had nothing to do.
     pub record_only: bool,
+    /// Unfinished multipart uploads of an interrupted publish that were aborted.
+    pub aborted_uploads: usize,
 }
 
 /// Why an apply stopped short.
@@ -171,10 +177,11 @@ pub struct ApplyFailure {
 async fn put_step<'a, T: Target>(
     target: &T,
     outputs: &Outputs,
+    site_id: &str,
     step: &'a Step,
 ) -> (&'a Step, Result<(), TargetError>) {
     let result = match outputs.get(&step.key) {
-        Some(output) => target.put(output).await,
+        Some(output) => target.put(output, site_id).await,
         None => Err(TargetError::Other(format!(
             "{}: not in the outputs",
             step.key
@@ -265,23 +272,56 @@ pub async fn apply<T: Target>(
         ..Summary::default()
     };
     let uploads: Vec<&Step> = plan.uploads().collect();
+    let finish =
+        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
+            summary.seconds = t0.elapsed().as_secs_f64();
+            summary.requests = target.requests() - requests0;
+            match error {
+                None => Ok(summary),
+                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
+            }
+        };
+
+    // Multipart uploads a killed publish left unfinished, then this one's (recorded first).
+    let stored_manifest = stored.and_then(|s| s.manifest.as_ref());
+    let (aborted, still_pending) = pending::abort_recorded(target, stored_manifest).await;
+    summary.aborted_uploads = aborted;
+    let multipart = pending::multipart_keys(target, &uploads, outputs);
+    let mut etag = stored.map(|s| s.etag.clone());
+    let intent_written = !multipart.is_empty();
+    if intent_written {
+        let keys = multipart.union(&still_pending).cloned().collect();
+        let site_id = plan.manifest.site_id.as_deref();
+        match pending::record_intent(target, baseline, site_id, keys, etag.as_ref()).await {
+            Ok(new) => etag = Some(new),
+            Err(TargetError::Conflict) => {
+                let error = ApplyError::Conflict {
+                    attempted: 0,
+                    repair: None,
+                };
+                return finish(summary, Some(error));
+            }
+            Err(err) => return finish(summary, Some(err.into())),
+        }
+    }
     progress.start(uploads.len(), plan.upload_bytes());
 
+    let site_id = plan.manifest.site_id.as_deref().unwrap_or_default();
     let mut landed = BTreeSet::new();
     let mut fatal: Option<TargetError> = None;
     let mut first_error = None;
     let mut start = 0;
     while start < uploads.len() && fatal.is_none() && summary.failed.is_empty() {
-        let this_phase = uploads[start].kind.map(phase);
+        let this_phase = phase(uploads[start]);
         let end = uploads[start..]
             .iter()
-            .position(|s| s.kind.map(phase) != this_phase)
+            .position(|s| phase(s) != this_phase)
             .map_or(uploads.len(), |n| start + n);
         // Futures are built first (nothing runs until polled) and then driven with bounded
         // concurrency; a closure in `.map` here trips rustc's higher-ranked Send inference.
         let puts: Vec<_> = uploads[start..end]
             .iter()
-            .map(|step| put_step(target, outputs, step))
+            .map(|step| put_step(target, outputs, site_id, step))
             .collect();
         let mut results = futures::stream::iter(puts).buffer_unordered(concurrency.max(1));
         while let Some((step, result)) = results.next().await {
@@ -313,6 +353,11 @@ pub async fn apply<T: Target>(
     // The manifest of what is really there: planned entries for what landed, the old entries
     // (or nothing) for what did not, and the to-be-deleted keys kept until they are deleted.
     let mut manifest = plan.manifest.clone();
+    manifest.pending_multipart = multipart
+        .into_iter()
+        .filter(|k| !landed.contains(k.as_str()))
+        .chain(still_pending)
+        .collect();
     for step in &uploads {
         if !landed.contains(step.key.as_str()) {
             match baseline.entries.get(&step.key) {
@@ -322,39 +367,42 @@ pub async fn apply<T: Target>(
         }
     }
     if upload_failed {
-        // The sources were rendered but not all of them landed.
+        // The sources were rendered but not all of them landed: the removed keys stay (pages
+        // still being served may link to them); deletes already decided on stay pending.
         manifest.sources = None;
         for step in plan.deletes() {
-            if let Some(old) = baseline.entries.get(&step.key) {
-                manifest.entries.insert(step.key.clone(), old.clone());
-            }
+            match step.reason {
+                Reason::Interrupted => manifest.pending_deletes.insert(step.key.clone()),
+                _ => match baseline.entries.get(&step.key) {
+                    Some(old) => manifest
+                        .entries
+                        .insert(step.key.clone(), old.clone())
+                        .is_none(),
+                    None => false,
+                },
+            };
         }
+    } else {
+        // Recorded before any delete is sent: a publish dying now leaves them for the next.
+        manifest
+            .pending_deletes
+            .extend(plan.deletes().map(|s| s.key.clone()));
     }
-    let finish =
-        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
-            summary.seconds = t0.elapsed().as_secs_f64();
-            summary.requests = target.requests() - requests0;
-            match error {
-                None => Ok(summary),
-                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
-            }
-        };
-
     if landed.is_empty()
         && let Some(err) = &fatal
     {
         return finish(summary, Some(err.clone().into()));
     }
 
-    let needs_write = match stored {
-        None => true,
-        Some(s) => s.manifest.as_ref() != Some(&manifest),
-    };
+    let needs_write = intent_written
+        || match stored {
+            None => true,
+            Some(s) => s.manifest.as_ref() != Some(&manifest),
+        };
     summary.record_only = needs_write
         && stored
             .and_then(|s| s.manifest.as_ref())
             .is_some_and(|m| m.entries == manifest.entries);
-    let mut etag = stored.map(|s| s.etag.clone());
     if needs_write {
         match target.write_manifest(&manifest, etag.as_ref()).await {
             Ok(new) => {
@@ -410,23 +458,25 @@ pub async fn apply<T: Target>(
     let failed = match target.delete_many(&deletes).await {
         Ok(failed) => failed,
         Err(err) => {
-            // Nothing is known to be deleted: keep every key in the manifest for next time.
+            // Nothing is known to be deleted: every key stays pending for next time.
             deletes.iter().map(|k| (k.clone(), err.clone())).collect()
         }
     };
     summary.deleted = deletes.len() - failed.len();
     progress.deleted(summary.deleted);
+    // The manifest again, with only the deletes that failed still pending (none, usually).
+    manifest.pending_deletes = failed.iter().map(|(key, _)| key.clone()).collect();
+    if !failed.is_empty() {
+        manifest.sources = None;
+    }
+    match target.write_manifest(&manifest, etag.as_ref()).await {
+        Ok(_) => {}
+        // Another publish wrote since: it read our pending deletes and finishes them.
+        Err(TargetError::Conflict) if failed.is_empty() => {}
+        Err(err) => return finish(summary, Some(err.into())),
+    }
     if failed.is_empty() {
         return finish(summary, None);
-    }
-    manifest.sources = None;
-    for (key, _) in &failed {
-        if let Some(old) = baseline.entries.get(key) {
-            manifest.entries.insert(key.clone(), old.clone());
-        }
-    }
-    if let Err(err) = target.write_manifest(&manifest, etag.as_ref()).await {
-        return finish(summary, Some(err.into()));
     }
     let first = failed[0].1.to_string();
     summary.failed.extend(failed.iter().map(|(key, e)| Failure {

@@ -1,6 +1,10 @@
 //! The pure decisions of `setup-bucket`: the CreateBucket LocationConstraint, the website
-//! endpoint URL, and the public-read bucket policy (built and merged into an existing one).
+//! endpoint URL, the public-read bucket policy (built and merged into an existing one), and
+//! the lifecycle rule aborting unfinished multipart uploads (merged into the existing rules).
 
+use aws_sdk_s3::types::{
+    AbortIncompleteMultipartUpload, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+};
 use serde_json::{Value, json};
 
 use super::manifest::RESERVED_PREFIX;
@@ -137,6 +141,62 @@ pub fn merge_policy(
     ))
 }
 
+/// The `ID` of the lifecycle rule `setup-bucket` adds.
+pub const ABORT_RULE_ID: &str = "bucketpress-abort-incomplete-multipart";
+
+/// Days after which an unfinished multipart upload under the site prefix is aborted.
+pub const ABORT_AFTER_DAYS: i32 = 1;
+
+/// The lifecycle rule aborting multipart uploads under `prefix` left unfinished for
+/// [`ABORT_AFTER_DAYS`] (a publish killed during a big upload leaves one, stored and billed).
+pub fn abort_rule(prefix: &str) -> LifecycleRule {
+    LifecycleRule::builder()
+        .id(ABORT_RULE_ID)
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+        .abort_incomplete_multipart_upload(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(ABORT_AFTER_DAYS)
+                .build(),
+        )
+        .build()
+        .expect("the rule has its status")
+}
+
+/// True when `rule` is our rule for `prefix` (a store may echo an empty prefix as none).
+fn is_our_rule(rule: &LifecycleRule, prefix: &str) -> bool {
+    rule.id() == Some(ABORT_RULE_ID)
+        && rule.status() == &ExpirationStatus::Enabled
+        && rule
+            .filter()
+            .and_then(LifecycleRuleFilter::prefix)
+            .unwrap_or("")
+            == prefix
+        && rule
+            .abort_incomplete_multipart_upload()
+            .and_then(AbortIncompleteMultipartUpload::days_after_initiation)
+            == Some(ABORT_AFTER_DAYS)
+        && rule.expiration().is_none()
+        && rule.transitions().is_empty()
+}
+
+/// The rules to put so that the bucket holds [`abort_rule`]: `None` when `existing` already
+/// does, else every existing rule (the user's are kept as they are; a rule of ours with
+/// another prefix or settings is replaced by `ID`) plus ours. PutBucketLifecycleConfiguration
+/// replaces the whole list, so nothing may be dropped here.
+pub fn merge_lifecycle(existing: &[LifecycleRule], prefix: &str) -> Option<Vec<LifecycleRule>> {
+    if existing.iter().any(|r| is_our_rule(r, prefix)) {
+        return None;
+    }
+    let mut rules: Vec<LifecycleRule> = existing
+        .iter()
+        .filter(|r| r.id() != Some(ABORT_RULE_ID))
+        .cloned()
+        .collect();
+    rules.push(abort_rule(prefix));
+    Some(rules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +280,30 @@ mod tests {
         let doc: Value = serde_json::from_str(&moved).unwrap();
         assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
         assert!(moved.contains("arn:aws:s3:::b/blog/*") && !moved.contains("\"arn:aws:s3:::b/*\""));
+    }
+
+    #[test]
+    fn the_lifecycle_rule_is_added_once_and_the_users_rules_are_kept() {
+        let theirs = LifecycleRule::builder()
+            .id("expire-logs")
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+            .expiration(
+                aws_sdk_s3::types::LifecycleExpiration::builder()
+                    .days(30)
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        let merged = merge_lifecycle(std::slice::from_ref(&theirs), "blog/").unwrap();
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0], theirs);
+        assert_eq!(merged[1], abort_rule("blog/"));
+        assert_eq!(merge_lifecycle(&merged, "blog/"), None);
+        // A prefix change replaces our rule, never theirs.
+        let moved = merge_lifecycle(&merged, "").unwrap();
+        assert_eq!(moved, vec![theirs, abort_rule("")]);
+        assert_eq!(merge_lifecycle(&[], ""), Some(vec![abort_rule("")]));
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //!   },
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
-//!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false},
+//!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false,
+//!               "aborted_uploads": 0},
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
 //!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 2210, "uploaded_shards": 2}
@@ -39,6 +40,8 @@
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
 //! `content_type`, `content_encoding`, `cache_control`, `redirect`), `forced`, `removed`.
+//! `interrupted` (a delete an interrupted publish recorded in the manifest and this one
+//! finishes) is a `reason` of delete steps too.
 //! `plan` and `summary` are `null` when the publish failed before planning (build errors,
 //! unreadable manifest, refused plan); `target` is `null` when none could be determined;
 //! `error` is a one-line message when `status` is `failed` or `conflict`. `invalidation` is
@@ -54,7 +57,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::apply::{Progress, Summary};
 use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
-use super::plan::{Plan, Reason, Step};
+#[cfg(test)]
+use super::lines::human_bytes;
+pub use super::lines::{failed_line, step_line, summary_line};
+use super::plan::{Plan, Step};
 use super::s3::{S3Settings, S3Target};
 use super::shared_cache::{self, CacheStats, SHARDS};
 use super::target::{DryRun, Target, TargetError};
@@ -223,6 +229,8 @@ impl Job<'_> {
             .as_ref()
             .and_then(|s| s.manifest.as_ref())
             .filter(|_| !self.opts.force && !self.opts.verify)
+            // Work an interrupted publish left to do: render, plan and finish it.
+            .filter(|m| !m.has_pending_work())
             .filter(|m| {
                 let now = chrono::Utc::now().timestamp();
                 m.sources
@@ -513,98 +521,6 @@ fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -
     }
     eprintln!("error: {error}");
     ExitCode::from(1)
-}
-
-/// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
-pub fn step_line(step: &Step) -> String {
-    let verb = match step.action {
-        super::plan::Action::Upload => "upload",
-        super::plan::Action::Delete => "delete",
-    };
-    let reason = match &step.reason {
-        Reason::New => "new".to_string(),
-        Reason::ContentChanged => "content_changed".to_string(),
-        Reason::HeadersChanged(h) => {
-            let names: Vec<String> = h
-                .iter()
-                .map(|x| {
-                    serde_json::to_value(x)
-                        .map(|v| v.as_str().unwrap_or("").to_string())
-                        .unwrap_or_default()
-                })
-                .collect();
-            format!("headers_changed: {}", names.join(","))
-        }
-        Reason::Forced => "forced".to_string(),
-        Reason::Removed => "removed".to_string(),
-    };
-    format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
-}
-
-/// The closing line of a publish.
-pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) -> String {
-    if dry_run {
-        return format!(
-            "dry run: would upload {} ({}), delete {}, {} unchanged; nothing was written ({})",
-            count(plan.uploads().count(), "file"),
-            human_bytes(plan.upload_bytes()),
-            plan.deletes().count(),
-            plan.unchanged,
-            count(s.requests as usize, "request"),
-        );
-    }
-    if plan.is_empty() && (!s.manifest_written || s.record_only) {
-        return format!(
-            "nothing to do: {} unchanged at {spec} ({})",
-            count(s.unchanged, "file"),
-            count(s.requests as usize, "request"),
-        );
-    }
-    format!(
-        "published to {spec}: uploaded {} ({}), deleted {}, {} unchanged in {:.2} s, {}",
-        count(s.uploaded, "file"),
-        human_bytes(s.uploaded_bytes),
-        s.deleted,
-        s.unchanged,
-        s.seconds,
-        count(s.requests as usize, "request"),
-    )
-}
-
-/// The closing line of a publish that failed part way: what it did before stopping.
-pub fn failed_line(spec: &TargetSpec, s: &Summary) -> String {
-    format!(
-        "publish to {spec} stopped: uploaded {} ({}), deleted {}, {} failed in {:.2} s, {}",
-        count(s.uploaded, "file"),
-        human_bytes(s.uploaded_bytes),
-        s.deleted,
-        s.failed.len(),
-        s.seconds,
-        count(s.requests as usize, "request"),
-    )
-}
-
-/// `1 file`, `2 files`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
 }
 
 /// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the

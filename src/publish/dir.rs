@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::manifest::{Entry, MANIFEST_KEY, Manifest};
 use super::plan::is_hidden;
-use super::target::{Etag, Target, TargetError};
+use super::target::{Etag, Listed, Listing, Target, TargetError};
 use crate::outputs::{Body, Output, content_type_for, hash_bytes, hash_file};
 
 /// Publishes into a directory, producing the same tree as `build` (plus `.bucketpress/`).
@@ -114,7 +114,7 @@ impl Target for DirTarget {
         }))
     }
 
-    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+    async fn put(&self, output: &Output, _site_id: &str) -> Result<(), TargetError> {
         self.count();
         let path = self.path(&output.key)?;
         match &output.body {
@@ -172,7 +172,7 @@ impl Target for DirTarget {
         write_atomic(&self.root.join(key), &bytes)
     }
 
-    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+    async fn list_hashes(&self) -> Result<Listing, TargetError> {
         self.count();
         let mut keys = Vec::new();
         match walk(&self.root, &self.root, &mut keys) {
@@ -180,7 +180,7 @@ impl Target for DirTarget {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&self.root, e)),
         }
-        let mut manifest = Manifest::new();
+        let mut listing = Listing::default();
         for key in keys {
             let path = self.root.join(&key);
             let hash = hash_file(&path).map_err(|e| io_err(&path, e))?;
@@ -196,9 +196,10 @@ impl Target for DirTarget {
                 cache_control: None,
                 redirect: None,
             };
-            manifest.entries.insert(key, entry);
+            let site_id = None;
+            listing.objects.insert(key, Listed { entry, site_id });
         }
-        Ok(manifest)
+        Ok(listing)
     }
 
     fn stores_headers(&self) -> bool {

@@ -1,7 +1,7 @@
 //! The remote manifest: what the last publish put in the bucket, key by key, stored as gzipped
 //! JSON at `<prefix>.bucketpress/manifest.json`. `encode`/`decode` are pure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
@@ -66,20 +66,62 @@ pub use crate::sources_hash::SourcesRecord;
 pub struct Manifest {
     /// The format version ([`FORMAT_VERSION`]).
     pub version: u32,
+    /// The id of the site that owns these keys ([`new_site_id`]), also written on every object
+    /// it uploads (`x-amz-meta-bucketpress-site`), so `--verify` tells its own objects from
+    /// another site's in the same bucket. Absent in manifests of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
     /// The sources every entry was rendered from, when one complete publish wrote them all;
     /// absent after a partial or contested publish, and for sites with private documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<SourcesRecord>,
     /// Key (relative to the prefix) → entry, sorted.
     pub entries: BTreeMap<String, Entry>,
+    /// Keys a publish decided to delete, recorded in the manifest written before the deletes:
+    /// if that publish dies before they are done, the next one finishes them. Empty once they
+    /// are deleted.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_deletes: BTreeSet<String>,
+    /// Keys a publish is uploading in parts, recorded (in a manifest write before their
+    /// multipart uploads start) so that the next publish aborts what a killed one left
+    /// unfinished. Empty once those uploads completed.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_multipart: BTreeSet<String>,
+}
+
+impl Manifest {
+    /// True when an interrupted publish left work recorded here (deletes to send, multipart
+    /// uploads to abort): the next publish must not take the manifest as up to date.
+    pub fn has_pending_work(&self) -> bool {
+        !self.pending_deletes.is_empty() || !self.pending_multipart.is_empty()
+    }
+}
+
+/// A fresh site id: 128 random bits in hex. Only uniqueness matters (it is not a secret).
+pub fn new_site_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: the time and process id still make a collision unlikely.
+        let seed = format!(
+            "{:?} {} {:?}",
+            std::time::SystemTime::now(),
+            std::process::id(),
+            std::thread::current().id()
+        );
+        bytes.copy_from_slice(&blake3::hash(seed.as_bytes()).as_bytes()[..16]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Default for Manifest {
     fn default() -> Manifest {
         Manifest {
             version: FORMAT_VERSION,
+            site_id: None,
             sources: None,
             entries: BTreeMap::new(),
+            pending_deletes: BTreeSet::new(),
+            pending_multipart: BTreeSet::new(),
         }
     }
 }
@@ -112,12 +154,11 @@ impl Manifest {
     /// The manifest describing `outputs` as uploaded.
     pub fn from_outputs(outputs: &Outputs) -> Manifest {
         Manifest {
-            version: FORMAT_VERSION,
-            sources: None,
             entries: outputs
                 .iter()
                 .map(|o| (o.key.clone(), Entry::of(o)))
                 .collect(),
+            ..Manifest::default()
         }
     }
 
@@ -184,6 +225,28 @@ mod tests {
         let e = &m.entries["old/index.html"];
         assert_eq!(e.redirect.as_deref(), Some("/new/"));
         assert_eq!(e.size, 3);
+    }
+
+    #[test]
+    fn site_ids_and_pending_deletes_round_trip_and_old_manifests_still_read() {
+        let mut m = sample();
+        m.site_id = Some(new_site_id());
+        m.pending_deletes.insert("gone/index.html".into());
+        assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
+        let id = m.site_id.clone().unwrap();
+        assert_eq!(id.len(), 32);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(Some(new_site_id()), m.site_id);
+        // A manifest written before these fields existed.
+        let old = Manifest::decode(br#"{"version":1,"entries":{}}"#).unwrap();
+        assert_eq!(old.site_id, None);
+        assert!(old.pending_deletes.is_empty());
+        // An empty pending list is not written (same bytes as before for such manifests).
+        let json = String::from_utf8(serde_json::to_vec(&sample()).unwrap()).unwrap();
+        assert!(
+            !json.contains("pending") && !json.contains("site_id"),
+            "{json}"
+        );
     }
 
     #[test]

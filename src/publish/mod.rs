@@ -10,10 +10,14 @@ pub mod cloudfront;
 pub mod command;
 pub mod dir;
 pub mod headers;
+pub mod lines;
 pub mod manifest;
+pub mod ownership;
+pub mod pending;
 pub mod plan;
 pub mod s3;
 pub mod setup;
+mod setup_lifecycle;
 pub mod shared_cache;
 pub mod target;
 
@@ -247,19 +251,20 @@ pub async fn publish_over<T: Target>(
     if target.stores_headers() {
         headers::apply_headers(&mut outputs, cfg);
     }
+    let stored_manifest = stored.as_ref().and_then(|s| s.manifest.as_ref());
+    let site_id = stored_manifest
+        .and_then(|m| m.site_id.clone())
+        .unwrap_or_else(manifest::new_site_id);
     let baseline = if opts.verify {
-        let mut listed = target.list_hashes().await?;
+        let mut listing = target.list_hashes().await?;
         if !target.stores_headers() {
             // A directory has no ownership metadata: only files the site produces are known to
             // be ours, so the listing may save uploads but never causes a delete.
-            listed.entries.retain(|k, _| outputs.contains(k));
+            listing.objects.retain(|k, _| outputs.contains(k));
         }
-        listed
+        ownership::verified_baseline(listing, &site_id, stored_manifest, &outputs)
     } else {
-        stored
-            .as_ref()
-            .and_then(|s| s.manifest.clone())
-            .unwrap_or_default()
+        stored_manifest.cloned().unwrap_or_default()
     };
     let plan_opts = PlanOptions {
         force: opts.force,
@@ -269,6 +274,7 @@ pub async fn publish_over<T: Target>(
     };
     let mut plan = plan::plan(&outputs, &baseline, &plan_opts)?;
     plan.manifest.sources = sources;
+    plan.manifest.site_id = Some(site_id);
     let result = apply::apply(
         target,
         &plan,

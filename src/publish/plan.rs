@@ -46,6 +46,8 @@ pub enum Reason {
     Forced,
     /// In the manifest, no longer produced by the site.
     Removed,
+    /// A delete an interrupted publish recorded in the manifest but did not get to do.
+    Interrupted,
 }
 
 /// One step of the plan.
@@ -64,13 +66,16 @@ pub struct Step {
     pub kind: Option<OutputKind>,
 }
 
-/// The upload phase of a kind: assets first (pages link to them), then pages, then listings
+/// The upload phase of a step: assets first (pages link to them), then `.torrent` files
+/// (a torrent's web seed is its file, which must be live first), then pages, then listings
 /// and redirects (they link to pages). Each phase completes before the next starts.
-pub fn phase(kind: OutputKind) -> u8 {
-    match kind {
-        OutputKind::Asset => 0,
-        OutputKind::Page => 1,
-        OutputKind::Listing | OutputKind::Redirect => 2,
+pub fn phase(step: &Step) -> u8 {
+    match step.kind {
+        Some(OutputKind::Asset) if step.key.ends_with(".torrent") => 1,
+        Some(OutputKind::Asset) => 0,
+        Some(OutputKind::Page) => 2,
+        Some(OutputKind::Listing | OutputKind::Redirect) => 3,
+        None => 4,
     }
 }
 
@@ -99,6 +104,13 @@ impl Plan {
     /// The delete steps.
     pub fn deletes(&self) -> impl Iterator<Item = &Step> {
         self.actions.iter().filter(|s| s.action == Action::Delete)
+    }
+
+    /// How many deletes finish what an interrupted publish left undone.
+    pub fn interrupted_deletes(&self) -> usize {
+        self.deletes()
+            .filter(|s| s.reason == Reason::Interrupted)
+            .count()
     }
 
     /// Total bytes to upload.
@@ -221,13 +233,9 @@ pub fn plan(outputs: &Outputs, old: &Manifest, opts: &PlanOptions) -> Result<Pla
         }
         manifest.entries.insert(output.key.clone(), new);
     }
-    uploads.sort_by(|a, b| {
-        let pa = a.kind.map(phase);
-        let pb = b.kind.map(phase);
-        pa.cmp(&pb).then_with(|| a.key.cmp(&b.key))
-    });
+    uploads.sort_by(|a, b| phase(a).cmp(&phase(b)).then_with(|| a.key.cmp(&b.key)));
 
-    let deletes: Vec<Step> = old
+    let mut deletes: Vec<Step> = old
         .entries
         .iter()
         .filter(|(key, _)| !outputs.contains(key) && !skip(key))
@@ -245,6 +253,20 @@ pub fn plan(outputs: &Outputs, old: &Manifest, opts: &PlanOptions) -> Result<Pla
             max: opts.max_deletes,
         });
     }
+    // Deletes an interrupted publish decided on (and counted against its own limit).
+    deletes.extend(
+        old.pending_deletes
+            .iter()
+            .filter(|key| !outputs.contains(key) && !skip(key) && !old.entries.contains_key(*key))
+            .map(|key| Step {
+                key: key.clone(),
+                action: Action::Delete,
+                reason: Reason::Interrupted,
+                size: 0,
+                kind: None,
+            }),
+    );
+    deletes.sort_by(|a, b| a.key.cmp(&b.key));
 
     let mut actions = uploads;
     actions.extend(deletes);

@@ -247,3 +247,38 @@ fn json_shape_is_flat_and_stable() {
     assert_eq!(v["unchanged"], 6);
     assert!(v.get("manifest").is_none());
 }
+
+#[test]
+fn pending_deletes_of_an_interrupted_publish_are_finished_outside_the_limit() {
+    let s = site();
+    let mut old = Manifest::from_outputs(&s);
+    old.pending_deletes.insert("gone/index.html".into());
+    old.pending_deletes.insert("also-gone.css".into());
+    // Produced again since: an upload (the entry is not in the manifest), never a delete.
+    old.entries.remove("style.css");
+    old.pending_deletes.insert("style.css".into());
+    let opts = PlanOptions {
+        max_deletes: 0,
+        ..PlanOptions::default()
+    };
+    let p = plan(&s, &old, &opts).unwrap();
+    assert_eq!(keys(p.deletes()), ["also-gone.css", "gone/index.html"]);
+    assert!(p.deletes().all(|d| d.reason == Reason::Interrupted));
+    assert_eq!(p.interrupted_deletes(), 2);
+    assert_eq!(keys(p.uploads()), ["style.css"]);
+    assert!(p.manifest.pending_deletes.is_empty());
+}
+
+#[test]
+fn a_torrent_goes_up_after_its_file_and_before_the_pages() {
+    let mut s = site();
+    s.insert(out("media/talk.mp4", OutputKind::Asset, "video"));
+    s.insert(out("media/talk.mp4.torrent", OutputKind::Asset, "d4:info"));
+    let p = plan(&s, &Manifest::new(), &PlanOptions::default()).unwrap();
+    let order = keys(p.uploads());
+    let at = |k: &str| order.iter().position(|x| *x == k).unwrap();
+    assert!(at("media/talk.mp4") < at("media/talk.mp4.torrent"));
+    assert!(at("media/talk.mp4.torrent") < at("posts/a/index.html"));
+    let phases: Vec<u8> = p.uploads().map(phase).collect();
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]), "{phases:?}");
+}

@@ -20,15 +20,21 @@ mod multipart;
 mod objects;
 
 pub use errors::classify_code;
+pub use objects::{StoredObject, bare_etag};
 
-use super::manifest::{Entry, MANIFEST_KEY, Manifest, RESERVED_PREFIX};
-use super::target::{Etag, Target, TargetError};
+use super::manifest::{Entry, MANIFEST_KEY, Manifest};
+use super::ownership::{foreign_roots, is_foreign_or_reserved};
+use super::target::{Etag, Listed, Listing, Target, TargetError};
 use crate::outputs::{Body, Output};
 
 /// User metadata carrying the BLAKE3 hash of the stored bytes (`x-amz-meta-bucketpress-hash`);
 /// `--verify` reads it back instead of trusting ETags, which are not MD5s for multipart or
 /// encrypted objects.
 pub const HASH_METADATA: &str = "bucketpress-hash";
+
+/// User metadata carrying the id of the site that wrote the object
+/// (`x-amz-meta-bucketpress-site`, see [`super::ownership`]).
+pub const SITE_METADATA: &str = "bucketpress-site";
 
 /// Files of this size or more are uploaded in parts, streamed from disk.
 pub const MULTIPART_THRESHOLD: u64 = 16 << 20;
@@ -174,7 +180,7 @@ impl S3Target {
         }
     }
 
-    async fn head(&self, full_key: String) -> Result<Option<(String, Entry)>, TargetError> {
+    async fn head(&self, full_key: String) -> Result<Option<(String, Listed)>, TargetError> {
         self.count();
         let out = self
             .client
@@ -188,17 +194,16 @@ impl S3Target {
             return Ok(None);
         };
         let key = full_key[self.prefix.len()..].to_string();
-        Ok(Some((
-            key,
-            Entry {
-                hash: hash.clone(),
-                size: out.content_length().unwrap_or(0).max(0) as u64,
-                content_type: out.content_type().unwrap_or_default().to_string(),
-                content_encoding: out.content_encoding().map(str::to_owned),
-                cache_control: out.cache_control().map(str::to_owned),
-                redirect: out.website_redirect_location().map(str::to_owned),
-            },
-        )))
+        let entry = Entry {
+            hash: hash.clone(),
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            content_type: out.content_type().unwrap_or_default().to_string(),
+            content_encoding: out.content_encoding().map(str::to_owned),
+            cache_control: out.cache_control().map(str::to_owned),
+            redirect: out.website_redirect_location().map(str::to_owned),
+        };
+        let site_id = out.metadata().and_then(|m| m.get(SITE_METADATA)).cloned();
+        Ok(Some((key, Listed { entry, site_id })))
     }
 }
 
@@ -259,7 +264,7 @@ impl Target for S3Target {
         }
     }
 
-    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+    async fn put(&self, output: &Output, site_id: &str) -> Result<(), TargetError> {
         let key = self.key(&output.key);
         // Streamed bodies would be sent with aws-chunked encoding (to carry the CRC32 trailer),
         // and some stores (s3s) keep `aws-chunked` as the object's Content-Encoding or double
@@ -267,7 +272,7 @@ impl Target for S3Target {
         let (body, streamed) = match &output.body {
             Body::Bytes(bytes) => (memory_body(bytes), false),
             Body::File { path, size } if *size >= MULTIPART_THRESHOLD => {
-                return self.put_multipart(output, path, *size).await;
+                return self.put_multipart(output, site_id, path, *size).await;
             }
             Body::File { path, .. } => {
                 let body = ByteStream::from_path(path)
@@ -286,6 +291,7 @@ impl Target for S3Target {
             .set_content_encoding(output.content_encoding.clone())
             .set_website_redirect_location(output.redirect.clone())
             .metadata(HASH_METADATA, &output.hash)
+            .metadata(SITE_METADATA, site_id)
             .body(body)
             .customize();
         if streamed {
@@ -404,27 +410,37 @@ impl Target for S3Target {
         Ok(Etag(out.e_tag().unwrap_or_default().to_string()))
     }
 
-    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
-        let reserved = self.key(RESERVED_PREFIX);
-        let keys: Vec<String> = self
-            .list_objects(&self.prefix)
-            .await?
+    async fn list_hashes(&self) -> Result<Listing, TargetError> {
+        let listed = self.list_objects(&self.prefix).await?;
+        let relative = |key: &str| key[self.prefix.len()..].to_string();
+        let roots = foreign_roots(listed.iter().map(|(k, _)| &k[self.prefix.len()..]));
+        let heads: Vec<_> = listed
             .into_iter()
-            .map(|(key, _)| key)
-            .filter(|key| !key.starts_with(&reserved))
+            .filter(|(key, _)| !is_foreign_or_reserved(&relative(key), &roots))
+            .map(|(key, _)| self.head(key))
             .collect();
-        let heads: Vec<_> = keys.into_iter().map(|k| self.head(k)).collect();
-        let entries: Vec<Option<(String, Entry)>> = futures::stream::iter(heads)
+        let objects: Vec<Option<(String, Listed)>> = futures::stream::iter(heads)
             .buffer_unordered(HEAD_CONCURRENCY)
             .try_collect()
             .await?;
-        let mut manifest = Manifest::new();
-        manifest.entries.extend(entries.into_iter().flatten());
-        Ok(manifest)
+        Ok(Listing {
+            objects: objects.into_iter().flatten().collect(),
+        })
     }
 
     fn stores_headers(&self) -> bool {
         true
+    }
+
+    fn is_multipart(&self, output: &Output) -> bool {
+        matches!(output.body, Body::File { size, .. } if size >= MULTIPART_THRESHOLD)
+    }
+
+    async fn abort_multipart(
+        &self,
+        keys: &std::collections::BTreeSet<String>,
+    ) -> Result<usize, TargetError> {
+        self.abort_unfinished(keys).await
     }
 
     async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
@@ -432,7 +448,7 @@ impl Target for S3Target {
     }
 
     async fn write_reserved(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
-        self.put_bytes(key, bytes).await
+        self.put_bytes(key, bytes).await.map(drop)
     }
 
     fn requests(&self) -> u64 {

@@ -1,5 +1,6 @@
-//! `bucketpress setup-bucket`: create the bucket if missing, turn on static website hosting
-//! and, with `--public`, open the site prefix for reading. Every step reads first and writes
+//! `bucketpress setup-bucket`: create the bucket if missing, turn on static website hosting,
+//! add a lifecycle rule aborting unfinished multipart uploads after a day and, with
+//! `--public`, open the site prefix for reading. Every step reads first and writes
 //! only what differs, so a second run sends no write; `--dry-run` sends no write at all.
 //!
 //! Stores without website hosting, public access blocks or bucket policies (answering
@@ -119,7 +120,8 @@ enum Read<T> {
     Unsupported,
 }
 
-fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+/// True when the store answered `NotImplemented` (501).
+pub(super) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     e.code() == Some("NotImplemented") || e.raw_response().map(|r| r.status().as_u16()) == Some(501)
 }
 
@@ -243,11 +245,14 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         state,
         document: None,
     });
+
+    // 3. Unfinished multipart uploads (a killed publish of a big file) are aborted after a day.
+    steps.push(super::setup_lifecycle::lifecycle_step(client, &classifier, s, fresh).await?);
     if !s.public {
         return Ok(steps);
     }
 
-    // 3. The public access block (before the policy: a blocking one refuses public policies).
+    // 4. The public access block (before the policy: a blocking one refuses public policies).
     let current = if fresh {
         // New buckets block public access by default.
         Read::Found(true)
@@ -310,7 +315,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         document: None,
     });
 
-    // 4. The public-read bucket policy.
+    // 5. The public-read bucket policy.
     let existing = if fresh {
         None
     } else {
@@ -350,7 +355,11 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
 }
 
 /// Classifies a failed request like a publish does (typed [`TargetError`]).
-fn fail<E>(classifier: &S3Target, e: SdkError<E, HttpResponse>, operation: &str) -> TargetError
+pub(super) fn fail<E>(
+    classifier: &S3Target,
+    e: SdkError<E, HttpResponse>,
+    operation: &str,
+) -> TargetError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

@@ -1,9 +1,10 @@
 //! The narrow store interface a plan is applied to ([`Target`]), its typed errors, and the
 //! dry-run wrapper whose writes do nothing.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use super::manifest::Manifest;
+use super::manifest::{Entry, Manifest};
 use crate::outputs::Output;
 
 /// An opaque version tag of the stored manifest, used for the conditional write.
@@ -54,6 +55,24 @@ impl TargetError {
     }
 }
 
+/// One stored object as `--verify` sees it: what it holds, and which site wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its hash metadata and stored headers.
+    pub entry: Entry,
+    /// The site id in its metadata (`None`: written before site ids, or by a target that
+    /// keeps no metadata).
+    pub site_id: Option<String>,
+}
+
+/// What is stored under a target's prefix: every object carrying a bucketpress hash, except
+/// bucketpress's own `.bucketpress/` objects and subtrees that hold another site's manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Key (relative to the prefix) → object.
+    pub objects: BTreeMap<String, Listed>,
+}
+
 /// A place a site is published to. Keys are relative to the target's prefix.
 ///
 /// Implementations: [`S3Target`](super::s3::S3Target), [`DirTarget`](super::dir::DirTarget),
@@ -65,8 +84,13 @@ pub trait Target: Sync {
         &self,
     ) -> impl Future<Output = Result<Option<(Vec<u8>, Etag)>, TargetError>> + Send;
 
-    /// Stores one output with its headers and hash metadata.
-    fn put(&self, output: &Output) -> impl Future<Output = Result<(), TargetError>> + Send;
+    /// Stores one output with its headers, its hash and the id of the site writing it
+    /// (`site_id`) as metadata.
+    fn put(
+        &self,
+        output: &Output,
+        site_id: &str,
+    ) -> impl Future<Output = Result<(), TargetError>> + Send;
 
     /// Deletes keys (missing keys are not an error); returns the keys that could not be deleted
     /// with why.
@@ -83,13 +107,29 @@ pub trait Target: Sync {
         expected: Option<&Etag>,
     ) -> impl Future<Output = Result<Etag, TargetError>> + Send;
 
-    /// Rebuilds a manifest from what is stored (`--verify`): every object carrying a
-    /// bucketpress hash, with its stored headers. Objects without the hash are left out, so
-    /// they are never deleted.
-    fn list_hashes(&self) -> impl Future<Output = Result<Manifest, TargetError>> + Send;
+    /// What is stored (`--verify`): every object carrying a bucketpress hash, with its stored
+    /// headers and the site id that wrote it. Objects without the hash are left out, so they
+    /// are never deleted; so are subtrees holding another site's manifest
+    /// ([`super::ownership`] decides which of the rest are ours).
+    fn list_hashes(&self) -> impl Future<Output = Result<Listing, TargetError>> + Send;
 
     /// Whether the target stores per-object headers (S3 does, a directory does not).
     fn stores_headers(&self) -> bool;
+
+    /// Whether storing `output` starts a multipart upload, which a publish killed half way
+    /// leaves behind (stored, and billed, until aborted). By default, never.
+    fn is_multipart(&self, _output: &Output) -> bool {
+        false
+    }
+
+    /// Aborts the unfinished multipart uploads of `keys` (relative to the prefix; uploads of
+    /// any other key are left alone); returns how many were aborted. By default there are none.
+    fn abort_multipart(
+        &self,
+        _keys: &BTreeSet<String>,
+    ) -> impl Future<Output = Result<usize, TargetError>> + Send {
+        async { Ok(0) }
+    }
 
     /// Reads bucketpress's own object `key` (under the reserved prefix, e.g. the shared
     /// highlight cache); `None` when there is none. By default a target keeps no such objects.
@@ -124,7 +164,7 @@ impl<T: Target> Target for DryRun<T> {
         self.0.read_manifest().await
     }
 
-    async fn put(&self, _output: &Output) -> Result<(), TargetError> {
+    async fn put(&self, _output: &Output, _site_id: &str) -> Result<(), TargetError> {
         Ok(())
     }
 
@@ -143,7 +183,7 @@ impl<T: Target> Target for DryRun<T> {
         Ok(Etag("dry-run".into()))
     }
 
-    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+    async fn list_hashes(&self) -> Result<Listing, TargetError> {
         self.0.list_hashes().await
     }
 
@@ -153,6 +193,10 @@ impl<T: Target> Target for DryRun<T> {
 
     fn stores_headers(&self) -> bool {
         self.0.stores_headers()
+    }
+
+    fn is_multipart(&self, output: &Output) -> bool {
+        self.0.is_multipart(output)
     }
 
     fn requests(&self) -> u64 {

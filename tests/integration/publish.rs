@@ -59,6 +59,15 @@ pub fn site(edit: &str) -> Outputs {
     .collect()
 }
 
+/// `outputs` without `keys`.
+pub fn without(outputs: Outputs, keys: &[&str]) -> Outputs {
+    outputs
+        .iter()
+        .filter(|o| !keys.contains(&o.key.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// Default knobs, small concurrency.
 pub fn opts() -> PublishOptions {
     PublishOptions {
@@ -242,15 +251,17 @@ async fn removed_output_is_deleted_and_unmanaged_key_left_alone() {
             .collect::<Vec<_>>(),
         ["posts/b/index.html"]
     );
-    // GET manifest, PUT manifest, POST ?delete — in that order (manifest before deletes).
+    // GET manifest, PUT manifest (recording the delete as pending), POST ?delete, PUT
+    // manifest (clearing it) — in that order (manifest before deletes).
     let seen: Vec<(String, String)> = server
         .requests()
         .into_iter()
         .map(|r| (r.method, r.query))
         .collect();
-    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen.len(), 4, "{seen:?}");
     assert_eq!(seen[1].0, "PUT");
     assert_eq!(seen[2], ("POST".to_string(), "delete".to_string()));
+    assert_eq!(seen[3].0, "PUT");
     assert!(!exists(&client, "posts/b/index.html").await);
     assert!(exists(&client, "keep-me.txt").await);
     assert!(exists(&client, "posts/a/index.html").await);

@@ -9,7 +9,7 @@ use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, Outputs};
 use bucketpress::publish::apply::{ApplyError, NoProgress};
 use bucketpress::publish::manifest::{Manifest, UNKNOWN_HASH};
-use bucketpress::publish::target::{Etag, Target, TargetError};
+use bucketpress::publish::target::{Etag, Listing, Target, TargetError};
 use bucketpress::publish::{PublishError, publish_outputs};
 
 use crate::publish::{opts, publish, site};
@@ -43,14 +43,14 @@ where
         read
     }
 
-    async fn put(&self, output: &Output) -> Result<(), TargetError> {
+    async fn put(&self, output: &Output, site_id: &str) -> Result<(), TargetError> {
         if self.fail.contains(&output.key) {
             return Err(TargetError::Transient(format!(
                 "{}: injected failure",
                 output.key
             )));
         }
-        self.inner.put(output).await
+        self.inner.put(output, site_id).await
     }
 
     async fn delete_many(
@@ -68,7 +68,7 @@ where
         self.inner.write_manifest(manifest, expected).await
     }
 
-    async fn list_hashes(&self) -> Result<Manifest, TargetError> {
+    async fn list_hashes(&self) -> Result<Listing, TargetError> {
         self.inner.list_hashes().await
     }
 

@@ -17,7 +17,7 @@ use crate::support::{corpus, site, write};
 
 /// `bucketpress publish --site <site> <args>` with the test credentials in the environment,
 /// isolated from the host's AWS configuration.
-fn publish_command(site: &Path, args: &[&str]) -> Command {
+pub fn publish_command(site: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bucketpress"));
     cmd.arg("publish").arg("--site").arg(site).args(args);
     isolate_aws_env(&mut cmd, site, SECRET_KEY).env("CI", "true");
@@ -25,14 +25,14 @@ fn publish_command(site: &Path, args: &[&str]) -> Command {
 }
 
 /// Runs the publish command to completion off the async runtime (the server runs on it).
-async fn run(cmd: Command) -> Output {
+pub async fn run(cmd: Command) -> Output {
     let mut cmd = cmd;
     tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
         .await
         .unwrap()
 }
 
-fn assert_success(out: &Output) {
+pub fn assert_success(out: &Output) {
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -43,7 +43,7 @@ fn assert_success(out: &Output) {
 }
 
 /// Points the site's `[publish]` section at the server, under `blog/`, with `extra` lines.
-fn configure(site: &Path, server: &S3Server, extra: &str) {
+pub fn configure(site: &Path, server: &S3Server, extra: &str) {
     let path = site.join("site.toml");
     let config = std::fs::read_to_string(&path).unwrap();
     let config = format!(

@@ -49,6 +49,7 @@ async fn s3s_fs_creates_the_bucket_and_reports_what_it_cannot_do() {
         [
             ("bucket", State::Done),
             ("website hosting", State::Unsupported),
+            ("lifecycle rule", State::Unsupported),
             ("public access block", State::Unsupported),
             ("bucket policy", State::Unsupported),
         ]
@@ -62,6 +63,10 @@ async fn s3s_fs_creates_the_bucket_and_reports_what_it_cannot_do() {
         assert!(has(&log, "GET", "/newsite", sub), "GET ?{sub}: {log:?}");
         assert!(has(&log, "PUT", "/newsite", sub), "PUT ?{sub}: {log:?}");
     }
+    // Lifecycle rules that cannot be read are never written: a put replaces every rule, and
+    // the user's must not be lost.
+    assert!(has(&log, "GET", "/newsite", "lifecycle"), "{log:?}");
+    assert!(!has(&log, "PUT", "/newsite", "lifecycle"), "{log:?}");
 
     // Second run: the bucket is found, never created again, and the run succeeds.
     server.reset();
@@ -109,6 +114,7 @@ async fn an_aws_like_store_is_set_up_once_and_left_alone_after() {
         [
             ("bucket", State::Done),
             ("website hosting", State::Done),
+            ("lifecycle rule", State::Done),
             ("public access block", State::Done),
             ("bucket policy", State::Done),
         ]
@@ -162,7 +168,7 @@ async fn an_aws_like_store_is_set_up_once_and_left_alone_after() {
         ..s.clone()
     };
     let steps = setup(&client, &private).await.unwrap();
-    assert_eq!(steps.len(), 2);
+    assert_eq!(steps.len(), 3);
     assert!(
         !server
             .requests()
@@ -265,7 +271,7 @@ async fn the_command_dry_runs_then_sets_up() {
     let out = run(&["--public"]).await.unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.matches("already set").count(), 4, "{stdout}");
+    assert_eq!(stdout.matches("already set").count(), 5, "{stdout}");
     assert!(server.writes().is_empty(), "{:?}", server.writes());
 
     // A file:// target is a usage mistake for this command.

@@ -9,6 +9,10 @@
 //! - New buckets block public access (all four settings on), like AWS since April 2023, and a
 //!   policy granting `Principal: *` is refused while `BlockPublicPolicy` is on.
 //! - A bucket policy must be JSON with a `Statement`.
+//! - A lifecycle configuration replaces the whole rule list; each rule needs a unique `ID` of
+//!   at most 255 characters, a filter or a prefix (not both) and at least one action, and an
+//!   `AbortIncompleteMultipartUpload` needs a positive `DaysAfterInitiation`. Reading a bucket
+//!   without one is `NoSuchLifecycleConfiguration` (404).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,6 +28,7 @@ struct BucketState {
     website: Option<WebsiteConfiguration>,
     block: Option<PublicAccessBlockConfiguration>,
     policy: Option<String>,
+    lifecycle: Option<Vec<LifecycleRule>>,
 }
 
 /// s3s-fs plus bucket configuration with AWS's rules.
@@ -197,5 +202,62 @@ impl S3 for Strict {
         }
         self.with(&req.input.bucket, |b| b.policy = Some(policy))?;
         Ok(S3Response::new(PutBucketPolicyOutput::default()))
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
+        let rules = self.with(&req.input.bucket, |b| b.lifecycle.clone())?;
+        let rules = rules.ok_or_else(|| not_found("NoSuchLifecycleConfiguration"))?;
+        Ok(S3Response::new(GetBucketLifecycleConfigurationOutput {
+            rules: Some(rules),
+            ..Default::default()
+        }))
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<PutBucketLifecycleConfigurationOutput>> {
+        let rules = req
+            .input
+            .lifecycle_configuration
+            .map(|c| c.rules)
+            .unwrap_or_default();
+        let mut ids = std::collections::HashSet::new();
+        for rule in &rules {
+            let id = rule.id.clone().unwrap_or_default();
+            if id.is_empty() || id.len() > 255 || !ids.insert(id) {
+                return Err(s3_error!(
+                    InvalidArgument,
+                    "rule IDs must be unique, 1-255 chars"
+                ));
+            }
+            if rule.filter.is_some() == rule.prefix.is_some() {
+                return Err(s3_error!(MalformedXML, "a rule needs a Filter or a Prefix"));
+            }
+            let abort = rule.abort_incomplete_multipart_upload.as_ref();
+            if abort.is_some_and(|a| a.days_after_initiation.unwrap_or(0) <= 0) {
+                return Err(s3_error!(
+                    InvalidArgument,
+                    "DaysAfterInitiation must be positive"
+                ));
+            }
+            if abort.is_none()
+                && rule.expiration.is_none()
+                && rule.transitions.as_ref().is_none_or(Vec::is_empty)
+                && rule.noncurrent_version_expiration.is_none()
+            {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "a rule needs at least one action"
+                ));
+            }
+        }
+        self.with(&req.input.bucket, |b| b.lifecycle = Some(rules))?;
+        Ok(S3Response::new(
+            PutBucketLifecycleConfigurationOutput::default(),
+        ))
     }
 }

@@ -8,6 +8,25 @@ use aws_sdk_s3::primitives::ByteStream;
 use super::S3Target;
 use crate::publish::target::TargetError;
 
+/// One listed object, with what the listing says about it: the size always, the ETag and the
+/// modification time when the store gives them (s3s-fs, for one, lists no ETag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// The key, relative to the listed sub-prefix.
+    pub key: String,
+    /// The size in bytes.
+    pub size: u64,
+    /// The ETag without quotes, when listed.
+    pub etag: Option<String>,
+    /// The last-modified time (`<seconds>.<nanoseconds>`), when listed.
+    pub modified: Option<String>,
+}
+
+/// An ETag without its quotes (stores differ on whether they send them).
+pub fn bare_etag(etag: &str) -> String {
+    etag.trim_matches('"').to_string()
+}
+
 impl S3Target {
     /// `s3://bucket/prefix`, for messages.
     pub fn location(&self) -> String {
@@ -21,8 +40,13 @@ impl S3Target {
 
     /// Stores `bytes` at `key` (relative to the prefix) as `application/octet-stream`, sent
     /// from memory with the SDK's checksum, without bucketpress hash metadata (so neither
-    /// publish nor `--verify` ever takes it for a page).
-    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
+    /// publish nor `--verify` ever takes it for a page). Returns the ETag the store answered
+    /// (unquoted; `None` if it sent none).
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Option<String>, TargetError> {
         let key = self.key(key);
         self.count();
         tracing::debug!(
@@ -30,7 +54,8 @@ impl S3Target {
             self.bucket,
             bytes.len()
         );
-        self.client
+        let out = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(&key)
@@ -40,7 +65,7 @@ impl S3Target {
             .send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
-        Ok(())
+        Ok(out.e_tag().map(bare_etag))
     }
 
     /// Reads the object at `key` (relative to the prefix); `Ok(None)` when there is none.
@@ -94,13 +119,27 @@ impl S3Target {
     /// Every key under `sub` (relative to the prefix), returned relative to `sub`, with its
     /// size: ListObjectsV2, one request per 1,000 keys.
     pub async fn list_keys(&self, sub: &str) -> Result<Vec<(String, u64)>, TargetError> {
+        Ok(self
+            .list_stored(sub)
+            .await?
+            .into_iter()
+            .map(|o| (o.key, o.size))
+            .collect())
+    }
+
+    /// [`list_keys`](Self::list_keys) with the ETag and modification time of each object, when
+    /// the store lists them.
+    pub async fn list_stored(&self, sub: &str) -> Result<Vec<StoredObject>, TargetError> {
         let full = self.key(sub);
-        let listed = self.list_objects(&full).await?;
+        let listed = self.list_all(&full).await?;
         Ok(listed
             .into_iter()
-            .filter_map(|(key, size)| {
-                let rest = key.strip_prefix(&full)?;
-                (!rest.is_empty()).then(|| (rest.to_string(), size))
+            .filter_map(|mut o| {
+                let rest = o.key.strip_prefix(&full)?.to_string();
+                (!rest.is_empty()).then(|| {
+                    o.key = rest;
+                    o
+                })
             })
             .collect())
     }
@@ -111,7 +150,18 @@ impl S3Target {
         &self,
         prefix: &str,
     ) -> Result<Vec<(String, u64)>, TargetError> {
-        let mut keys = Vec::new();
+        Ok(self
+            .list_all(prefix)
+            .await?
+            .into_iter()
+            .map(|o| (o.key, o.size))
+            .collect())
+    }
+
+    /// Every object (full, bucket-relative keys) starting with `prefix`, leaving out folder
+    /// markers (keys ending in `/`): ListObjectsV2, paginated.
+    async fn list_all(&self, prefix: &str) -> Result<Vec<StoredObject>, TargetError> {
+        let mut objects = Vec::new();
         let mut token = None;
         loop {
             self.count();
@@ -128,7 +178,14 @@ impl S3Target {
                 if let Some(key) = obj.key()
                     && !key.ends_with('/')
                 {
-                    keys.push((key.to_string(), obj.size().unwrap_or(0).max(0) as u64));
+                    objects.push(StoredObject {
+                        key: key.to_string(),
+                        size: obj.size().unwrap_or(0).max(0) as u64,
+                        etag: obj.e_tag().map(bare_etag).filter(|e| !e.is_empty()),
+                        modified: obj
+                            .last_modified()
+                            .map(|t| format!("{}.{:09}", t.secs(), t.subsec_nanos())),
+                    });
                 }
             }
             match page.next_continuation_token() {
@@ -136,6 +193,6 @@ impl S3Target {
                 _ => break,
             }
         }
-        Ok(keys)
+        Ok(objects)
     }
 }

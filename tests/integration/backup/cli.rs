@@ -1,5 +1,5 @@
 //! `bucketpress backup` / `restore` through the binary: `--init-key`, a backup to the
-//! `[publish]` bucket's private prefix, `--list`, `restore latest`, and exit codes of a
+//! `[publish]` bucket's private prefix, `--list`, `--check`, `restore latest`, and exit codes of a
 //! missing key, a wrong key and a non-empty folder.
 
 use std::path::Path;
@@ -79,6 +79,33 @@ async fn binary_backs_up_lists_and_restores() {
     let listing = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(listing.lines().count(), 1, "{listing}");
     assert!(listing.contains(" files"), "{listing}");
+
+    let out = bin(cwd, &["backup", "--check", "--full", "--site", site]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("every snapshot is restorable"),
+        "{}",
+        text(&out)
+    );
+    // A chunk deleted behind its back: --check exits 3 and names it.
+    let chunk = server
+        .objects(&format!("{PREFIX}chunks/"))
+        .await
+        .into_keys()
+        .next()
+        .unwrap();
+    let damaged = server.root.path().join("site").join(&chunk);
+    let saved = std::fs::read(&damaged).unwrap();
+    std::fs::remove_file(&damaged).unwrap();
+    let out = bin(cwd, &["backup", "--check", "--site", site]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let name = chunk.rsplit('/').next().unwrap();
+    assert!(
+        text(&out).contains(name) && text(&out).contains("missing"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&damaged, saved).unwrap();
 
     let dest = cwd.join("restored");
     let dest_s = dest.to_str().unwrap();

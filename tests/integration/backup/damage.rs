@@ -185,6 +185,7 @@ async fn a_malicious_index_cannot_write_outside_the_folder() {
                 hash: blake3::hash(b"pwned").to_hex().to_string(),
                 chunks: vec![chunk.clone()],
             }],
+            chunk_records: Default::default(),
         };
         s.put_snapshot(&snapshot).await.unwrap();
         let dest = out.path().join("dest");

@@ -1,0 +1,114 @@
+//! The plain lines `publish` prints: one per plan step (dry runs, `-v`), and the closing
+//! summary of a publish that succeeded or stopped part way.
+
+use super::TargetSpec;
+use super::apply::Summary;
+use super::plan::{Plan, Reason, Step};
+
+/// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
+pub fn step_line(step: &Step) -> String {
+    let verb = match step.action {
+        super::plan::Action::Upload => "upload",
+        super::plan::Action::Delete => "delete",
+    };
+    let reason = match &step.reason {
+        Reason::New => "new".to_string(),
+        Reason::ContentChanged => "content_changed".to_string(),
+        Reason::HeadersChanged(h) => {
+            let names: Vec<String> = h
+                .iter()
+                .map(|x| {
+                    serde_json::to_value(x)
+                        .map(|v| v.as_str().unwrap_or("").to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("headers_changed: {}", names.join(","))
+        }
+        Reason::Forced => "forced".to_string(),
+        Reason::Removed => "removed".to_string(),
+        Reason::Interrupted => "interrupted".to_string(),
+    };
+    format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
+}
+
+/// The closing line of a publish.
+pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) -> String {
+    if dry_run {
+        return format!(
+            "dry run: would upload {} ({}), delete {}, {} unchanged; nothing was written ({})",
+            count(plan.uploads().count(), "file"),
+            human_bytes(plan.upload_bytes()),
+            plan.deletes().count(),
+            plan.unchanged,
+            count(s.requests as usize, "request"),
+        );
+    }
+    let aborted = match s.aborted_uploads {
+        0 => String::new(),
+        n => format!(
+            "; aborted {} left by an interrupted publish",
+            count(n, "unfinished multipart upload")
+        ),
+    };
+    if plan.is_empty() && (!s.manifest_written || s.record_only) {
+        return format!(
+            "nothing to do: {} unchanged at {spec} ({}){aborted}",
+            count(s.unchanged, "file"),
+            count(s.requests as usize, "request"),
+        );
+    }
+    let finishing = match plan.interrupted_deletes() {
+        0 => String::new(),
+        n => format!(
+            " (finishing {} left by an interrupted publish)",
+            count(n, "delete")
+        ),
+    };
+    format!(
+        "published to {spec}: uploaded {} ({}), deleted {}{finishing}, {} unchanged in {:.2} s, \
+         {}{aborted}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.unchanged,
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// The closing line of a publish that failed part way: what it did before stopping.
+pub fn failed_line(spec: &TargetSpec, s: &Summary) -> String {
+    format!(
+        "publish to {spec} stopped: uploaded {} ({}), deleted {}, {} failed in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.failed.len(),
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+pub(super) fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
