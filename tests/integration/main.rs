@@ -16,6 +16,7 @@ mod publish_chaos;
 mod publish_cli;
 mod publish_dir;
 mod publish_faults;
+mod publish_headers;
 mod publish_kill;
 mod publish_site;
 mod publish_sources;
