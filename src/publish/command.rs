@@ -52,7 +52,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::apply::{Progress, Summary};
-use super::cloudfront::{self, Invalidation};
+use super::cloudfront::{self, Invalidation, InvalidationStatus};
 use super::dir::DirTarget;
 use super::plan::{Plan, Reason, Step};
 use super::s3::{S3Settings, S3Target};
@@ -485,14 +485,8 @@ fn report(
             };
             eprintln!("{line}");
         }
-        if let Some(inv) = invalidation.filter(|i| !quiet && !i.paths.is_empty()) {
-            let verb = if args.dry_run {
-                "would invalidate"
-            } else {
-                "invalidated"
-            };
-            let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
-            eprintln!("CloudFront {id}: {verb} {paths}");
+        if let Some(line) = invalidation.filter(|_| !quiet).and_then(invalidation_line) {
+            eprintln!("{line}");
         }
     }
     if let Some(warning) = invalidation.and_then(Invalidation::warning) {
@@ -502,6 +496,18 @@ fn report(
         eprintln!("error: {e}");
     }
     ExitCode::from(outcome.code)
+}
+
+/// The line saying what CloudFront did: "invalidated" only when CloudFront accepted the
+/// request (a failure is a warning of its own), "would invalidate" on a dry run.
+pub fn invalidation_line(inv: &Invalidation) -> Option<String> {
+    let verb = match inv.status {
+        InvalidationStatus::Created => "invalidated",
+        InvalidationStatus::Planned => "would invalidate",
+        InvalidationStatus::NotNeeded | InvalidationStatus::Failed => return None,
+    };
+    let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
+    Some(format!("CloudFront {id}: {verb} {paths}"))
 }
 
 /// A failure before publishing (build or config errors): exit code 1, and the JSON document

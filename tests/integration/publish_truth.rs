@@ -1,0 +1,72 @@
+//! What `publish` prints is what happened: "invalidated" only when CloudFront accepted the
+//! request, request counts that include the SDK's retries, and one clear line (no SDK dump)
+//! when no credentials are found.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::cloudfront_stub::CloudFrontStub;
+use crate::s3_server::{REGION, S3Server, SECRET_KEY, isolate_aws_env};
+use crate::support::site;
+
+/// A one-post site publishing to `server`'s bucket `site`, with `extra` appended to
+/// `[publish]`.
+fn site_for(server: &S3Server, extra: &str) -> tempfile::TempDir {
+    let config = format!(
+        "title = \"T\"\nbase_url = \"https://t.example/\"\n[publish]\nbucket = \"site\"\n\
+         region = \"{REGION}\"\nendpoint = \"{}\"\npath_style = true\n{extra}",
+        server.endpoint
+    );
+    site(&[
+        ("site.toml", &config),
+        (
+            "content/posts/a.md",
+            "---\ntitle: A\ndate: 2024-01-01\n---\nHello.\n",
+        ),
+    ])
+}
+
+/// Runs `bucketpress publish` with test credentials (unless `credentials` is false), `CI=true`
+/// and `env`.
+async fn publish(dir: &Path, credentials: bool, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bucketpress"));
+        cmd.arg("publish").arg("--site").arg(&dir).args(&args);
+        isolate_aws_env(&mut cmd, &dir, SECRET_KEY).env("CI", "true");
+        if !credentials {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_invalidation_is_never_reported_as_invalidated() {
+    let server = S3Server::start().await;
+    let stub = CloudFrontStub::start().await;
+    stub.fail_with(403, "AccessDenied");
+    let dir = site_for(&server, "cloudfront_distribution_id = \"E1\"\n");
+    let env = [("AWS_ENDPOINT_URL_CLOUDFRONT", stub.endpoint.as_str())];
+    let out = publish(dir.path(), true, &env, &[]).await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(stub.calls().len(), 1, "the invalidation was attempted");
+    assert!(text.contains("warning: the site is published, but"), "{text}");
+    assert!(!text.contains("invalidated"), "{text}");
+}
