@@ -77,8 +77,9 @@ use crate::sources_hash::{record_after_render, sources_hash};
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
     4 another publish changed the site first. With publish.cloudfront_distribution_id the \
     changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).\n\n\
-    Environment: BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS sets how long one S3 request attempt may \
-    take before it is retried (default 60000).")]
+    Timeouts: one attempt of a small S3 request may take 10 s (publish.timeout in site.toml, \
+    or BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS), uploads 10 s more per 1.25 MB; 5 attempts, each \
+    retry printed, so a store that never answers fails a small request within about 65 s.")]
 pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
@@ -174,6 +175,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             let settings = S3Settings::from_config(bucket, prefix, &cfg);
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
+            target.set_quiet(quiet);
             let result = job.run(target).await;
             let distribution = &cfg.cloudfront_distribution_id;
             if let (false, Ok(r)) = (distribution.is_empty(), &result) {

@@ -20,6 +20,7 @@ mod publish_headers;
 mod publish_kill;
 mod publish_site;
 mod publish_sources;
+mod publish_timeouts;
 mod publish_truth;
 mod publish_verify;
 mod s3_server;

@@ -28,7 +28,7 @@ fn site_for(server: &S3Server, extra: &str) -> tempfile::TempDir {
 
 /// Runs `bucketpress publish` with test credentials (unless `credentials` is false), `CI=true`
 /// and `env`.
-async fn publish(dir: &Path, credentials: bool, env: &[(&str, &str)], args: &[&str]) -> Output {
+pub async fn publish(dir: &Path, credentials: bool, env: &[(&str, &str)], args: &[&str]) -> Output {
     let dir = dir.to_path_buf();
     let env: Vec<(String, String)> = env
         .iter()
@@ -67,6 +67,9 @@ async fn a_refused_invalidation_is_never_reported_as_invalidated() {
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(stub.calls().len(), 1, "the invalidation was attempted");
-    assert!(text.contains("warning: the site is published, but"), "{text}");
+    assert!(
+        text.contains("warning: the site is published, but"),
+        "{text}"
+    );
     assert!(!text.contains("invalidated"), "{text}");
 }

@@ -23,7 +23,19 @@ impl S3Target {
             ));
         }
         match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            SdkError::TimeoutError(_) => {
+                let attempts = self
+                    .client
+                    .config()
+                    .retry_config()
+                    .map_or(1, |r| r.max_attempts());
+                TargetError::Transient(format!(
+                    "{what}: timed out: no answer within {} on any of {attempts} attempts (is the endpoint \
+                     right and the store up? [publish] timeout sets how long to wait)",
+                    super::seconds(self.attempt_timeout)
+                ))
+            }
+            SdkError::DispatchFailure(_) => {
                 TargetError::Transient(format!("{what}: {}", chain(&err)))
             }
             SdkError::ConstructionFailure(_) => {

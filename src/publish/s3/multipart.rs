@@ -15,7 +15,6 @@ impl S3Target {
         size: u64,
     ) -> Result<(), TargetError> {
         let key = self.key(&output.key);
-        self.count();
         let created = self
             .client
             .create_multipart_upload()
@@ -34,7 +33,6 @@ impl S3Target {
         let result = self.upload_parts(&key, &upload_id, path, size).await;
         match result {
             Ok(parts) => {
-                self.count();
                 self.client
                     .complete_multipart_upload()
                     .bucket(&self.bucket)
@@ -51,7 +49,6 @@ impl S3Target {
                 Ok(())
             }
             Err(err) => {
-                self.count();
                 // Best effort: an abandoned upload only costs storage until a lifecycle rule.
                 let _ = self
                     .client
@@ -86,7 +83,6 @@ impl S3Target {
                 .build()
                 .await
                 .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
-            self.count();
             let out = self
                 .client
                 .upload_part()
@@ -97,6 +93,8 @@ impl S3Target {
                 .content_length(len as i64)
                 .checksum_algorithm(ChecksumAlgorithm::Crc32)
                 .body(body)
+                .customize()
+                .config_override(self.sized(len))
                 .send()
                 .await
                 .map_err(|e| self.classify(e, &self.what("UploadPart", key)))?;

@@ -24,7 +24,7 @@ impl S3Target {
     /// publish nor `--verify` ever takes it for a page).
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
         let key = self.key(key);
-        self.count();
+        let sized = self.sized(bytes.len() as u64);
         tracing::debug!(
             "PutObject s3://{}/{key} ({} bytes)",
             self.bucket,
@@ -37,6 +37,8 @@ impl S3Target {
             .content_type("application/octet-stream")
             .cache_control("no-store")
             .body(ByteStream::from(bytes))
+            .customize()
+            .config_override(sized)
             .send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
@@ -61,7 +63,6 @@ impl S3Target {
         checksums: bool,
     ) -> Result<Option<(Vec<u8>, String)>, TargetError> {
         let key = self.key(key);
-        self.count();
         let mut request = self
             .client
             .get_object()
@@ -114,7 +115,6 @@ impl S3Target {
         let mut keys = Vec::new();
         let mut token = None;
         loop {
-            self.count();
             let page = self
                 .client
                 .list_objects_v2()
