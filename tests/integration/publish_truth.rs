@@ -40,8 +40,10 @@ pub async fn publish(dir: &Path, credentials: bool, env: &[(&str, &str)], args: 
         cmd.arg("publish").arg("--site").arg(&dir).args(&args);
         isolate_aws_env(&mut cmd, &dir, SECRET_KEY).env("CI", "true");
         if !credentials {
+            // As on a laptop with no AWS set-up at all: instance metadata is tried too.
             cmd.env_remove("AWS_ACCESS_KEY_ID")
-                .env_remove("AWS_SECRET_ACCESS_KEY");
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env_remove("AWS_EC2_METADATA_DISABLED");
         }
         for (k, v) in &env {
             cmd.env(k, v);
@@ -72,4 +74,26 @@ async fn a_refused_invalidation_is_never_reported_as_invalidated() {
         "{text}"
     );
     assert!(!text.contains("invalidated"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_are_one_clear_line_with_a_hint() {
+    let server = S3Server::start().await;
+    let dir = site_for(&server, "");
+    let out = publish(dir.path(), false, &[], &[]).await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    // One line, ours: no SDK log line, no Debug dump of the provider chain.
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let line = text.lines().next().unwrap();
+    assert!(line.starts_with("error: "), "{line}");
+    assert!(line.contains("no AWS credentials found"), "{line}");
+    assert!(
+        line.contains("AWS_ACCESS_KEY_ID") && line.contains("--profile"),
+        "{line}"
+    );
+    for dump in ["WARN", "ProviderError", "Attempted:", "{", "Response"] {
+        assert!(!line.contains(dump), "{dump} in {line}");
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

@@ -18,8 +18,8 @@ impl S3Target {
         // a CredentialsError: not something a retry fixes.
         if let Some(cred) = find_source::<CredentialsError>(&err) {
             return TargetError::InvalidCredentials(format!(
-                "{what}: no usable credentials ({})",
-                chain(cred)
+                "{what}: {}",
+                credentials_problem(cred)
             ));
         }
         match &err {
@@ -51,6 +51,26 @@ impl S3Target {
                 };
                 classify_code(code.as_deref(), status, detail, &self.bucket)
             }
+        }
+    }
+}
+
+/// One line for a credential chain that gave nothing: its Display lists every provider
+/// with a Debug dump of the last one's failure, which says nothing a user can act on.
+fn credentials_problem(err: &CredentialsError) -> String {
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) | CredentialsError::ProviderError(_) => {
+            "no AWS credentials found (tried the environment, the shared config and \
+             credentials files, web identity, ECS and instance metadata)"
+                .to_string()
+        }
+        CredentialsError::ProviderTimedOut(_) => {
+            "no AWS credentials found: the credential provider timed out".to_string()
+        }
+        other => {
+            let text = chain(other);
+            let first = text.split(" (").next().unwrap_or(&text);
+            format!("the credentials could not be loaded: {first}")
         }
     }
 }
