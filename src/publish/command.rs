@@ -154,6 +154,11 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         Ok(s) => s,
         Err(msg) => return Ok(early_failure(args, None, msg)),
     };
+    if let TargetSpec::S3 { prefix, .. } = &spec
+        && let Some(warning) = super::checks::prefix_warning(prefix, &config.base_url)
+    {
+        eprintln!("warning: {warning}");
+    }
     let opts = PublishOptions {
         force: args.force,
         verify: args.verify,

@@ -144,6 +144,9 @@ pub struct S3Target {
     attempts: Attempts,
     /// The attempt timeout of small requests (uploads get more, by size).
     attempt_timeout: Duration,
+    /// A custom endpoint with virtual-hosted addressing (`bucket.host`): a name that does
+    /// not resolve then hints at `path_style`.
+    virtual_hosted_endpoint: bool,
 }
 
 impl S3Target {
@@ -156,7 +159,10 @@ impl S3Target {
 
     /// A target from an already loaded [`load_sdk_config`] (shared with the CloudFront client).
     pub fn from_sdk(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> S3Target {
-        S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix)
+        let mut target =
+            S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix);
+        target.virtual_hosted_endpoint = settings.endpoint.is_some() && !settings.path_style;
+        target
     }
 
     /// Wraps an already configured client (tests, embedding), adding the interceptor that
@@ -175,6 +181,7 @@ impl S3Target {
             prefix: normalize_prefix(prefix),
             attempts,
             attempt_timeout,
+            virtual_hosted_endpoint: false,
         }
     }
 

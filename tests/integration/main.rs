@@ -17,6 +17,7 @@ mod publish_cli;
 mod publish_dir;
 mod publish_faults;
 mod publish_headers;
+mod publish_input;
 mod publish_kill;
 mod publish_site;
 mod publish_sources;

@@ -36,7 +36,25 @@ impl S3Target {
                 ))
             }
             SdkError::DispatchFailure(_) => {
-                TargetError::Transient(format!("{what}: {}", chain(&err)))
+                let text = chain(&err);
+                let unresolved = text.contains("dns error")
+                    || text.contains("failed to lookup address")
+                    || text.contains("Name or service not known");
+                let hint = match (unresolved, self.virtual_hosted_endpoint) {
+                    (true, true) => {
+                        format!(
+                            " (the host name does not resolve: with a custom endpoint, requests \
+                             go to {}.<endpoint host> unless path_style = true in [publish]; \
+                             most S3-compatible stores need it)",
+                            self.bucket
+                        )
+                    }
+                    (true, false) => " (the host name does not resolve: check [publish] \
+                                      endpoint, or the network's DNS)"
+                        .to_string(),
+                    _ => String::new(),
+                };
+                TargetError::Transient(format!("{what}: {text}{hint}"))
             }
             SdkError::ConstructionFailure(_) => {
                 TargetError::Other(format!("{what}: {}", chain(&err)))
