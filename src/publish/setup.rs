@@ -18,12 +18,14 @@ use aws_sdk_s3::types::{
 };
 
 use super::TargetSpec;
-use super::bucket_rules::{
-    ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint, merge_policy, website_url,
-};
-use super::s3::{S3Settings, S3Target, client, load_sdk_config};
+use super::bucket_rules::{ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint, website_url};
+use super::s3::{S3Settings, S3Target, load_sdk_config};
 use super::target::TargetError;
 use crate::config::{Config, PublishConfig};
+
+mod policy;
+
+pub use policy::PROBE_KEY;
 
 /// Arguments of `bucketpress setup-bucket`.
 #[derive(Debug, Clone, clap::Args)]
@@ -45,6 +47,11 @@ pub struct SetupArgs {
     /// Print the requests it would send; send no write request.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace the bucket's error document when it is another one (it is bucket-wide: every
+    /// prefix's missing pages get it); without this flag a different one is kept, with a
+    /// warning.
+    #[arg(long)]
+    pub replace_error_document: bool,
     /// The AWS profile to take credentials from (default: publish.profile).
     #[arg(long)]
     pub profile: Option<String>,
@@ -61,6 +68,8 @@ pub enum State {
     WouldDo,
     /// The store answered `NotImplemented`: skipped.
     Unsupported,
+    /// Left as it is on purpose; the text says why and how to change it.
+    Kept(String),
 }
 
 /// One step of the setup: a subject, the write request it needs, and what became of it.
@@ -79,7 +88,7 @@ pub struct Step {
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (subject, call) = (self.subject, &self.call);
-        match self.state {
+        match &self.state {
             State::Done => write!(f, "{subject}: done ({call})"),
             State::AlreadySet => write!(f, "{subject}: already set, nothing to do"),
             State::WouldDo => write!(f, "{subject}: would send {call}"),
@@ -89,6 +98,7 @@ impl std::fmt::Display for Step {
                     "{subject}: not supported by this store ({call}: NotImplemented), skipped"
                 )
             }
+            State::Kept(why) => write!(f, "{subject}: kept as it is: {why}"),
         }
     }
 }
@@ -110,6 +120,11 @@ pub struct Setup {
     pub public: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--replace-error-document`: replace a bucket's error document that is not this site's.
+    pub replace_error_document: bool,
+    /// Top-level names of the site under the prefix (`index.html`, `posts/`) that the public
+    /// policy opens, besides those already in the bucket (from a render of the site).
+    pub names: Vec<String>,
 }
 
 /// How a read answered.
@@ -119,7 +134,7 @@ enum Read<T> {
     Unsupported,
 }
 
-fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+pub(crate) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     e.code() == Some("NotImplemented") || e.raw_response().map(|r| r.status().as_u16()) == Some(501)
 }
 
@@ -203,8 +218,32 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         ),
         _ => (false, Vec::new()),
     };
+    // The error document is bucket-wide: another site's (another prefix's) is not replaced
+    // unless asked, or every prefix would serve this site's 404 page.
+    let other_error = match &current {
+        Read::Found(w) => w
+            .error_document()
+            .map(ErrorDocument::key)
+            .filter(|k| *k != error_key && !s.replace_error_document)
+            .map(str::to_owned),
+        _ => None,
+    };
+    let index_matches = match &current {
+        Read::Found(w) => {
+            w.index_document().map(IndexDocument::suffix) == Some(INDEX_DOCUMENT)
+                && w.redirect_all_requests_to().is_none()
+        }
+        _ => false,
+    };
+    let error_key = other_error.clone().unwrap_or(error_key);
     let call = format!("PutBucketWebsite {b} (index {INDEX_DOCUMENT}, error {error_key})");
-    let state = if matches {
+    let state = if let Some(kept) = other_error.as_ref().filter(|_| index_matches) {
+        State::Kept(format!(
+            "the bucket's error document is {kept}, not {}{ERROR_DOCUMENT} (it is bucket-wide: \
+             every prefix gets it); pass --replace-error-document to make it this site's",
+            s.prefix
+        ))
+    } else if matches {
         State::AlreadySet
     } else if s.dry_run {
         State::WouldDo
@@ -237,12 +276,26 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
             Err(e) => return Err(fail(&classifier, e, &format!("PutBucketWebsite s3://{b}"))),
         }
     };
+    let kept = other_error.filter(|_| !matches!(state, State::Kept(_)));
     steps.push(Step {
         subject: "website hosting",
         call,
         state,
         document: None,
     });
+    if let Some(kept) = kept {
+        steps.push(Step {
+            subject: "error document",
+            call: format!("keep {kept}"),
+            state: State::Kept(format!(
+                "the bucket's error document stays {kept}, not {}{ERROR_DOCUMENT} (it is \
+                 bucket-wide: every prefix gets it); pass --replace-error-document to make it \
+                 this site's",
+                s.prefix
+            )),
+            document: None,
+        });
+    }
     if !s.public {
         return Ok(steps);
     }
@@ -310,47 +363,17 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         document: None,
     });
 
-    // 4. The public-read bucket policy.
-    let existing = if fresh {
-        None
-    } else {
-        match client.get_bucket_policy().bucket(b).send().await {
-            Ok(out) => out.policy().map(str::to_owned),
-            Err(e) if unsupported(&e) || e.code() == Some("NoSuchBucketPolicy") => None,
-            Err(e) => return Err(fail(&classifier, e, &format!("GetBucketPolicy s3://{b}"))),
-        }
-    };
-    let merged = merge_policy(existing.as_deref(), b, &s.prefix).map_err(TargetError::Other)?;
-    let call = format!(
-        "PutBucketPolicy {b} (s3:GetObject on arn:aws:s3:::{b}/{}*)",
-        s.prefix
-    );
-    let state = match &merged {
-        None => State::AlreadySet,
-        Some(_) if s.dry_run => State::WouldDo,
-        Some(policy) => match client
-            .put_bucket_policy()
-            .bucket(b)
-            .policy(policy)
-            .send()
-            .await
-        {
-            Ok(_) => State::Done,
-            Err(e) if unsupported(&e) => State::Unsupported,
-            Err(e) => return Err(fail(&classifier, e, &format!("PutBucketPolicy s3://{b}"))),
-        },
-    };
-    steps.push(Step {
-        subject: "bucket policy",
-        call,
-        state,
-        document: merged,
-    });
+    // 4. The public-read bucket policy (and the check that it leaves the owner in).
+    steps.push(policy::policy_step(client, &classifier, s, fresh).await?);
     Ok(steps)
 }
 
 /// Classifies a failed request like a publish does (typed [`TargetError`]).
-fn fail<E>(classifier: &S3Target, e: SdkError<E, HttpResponse>, operation: &str) -> TargetError
+pub(crate) fn fail<E>(
+    classifier: &S3Target,
+    e: SdkError<E, HttpResponse>,
+    operation: &str,
+) -> TargetError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -400,7 +423,15 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
     };
     let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
     let sdk = load_sdk_config(&settings).await;
-    let client = client(&sdk, &settings);
+    // The target's client: its retries print a line each, and its timeouts are publish's.
+    let target = S3Target::from_sdk(&sdk, &settings);
+    target.set_quiet(quiet);
+    let client = target.client().clone();
+    let names = if args.public && !config_missing {
+        site_names(&args.site)
+    } else {
+        Vec::new()
+    };
     let s = Setup {
         region: client
             .config()
@@ -413,6 +444,8 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
         prefix,
         public: args.public,
         dry_run: args.dry_run,
+        replace_error_document: args.replace_error_document,
+        names,
     };
     match setup(&client, &s).await {
         Ok(steps) => {
@@ -422,6 +455,26 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
         Err(e) => {
             eprintln!("error: {e}");
             Ok(ExitCode::from(3))
+        }
+    }
+}
+
+/// The top-level names of the site's outputs (what publish would upload), for the public
+/// policy; none when the site does not render (the names already in the bucket still count).
+fn site_names(site: &std::path::Path) -> Vec<String> {
+    let options = crate::pipeline::BuildOptions {
+        drafts: false,
+        future: false,
+        base_url: None,
+    };
+    match crate::pipeline::render_site(site, &options) {
+        Ok(rendered) => super::bucket_rules::top_level_names(rendered.outputs.keys()),
+        Err(_) => {
+            eprintln!(
+                "note: the site does not render: the public policy opens only what the bucket \
+                 already holds (run setup-bucket --public again after the first publish)"
+            );
+            Vec::new()
         }
     }
 }
@@ -449,9 +502,15 @@ fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
     }
     if s.public {
         eprintln!(
-            "note: the policy grants s3:GetObject on {}* only; {}.bucketpress/ (the publish \
-             manifest) stays private to anonymous readers",
-            s.prefix, s.prefix
+            "note: the policy grants s3:GetObject on the site's top-level files and folders \
+             under {}, one by one, so {}.bucketpress/ (the publish manifest) stays private; \
+             run setup-bucket --public again when the site gets a new top-level folder",
+            if s.prefix.is_empty() {
+                "the bucket root"
+            } else {
+                &s.prefix
+            },
+            s.prefix
         );
     } else {
         eprintln!(
