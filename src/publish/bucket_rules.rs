@@ -142,6 +142,33 @@ pub fn top_level_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<Strin
     names
 }
 
+/// The top-level names a plan brings that the bucket did not have (`talks/` for a first
+/// `talks/a/index.html`): a public policy written by `setup-bucket --public` lists the names
+/// it opens, so these need it run again. Empty for a first publish (nothing to compare with)
+/// and for a plan that only changes existing names.
+pub fn new_top_level_names(plan: &super::plan::Plan) -> Vec<String> {
+    use super::plan::Reason;
+    let new: std::collections::BTreeSet<&str> = plan
+        .uploads()
+        .filter(|s| s.reason == Reason::New)
+        .map(|s| s.key.as_str())
+        .collect();
+    let old = top_level_names(
+        plan.manifest
+            .entries
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !new.contains(k)),
+    );
+    if old.is_empty() {
+        return Vec::new();
+    }
+    top_level_names(new.iter().copied())
+        .into_iter()
+        .filter(|n| !old.contains(n))
+        .collect()
+}
+
 /// The `Sid`s of the Deny statements of a policy document (to say which to change when the
 /// owner is locked out).
 pub fn deny_sids(policy: &str) -> Vec<String> {
@@ -278,6 +305,36 @@ mod tests {
         // Nothing published yet: the home page.
         let text = merge_policy(None, "b", "", &[]).unwrap().unwrap();
         assert!(text.contains("\"arn:aws:s3:::b/index.html\""), "{text}");
+    }
+
+    #[test]
+    fn a_plan_names_its_new_top_level_folders() {
+        use crate::outputs::{Output, OutputKind, Outputs};
+        use crate::publish::plan::{PlanOptions, plan};
+        let outputs = |keys: &[&str]| -> Outputs {
+            keys.iter()
+                .map(|k| Output::from_bytes(*k, b"x".to_vec(), OutputKind::Page))
+                .collect()
+        };
+        let first = plan(
+            &outputs(&["index.html", "posts/a/index.html"]),
+            &Default::default(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(new_top_level_names(&first).is_empty(), "a first publish");
+        let grown = plan(
+            &outputs(&[
+                "index.html",
+                "posts/a/index.html",
+                "posts/b/index.html",
+                "talks/x.html",
+            ]),
+            &first.manifest,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(new_top_level_names(&grown), names(&["talks/"]));
     }
 
     #[test]

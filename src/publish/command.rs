@@ -492,6 +492,18 @@ fn report(
             };
             eprintln!("{line}");
         }
+        if let (TargetSpec::S3 { .. }, Some(plan), false, 0) =
+            (spec, outcome.plan, quiet, outcome.code)
+        {
+            let names = super::bucket_rules::new_top_level_names(plan);
+            if !names.is_empty() {
+                eprintln!(
+                    "note: new top-level name(s) {}: if `bucketpress setup-bucket --public` made \
+                     this bucket public, run it again so that its policy lets readers in",
+                    names.join(" ")
+                );
+            }
+        }
         if let Some(line) = invalidation.filter(|_| !quiet).and_then(invalidation_line) {
             eprintln!("{line}");
         }

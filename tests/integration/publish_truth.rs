@@ -97,3 +97,28 @@ async fn missing_credentials_are_one_clear_line_with_a_hint() {
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_top_level_folder_says_the_public_policy_needs_it() {
+    let server = S3Server::start().await;
+    let dir = site_for(&server, "");
+    let out = publish(dir.path(), true, &[], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("note: new top-level"),
+        "a first publish"
+    );
+    crate::support::write(
+        dir.path(),
+        "content/about.md",
+        "---\ntitle: About\n---\nMe.\n",
+    );
+    let out = publish(dir.path(), true, &[], &[]).await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("note: new top-level name(s) about/:"),
+        "{text}"
+    );
+    assert!(text.contains("setup-bucket --public"), "{text}");
+}
