@@ -344,14 +344,23 @@ mod tests {
         assert!(TargetSpec::parse("http://x").is_err());
         assert!(TargetSpec::parse("file://").is_err());
         let cfg = PublishConfig {
-            bucket: "cb".into(),
+            bucket: "cfg-bucket".into(),
             prefix: "p".into(),
             ..PublishConfig::default()
         };
         assert_eq!(
             TargetSpec::resolve(None, &cfg).unwrap().to_string(),
-            "s3://cb/p/"
+            "s3://cfg-bucket/p/"
         );
         assert!(TargetSpec::resolve(None, &PublishConfig::default()).is_err());
+        // Checked before any request: the name, the prefix, the endpoint.
+        assert!(TargetSpec::resolve(Some("s3://cb"), &cfg).is_err());
+        assert!(TargetSpec::resolve(Some("s3://cfg-bucket/a/../b"), &cfg).is_err());
+        let endpoint = PublishConfig {
+            endpoint: "localhost:9000".into(),
+            ..cfg.clone()
+        };
+        assert!(TargetSpec::resolve(None, &endpoint).is_err());
+        assert!(TargetSpec::resolve(Some("file:///tmp/x"), &endpoint).is_ok());
     }
 }
