@@ -56,3 +56,68 @@ async fn a_silent_endpoint_fails_soon_with_a_line_per_retry() {
     // 5 attempts of 0.3 s and the SDK's backoff (at most 1 + 2 + 4 + 8 s): far from minutes.
     assert!(elapsed < Duration::from_secs(45), "{elapsed:?}");
 }
+
+/// Twenty pages, so that a store going silent part way has many uploads left.
+fn many_pages() -> bucketpress::outputs::Outputs {
+    use bucketpress::outputs::{Output, OutputKind};
+    (0..20)
+        .map(|i| {
+            Output::from_bytes(
+                format!("posts/{i}/index.html"),
+                format!("<p>{i}</p>").into_bytes(),
+                OutputKind::Page,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_stops_answering_stops_the_publish_after_one_round() {
+    use bucketpress::config::PublishConfig;
+    use bucketpress::publish::apply::NoProgress;
+    use bucketpress::publish::publish_outputs;
+    use bucketpress::publish::target::TargetError;
+
+    use crate::s3_server::{Fault, FaultKind, S3Server};
+
+    let server = S3Server::start().await;
+    // Every upload's answer comes after the client gave up on it.
+    server.fault(Fault::new(
+        "PUT",
+        "/posts/",
+        usize::MAX,
+        FaultKind::Delay(Duration::from_millis(600)),
+    ));
+    let target = server.target_with_attempt_timeout("", Duration::from_millis(200));
+    let mut opts = crate::publish::opts();
+    opts.concurrency = 2;
+    let err = publish_outputs(
+        &target,
+        many_pages(),
+        &PublishConfig::default(),
+        &opts,
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    let bucketpress::publish::PublishError::Apply { failure, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        matches!(
+            failure.error,
+            bucketpress::publish::apply::ApplyError::Target(TargetError::Unreachable(_))
+        ),
+        "{:?}",
+        failure.error
+    );
+    // Two unanswered uploads (a round at concurrency 2) stop it; at most the two in flight
+    // beside them were also tried, five attempts each, instead of all twenty keys.
+    let puts = server.count("PUT");
+    assert!(puts <= 4 * 5, "{puts} PUTs");
+    assert!(
+        failure.summary.failed.len() <= 4,
+        "{:?}",
+        failure.summary.failed
+    );
+}

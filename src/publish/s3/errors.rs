@@ -29,7 +29,7 @@ impl S3Target {
                     .config()
                     .retry_config()
                     .map_or(1, |r| r.max_attempts());
-                TargetError::Transient(format!(
+                TargetError::Unreachable(format!(
                     "{what}: timed out: no answer within {} on any of {attempts} attempts (is the endpoint \
                      right and the store up? [publish] timeout sets how long to wait)",
                     super::seconds(self.attempt_timeout)
@@ -54,7 +54,7 @@ impl S3Target {
                         .to_string(),
                     _ => String::new(),
                 };
-                TargetError::Transient(format!("{what}: {text}{hint}"))
+                TargetError::Unreachable(format!("{what}: {text}{hint}"))
             }
             SdkError::ConstructionFailure(_) => {
                 TargetError::Other(format!("{what}: {}", chain(&err)))
