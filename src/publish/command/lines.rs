@@ -1,0 +1,178 @@
+//! What `publish` prints: one stable line per step, the closing summary, CloudFront's line,
+//! and the progress (a bar on a terminal, `-v` lines otherwise).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::PublishArgs;
+use crate::publish::TargetSpec;
+use crate::publish::apply::{Progress, Summary};
+use crate::publish::cloudfront::{Invalidation, InvalidationStatus};
+use crate::publish::plan::{Plan, Reason, Step};
+use crate::publish::target::TargetError;
+
+/// The line saying what CloudFront did: "invalidated" only when CloudFront accepted the
+/// request (a failure is a warning of its own), "would invalidate" on a dry run.
+pub fn invalidation_line(inv: &Invalidation) -> Option<String> {
+    let verb = match inv.status {
+        InvalidationStatus::Created => "invalidated",
+        InvalidationStatus::Planned => "would invalidate",
+        InvalidationStatus::NotNeeded | InvalidationStatus::Failed => return None,
+    };
+    let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
+    Some(format!("CloudFront {id}: {verb} {paths}"))
+}
+
+/// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
+pub fn step_line(step: &Step) -> String {
+    let verb = match step.action {
+        crate::publish::plan::Action::Upload => "upload",
+        crate::publish::plan::Action::Delete => "delete",
+    };
+    let reason = match &step.reason {
+        Reason::New => "new".to_string(),
+        Reason::ContentChanged => "content_changed".to_string(),
+        Reason::HeadersChanged(h) => {
+            let names: Vec<String> = h
+                .iter()
+                .map(|x| {
+                    serde_json::to_value(x)
+                        .map(|v| v.as_str().unwrap_or("").to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("headers_changed: {}", names.join(","))
+        }
+        Reason::Forced => "forced".to_string(),
+        Reason::Removed => "removed".to_string(),
+    };
+    format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
+}
+
+/// The closing line of a publish.
+pub fn summary_line(spec: &TargetSpec, dry_run: bool, plan: &Plan, s: &Summary) -> String {
+    if dry_run {
+        return format!(
+            "dry run: would upload {} ({}), delete {}, {} unchanged; nothing was written ({})",
+            count(plan.uploads().count(), "file"),
+            human_bytes(plan.upload_bytes()),
+            plan.deletes().count(),
+            plan.unchanged,
+            count(s.requests as usize, "request"),
+        );
+    }
+    if plan.is_empty() && (!s.manifest_written || s.record_only) {
+        return format!(
+            "nothing to do: {} unchanged at {spec} ({})",
+            count(s.unchanged, "file"),
+            count(s.requests as usize, "request"),
+        );
+    }
+    format!(
+        "published to {spec}: uploaded {} ({}), deleted {}, {} unchanged in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.unchanged,
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// The closing line of a publish that failed part way: what it did before stopping.
+pub fn failed_line(spec: &TargetSpec, s: &Summary) -> String {
+    format!(
+        "publish to {spec} stopped: uploaded {} ({}), deleted {}, {} failed in {:.2} s, {}",
+        count(s.uploaded, "file"),
+        human_bytes(s.uploaded_bytes),
+        s.deleted,
+        s.failed.len(),
+        s.seconds,
+        count(s.requests as usize, "request"),
+    )
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+pub(super) fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the
+/// reporter of the other commands).
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    std::io::stderr().is_terminal() && !ci
+}
+
+/// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
+/// `--quiet`/`--json`.
+pub(super) struct Ui {
+    bar: Option<ProgressBar>,
+    lines: bool,
+}
+
+impl Ui {
+    pub(super) fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
+        let reporter = interactive();
+        let show = !quiet && !args.json && !args.dry_run;
+        let bar = (show && reporter).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Ui {
+            lines: show && verbose && bar.is_none(),
+            bar,
+        }
+    }
+
+    pub(super) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Ui {
+    fn start(&self, uploads: usize, _bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(uploads as u64);
+        }
+    }
+
+    fn uploaded(&self, step: &Step) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(step.key.clone());
+        } else if self.lines {
+            eprintln!("{}", step_line(step));
+        }
+    }
+
+    fn failed(&self, step: &Step, error: &TargetError) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
+            None => eprintln!("error: {}: {error}", step.key),
+        }
+    }
+}
