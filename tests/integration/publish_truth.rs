@@ -42,8 +42,7 @@ pub async fn publish(dir: &Path, credentials: bool, env: &[(&str, &str)], args: 
         if !credentials {
             // As on a laptop with no AWS set-up at all: instance metadata is tried too.
             cmd.env_remove("AWS_ACCESS_KEY_ID")
-                .env_remove("AWS_SECRET_ACCESS_KEY")
-                .env_remove("AWS_EC2_METADATA_DISABLED");
+                .env_remove("AWS_SECRET_ACCESS_KEY");
         }
         for (k, v) in &env {
             cmd.env(k, v);
@@ -79,8 +78,22 @@ async fn a_refused_invalidation_is_never_reported_as_invalidated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_are_one_clear_line_with_a_hint() {
     let server = S3Server::start().await;
+    // Instance metadata is tried, as on a laptop with no AWS set-up, and refuses (as a
+    // network that blocks it does): the SDK then logs a warning with a Debug dump.
+    let imds = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let imds_url = format!("http://{}", imds.local_addr().unwrap());
+    let refuse = axum::Router::new()
+        .fallback(|| async { (axum::http::StatusCode::FORBIDDEN, "denied by the test") });
+    let imds_task = tokio::spawn(async move {
+        let _ = axum::serve(imds, refuse).await;
+    });
     let dir = site_for(&server, "");
-    let out = publish(dir.path(), false, &[], &[]).await;
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_url.as_str()),
+    ];
+    let out = publish(dir.path(), false, &env, &[]).await;
+    imds_task.abort();
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{text}");
     // One line, ours: no SDK log line, no Debug dump of the provider chain.
