@@ -161,7 +161,7 @@ impl S3Target {
     pub fn from_sdk(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> S3Target {
         let mut target =
             S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix);
-        target.virtual_hosted_endpoint = settings.endpoint.is_some() && !settings.path_style;
+        target.set_virtual_hosted_endpoint(settings.endpoint.is_some() && !settings.path_style);
         target
     }
 
@@ -188,6 +188,12 @@ impl S3Target {
     /// The client, with the request counting and retry reporting of this target.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Says whether requests go to a custom endpoint with virtual-hosted addressing (then a
+    /// host name that does not resolve hints at `path_style`).
+    pub fn set_virtual_hosted_endpoint(&mut self, yes: bool) {
+        self.virtual_hosted_endpoint = yes;
     }
 
     /// Silences the retry lines (`--quiet`).

@@ -115,6 +115,8 @@ pub struct Setup {
     pub region_configured: bool,
     /// A custom (S3-compatible) endpoint is used.
     pub custom_endpoint: bool,
+    /// Path-style addressing (a custom endpoint without it looks up `bucket.host`).
+    pub path_style: bool,
     /// `--public`.
     pub public: bool,
     /// `--dry-run`.
@@ -139,7 +141,8 @@ pub(crate) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>
 
 /// Runs the steps against `client` and returns them in order. Stops at the first failure.
 pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError> {
-    let classifier = S3Target::with_client(client.clone(), &s.bucket, "");
+    let mut classifier = S3Target::with_client(client.clone(), &s.bucket, "");
+    classifier.set_virtual_hosted_endpoint(s.custom_endpoint && !s.path_style);
     let b = &s.bucket;
     let mut steps = Vec::new();
 

@@ -133,4 +133,10 @@ async fn an_unresolvable_virtual_host_hints_at_path_style() {
     assert_eq!(out.status.code(), Some(3), "{text}");
     let error = text.lines().find(|l| l.starts_with("error: ")).unwrap();
     assert!(error.contains("path_style = true"), "{error}");
+    // setup-bucket says the same.
+    let out = setup_bucket(dir.path(), &[]).await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    let error = text.lines().find(|l| l.starts_with("error: ")).unwrap();
+    assert!(error.contains("path_style = true"), "{error}");
 }

@@ -17,6 +17,7 @@ fn settings(bucket: &str, region: &str, public: bool, dry_run: bool) -> Setup {
         region: region.into(),
         region_configured: true,
         custom_endpoint: true,
+        path_style: true,
         public,
         dry_run,
         replace_error_document: false,

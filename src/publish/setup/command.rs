@@ -65,6 +65,7 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
             .unwrap_or_default(),
         region_configured: settings.region.is_some() || sdk.region().is_some(),
         custom_endpoint: settings.endpoint.is_some(),
+        path_style: settings.path_style,
         bucket,
         prefix,
         public: args.public,
