@@ -80,7 +80,7 @@ pub struct Summary {
     pub manifest_written: bool,
     /// Wall time of the apply, in seconds.
     pub seconds: f64,
-    /// Requests sent by the apply (the manifest read before it is not included).
+    /// Requests sent by the publish, retries included (the manifest read counts).
     pub requests: u64,
     /// True when the manifest recorded these very sources, so nothing was rendered or planned.
     pub render_skipped: bool,

@@ -114,7 +114,8 @@ pub trait Target: Sync {
         async { Ok(()) }
     }
 
-    /// Requests sent so far (for the summary and the request-budget tests).
+    /// Requests sent so far, each retry counted (for the summary and the request-budget
+    /// tests).
     fn requests(&self) -> u64;
 }
 
