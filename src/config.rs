@@ -117,6 +117,9 @@ pub struct PublishConfig {
     /// from a fresh checkout with no local cache (CI) does not highlight every block again
     /// (the cache holds the dear highlighters' blocks: Go, C and syntect's languages).
     pub highlight_cache_in_bucket: bool,
+    /// Seconds one attempt of a small S3 request may take before it is retried (0: the
+    /// default, 10); uploads get more by size. `BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS` overrides it.
+    pub timeout: u64,
 }
 
 impl Default for PublishConfig {
@@ -135,6 +138,7 @@ impl Default for PublishConfig {
             exclude: Vec::new(),
             cloudfront_distribution_id: String::new(),
             highlight_cache_in_bucket: false,
+            timeout: 0,
         }
     }
 }
@@ -322,6 +326,7 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.cache_control",
     "publish.exclude",
     "publish.cloudfront_distribution_id",
+    "publish.timeout",
     "backup",
     "backup.bucket",
     "backup.prefix",

@@ -20,11 +20,17 @@ const EXIT_CONTENT: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = match (cli.quiet, cli.verbose) {
+    let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         (_, 0) => "warn",
         (_, 1) => "info",
         _ => "debug",
+    };
+    // The AWS SDK's own warnings (a credential chain's Debug dump when no credentials are
+    // found) are said again by our one-line errors: shown from -vv (or BUCKETPRESS_LOG) only.
+    let filter = match level {
+        "debug" => level.to_string(),
+        _ => format!("{level},aws_config=error,aws_smithy_runtime=error"),
     };
     let reporter = Reporter::new(cli.quiet, cli.verbose > 0);
     tracing_subscriber::fmt()

@@ -126,10 +126,10 @@ impl Output {
         let hash = hash_bytes(&bytes);
         Output {
             content_type: content_type_for(&key),
+            content_encoding: content_encoding_for(&key).map(str::to_owned),
             key,
             body: Body::Bytes(bytes.into()),
             hash,
-            content_encoding: None,
             cache_control: None,
             redirect: None,
             kind,
@@ -148,8 +148,17 @@ impl Output {
     }
 }
 
-/// Text types get `; charset=utf-8`; everything else is what mime_guess says.
+/// Text types get `; charset=utf-8`; everything else is what mime_guess says, except source
+/// maps (`.map`: JSON) and compressed SVG (`.svgz`: `image/svg+xml` without a charset, since
+/// its bytes are gzip, not text; see [`content_encoding_for`]).
 pub fn content_type_for(key: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    if lower.ends_with(".svgz") {
+        return "image/svg+xml".to_string();
+    }
+    if lower.ends_with(".map") {
+        return "application/json; charset=utf-8".to_string();
+    }
     let mime = mime_guess::from_path(key).first_or_octet_stream();
     let essence = mime.essence_str();
     let is_text = mime.type_() == mime_guess::mime::TEXT
@@ -175,6 +184,14 @@ pub fn content_type_for(key: &str) -> String {
     } else {
         essence.to_string()
     }
+}
+
+/// The `Content-Encoding` a file's name implies: `gzip` for `.svgz` (an SVG stored gzipped,
+/// which a browser only renders when told it is encoded), else none.
+pub fn content_encoding_for(key: &str) -> Option<&'static str> {
+    key.to_ascii_lowercase()
+        .ends_with(".svgz")
+        .then_some("gzip")
 }
 
 /// The whole rendered site: key → output, sorted by key. Outputs are shared (`Arc`), so a
@@ -295,6 +312,13 @@ mod tests {
         );
         assert_eq!(content_type_for("logo.svg"), "image/svg+xml; charset=utf-8");
         assert_eq!(content_type_for("img/a.png"), "image/png");
+        assert_eq!(content_type_for("img/a.svgz"), "image/svg+xml");
+        assert_eq!(content_encoding_for("img/a.svgz"), Some("gzip"));
+        assert_eq!(content_encoding_for("img/a.svg"), None);
+        assert_eq!(
+            content_type_for("app.3f2a9c1d.js.map"),
+            "application/json; charset=utf-8"
+        );
         assert_eq!(content_type_for("data.bin"), "application/octet-stream");
     }
 

@@ -295,13 +295,18 @@ fn write_one(output: &Output, out_dir: &Path, created: &HashSet<PathBuf>) -> io:
 
 /// `out_dir/key`, or `None` if the key could escape the folder.
 fn safe_join(out_dir: &Path, key: &str) -> Option<PathBuf> {
-    let ok = !key.is_empty()
+    is_safe_key(key).then(|| out_dir.join(key))
+}
+
+/// True for keys a build writes: not empty, relative, no `.`, `..` or empty part, no
+/// backslash (publish refuses the same keys).
+pub fn is_safe_key(key: &str) -> bool {
+    !key.is_empty()
         && !key.starts_with('/')
         && key
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..")
-        && !key.contains('\\');
-    ok.then(|| out_dir.join(key))
+        && !key.contains('\\')
 }
 
 fn encode_record(outputs: &Outputs, sources: Option<&SourcesRecord>) -> String {

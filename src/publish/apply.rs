@@ -84,7 +84,7 @@ pub struct Summary {
     pub manifest_written: bool,
     /// Wall time of the apply, in seconds.
     pub seconds: f64,
-    /// Requests sent by the apply (the manifest read before it is not included).
+    /// Requests sent by the publish, retries included (the manifest read counts).
     pub requests: u64,
     /// True when the manifest recorded these very sources, so nothing was rendered or planned.
     pub render_skipped: bool,
@@ -310,6 +310,11 @@ pub async fn apply<T: Target>(
     let mut landed = BTreeSet::new();
     let mut fatal: Option<TargetError> = None;
     let mut first_error = None;
+    // Uploads that got no answer in a row, none landing in between: once a whole round of
+    // `concurrency` of them did, the store is taken for gone and no further upload starts
+    // (each already waited out its retries), so a store that stops answering part way costs
+    // one round of retries, not one per remaining key.
+    let mut unanswered = 0;
     let mut start = 0;
     while start < uploads.len() && fatal.is_none() && summary.failed.is_empty() {
         let this_phase = phase(uploads[start]);
@@ -327,6 +332,7 @@ pub async fn apply<T: Target>(
         while let Some((step, result)) = results.next().await {
             match result {
                 Ok(()) => {
+                    unanswered = 0;
                     summary.uploaded += 1;
                     summary.uploaded_bytes += step.size;
                     landed.insert(step.key.as_str());
@@ -339,7 +345,10 @@ pub async fn apply<T: Target>(
                         error: err.to_string(),
                     });
                     first_error.get_or_insert_with(|| err.to_string());
-                    if err.is_fatal() {
+                    if matches!(err, TargetError::Unreachable(_)) {
+                        unanswered += 1;
+                    }
+                    if err.is_fatal() || unanswered >= concurrency.max(1) {
                         fatal = Some(err);
                         break;
                     }

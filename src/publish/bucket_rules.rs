@@ -18,7 +18,8 @@ pub const ERROR_DOCUMENT: &str = "404.html";
 /// The `Sid` of the statement that makes the site readable by everyone.
 pub const PUBLIC_READ_SID: &str = "BucketpressPublicRead";
 
-/// The `Sid` of the statement that keeps `.bucketpress/` (the manifest) private.
+/// The `Sid` of the Deny statement earlier versions added to keep `.bucketpress/` private
+/// (removed when the policy is next merged: see [`public_statements`]).
 pub const PRIVATE_STATE_SID: &str = "BucketpressPrivateState";
 
 /// Regions whose website endpoint uses a dash (`s3-website-us-east-1`); all others use a dot
@@ -80,39 +81,127 @@ pub fn website_url(
     ))
 }
 
-/// The two statements `--public` adds: everyone may `s3:GetObject` under the site prefix, and
-/// anonymous callers (requests without an account, which is every website visitor) are denied
-/// `<prefix>.bucketpress/*`, where the manifest lives. Signed requests of the owner's
-/// credentials carry `aws:PrincipalAccount`, so publishing is unaffected.
-pub fn public_statements(bucket: &str, prefix: &str) -> Vec<Value> {
-    vec![
-        json!({
-            "Sid": PUBLIC_READ_SID,
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{prefix}*"),
-        }),
-        json!({
-            "Sid": PRIVATE_STATE_SID,
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{prefix}{RESERVED_PREFIX}*"),
-            "Condition": {"Null": {"aws:PrincipalAccount": "true"}},
-        }),
-    ]
+/// The statement `--public` adds: everyone may `s3:GetObject` the site's top-level files and
+/// folders under the prefix (`names`: `index.html`, `posts/`, ...), listed one by one so that
+/// `<prefix>.bucketpress/` (the manifest) is simply not among them.
+///
+/// Why a list and not `<prefix>*` with a Deny on `.bucketpress/`: that Deny had to spare the
+/// owner through a Condition (`aws:PrincipalAccount`), and a store whose policy engine ignores
+/// Conditions then denies the owner too, so the next publish fails. `NotResource` would not
+/// need a Condition, but with a prefix it opens the rest of the bucket, and not every
+/// S3-compatible policy engine reads it. A plain Allow on listed resources (MinIO's own
+/// "download" policy has this shape) is what every store with bucket policies honours (AWS,
+/// MinIO; R2 and Garage have none and answer NotImplemented), and it can never lock anyone
+/// out. The cost: a new top-level folder needs `setup-bucket --public` again (publish says
+/// so when one appears).
+pub fn public_statements(bucket: &str, prefix: &str, names: &[String]) -> Vec<Value> {
+    let mut resources: Vec<String> = names
+        .iter()
+        .filter_map(|name| policy_resource(bucket, prefix, name))
+        .collect();
+    if resources.is_empty() {
+        // Nothing published yet: the home page at least.
+        resources.push(format!("arn:aws:s3:::{bucket}/{prefix}{INDEX_DOCUMENT}"));
+    }
+    resources.sort();
+    resources.dedup();
+    vec![json!({
+        "Sid": PUBLIC_READ_SID,
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": resources,
+    })]
+}
+
+/// The policy resource of one top-level name under the prefix: `posts/` →
+/// `arn:aws:s3:::b/<prefix>posts/*`, `index.html` → `arn:aws:s3:::b/<prefix>index.html`.
+/// `None` for the private `.bucketpress/` and for names a policy cannot spell (`*`, `?` are
+/// wildcards there, and a name could not be escaped).
+fn policy_resource(bucket: &str, prefix: &str, name: &str) -> Option<String> {
+    let reserved = RESERVED_PREFIX.trim_end_matches('/');
+    let bare = name.trim_end_matches('/');
+    if bare.is_empty() || bare == reserved || bare.contains(['*', '?', '/']) {
+        return None;
+    }
+    Some(if name.ends_with('/') {
+        format!("arn:aws:s3:::{bucket}/{prefix}{bare}/*")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{prefix}{bare}")
+    })
+}
+
+/// The top-level names of `keys` (relative to the prefix): `posts/a/index.html` → `posts/`,
+/// `index.html` → `index.html`. Sorted, without duplicates.
+pub fn top_level_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = keys
+        .into_iter()
+        .map(|k| match k.split_once('/') {
+            Some((dir, _)) => format!("{dir}/"),
+            None => k.to_string(),
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The top-level names a plan brings that the bucket did not have (`talks/` for a first
+/// `talks/a/index.html`): a public policy written by `setup-bucket --public` lists the names
+/// it opens, so these need it run again. Empty for a first publish (nothing to compare with)
+/// and for a plan that only changes existing names.
+pub fn new_top_level_names(plan: &super::plan::Plan) -> Vec<String> {
+    use super::plan::Reason;
+    let new: std::collections::BTreeSet<&str> = plan
+        .uploads()
+        .filter(|s| s.reason == Reason::New)
+        .map(|s| s.key.as_str())
+        .collect();
+    let old = top_level_names(
+        plan.manifest
+            .entries
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !new.contains(k)),
+    );
+    if old.is_empty() {
+        return Vec::new();
+    }
+    top_level_names(new.iter().copied())
+        .into_iter()
+        .filter(|n| !old.contains(n))
+        .collect()
+}
+
+/// The `Sid`s of the Deny statements of a policy document (to say which to change when the
+/// owner is locked out).
+pub fn deny_sids(policy: &str) -> Vec<String> {
+    let Ok(doc) = serde_json::from_str::<Value>(policy) else {
+        return Vec::new();
+    };
+    let statements = match &doc["Statement"] {
+        Value::Array(list) => list.clone(),
+        one @ Value::Object(_) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    statements
+        .iter()
+        .filter(|s| s["Effect"] == "Deny")
+        .map(|s| s["Sid"].as_str().unwrap_or("(no Sid)").to_string())
+        .collect()
 }
 
 /// The policy to put so that it holds [`public_statements`]: `Ok(None)` when `existing`
-/// already holds them unchanged, else the merged document (other statements are kept; ours
-/// are replaced by `Sid`). An unreadable existing policy is an error, never overwritten.
+/// already holds them unchanged, else the merged document (other statements are kept; ours,
+/// and the Deny of earlier versions, are replaced by `Sid`). An unreadable existing policy is
+/// an error, never overwritten.
 pub fn merge_policy(
     existing: Option<&str>,
     bucket: &str,
     prefix: &str,
+    names: &[String],
 ) -> Result<Option<String>, String> {
-    let ours = public_statements(bucket, prefix);
+    let ours = public_statements(bucket, prefix, names);
     let mut doc = match existing {
         None => json!({"Version": "2012-10-17", "Statement": []}),
         Some(text) => serde_json::from_str::<Value>(text).map_err(|e| {
@@ -129,11 +218,14 @@ pub fn merge_policy(
         _ => return Err("the bucket policy has no Statement list; fix or delete it first".into()),
     };
     let sid = |s: &Value| s.get("Sid").and_then(Value::as_str).map(str::to_owned);
-    let ours_present = ours.iter().all(|o| statements.iter().any(|s| s == o));
+    let legacy = Some(PRIVATE_STATE_SID.to_string());
+    let ours_present = ours.iter().all(|o| statements.iter().any(|s| s == o))
+        && !statements.iter().any(|s| sid(s) == legacy);
     if ours_present {
         return Ok(None);
     }
-    let our_sids: Vec<Option<String>> = ours.iter().map(sid).collect();
+    let mut our_sids: Vec<Option<String>> = ours.iter().map(sid).collect();
+    our_sids.push(legacy);
     statements.retain(|s| !our_sids.contains(&sid(s)));
     statements.extend(ours);
     Ok(Some(
@@ -239,33 +331,88 @@ mod tests {
         assert_eq!(website_url("b", "us-east-1", "", true), None);
     }
 
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
-    fn the_policy_opens_the_prefix_and_keeps_the_manifest_private() {
-        let text = merge_policy(None, "b", "blog/").unwrap().unwrap();
+    fn the_policy_lists_the_sites_names_and_never_the_manifest() {
+        let site = names(&[
+            "index.html",
+            "posts/",
+            ".bucketpress/",
+            ".well-known/",
+            "a*b",
+        ]);
+        let text = merge_policy(None, "b", "blog/", &site).unwrap().unwrap();
         let doc: Value = serde_json::from_str(&text).unwrap();
         let st = doc["Statement"].as_array().unwrap();
-        assert_eq!(st.len(), 2);
+        assert_eq!(st.len(), 1);
         assert_eq!(st[0]["Effect"], "Allow");
         assert_eq!(st[0]["Action"], "s3:GetObject");
-        assert_eq!(st[0]["Resource"], "arn:aws:s3:::b/blog/*");
-        assert_eq!(st[1]["Effect"], "Deny");
-        assert_eq!(st[1]["Resource"], "arn:aws:s3:::b/blog/.bucketpress/*");
-        // Nothing broader than GetObject is ever granted.
+        assert_eq!(
+            st[0]["Resource"],
+            json!([
+                "arn:aws:s3:::b/blog/.well-known/*",
+                "arn:aws:s3:::b/blog/index.html",
+                "arn:aws:s3:::b/blog/posts/*"
+            ])
+        );
+        // No Deny, no Condition: nothing a store could misread into locking the owner out.
+        assert!(!text.contains("Deny") && !text.contains("Condition"));
+        assert!(!text.contains(".bucketpress") && !text.contains("s3:::b/blog/*"));
         assert!(!text.contains("s3:*") && !text.contains("PutObject"));
-        // Root prefix.
-        let text = merge_policy(None, "b", "").unwrap().unwrap();
-        assert!(
-            text.contains("arn:aws:s3:::b/*") && text.contains("arn:aws:s3:::b/.bucketpress/*")
+        // Nothing published yet: the home page.
+        let text = merge_policy(None, "b", "", &[]).unwrap().unwrap();
+        assert!(text.contains("\"arn:aws:s3:::b/index.html\""), "{text}");
+    }
+
+    #[test]
+    fn a_plan_names_its_new_top_level_folders() {
+        use crate::outputs::{Output, OutputKind, Outputs};
+        use crate::publish::plan::{PlanOptions, plan};
+        let outputs = |keys: &[&str]| -> Outputs {
+            keys.iter()
+                .map(|k| Output::from_bytes(*k, b"x".to_vec(), OutputKind::Page))
+                .collect()
+        };
+        let first = plan(
+            &outputs(&["index.html", "posts/a/index.html"]),
+            &Default::default(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(new_top_level_names(&first).is_empty(), "a first publish");
+        let grown = plan(
+            &outputs(&[
+                "index.html",
+                "posts/a/index.html",
+                "posts/b/index.html",
+                "talks/x.html",
+            ]),
+            &first.manifest,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(new_top_level_names(&grown), names(&["talks/"]));
+    }
+
+    #[test]
+    fn top_level_names_of_keys() {
+        assert_eq!(
+            top_level_names(["posts/a/index.html", "index.html", "posts/b/x", "style.css"]),
+            names(&["index.html", "posts/", "style.css"])
         );
     }
 
     #[test]
     fn merging_is_idempotent_and_keeps_other_statements() {
-        let first = merge_policy(None, "b", "").unwrap().unwrap();
-        assert_eq!(merge_policy(Some(&first), "b", ""), Ok(None));
+        let site = names(&["index.html", "posts/"]);
+        let first = merge_policy(None, "b", "", &site).unwrap().unwrap();
+        assert_eq!(merge_policy(Some(&first), "b", "", &site), Ok(None));
         let other = r#"{"Version":"2012-10-17","Statement":{"Sid":"Other","Effect":"Allow",
             "Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::b"}}"#;
-        let merged = merge_policy(Some(other), "b", "").unwrap().unwrap();
+        let merged = merge_policy(Some(other), "b", "", &site).unwrap().unwrap();
         let doc: Value = serde_json::from_str(&merged).unwrap();
         let sids: Vec<&str> = doc["Statement"]
             .as_array()
@@ -273,13 +420,38 @@ mod tests {
             .iter()
             .map(|s| s["Sid"].as_str().unwrap())
             .collect();
-        assert_eq!(sids, ["Other", PUBLIC_READ_SID, PRIVATE_STATE_SID]);
-        assert_eq!(merge_policy(Some(&merged), "b", ""), Ok(None));
-        // A prefix change replaces our statements instead of adding more.
-        let moved = merge_policy(Some(&merged), "b", "blog/").unwrap().unwrap();
+        assert_eq!(sids, ["Other", PUBLIC_READ_SID]);
+        assert_eq!(merge_policy(Some(&merged), "b", "", &site), Ok(None));
+        // A prefix change replaces our statement instead of adding more.
+        let moved = merge_policy(Some(&merged), "b", "blog/", &site)
+            .unwrap()
+            .unwrap();
         let doc: Value = serde_json::from_str(&moved).unwrap();
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
-        assert!(moved.contains("arn:aws:s3:::b/blog/*") && !moved.contains("\"arn:aws:s3:::b/*\""));
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 2);
+        assert!(moved.contains("arn:aws:s3:::b/blog/posts/*") && !moved.contains("b/posts/*"));
+        // A new top-level folder changes it too.
+        let grown = names(&["index.html", "posts/", "talks/"]);
+        assert!(
+            merge_policy(Some(&merged), "b", "", &grown)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_deny_of_earlier_versions_is_removed() {
+        let old = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": PUBLIC_READ_SID, "Effect": "Allow", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+            {"Sid": PRIVATE_STATE_SID, "Effect": "Deny", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/.bucketpress/*",
+             "Condition": {"Null": {"aws:PrincipalAccount": "true"}}}]})
+        .to_string();
+        assert_eq!(deny_sids(&old), [PRIVATE_STATE_SID]);
+        let merged = merge_policy(Some(&old), "b", "", &names(&["index.html"]))
+            .unwrap()
+            .unwrap();
+        assert!(deny_sids(&merged).is_empty(), "{merged}");
     }
 
     #[test]
@@ -308,7 +480,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_policy_is_never_overwritten() {
-        assert!(merge_policy(Some("not json"), "b", "").is_err());
-        assert!(merge_policy(Some("{\"Version\":\"2012-10-17\"}"), "b", "").is_err());
+        assert!(merge_policy(Some("not json"), "b", "", &[]).is_err());
+        assert!(merge_policy(Some("{\"Version\":\"2012-10-17\"}"), "b", "", &[]).is_err());
     }
 }

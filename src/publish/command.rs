@@ -52,18 +52,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::apply::{Progress, Summary};
+use super::apply::Summary;
 use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
-#[cfg(test)]
-use super::lines::human_bytes;
-pub use super::lines::{failed_line, step_line, summary_line};
-use super::plan::{Plan, Step};
+use super::plan::Plan;
 use super::s3::{S3Settings, S3Target};
 use super::shared_cache::{self, CacheStats, SHARDS};
-use super::target::{DryRun, Target, TargetError};
+use super::target::{DryRun, Target};
 use super::{
     PublishError, PublishOptions, Rendered, Report, TargetSpec, publish_over, read_stored,
 };
@@ -83,8 +78,9 @@ use crate::sources_hash::{record_after_render, sources_hash};
     Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
     4 another publish changed the site first. With publish.cloudfront_distribution_id the \
     changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).\n\n\
-    Environment: BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS sets how long one S3 request attempt may \
-    take before it is retried (default 60000).")]
+    Timeouts: one attempt of a small S3 request may take 10 s (publish.timeout in site.toml, \
+    or BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS), uploads 10 s more per 1.25 MB; 5 attempts, each \
+    retry printed, so a store that never answers fails a small request within about 65 s.")]
 pub struct PublishArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
@@ -159,6 +155,11 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         Ok(s) => s,
         Err(msg) => return Ok(early_failure(args, None, msg)),
     };
+    if let TargetSpec::S3 { prefix, .. } = &spec
+        && let Some(warning) = super::checks::prefix_warning(prefix, &config.base_url)
+    {
+        eprintln!("warning: {warning}");
+    }
     let opts = PublishOptions {
         force: args.force,
         verify: args.verify,
@@ -180,6 +181,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             let settings = S3Settings::from_config(bucket, prefix, &cfg);
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
+            target.set_quiet(quiet);
             let result = job.run(target).await;
             let distribution = &cfg.cloudfront_distribution_id;
             if let (false, Ok(r)) = (distribution.is_empty(), &result) {
@@ -493,14 +495,20 @@ fn report(
             };
             eprintln!("{line}");
         }
-        if let Some(inv) = invalidation.filter(|i| !quiet && !i.paths.is_empty()) {
-            let verb = if args.dry_run {
-                "would invalidate"
-            } else {
-                "invalidated"
-            };
-            let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
-            eprintln!("CloudFront {id}: {verb} {paths}");
+        if let (TargetSpec::S3 { .. }, Some(plan), false, 0) =
+            (spec, outcome.plan, quiet, outcome.code)
+        {
+            let names = super::bucket_rules::new_top_level_names(plan);
+            if !names.is_empty() {
+                eprintln!(
+                    "note: new top-level name(s) {}: if `bucketpress setup-bucket --public` made \
+                     this bucket public, run it again so that its policy lets readers in",
+                    names.join(" ")
+                );
+            }
+        }
+        if let Some(line) = invalidation.filter(|_| !quiet).and_then(invalidation_line) {
+            eprintln!("{line}");
         }
     }
     if let Some(warning) = invalidation.and_then(Invalidation::warning) {
@@ -523,68 +531,12 @@ fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -
     ExitCode::from(1)
 }
 
-/// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the
-/// reporter of the other commands).
-fn interactive() -> bool {
-    use std::io::IsTerminal;
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    std::io::stderr().is_terminal() && !ci
-}
+mod lines;
 
-/// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
-/// `--quiet`/`--json`.
-struct Ui {
-    bar: Option<ProgressBar>,
-    lines: bool,
-}
-
-impl Ui {
-    fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
-        let reporter = interactive();
-        let show = !quiet && !args.json && !args.dry_run;
-        let bar = (show && reporter).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Ui {
-            lines: show && verbose && bar.is_none(),
-            bar,
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Ui {
-    fn start(&self, uploads: usize, _bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(uploads as u64);
-        }
-    }
-
-    fn uploaded(&self, step: &Step) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            bar.set_message(step.key.clone());
-        } else if self.lines {
-            eprintln!("{}", step_line(step));
-        }
-    }
-
-    fn failed(&self, step: &Step, error: &TargetError) {
-        match &self.bar {
-            Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
-            None => eprintln!("error: {}: {error}", step.key),
-        }
-    }
-}
+use lines::Ui;
+#[cfg(test)]
+use lines::human_bytes;
+pub use lines::{failed_line, invalidation_line, step_line, summary_line};
 
 #[cfg(test)]
 #[path = "command_tests.rs"]

@@ -4,6 +4,7 @@ use super::*;
 use crate::outputs::{Output, OutputKind, Outputs};
 use crate::publish::manifest::Manifest;
 use crate::publish::plan::{PlanOptions, plan};
+use crate::publish::target::TargetError;
 use clap::Parser;
 
 #[derive(Debug, Parser)]

@@ -192,7 +192,7 @@ impl Target for DirTarget {
                 hash,
                 size,
                 content_type,
-                content_encoding: None,
+                content_encoding: crate::outputs::content_encoding_for(&key).map(str::to_owned),
                 cache_control: None,
                 redirect: None,
             };

@@ -6,11 +6,11 @@
 pub mod apply;
 pub mod bucket_rules;
 pub mod cdn;
+pub mod checks;
 pub mod cloudfront;
 pub mod command;
 pub mod dir;
 pub mod headers;
-pub mod lines;
 pub mod manifest;
 pub mod ownership;
 pub mod pending;
@@ -72,8 +72,21 @@ impl TargetSpec {
         ))
     }
 
-    /// `--to` if given, else `[publish] bucket`/`prefix`.
+    /// `--to` if given, else `[publish] bucket`/`prefix`; an S3 target's bucket name, prefix
+    /// and `[publish] endpoint` are checked ([`checks`]) so that no request is sent for them.
     pub fn resolve(to: Option<&str>, cfg: &PublishConfig) -> Result<TargetSpec, String> {
+        let spec = TargetSpec::resolve_unchecked(to, cfg)?;
+        if let TargetSpec::S3 { bucket, prefix } = &spec {
+            checks::check_bucket(bucket).map_err(|e| e.to_string())?;
+            checks::check_prefix(prefix).map_err(|e| e.to_string())?;
+            if !cfg.endpoint.is_empty() {
+                checks::check_endpoint(&cfg.endpoint).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(spec)
+    }
+
+    fn resolve_unchecked(to: Option<&str>, cfg: &PublishConfig) -> Result<TargetSpec, String> {
         match to {
             Some(url) => TargetSpec::parse(url),
             None if !cfg.bucket.is_empty() => Ok(TargetSpec::S3 {
@@ -157,6 +170,9 @@ pub enum PublishError {
     /// The plan was refused.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The outputs hold keys a build refuses (nothing was sent but the manifest read).
+    #[error(transparent)]
+    Input(#[from] checks::InputError),
     /// Applying failed part way; the report says what was done.
     #[error("{failure}")]
     Apply {
@@ -177,7 +193,7 @@ impl PublishError {
                 apply::ApplyError::Target(TargetError::Conflict)
                     | apply::ApplyError::Conflict { .. }
             ),
-            PublishError::Build(_) => return 1,
+            PublishError::Build(_) | PublishError::Input(_) => return 1,
             _ => false,
         };
         if conflict { 4 } else { 3 }
@@ -248,6 +264,7 @@ pub async fn publish_over<T: Target>(
         mut outputs,
         sources,
     } = rendered;
+    checks::check_keys(&outputs)?;
     if target.stores_headers() {
         headers::apply_headers(&mut outputs, cfg);
     }
@@ -332,14 +349,23 @@ mod tests {
         assert!(TargetSpec::parse("http://x").is_err());
         assert!(TargetSpec::parse("file://").is_err());
         let cfg = PublishConfig {
-            bucket: "cb".into(),
+            bucket: "cfg-bucket".into(),
             prefix: "p".into(),
             ..PublishConfig::default()
         };
         assert_eq!(
             TargetSpec::resolve(None, &cfg).unwrap().to_string(),
-            "s3://cb/p/"
+            "s3://cfg-bucket/p/"
         );
         assert!(TargetSpec::resolve(None, &PublishConfig::default()).is_err());
+        // Checked before any request: the name, the prefix, the endpoint.
+        assert!(TargetSpec::resolve(Some("s3://cb"), &cfg).is_err());
+        assert!(TargetSpec::resolve(Some("s3://cfg-bucket/a/../b"), &cfg).is_err());
+        let endpoint = PublishConfig {
+            endpoint: "localhost:9000".into(),
+            ..cfg.clone()
+        };
+        assert!(TargetSpec::resolve(None, &endpoint).is_err());
+        assert!(TargetSpec::resolve(Some("file:///tmp/x"), &endpoint).is_ok());
     }
 }

@@ -5,7 +5,6 @@
 //! (a checksum on a stream means aws-chunked encoding, which some stores keep as, or add to,
 //! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
@@ -15,10 +14,12 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::{StreamExt, TryStreamExt};
 
+mod attempts;
 mod errors;
 mod multipart;
 mod objects;
 
+pub use attempts::{Attempts, seconds};
 pub use errors::classify_code;
 pub use objects::{StoredObject, bare_etag};
 
@@ -51,15 +52,22 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(5)
 }
 
-/// How long one attempt of one request may take (connect, send the body, read the response)
-/// before the SDK gives up on it and retries: 60 s, enough for an 8 MiB part at ~1.2 Mbit/s.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one attempt of a small request may take (connect, send, read the response
+/// headers) before the SDK gives up on it and retries: 10 s. Uploads get more, by size
+/// ([`attempt_timeout_for`]). With [`retry_config`]'s 5 attempts and the SDK's backoff (1, 2,
+/// 4, 8 s at most, jittered), a store that accepts connections and never answers fails a
+/// small request after at most 5 × 10 s + 15 s = 65 s, printing a line at each retry.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The slowest upload bandwidth an upload's timeout allows for: 1 Mbit/s (125,000 bytes a
+/// second), so an 8 MiB part may take 10 s + 67 s before its attempt is abandoned.
+pub const FLOOR_BANDWIDTH: u64 = 125_000;
 
 /// How long connecting (TCP and TLS) may take before the attempt is retried.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The environment variable overriding [`DEFAULT_ATTEMPT_TIMEOUT`], in milliseconds (for slow
-/// links, and for tests that need a short timeout).
+/// The environment variable overriding the attempt timeout, in milliseconds (for slow
+/// links, and for tests that need a short timeout); `[publish] timeout` sets it in seconds.
 pub const ATTEMPT_TIMEOUT_ENV: &str = "BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS";
 
 /// The timeouts: [`CONNECT_TIMEOUT`], and `attempt` per attempt (a hung or very slow request
@@ -72,16 +80,24 @@ pub fn timeout_config(attempt: Duration) -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
-/// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when set to a positive number of
-/// milliseconds, else [`DEFAULT_ATTEMPT_TIMEOUT`].
-pub fn attempt_timeout() -> Duration {
-    parse_attempt_timeout(std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref())
+/// The attempt timeout of a request sending `bytes`: `base` plus the time `bytes` take at
+/// [`FLOOR_BANDWIDTH`].
+pub fn attempt_timeout_for(base: Duration, bytes: u64) -> Duration {
+    base + Duration::from_millis(bytes.saturating_mul(1000) / FLOOR_BANDWIDTH)
 }
 
-fn parse_attempt_timeout(value: Option<&str>) -> Duration {
+/// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when set to a positive number of
+/// milliseconds, else `configured` (`[publish] timeout`), else [`DEFAULT_ATTEMPT_TIMEOUT`].
+pub fn attempt_timeout(configured: Option<Duration>) -> Duration {
+    parse_attempt_timeout(std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref())
+        .or(configured)
+        .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)
+}
+
+fn parse_attempt_timeout(value: Option<&str>) -> Option<Duration> {
     match value.and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(ms) if ms > 0 => Duration::from_millis(ms),
-        _ => DEFAULT_ATTEMPT_TIMEOUT,
+        Some(ms) if ms > 0 => Some(Duration::from_millis(ms)),
+        _ => None,
     }
 }
 
@@ -100,6 +116,8 @@ pub struct S3Settings {
     pub path_style: bool,
     /// A named profile of `~/.aws/config` / `~/.aws/credentials`.
     pub profile: Option<String>,
+    /// `[publish] timeout`: how long one attempt of a small request may take.
+    pub attempt_timeout: Option<Duration>,
 }
 
 impl S3Settings {
@@ -118,6 +136,7 @@ impl S3Settings {
             endpoint: non_empty(&cfg.endpoint),
             path_style: cfg.path_style,
             profile: non_empty(&cfg.profile),
+            attempt_timeout: (cfg.timeout > 0).then(|| Duration::from_secs(cfg.timeout)),
         }
     }
 }
@@ -128,7 +147,12 @@ pub struct S3Target {
     client: Client,
     bucket: String,
     prefix: String,
-    requests: AtomicU64,
+    attempts: Attempts,
+    /// The attempt timeout of small requests (uploads get more, by size).
+    attempt_timeout: Duration,
+    /// A custom endpoint with virtual-hosted addressing (`bucket.host`): a name that does
+    /// not resolve then hints at `path_style`.
+    virtual_hosted_endpoint: bool,
 }
 
 impl S3Target {
@@ -141,17 +165,55 @@ impl S3Target {
 
     /// A target from an already loaded [`load_sdk_config`] (shared with the CloudFront client).
     pub fn from_sdk(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> S3Target {
-        S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix)
+        let mut target =
+            S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix);
+        target.set_virtual_hosted_endpoint(settings.endpoint.is_some() && !settings.path_style);
+        target
     }
 
-    /// Wraps an already configured client (tests, embedding).
+    /// Wraps an already configured client (tests, embedding), adding the interceptor that
+    /// counts every request sent (retries included) and reports retries ([`Attempts`]).
     pub fn with_client(client: Client, bucket: &str, prefix: &str) -> S3Target {
+        let attempts = Attempts::new(bucket);
+        let attempt_timeout = client
+            .config()
+            .timeout_config()
+            .and_then(|t| t.operation_attempt_timeout())
+            .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
+        let config = client.config().to_builder().interceptor(attempts.clone());
         S3Target {
-            client,
+            client: Client::from_conf(config.build()),
             bucket: bucket.to_string(),
             prefix: normalize_prefix(prefix),
-            requests: AtomicU64::new(0),
+            attempts,
+            attempt_timeout,
+            virtual_hosted_endpoint: false,
         }
+    }
+
+    /// The client, with the request counting and retry reporting of this target.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Says whether requests go to a custom endpoint with virtual-hosted addressing (then a
+    /// host name that does not resolve hints at `path_style`).
+    pub fn set_virtual_hosted_endpoint(&mut self, yes: bool) {
+        self.virtual_hosted_endpoint = yes;
+    }
+
+    /// Silences the retry lines (`--quiet`).
+    pub fn set_quiet(&self, quiet: bool) {
+        self.attempts.set_quiet(quiet);
+    }
+
+    /// A per-request configuration for a request sending `bytes`: the attempt timeout grows
+    /// with the size ([`attempt_timeout_for`]).
+    fn sized(&self, bytes: u64) -> aws_sdk_s3::config::Builder {
+        aws_sdk_s3::config::Builder::default().timeout_config(timeout_config(attempt_timeout_for(
+            self.attempt_timeout,
+            bytes,
+        )))
     }
 
     fn key(&self, key: &str) -> String {
@@ -163,12 +225,7 @@ impl S3Target {
         format!("{operation} s3://{}/{key}", self.bucket)
     }
 
-    fn count(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-
     async fn check_bucket(&self) -> Result<(), TargetError> {
-        self.count();
         match self.client.head_bucket().bucket(&self.bucket).send().await {
             Ok(_) => Ok(()),
             Err(e) => Err(
@@ -181,7 +238,6 @@ impl S3Target {
     }
 
     async fn head(&self, full_key: String) -> Result<Option<(String, Listed)>, TargetError> {
-        self.count();
         let out = self
             .client
             .head_object()
@@ -212,7 +268,7 @@ impl S3Target {
 pub async fn load_sdk_config(settings: &S3Settings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config())
-        .timeout_config(timeout_config(attempt_timeout()));
+        .timeout_config(timeout_config(attempt_timeout(settings.attempt_timeout)));
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
@@ -294,13 +350,11 @@ impl Target for S3Target {
             .metadata(SITE_METADATA, site_id)
             .body(body)
             .customize();
+        let mut config = self.sized(output.body.len());
         if streamed {
-            req = req.config_override(
-                aws_sdk_s3::config::Builder::default()
-                    .request_checksum_calculation(RequestChecksumCalculation::WhenRequired),
-            );
+            config = config.request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
         }
-        self.count();
+        req = req.config_override(config);
         tracing::debug!(
             "PutObject s3://{}/{key} ({} bytes)",
             self.bucket,
@@ -328,7 +382,6 @@ impl Target for S3Target {
                 .quiet(true)
                 .build()
                 .map_err(|e| TargetError::Other(e.to_string()))?;
-            self.count();
             tracing::debug!("DeleteObjects s3://{}: {} keys", self.bucket, chunk.len());
             let out = self
                 .client
@@ -368,8 +421,9 @@ impl Target for S3Target {
         let conditional = match expected {
             Some(etag) => put().if_match(&etag.0),
             None => put().if_none_match("*"),
-        };
-        self.count();
+        }
+        .customize()
+        .config_override(self.sized(bytes.len() as u64));
         let err = match conditional.send().await {
             Ok(out) => return Ok(Etag(out.e_tag().unwrap_or_default().to_string())),
             Err(err) => err,
@@ -384,7 +438,6 @@ impl Target for S3Target {
         tracing::warn!(
             "the store does not support conditional writes; checking the manifest by hand"
         );
-        self.count();
         let current = match self
             .client
             .head_object()
@@ -402,8 +455,9 @@ impl Target for S3Target {
         if current.as_ref() != expected {
             return Err(TargetError::Conflict);
         }
-        self.count();
         let out = put()
+            .customize()
+            .config_override(self.sized(bytes.len() as u64))
             .send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
@@ -452,7 +506,7 @@ impl Target for S3Target {
     }
 
     fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.attempts.sent()
     }
 }
 
@@ -470,13 +524,13 @@ mod tests {
 
     #[test]
     fn attempt_timeout_is_overridable_in_milliseconds() {
-        assert_eq!(parse_attempt_timeout(None), DEFAULT_ATTEMPT_TIMEOUT);
+        assert_eq!(parse_attempt_timeout(None), None);
         assert_eq!(
             parse_attempt_timeout(Some("250")),
-            Duration::from_millis(250)
+            Some(Duration::from_millis(250))
         );
-        assert_eq!(parse_attempt_timeout(Some("0")), DEFAULT_ATTEMPT_TIMEOUT);
-        assert_eq!(parse_attempt_timeout(Some("soon")), DEFAULT_ATTEMPT_TIMEOUT);
+        assert_eq!(parse_attempt_timeout(Some("0")), None);
+        assert_eq!(parse_attempt_timeout(Some("soon")), None);
         let t = timeout_config(Duration::from_millis(250));
         assert_eq!(
             t.operation_attempt_timeout(),
@@ -484,5 +538,21 @@ mod tests {
         );
         assert_eq!(t.connect_timeout(), Some(Duration::from_millis(250)));
         assert_eq!(t.operation_timeout(), None);
+    }
+
+    #[test]
+    fn uploads_get_time_by_size() {
+        let base = DEFAULT_ATTEMPT_TIMEOUT;
+        assert_eq!(attempt_timeout_for(base, 0), base);
+        assert_eq!(
+            attempt_timeout_for(base, 5_000),
+            base + Duration::from_millis(40)
+        );
+        // An 8 MiB part: 10 s + 67 s.
+        let part = attempt_timeout_for(base, 8 << 20);
+        assert!(
+            part > Duration::from_secs(77) && part < Duration::from_secs(78),
+            "{part:?}"
+        );
     }
 }

@@ -8,7 +8,6 @@
 //! unsupported and skipped, not failed.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
@@ -18,13 +17,15 @@ use aws_sdk_s3::types::{
     PublicAccessBlockConfiguration, WebsiteConfiguration,
 };
 
-use super::TargetSpec;
-use super::bucket_rules::{
-    ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint, merge_policy, website_url,
-};
-use super::s3::{S3Settings, S3Target, client, load_sdk_config};
+use super::bucket_rules::{ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint};
+use super::s3::S3Target;
 use super::target::TargetError;
-use crate::config::{Config, PublishConfig};
+
+mod command;
+mod policy;
+
+pub use command::{run, run_async};
+pub use policy::PROBE_KEY;
 
 /// Arguments of `bucketpress setup-bucket`.
 #[derive(Debug, Clone, clap::Args)]
@@ -46,6 +47,11 @@ pub struct SetupArgs {
     /// Print the requests it would send; send no write request.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace the bucket's error document when it is another one (it is bucket-wide: every
+    /// prefix's missing pages get it); without this flag a different one is kept, with a
+    /// warning.
+    #[arg(long)]
+    pub replace_error_document: bool,
     /// The AWS profile to take credentials from (default: publish.profile).
     #[arg(long)]
     pub profile: Option<String>,
@@ -62,6 +68,8 @@ pub enum State {
     WouldDo,
     /// The store answered `NotImplemented`: skipped.
     Unsupported,
+    /// Left as it is on purpose; the text says why and how to change it.
+    Kept(String),
 }
 
 /// One step of the setup: a subject, the write request it needs, and what became of it.
@@ -80,7 +88,7 @@ pub struct Step {
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (subject, call) = (self.subject, &self.call);
-        match self.state {
+        match &self.state {
             State::Done => write!(f, "{subject}: done ({call})"),
             State::AlreadySet => write!(f, "{subject}: already set, nothing to do"),
             State::WouldDo => write!(f, "{subject}: would send {call}"),
@@ -90,6 +98,7 @@ impl std::fmt::Display for Step {
                     "{subject}: not supported by this store ({call}: NotImplemented), skipped"
                 )
             }
+            State::Kept(why) => write!(f, "{subject}: kept as it is: {why}"),
         }
     }
 }
@@ -107,10 +116,17 @@ pub struct Setup {
     pub region_configured: bool,
     /// A custom (S3-compatible) endpoint is used.
     pub custom_endpoint: bool,
+    /// Path-style addressing (a custom endpoint without it looks up `bucket.host`).
+    pub path_style: bool,
     /// `--public`.
     pub public: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--replace-error-document`: replace a bucket's error document that is not this site's.
+    pub replace_error_document: bool,
+    /// Top-level names of the site under the prefix (`index.html`, `posts/`) that the public
+    /// policy opens, besides those already in the bucket (from a render of the site).
+    pub names: Vec<String>,
 }
 
 /// How a read answered.
@@ -120,14 +136,14 @@ enum Read<T> {
     Unsupported,
 }
 
-/// True when the store answered `NotImplemented` (501).
-pub(super) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+pub(crate) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     e.code() == Some("NotImplemented") || e.raw_response().map(|r| r.status().as_u16()) == Some(501)
 }
 
 /// Runs the steps against `client` and returns them in order. Stops at the first failure.
 pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError> {
-    let classifier = S3Target::with_client(client.clone(), &s.bucket, "");
+    let mut classifier = S3Target::with_client(client.clone(), &s.bucket, "");
+    classifier.set_virtual_hosted_endpoint(s.custom_endpoint && !s.path_style);
     let b = &s.bucket;
     let mut steps = Vec::new();
 
@@ -205,8 +221,32 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         ),
         _ => (false, Vec::new()),
     };
+    // The error document is bucket-wide: another site's (another prefix's) is not replaced
+    // unless asked, or every prefix would serve this site's 404 page.
+    let other_error = match &current {
+        Read::Found(w) => w
+            .error_document()
+            .map(ErrorDocument::key)
+            .filter(|k| *k != error_key && !s.replace_error_document)
+            .map(str::to_owned),
+        _ => None,
+    };
+    let index_matches = match &current {
+        Read::Found(w) => {
+            w.index_document().map(IndexDocument::suffix) == Some(INDEX_DOCUMENT)
+                && w.redirect_all_requests_to().is_none()
+        }
+        _ => false,
+    };
+    let error_key = other_error.clone().unwrap_or(error_key);
     let call = format!("PutBucketWebsite {b} (index {INDEX_DOCUMENT}, error {error_key})");
-    let state = if matches {
+    let state = if let Some(kept) = other_error.as_ref().filter(|_| index_matches) {
+        State::Kept(format!(
+            "the bucket's error document is {kept}, not {}{ERROR_DOCUMENT} (it is bucket-wide: \
+             every prefix gets it); pass --replace-error-document to make it this site's",
+            s.prefix
+        ))
+    } else if matches {
         State::AlreadySet
     } else if s.dry_run {
         State::WouldDo
@@ -239,12 +279,26 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
             Err(e) => return Err(fail(&classifier, e, &format!("PutBucketWebsite s3://{b}"))),
         }
     };
+    let kept = other_error.filter(|_| !matches!(state, State::Kept(_)));
     steps.push(Step {
         subject: "website hosting",
         call,
         state,
         document: None,
     });
+    if let Some(kept) = kept {
+        steps.push(Step {
+            subject: "error document",
+            call: format!("keep {kept}"),
+            state: State::Kept(format!(
+                "the bucket's error document stays {kept}, not {}{ERROR_DOCUMENT} (it is \
+                 bucket-wide: every prefix gets it); pass --replace-error-document to make it \
+                 this site's",
+                s.prefix
+            )),
+            document: None,
+        });
+    }
 
     // 3. Unfinished multipart uploads (a killed publish of a big file) are aborted after a day.
     steps.push(super::setup_lifecycle::lifecycle_step(client, &classifier, s, fresh).await?);
@@ -315,47 +369,13 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         document: None,
     });
 
-    // 5. The public-read bucket policy.
-    let existing = if fresh {
-        None
-    } else {
-        match client.get_bucket_policy().bucket(b).send().await {
-            Ok(out) => out.policy().map(str::to_owned),
-            Err(e) if unsupported(&e) || e.code() == Some("NoSuchBucketPolicy") => None,
-            Err(e) => return Err(fail(&classifier, e, &format!("GetBucketPolicy s3://{b}"))),
-        }
-    };
-    let merged = merge_policy(existing.as_deref(), b, &s.prefix).map_err(TargetError::Other)?;
-    let call = format!(
-        "PutBucketPolicy {b} (s3:GetObject on arn:aws:s3:::{b}/{}*)",
-        s.prefix
-    );
-    let state = match &merged {
-        None => State::AlreadySet,
-        Some(_) if s.dry_run => State::WouldDo,
-        Some(policy) => match client
-            .put_bucket_policy()
-            .bucket(b)
-            .policy(policy)
-            .send()
-            .await
-        {
-            Ok(_) => State::Done,
-            Err(e) if unsupported(&e) => State::Unsupported,
-            Err(e) => return Err(fail(&classifier, e, &format!("PutBucketPolicy s3://{b}"))),
-        },
-    };
-    steps.push(Step {
-        subject: "bucket policy",
-        call,
-        state,
-        document: merged,
-    });
+    // 4. The public-read bucket policy (and the check that it leaves the owner in).
+    steps.push(policy::policy_step(client, &classifier, s, fresh).await?);
     Ok(steps)
 }
 
 /// Classifies a failed request like a publish does (typed [`TargetError`]).
-pub(super) fn fail<E>(
+pub(crate) fn fail<E>(
     classifier: &S3Target,
     e: SdkError<E, HttpResponse>,
     operation: &str,
@@ -368,107 +388,4 @@ where
 
 fn other(e: impl std::fmt::Display) -> TargetError {
     TargetError::Other(e.to_string())
-}
-
-/// Runs `setup-bucket` on its own tokio runtime; prints the steps on stdout, errors on
-/// stderr, and returns the exit code (0 done, 1 config errors, 3 a request failed).
-pub fn run(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_async(args, quiet))
-}
-
-/// [`run`] for callers already inside a tokio runtime.
-pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let config_missing = !args.site.join(crate::config::CONFIG_FILE).is_file();
-    let mut cfg = if config_missing && args.to.is_some() {
-        PublishConfig::default()
-    } else {
-        match Config::load(&args.site) {
-            Ok(loaded) => loaded.config.publish,
-            Err(d) => {
-                eprintln!("error: {d}");
-                return Ok(ExitCode::from(1));
-            }
-        }
-    };
-    if let Some(p) = &args.profile {
-        cfg.profile = p.clone();
-    }
-    let (bucket, prefix) = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
-        Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),
-        Ok(TargetSpec::Dir(_)) => {
-            eprintln!("error: setup-bucket needs an s3:// target");
-            return Ok(ExitCode::from(1));
-        }
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
-    let sdk = load_sdk_config(&settings).await;
-    let client = client(&sdk, &settings);
-    let s = Setup {
-        region: client
-            .config()
-            .region()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        region_configured: settings.region.is_some() || sdk.region().is_some(),
-        custom_endpoint: settings.endpoint.is_some(),
-        bucket,
-        prefix,
-        public: args.public,
-        dry_run: args.dry_run,
-    };
-    match setup(&client, &s).await {
-        Ok(steps) => {
-            print_steps(&s, &steps, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(3))
-        }
-    }
-}
-
-fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
-    for step in steps {
-        crate::report::stdout_line(step);
-        if s.dry_run
-            && step.state == State::WouldDo
-            && let Some(doc) = &step.document
-        {
-            crate::report::stdout_line(doc);
-        }
-    }
-    match website_url(&s.bucket, &s.region, &s.prefix, s.custom_endpoint) {
-        Some(url) => crate::report::stdout_line(format!("website: {url}")),
-        None if !quiet => eprintln!(
-            "note: a custom endpoint: the website URL depends on the store (R2: a public bucket \
-             or custom domain; MinIO/Garage: their web gateway)"
-        ),
-        None => {}
-    }
-    if quiet {
-        return;
-    }
-    if s.public {
-        eprintln!(
-            "note: the policy grants s3:GetObject on {}* only; {}.bucketpress/ (the publish \
-             manifest) stays private to anonymous readers",
-            s.prefix, s.prefix
-        );
-    } else {
-        eprintln!(
-            "note: the bucket stays private; pass --public to serve it from the website \
-             endpoint, or put CloudFront with Origin Access Control in front (docs/ci.md)"
-        );
-    }
-    if s.dry_run {
-        eprintln!("dry run: no write request was sent");
-    }
 }

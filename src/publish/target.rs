@@ -12,8 +12,9 @@ use crate::outputs::Output;
 pub struct Etag(pub String);
 
 /// What can go wrong talking to a store. Callers match on the variant: `NotFound` is a first
-/// publish, `AccessDenied`/`InvalidCredentials`/`NoSuchBucket` fail fast, `Transient` was
-/// already retried, `Conflict` means another publish won the race.
+/// publish, `AccessDenied`/`InvalidCredentials`/`NoSuchBucket` fail fast, `Transient` and
+/// `Unreachable` were already retried (a run of `Unreachable` uploads stops a publish), and
+/// `Conflict` means another publish won the race.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     /// The object does not exist.
@@ -31,9 +32,12 @@ pub enum TargetError {
          --profile or [publish] profile"
     )]
     InvalidCredentials(String),
-    /// Throttling, timeouts, 5xx, connection failures (after the SDK's retries).
+    /// Throttling, 5xx (after the SDK's retries).
     #[error("temporary failure (retried): {0}")]
     Transient(String),
+    /// No answer: every attempt timed out or could not connect (after the SDK's retries).
+    #[error("no answer from the store (retried): {0}")]
+    Unreachable(String),
     /// The manifest changed since it was read.
     #[error("another publish changed the site since this one started; run publish again")]
     Conflict,
@@ -150,7 +154,8 @@ pub trait Target: Sync {
         async { Ok(()) }
     }
 
-    /// Requests sent so far (for the summary and the request-budget tests).
+    /// Requests sent so far, each retry counted (for the summary and the request-budget
+    /// tests).
     fn requests(&self) -> u64;
 }
 

@@ -188,6 +188,8 @@ impl Session {
                     _ => read_asset(&asset.path, stamp.len).map_err(io)?,
                 };
                 output.content_type = crate::outputs::content_type_for(&asset.key);
+                output.content_encoding =
+                    crate::outputs::content_encoding_for(&asset.key).map(str::to_owned);
                 output.key = asset.key.clone();
                 Ok((asset.path.clone(), stamp, output))
             })

@@ -202,7 +202,7 @@ async fn a_persistent_fault_fails_with_a_summary_and_the_next_publish_uploads_ex
     assert!(
         failure.summary.failed[0]
             .error
-            .contains("temporary failure"),
+            .contains("no answer from the store (retried)"),
         "{}",
         failure.summary.failed[0].error
     );

@@ -17,8 +17,11 @@ fn settings(bucket: &str, region: &str, public: bool, dry_run: bool) -> Setup {
         region: region.into(),
         region_configured: true,
         custom_endpoint: true,
+        path_style: true,
         public,
         dry_run,
+        replace_error_document: false,
+        names: vec!["index.html".into(), "posts/".into()],
     }
 }
 
@@ -145,11 +148,28 @@ async fn an_aws_like_store_is_set_up_once_and_left_alone_after() {
     let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     let allow = &doc["Statement"][0];
     assert_eq!(allow["Action"], "s3:GetObject");
-    assert_eq!(allow["Resource"], "arn:aws:s3:::blog-bucket/blog/*");
-    assert_eq!(doc["Statement"][1]["Effect"], "Deny");
     assert_eq!(
-        doc["Statement"][1]["Resource"],
-        "arn:aws:s3:::blog-bucket/blog/.bucketpress/*"
+        allow["Resource"],
+        serde_json::json!([
+            "arn:aws:s3:::blog-bucket/blog/index.html",
+            "arn:aws:s3:::blog-bucket/blog/posts/*"
+        ])
+    );
+    assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
+    // The probe left nothing behind.
+    let listed = client
+        .list_objects_v2()
+        .bucket("blog-bucket")
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.contents().is_empty(), "{listed:?}");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.ends_with("/blog/.bucketpress/setup-probe")),
+        "the probe was sent"
     );
 
     // Second run: everything already set, not one write.
@@ -277,4 +297,164 @@ async fn the_command_dry_runs_then_sets_up() {
     // A file:// target is a usage mistake for this command.
     let out = run(&["--to", "file:///tmp/x"]).await.unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A small site's outputs, published under `blog/` of `bucket` with `client`.
+async fn publish_to(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<bucketpress::publish::Report, bucketpress::publish::PublishError> {
+    let target = bucketpress::publish::s3::S3Target::with_client(client.clone(), bucket, "blog/");
+    crate::publish::publish(&target, crate::publish::site("")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_policy_never_locks_the_owner_out_of_the_manifest() {
+    // A store whose policy engine ignores Conditions: a Deny meant for anonymous readers
+    // would refuse the owner's publish too.
+    let server = strict_s3::start_misreading_conditions("eu-west-1").await;
+    let client = server.client();
+    let s = settings("blog-bucket", "eu-west-1", true, false);
+    let steps = setup(&client, &s).await.unwrap();
+    assert_eq!(steps[3].state, State::Done, "{steps:?}");
+    publish_to(&client, "blog-bucket").await.unwrap();
+    // The next publish reads the manifest back.
+    let report = publish_to(&client, "blog-bucket").await.unwrap();
+    assert_eq!(report.summary.uploaded, 0);
+    // Published names already in the bucket are opened on the next run too.
+    let mut later = s.clone();
+    later.names.clear();
+    setup(&client, &later).await.unwrap();
+    let policy = client
+        .get_bucket_policy()
+        .bucket("blog-bucket")
+        .send()
+        .await
+        .unwrap();
+    let text = policy.policy().unwrap();
+    assert!(
+        text.contains("arn:aws:s3:::blog-bucket/blog/img/*"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(".bucketpress") && !text.contains("Deny"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_that_locks_the_owner_out_is_rolled_back_with_what_to_change() {
+    let server = strict_s3::start_misreading_conditions("eu-west-1").await;
+    let client = server.client();
+    let private = settings("blog-bucket", "eu-west-1", false, false);
+    setup(&client, &private).await.unwrap();
+    // The owner's own policy: refuse unencrypted uploads. This store ignores the Condition,
+    // so with it in place nobody can write (the owner had not noticed: nothing was written).
+    let previous = r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyUnencrypted","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::blog-bucket/*","Condition":{"Null":{"s3:x-amz-server-side-encryption":"true"}}}]}"#;
+    client
+        .put_bucket_policy()
+        .bucket("blog-bucket")
+        .policy(previous)
+        .send()
+        .await
+        .unwrap();
+    let public = settings("blog-bucket", "eu-west-1", true, false);
+    let err = setup(&client, &public).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            bucketpress::publish::target::TargetError::AccessDenied(_)
+        ),
+        "{err:?}"
+    );
+    assert!(text.contains("DenyUnencrypted"), "{text}");
+    assert!(text.contains("previous policy was put back"), "{text}");
+    assert!(text.contains("blog/.bucketpress/"), "{text}");
+    // The service's code and message, not an SDK dump.
+    assert!(
+        text.contains("AccessDenied: denied by the bucket policy"),
+        "{text}"
+    );
+    for dump in ["Error {", "SdkError", "ServiceError", "raw:"] {
+        assert!(!text.contains(dump), "{dump} in {text}");
+    }
+    let now = client
+        .get_bucket_policy()
+        .bucket("blog-bucket")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(now.policy(), Some(previous));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefixed_site_keeps_the_buckets_other_error_document_unless_asked() {
+    use aws_sdk_s3::types::{ErrorDocument, IndexDocument, WebsiteConfiguration};
+    let server = strict_s3::start("eu-west-1").await;
+    let client = server.client();
+    let root_site = Setup {
+        prefix: String::new(),
+        ..settings("shared", "eu-west-1", false, false)
+    };
+    setup(&client, &root_site).await.unwrap();
+    let error_doc = || async {
+        let w = client
+            .get_bucket_website()
+            .bucket("shared")
+            .send()
+            .await
+            .unwrap();
+        w.error_document().unwrap().key().to_string()
+    };
+    assert_eq!(error_doc().await, "404.html");
+
+    // A second site under blog/: the bucket-wide error document stays, and the step says so.
+    server.reset();
+    let blog = settings("shared", "eu-west-1", false, false);
+    let steps = setup(&client, &blog).await.unwrap();
+    let website = steps
+        .iter()
+        .find(|s| s.subject == "website hosting")
+        .unwrap();
+    let State::Kept(why) = &website.state else {
+        panic!("{steps:?}");
+    };
+    assert!(
+        why.contains("404.html") && why.contains("--replace-error-document"),
+        "{why}"
+    );
+    assert!(website.to_string().contains("kept as it is"), "{website}");
+    assert_eq!(error_doc().await, "404.html");
+    assert!(server.writes().is_empty(), "{:?}", server.writes());
+
+    // Asked for: replaced.
+    let replace = Setup {
+        replace_error_document: true,
+        ..blog.clone()
+    };
+    setup(&client, &replace).await.unwrap();
+    assert_eq!(error_doc().await, "blog/404.html");
+
+    // A website configuration whose index is wrong is rewritten, keeping the error document.
+    client
+        .put_bucket_website()
+        .bucket("shared")
+        .website_configuration(
+            WebsiteConfiguration::builder()
+                .index_document(IndexDocument::builder().suffix("home.htm").build().unwrap())
+                .error_document(ErrorDocument::builder().key("err.html").build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let steps = setup(&client, &blog).await.unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.subject == "error document" && matches!(s.state, State::Kept(_))),
+        "{steps:?}"
+    );
+    assert_eq!(error_doc().await, "err.html");
 }

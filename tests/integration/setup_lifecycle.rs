@@ -63,8 +63,11 @@ async fn the_abort_rule_is_merged_into_the_users_rules_once() {
         region: "us-east-1".into(),
         region_configured: true,
         custom_endpoint: true,
+        path_style: true,
         public: false,
         dry_run: false,
+        replace_error_document: false,
+        names: Vec::new(),
     };
 
     // A dry run says what it would send and sends nothing.

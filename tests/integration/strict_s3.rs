@@ -13,6 +13,9 @@
 //!   at most 255 characters, a filter or a prefix (not both) and at least one action, and an
 //!   `AbortIncompleteMultipartUpload` needs a positive `DaysAfterInitiation`. Reading a bucket
 //!   without one is `NoSuchLifecycleConfiguration` (404).
+//! - [`start_misreading_conditions`]: a store whose policy engine ignores Conditions (and
+//!   Principals): every Deny statement of the bucket policy whose Action and Resource match
+//!   an object request refuses it with AccessDenied, the owner's signed requests included.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +39,8 @@ pub struct Strict {
     fs: s3s_fs::FileSystem,
     region: String,
     state: Mutex<HashMap<String, BucketState>>,
+    /// Apply Deny statements to every request, ignoring their Conditions.
+    misread_conditions: bool,
 }
 
 fn not_found(code: &str) -> S3Error {
@@ -59,13 +64,84 @@ impl Strict {
 
 /// Starts the strict server for `region`, with no bucket.
 pub async fn start(region: &str) -> S3Server {
+    serve(region, false).await
+}
+
+/// The strict server, with a policy engine that ignores Conditions (see the module docs).
+pub async fn start_misreading_conditions(region: &str) -> S3Server {
+    serve(region, true).await
+}
+
+async fn serve(region: &str, misread_conditions: bool) -> S3Server {
     let root = tempfile::tempdir().unwrap();
     let strict = Strict {
         fs: s3s_fs::FileSystem::new(root.path()).unwrap(),
         region: region.to_string(),
         state: Mutex::new(HashMap::new()),
+        misread_conditions,
     };
     S3Server::serve(root, strict).await
+}
+
+/// An IAM-style wildcard match (`*` any run of characters, `?` one character).
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// A string or a list of strings of a policy statement.
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::String(s) => vec![s.clone()],
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Strict {
+    /// AccessDenied when a Deny statement matches `action` on `bucket/key`, whatever its
+    /// Condition says (only in the misreading mode).
+    fn check_deny(&self, bucket: &str, key: &str, action: &str) -> S3Result<()> {
+        if !self.misread_conditions {
+            return Ok(());
+        }
+        let policy = self.with(bucket, |b| b.policy.clone())?;
+        let Some(policy) = policy else { return Ok(()) };
+        let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+        let statements = match &doc["Statement"] {
+            serde_json::Value::Array(a) => a.clone(),
+            one => vec![one.clone()],
+        };
+        let arn = format!("arn:aws:s3:::{bucket}/{key}");
+        for st in statements.iter().filter(|s| s["Effect"] == "Deny") {
+            let acts = strings(&st["Action"]);
+            let res = strings(&st["Resource"]);
+            if acts.iter().any(|a| wildcard(a, action)) && res.iter().any(|r| wildcard(r, &arn)) {
+                return Err(s3_error!(AccessDenied, "denied by the bucket policy"));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -259,5 +335,52 @@ impl S3 for Strict {
         Ok(S3Response::new(
             PutBucketLifecycleConfigurationOutput::default(),
         ))
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
+        self.with(&req.input.bucket, |b| b.policy = None)?;
+        Ok(S3Response::new(DeleteBucketPolicyOutput::default()))
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.check_deny(&req.input.bucket, &req.input.key, "s3:GetObject")?;
+        self.fs.get_object(req).await
+    }
+
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        self.check_deny(&req.input.bucket, &req.input.key, "s3:GetObject")?;
+        self.fs.head_object(req).await
+    }
+
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        self.check_deny(&req.input.bucket, &req.input.key, "s3:PutObject")?;
+        self.fs.put_object(req).await
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.check_deny(&req.input.bucket, &req.input.key, "s3:DeleteObject")?;
+        self.fs.delete_object(req).await
+    }
+
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
     }
 }

@@ -18,13 +18,43 @@ impl S3Target {
         // a CredentialsError: not something a retry fixes.
         if let Some(cred) = find_source::<CredentialsError>(&err) {
             return TargetError::InvalidCredentials(format!(
-                "{what}: no usable credentials ({})",
-                chain(cred)
+                "{what}: {}",
+                credentials_problem(cred)
             ));
         }
         match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-                TargetError::Transient(format!("{what}: {}", chain(&err)))
+            SdkError::TimeoutError(_) => {
+                let attempts = self
+                    .client
+                    .config()
+                    .retry_config()
+                    .map_or(1, |r| r.max_attempts());
+                TargetError::Unreachable(format!(
+                    "{what}: timed out: no answer within {} on any of {attempts} attempts (is the endpoint \
+                     right and the store up? [publish] timeout sets how long to wait)",
+                    super::seconds(self.attempt_timeout)
+                ))
+            }
+            SdkError::DispatchFailure(_) => {
+                let text = chain(&err);
+                let unresolved = text.contains("dns error")
+                    || text.contains("failed to lookup address")
+                    || text.contains("Name or service not known");
+                let hint = match (unresolved, self.virtual_hosted_endpoint) {
+                    (true, true) => {
+                        format!(
+                            " (the host name does not resolve: with a custom endpoint, requests \
+                             go to {}.<endpoint host> unless path_style = true in [publish]; \
+                             most S3-compatible stores need it)",
+                            self.bucket
+                        )
+                    }
+                    (true, false) => " (the host name does not resolve: check [publish] \
+                                      endpoint, or the network's DNS)"
+                        .to_string(),
+                    _ => String::new(),
+                };
+                TargetError::Unreachable(format!("{what}: {text}{hint}"))
             }
             SdkError::ConstructionFailure(_) => {
                 TargetError::Other(format!("{what}: {}", chain(&err)))
@@ -39,6 +69,26 @@ impl S3Target {
                 };
                 classify_code(code.as_deref(), status, detail, &self.bucket)
             }
+        }
+    }
+}
+
+/// One line for a credential chain that gave nothing: its Display lists every provider
+/// with a Debug dump of the last one's failure, which says nothing a user can act on.
+fn credentials_problem(err: &CredentialsError) -> String {
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) | CredentialsError::ProviderError(_) => {
+            "no AWS credentials found (tried the environment, the shared config and \
+             credentials files, web identity, ECS and instance metadata)"
+                .to_string()
+        }
+        CredentialsError::ProviderTimedOut(_) => {
+            "no AWS credentials found: the credential provider timed out".to_string()
+        }
+        other => {
+            let text = chain(other);
+            let first = text.split(" (").next().unwrap_or(&text);
+            format!("the credentials could not be loaded: {first}")
         }
     }
 }

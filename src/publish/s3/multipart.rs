@@ -23,7 +23,6 @@ impl S3Target {
         let mut aborted = 0;
         let (mut key_marker, mut id_marker) = (None, None);
         loop {
-            self.count();
             let page = match self
                 .client
                 .list_multipart_uploads()
@@ -71,7 +70,6 @@ impl S3Target {
                 {
                     continue;
                 }
-                self.count();
                 tracing::debug!("AbortMultipartUpload s3://{}/{key} ({id})", self.bucket);
                 match self
                     .client
@@ -110,7 +108,6 @@ impl S3Target {
         size: u64,
     ) -> Result<(), TargetError> {
         let key = self.key(&output.key);
-        self.count();
         let created = self
             .client
             .create_multipart_upload()
@@ -130,7 +127,6 @@ impl S3Target {
         let result = self.upload_parts(&key, &upload_id, path, size).await;
         match result {
             Ok(parts) => {
-                self.count();
                 self.client
                     .complete_multipart_upload()
                     .bucket(&self.bucket)
@@ -147,7 +143,6 @@ impl S3Target {
                 Ok(())
             }
             Err(err) => {
-                self.count();
                 // Best effort: an abandoned upload only costs storage until a lifecycle rule.
                 let _ = self
                     .client
@@ -182,7 +177,6 @@ impl S3Target {
                 .build()
                 .await
                 .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
-            self.count();
             let out = self
                 .client
                 .upload_part()
@@ -193,6 +187,8 @@ impl S3Target {
                 .content_length(len as i64)
                 .checksum_algorithm(ChecksumAlgorithm::Crc32)
                 .body(body)
+                .customize()
+                .config_override(self.sized(len))
                 .send()
                 .await
                 .map_err(|e| self.classify(e, &self.what("UploadPart", key)))?;

@@ -48,7 +48,7 @@ impl S3Target {
         bytes: Vec<u8>,
     ) -> Result<Option<String>, TargetError> {
         let key = self.key(key);
-        self.count();
+        let sized = self.sized(bytes.len() as u64);
         tracing::debug!(
             "PutObject s3://{}/{key} ({} bytes)",
             self.bucket,
@@ -62,6 +62,8 @@ impl S3Target {
             .content_type("application/octet-stream")
             .cache_control("no-store")
             .body(ByteStream::from(bytes))
+            .customize()
+            .config_override(sized)
             .send()
             .await
             .map_err(|e| self.classify(e, &self.what("PutObject", &key)))?;
@@ -86,7 +88,6 @@ impl S3Target {
         checksums: bool,
     ) -> Result<Option<(Vec<u8>, String)>, TargetError> {
         let key = self.key(key);
-        self.count();
         let mut request = self
             .client
             .get_object()
@@ -164,7 +165,6 @@ impl S3Target {
         let mut objects = Vec::new();
         let mut token = None;
         loop {
-            self.count();
             let page = self
                 .client
                 .list_objects_v2()

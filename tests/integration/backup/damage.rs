@@ -262,29 +262,35 @@ async fn publish_after_backup_leaves_every_backup_object_in_place() {
 }
 
 #[test]
-fn the_public_policy_denies_anonymous_reads_of_the_backup_prefix() {
+fn the_public_policy_never_opens_the_backup_prefix() {
     use bucketpress::publish::bucket_rules::public_statements;
     let mut config = bucketpress::config::Config::default_for_test();
     config.publish.bucket = "b".into();
+    // Even when the listing of the bucket shows `.bucketpress/` among the top-level names.
+    let names: Vec<String> = ["index.html", "posts/", ".bucketpress/", "chunks/"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for site_prefix in ["", "blog/"] {
         config.publish.prefix = site_prefix.into();
         let (bucket, prefix) =
             bucketpress::backup::command::resolve_location(None, &config).unwrap();
         let backup_arn = format!("arn:aws:s3:::{bucket}/{prefix}chunks/x");
-        let statements = public_statements(&bucket, site_prefix);
-        let covers = |s: &serde_json::Value| {
-            let pattern = s["Resource"].as_str().unwrap().trim_end_matches('*');
-            backup_arn.starts_with(pattern)
+        let statements = public_statements(&bucket, site_prefix, &names);
+        let covers = |pattern: &str| match pattern.strip_suffix('*') {
+            Some(start) => backup_arn.starts_with(start),
+            None => backup_arn == pattern,
         };
-        let denied = statements
-            .iter()
-            .any(|s| s["Effect"] == "Deny" && s["Principal"] == "*" && covers(s));
-        assert!(denied, "{prefix}: {statements:?}");
-        // The only Allow is the site-wide read, and the Deny above overrides it.
-        let allows: Vec<_> = statements
-            .iter()
-            .filter(|s| s["Effect"] == "Allow")
-            .collect();
-        assert_eq!(allows.len(), 1);
+        // One Allow, listing the site's names; none of them reaches the backups.
+        assert_eq!(statements.len(), 1, "{statements:?}");
+        assert_eq!(statements[0]["Effect"], "Allow");
+        let resources = statements[0]["Resource"].as_array().unwrap();
+        assert!(resources.len() >= 2, "{statements:?}");
+        for r in resources {
+            assert!(
+                !covers(r.as_str().unwrap()),
+                "{prefix}: {r} opens {backup_arn}"
+            );
+        }
     }
 }

@@ -1,15 +1,32 @@
-//! The plain lines `publish` prints: one per plan step (dry runs, `-v`), and the closing
-//! summary of a publish that succeeded or stopped part way.
+//! What `publish` prints: one stable line per step, the closing summary, CloudFront's line,
+//! and the progress (a bar on a terminal, `-v` lines otherwise).
 
-use super::TargetSpec;
-use super::apply::Summary;
-use super::plan::{Plan, Reason, Step};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::PublishArgs;
+use crate::publish::TargetSpec;
+use crate::publish::apply::{Progress, Summary};
+use crate::publish::cloudfront::{Invalidation, InvalidationStatus};
+use crate::publish::plan::{Plan, Reason, Step};
+use crate::publish::target::TargetError;
+
+/// The line saying what CloudFront did: "invalidated" only when CloudFront accepted the
+/// request (a failure is a warning of its own), "would invalidate" on a dry run.
+pub fn invalidation_line(inv: &Invalidation) -> Option<String> {
+    let verb = match inv.status {
+        InvalidationStatus::Created => "invalidated",
+        InvalidationStatus::Planned => "would invalidate",
+        InvalidationStatus::NotNeeded | InvalidationStatus::Failed => return None,
+    };
+    let (id, paths) = (&inv.distribution_id, inv.paths.join(" "));
+    Some(format!("CloudFront {id}: {verb} {paths}"))
+}
 
 /// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
 pub fn step_line(step: &Step) -> String {
     let verb = match step.action {
-        super::plan::Action::Upload => "upload",
-        super::plan::Action::Delete => "delete",
+        crate::publish::plan::Action::Upload => "upload",
+        crate::publish::plan::Action::Delete => "delete",
     };
     let reason = match &step.reason {
         Reason::New => "new".to_string(),
@@ -111,4 +128,67 @@ pub(super) fn human_bytes(n: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the
+/// reporter of the other commands).
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    std::io::stderr().is_terminal() && !ci
+}
+
+/// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
+/// `--quiet`/`--json`.
+pub(super) struct Ui {
+    bar: Option<ProgressBar>,
+    lines: bool,
+}
+
+impl Ui {
+    pub(super) fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
+        let reporter = interactive();
+        let show = !quiet && !args.json && !args.dry_run;
+        let bar = (show && reporter).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Ui {
+            lines: show && verbose && bar.is_none(),
+            bar,
+        }
+    }
+
+    pub(super) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Ui {
+    fn start(&self, uploads: usize, _bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(uploads as u64);
+        }
+    }
+
+    fn uploaded(&self, step: &Step) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(step.key.clone());
+        } else if self.lines {
+            eprintln!("{}", step_line(step));
+        }
+    }
+
+    fn failed(&self, step: &Step, error: &TargetError) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
+            None => eprintln!("error: {}: {error}", step.key),
+        }
+    }
 }

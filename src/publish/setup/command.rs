@@ -1,0 +1,150 @@
+//! The command of `setup-bucket`: resolve the site's `[publish]` section and the flags into a
+//! [`Setup`], run it against the store, print the steps and the notes.
+
+use std::process::ExitCode;
+
+use super::{Setup, SetupArgs, State, Step, setup};
+use crate::config::{Config, PublishConfig};
+use crate::publish::TargetSpec;
+use crate::publish::bucket_rules::website_url;
+use crate::publish::s3::{S3Settings, S3Target, load_sdk_config};
+
+/// Runs `setup-bucket` on its own tokio runtime; prints the steps on stdout, errors on
+/// stderr, and returns the exit code (0 done, 1 config errors, 3 a request failed).
+pub fn run(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_async(args, quiet))
+}
+
+/// [`run`] for callers already inside a tokio runtime.
+pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let config_missing = !args.site.join(crate::config::CONFIG_FILE).is_file();
+    let mut cfg = if config_missing && args.to.is_some() {
+        PublishConfig::default()
+    } else {
+        match Config::load(&args.site) {
+            Ok(loaded) => loaded.config.publish,
+            Err(d) => {
+                eprintln!("error: {d}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    };
+    if let Some(p) = &args.profile {
+        cfg.profile = p.clone();
+    }
+    let (bucket, prefix) = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
+        Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),
+        Ok(TargetSpec::Dir(_)) => {
+            eprintln!("error: setup-bucket needs an s3:// target");
+            return Ok(ExitCode::from(1));
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
+    let sdk = load_sdk_config(&settings).await;
+    // The target's client: its retries print a line each, and its timeouts are publish's.
+    let target = S3Target::from_sdk(&sdk, &settings);
+    target.set_quiet(quiet);
+    let client = target.client().clone();
+    let names = if args.public && !config_missing {
+        site_names(&args.site)
+    } else {
+        Vec::new()
+    };
+    let s = Setup {
+        region: client
+            .config()
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        region_configured: settings.region.is_some() || sdk.region().is_some(),
+        custom_endpoint: settings.endpoint.is_some(),
+        path_style: settings.path_style,
+        bucket,
+        prefix,
+        public: args.public,
+        dry_run: args.dry_run,
+        replace_error_document: args.replace_error_document,
+        names,
+    };
+    match setup(&client, &s).await {
+        Ok(steps) => {
+            print_steps(&s, &steps, quiet);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+/// The top-level names of the site's outputs (what publish would upload), for the public
+/// policy; none when the site does not render (the names already in the bucket still count).
+fn site_names(site: &std::path::Path) -> Vec<String> {
+    let options = crate::pipeline::BuildOptions {
+        drafts: false,
+        future: false,
+        base_url: None,
+    };
+    match crate::pipeline::render_site(site, &options) {
+        Ok(rendered) => crate::publish::bucket_rules::top_level_names(rendered.outputs.keys()),
+        Err(_) => {
+            eprintln!(
+                "note: the site does not render: the public policy opens only what the bucket \
+                 already holds (run setup-bucket --public again after the first publish)"
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
+    for step in steps {
+        crate::report::stdout_line(step);
+        if s.dry_run
+            && step.state == State::WouldDo
+            && let Some(doc) = &step.document
+        {
+            crate::report::stdout_line(doc);
+        }
+    }
+    match website_url(&s.bucket, &s.region, &s.prefix, s.custom_endpoint) {
+        Some(url) => crate::report::stdout_line(format!("website: {url}")),
+        None if !quiet => eprintln!(
+            "note: a custom endpoint: the website URL depends on the store (R2: a public bucket \
+             or custom domain; MinIO/Garage: their web gateway)"
+        ),
+        None => {}
+    }
+    if quiet {
+        return;
+    }
+    if s.public {
+        eprintln!(
+            "note: the policy grants s3:GetObject on the site's top-level files and folders \
+             under {}, one by one, so {}.bucketpress/ (the publish manifest) stays private; \
+             run setup-bucket --public again when the site gets a new top-level folder",
+            if s.prefix.is_empty() {
+                "the bucket root"
+            } else {
+                &s.prefix
+            },
+            s.prefix
+        );
+    } else {
+        eprintln!(
+            "note: the bucket stays private; pass --public to serve it from the website \
+             endpoint, or put CloudFront with Origin Access Control in front (docs/ci.md)"
+        );
+    }
+    if s.dry_run {
+        eprintln!("dry run: no write request was sent");
+    }
+}
