@@ -105,8 +105,11 @@ pub struct PublishConfig {
     pub gzip: bool,
     /// Refuse a publish that would delete more keys than this.
     pub max_deletes: usize,
-    /// How many uploads run at once.
+    /// How many uploads run at once at the start; the number grows while throughput does
+    /// (up to `max_concurrency`) and halves when the store makes requests retry.
     pub concurrency: usize,
+    /// The most uploads in flight (set it to `concurrency` for a fixed number).
+    pub max_concurrency: usize,
     /// Cache-Control rules, tried in order before the built-in defaults.
     pub cache_control: Vec<CacheRule>,
     /// Globs of object keys never to upload (in addition to dotfiles and drafts).
@@ -134,6 +137,7 @@ impl Default for PublishConfig {
             gzip: false,
             max_deletes: 256,
             concurrency: 16,
+            max_concurrency: crate::publish::concurrency::MAX_IN_FLIGHT,
             cache_control: Vec::new(),
             exclude: Vec::new(),
             cloudfront_distribution_id: String::new(),
@@ -323,6 +327,7 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.highlight_cache_in_bucket",
     "publish.max_deletes",
     "publish.concurrency",
+    "publish.max_concurrency",
     "publish.cache_control",
     "publish.exclude",
     "publish.cloudfront_distribution_id",

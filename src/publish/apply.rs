@@ -31,9 +31,9 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use futures::StreamExt;
 use serde::Serialize;
 
+use super::concurrency::{self, Limit};
 use super::manifest::{Manifest, UNKNOWN_HASH};
 use super::pending;
 use super::plan::{Plan, Reason, Step, phase};
@@ -93,6 +93,8 @@ pub struct Summary {
     pub record_only: bool,
     /// Unfinished multipart uploads of an interrupted publish that were aborted.
     pub aborted_uploads: usize,
+    /// The most uploads that were in flight at once (the limit adapts to the link).
+    pub concurrency: usize,
 }
 
 /// Why an apply stopped short.
@@ -262,7 +264,7 @@ pub async fn apply<T: Target>(
     outputs: &Outputs,
     baseline: &Manifest,
     stored: Option<&Stored>,
-    concurrency: usize,
+    mut limit: Limit,
     progress: &dyn Progress,
 ) -> Result<Summary, Box<ApplyFailure>> {
     let t0 = Instant::now();
@@ -322,21 +324,25 @@ pub async fn apply<T: Target>(
             .iter()
             .position(|s| phase(s) != this_phase)
             .map_or(uploads.len(), |n| start + n);
-        // Futures are built first (nothing runs until polled) and then driven with bounded
-        // concurrency; a closure in `.map` here trips rustc's higher-ranked Send inference.
+        // Futures are built first (nothing runs until polled) and then driven with an
+        // adaptive limit; a closure in `.map` here trips rustc's higher-ranked Send inference.
         let puts: Vec<_> = uploads[start..end]
             .iter()
             .map(|step| put_step(target, outputs, site_id, step))
             .collect();
-        let mut results = futures::stream::iter(puts).buffer_unordered(concurrency.max(1));
-        while let Some((step, result)) = results.next().await {
-            match result {
+        let round = limit.current();
+        let driven = concurrency::drive(
+            puts,
+            limit,
+            || target.retries(),
+            |(step, result)| match result {
                 Ok(()) => {
                     unanswered = 0;
                     summary.uploaded += 1;
                     summary.uploaded_bytes += step.size;
                     landed.insert(step.key.as_str());
                     progress.uploaded(step);
+                    true
                 }
                 Err(err) => {
                     progress.failed(step, &err);
@@ -348,13 +354,17 @@ pub async fn apply<T: Target>(
                     if matches!(err, TargetError::Unreachable(_)) {
                         unanswered += 1;
                     }
-                    if err.is_fatal() || unanswered >= concurrency.max(1) {
-                        fatal = Some(err);
-                        break;
+                    if err.is_fatal() || unanswered >= round {
+                        fatal.get_or_insert(err);
+                        return false;
                     }
+                    true
                 }
-            }
-        }
+            },
+        )
+        .await;
+        summary.concurrency = summary.concurrency.max(driven.highest);
+        limit = driven.limit;
         start = end;
     }
     let upload_failed = landed.len() < uploads.len();

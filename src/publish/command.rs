@@ -104,7 +104,8 @@ pub struct PublishArgs {
     /// Compare against what is really stored (list + hash metadata), not the manifest.
     #[arg(long)]
     pub verify: bool,
-    /// Uploads in flight (default: publish.concurrency in site.toml, 16).
+    /// Uploads in flight, fixed (default: from publish.concurrency in site.toml, 16, growing
+    /// while throughput does up to publish.max_concurrency, 256).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
     /// The AWS profile to take credentials from (default: publish.profile in site.toml, then
@@ -165,6 +166,9 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
         verify: args.verify,
         max_deletes: args.max_deletes.unwrap_or(cfg.max_deletes),
         concurrency: args.concurrency.map_or(cfg.concurrency, usize::from),
+        max_concurrency: args
+            .concurrency
+            .map_or(cfg.max_concurrency.max(cfg.concurrency), usize::from),
     };
     let ui = Ui::new(args, quiet, verbose);
     let job = Job {

@@ -9,6 +9,7 @@ pub mod cdn;
 pub mod checks;
 pub mod cloudfront;
 pub mod command;
+pub mod concurrency;
 pub mod dir;
 pub mod headers;
 pub mod manifest;
@@ -22,6 +23,7 @@ pub mod shared_cache;
 pub mod target;
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -120,8 +122,11 @@ pub struct PublishOptions {
     pub verify: bool,
     /// Refuse plans deleting more than this.
     pub max_deletes: usize,
-    /// Uploads in flight.
+    /// Uploads in flight at the start.
     pub concurrency: usize,
+    /// The most uploads in flight: the number grows from `concurrency` while throughput
+    /// does (equal to `concurrency`: fixed).
+    pub max_concurrency: usize,
 }
 
 /// What a publish planned and did.
@@ -298,7 +303,7 @@ pub async fn publish_over<T: Target>(
         &outputs,
         &baseline,
         stored.as_ref(),
-        opts.concurrency,
+        concurrency::Limit::new(opts.concurrency, opts.max_concurrency, Instant::now()),
         progress,
     )
     .await;

@@ -508,6 +508,10 @@ impl Target for S3Target {
     fn requests(&self) -> u64 {
         self.attempts.sent()
     }
+
+    fn retries(&self) -> u64 {
+        self.attempts.retried()
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,12 @@ pub trait Target: Sync {
     /// Requests sent so far, each retry counted (for the summary and the request-budget
     /// tests).
     fn requests(&self) -> u64;
+
+    /// Retries sent so far: the store throttled, failed or did not answer. The upload
+    /// concurrency backs off when this grows ([`super::concurrency`]).
+    fn retries(&self) -> u64 {
+        0
+    }
 }
 
 /// A target whose reads pass through and whose writes do nothing (`--dry-run`): not a single
@@ -206,5 +212,9 @@ impl<T: Target> Target for DryRun<T> {
 
     fn requests(&self) -> u64 {
         self.0.requests()
+    }
+
+    fn retries(&self) -> u64 {
+        self.0.retries()
     }
 }

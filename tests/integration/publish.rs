@@ -75,6 +75,7 @@ pub fn opts() -> PublishOptions {
         verify: false,
         max_deletes: 256,
         concurrency: 4,
+        max_concurrency: 4,
     }
 }
 

@@ -24,6 +24,7 @@ use crate::report::Reporter;
 #[derive(Debug, Default)]
 struct Shared {
     sent: AtomicU64,
+    retried: AtomicU64,
     quiet: AtomicBool,
 }
 
@@ -54,6 +55,11 @@ impl Attempts {
     /// Requests sent so far, every retry included.
     pub fn sent(&self) -> u64 {
         self.shared.sent.load(Ordering::Relaxed)
+    }
+
+    /// Retries sent so far (attempts after the first of a request).
+    pub fn retried(&self) -> u64 {
+        self.shared.retried.load(Ordering::Relaxed)
     }
 
     /// Stops (or resumes) the retry lines (`--quiet`).
@@ -96,6 +102,9 @@ impl Intercept for Attempts {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        if attempt >= 2 {
+            self.shared.retried.fetch_add(1, Ordering::Relaxed);
+        }
         if attempt < 2 || self.shared.quiet.load(Ordering::Relaxed) {
             return Ok(());
         }
