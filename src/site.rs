@@ -38,8 +38,14 @@ pub struct Tag {
 impl Tag {
     /// A tag named `name` (as first written), with its slug and posts.
     pub fn new(name: String, slug: String, posts: Vec<usize>) -> Tag {
+        Tag::of("tags", name, slug, posts)
+    }
+
+    /// A term of the taxonomy `taxonomy` (`tags`, `categories`, `authors`): its page is
+    /// `/<taxonomy>/<slug>/`.
+    pub fn of(taxonomy: &str, name: String, slug: String, posts: Vec<usize>) -> Tag {
         Tag {
-            url: format!("/tags/{slug}/"),
+            url: format!("/{taxonomy}/{slug}/"),
             name,
             slug,
             posts,
@@ -50,6 +56,32 @@ impl Tag {
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// The taxonomies besides tags, each with its listing pages like tags': `/<name>/`,
+/// `/<name>/<term>/`.
+pub const TAXONOMIES: &[&str] = &["categories", "authors"];
+
+/// A taxonomy other than tags (Zola's `[taxonomies]`, Hugo's `categories`): its terms.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// `categories` or `authors`.
+    pub name: &'static str,
+    /// Its terms by slug, each with its posts.
+    pub terms: Vec<Tag>,
+}
+
+/// A section's listing page (`content/<section>/_index.md`): its document and its posts.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The `_index.md` document (title, description, body, settings).
+    pub doc: Arc<Doc>,
+    /// Its index among [`Site::docs`].
+    pub index: usize,
+    /// Indexes into `Site::posts`, in the section's order (`sort_by`).
+    pub posts: Vec<usize>,
+    /// Posts per page (`paginate_by`, else `posts_per_page`).
+    pub per_page: usize,
 }
 
 /// The site as data.
@@ -66,6 +98,11 @@ pub struct Site {
     pub private: Vec<Arc<Doc>>,
     /// Tags by slug.
     pub tags: Vec<Tag>,
+    /// Categories and authors, each with its terms by slug (a taxonomy no post uses has none).
+    pub taxonomies: Vec<Taxonomy>,
+    /// Sections with an `_index.md`, by path; the site's top one (`content/_index.md`, a
+    /// Jekyll `index.md`) gives the home page its text and has URL `/`.
+    pub sections: Vec<Section>,
     /// Files copied as is, with their keys.
     pub assets: Vec<SourceAsset>,
     /// Source paths of documents left out (drafts, future posts), so links to them can say so.
@@ -88,13 +125,15 @@ impl Site {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
         let mut private = Vec::new();
+        let mut section_docs = Vec::new();
         let mut excluded = Vec::new();
         let mut unbuilt_bundles = Vec::new();
         let mut next_release: Option<DateTime<FixedOffset>> = None;
         for doc in docs {
-            let future = doc.date.is_some_and(|d| d > now);
+            let release = doc.publish_date.or(doc.date);
+            let future = release.is_some_and(|d| d > now);
             let left_out_draft = doc.draft && !opts.drafts;
-            if let Some(date) = doc.date
+            if let Some(date) = release
                 && future
                 && !opts.future
                 && !left_out_draft
@@ -115,6 +154,7 @@ impl Site {
             match doc.kind {
                 DocKind::Post => posts.push(doc),
                 DocKind::Page => pages.push(doc),
+                DocKind::Section => section_docs.push(doc),
             }
         }
         let newest_first =
@@ -146,13 +186,40 @@ impl Site {
         }
         let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
-        let tags = group_tags(&posts);
+        let tags = group_tags(&posts, "tags", |d| &d.tags);
+        let taxonomies = TAXONOMIES
+            .iter()
+            .map(|name| Taxonomy {
+                name,
+                terms: group_tags(&posts, name, |d| match *name {
+                    "categories" => &d.categories,
+                    _ => &d.authors,
+                }),
+            })
+            .collect();
+        let first_section = posts.len() + pages.len() + private.len();
+        section_docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        let sections = section_docs
+            .into_iter()
+            .enumerate()
+            .map(|(j, doc)| {
+                let posts = section_posts(&doc, &posts);
+                Section {
+                    per_page: doc.paginate_by.unwrap_or(config.posts_per_page).max(1),
+                    doc,
+                    index: first_section + j,
+                    posts,
+                }
+            })
+            .collect();
         let site = Site {
             config,
             posts,
             pages,
             private,
             tags,
+            taxonomies,
+            sections,
             assets: bundle_assets,
             excluded,
             next_release,
@@ -169,6 +236,7 @@ impl Site {
             .iter_mut()
             .chain(&mut self.pages)
             .chain(&mut self.private)
+            .chain(self.sections.iter_mut().map(|s| &mut s.doc))
             .map(|doc| {
                 Arc::get_mut(doc)
                     .map(|d| std::mem::take(&mut d.body))
@@ -177,9 +245,18 @@ impl Site {
             .collect()
     }
 
-    /// All documents: posts, pages, then private documents.
+    /// All documents: posts, pages, private documents, then sections' `_index.md`.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
-        self.posts.iter().chain(&self.pages).chain(&self.private)
+        self.posts
+            .iter()
+            .chain(&self.pages)
+            .chain(&self.private)
+            .chain(self.sections.iter().map(|s| &s.doc))
+    }
+
+    /// The section whose URL is `/` (`content/_index.md`, a Jekyll `index.md`), if any.
+    pub fn home(&self) -> Option<&Section> {
+        self.sections.iter().find(|s| s.doc.url == "/")
     }
 
     /// The documents that may be listed: posts then pages (no private ones).
@@ -200,8 +277,15 @@ impl Site {
             "404.html",
             "highlight.css",
         ];
+        let taken: Vec<&str> = self
+            .taxonomies
+            .iter()
+            .filter(|t| !t.terms.is_empty())
+            .map(|t| t.name)
+            .collect();
         let keys = self
             .docs()
+            .filter(|doc| doc.url != "/")
             .flat_map(|doc| {
                 let aliases = doc
                     .aliases
@@ -218,7 +302,11 @@ impl Site {
             let generated = reserved.contains(&key)
                 || key.starts_with("tags/")
                 || key.starts_with("archive/")
-                || key.starts_with("page/");
+                || key.starts_with("page/")
+                || taken.iter().any(|t| {
+                    key.strip_prefix(t)
+                        .is_some_and(|rest| rest.starts_with('/'))
+                });
             let other = if generated {
                 Some("bucketpress's generated pages")
             } else {
@@ -243,19 +331,46 @@ impl Site {
     }
 }
 
-/// Groups posts (newest first) by tag slug, sorted by slug; a tag keeps the name it was first
-/// written with. A site has few distinct tags and many tagged posts, so each name is slugified
-/// once and nothing is allocated per tagged post.
-fn group_tags(posts: &[Arc<Doc>]) -> Vec<Tag> {
+/// The posts of a section, in its order: under its folder (all for the top section), sorted
+/// by `sort_by` (`date`, newest first, by default; `title`; `weight`; `none`: by path).
+fn section_posts(section: &Doc, posts: &[Arc<Doc>]) -> Vec<usize> {
+    let dir = section.rel_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let top = section.url == "/";
+    let mut found: Vec<usize> = (0..posts.len())
+        .filter(|&i| {
+            top || posts[i]
+                .rel_path
+                .strip_prefix(dir)
+                .is_some_and(|r| r.starts_with('/'))
+        })
+        .collect();
+    match section.sort_by.as_deref() {
+        Some("title") => found.sort_by(|&a, &b| posts[a].title.cmp(&posts[b].title)),
+        Some("weight") => found.sort_by_key(|&i| (posts[i].weight.unwrap_or(0), i)),
+        Some("none") => found.sort_by(|&a, &b| posts[a].rel_path.cmp(&posts[b].rel_path)),
+        _ => {}
+    }
+    found
+}
+
+/// Groups posts (newest first) by the slug of the names `names` gives (tags, categories,
+/// authors), sorted by slug; a term keeps the name it was first written with. A site has few
+/// distinct terms and many posts, so each name is slugified once and nothing is allocated per
+/// post.
+fn group_tags(
+    posts: &[Arc<Doc>],
+    taxonomy: &str,
+    names: impl Fn(&Doc) -> &Vec<String>,
+) -> Vec<Tag> {
     let mut slug_of: FxHashMap<&str, usize> = FxHashMap::default();
     let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
     let mut tags: Vec<Tag> = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        for name in &post.tags {
+        for name in names(post) {
             let t = *slug_of.entry(name.as_str()).or_insert_with(|| {
                 let slug = tag_slug(name);
                 *by_slug.entry(slug.clone()).or_insert_with(|| {
-                    tags.push(Tag::new(name.clone(), slug, Vec::new()));
+                    tags.push(Tag::of(taxonomy, name.clone(), slug, Vec::new()));
                     tags.len() - 1
                 })
             });
@@ -285,7 +400,7 @@ fn place_bundle_assets(
     let bundles: Vec<(&str, &str)> = posts
         .iter()
         .chain(pages)
-        .filter_map(|d| d.bundle_dir().map(|dir| (dir, d.url.as_str())))
+        .filter_map(|d| d.bundle_dir().map(|dir| (dir, d.url_dir())))
         .collect();
     assets
         .into_iter()
@@ -308,7 +423,7 @@ fn place_bundle_assets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::front_matter::parse_date;
+    use crate::content::front_matter::parse_date_utc as parse_date;
 
     fn doc(path: &str, front: &str) -> Arc<Doc> {
         Arc::new(Doc::parse(path, &format!("---\n{front}\n---\nBody.\n")).unwrap())

@@ -15,6 +15,7 @@ const THEME: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("tags.html", include_str!("../templates/tags.html")),
     ("tag.html", include_str!("../templates/tag.html")),
+    ("section.html", include_str!("../templates/section.html")),
     (
         "post_list.html",
         include_str!("../templates/post_list.html"),
