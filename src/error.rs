@@ -31,14 +31,6 @@ pub enum Problem {
     /// neither built nor copied).
     #[error("left out: {0}")]
     NotBuilt(String),
-    /// A document names a template the site does not have (a warning: the default is used).
-    #[error("template {name:?} not found in templates/; rendered with {fallback}")]
-    MissingTemplate {
-        /// The template asked for.
-        name: String,
-        /// The template used instead.
-        fallback: String,
-    },
     /// An old URL that the site no longer answers (`check --urls`).
     #[error("{0}: no page, file or redirect answers this old URL")]
     OldUrlGone(String),

@@ -86,6 +86,10 @@ fn render(
     spill: Option<Arc<Spill>>,
 ) -> Option<Rendered> {
     let mut session = Session::new(&args.site, args.build_options()).single_render();
+    if !persist {
+        // `check`: every problem of every file in one run.
+        session = session.all_problems();
+    }
     if persist {
         session.persist_highlights();
     } else {

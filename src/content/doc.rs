@@ -58,8 +58,8 @@ pub struct Doc {
     key: String,
     /// Old URL paths that redirect here, as object keys (`2019/old/index.html`).
     pub aliases: Vec<String>,
-    /// A template to render with instead of `post.html`/`page.html`/`section.html`; the
-    /// default (with a warning) when the site has no such template.
+    /// A template to render with instead of `post.html`/`page.html` (an error when the site
+    /// has no such template).
     pub template: Option<String>,
     /// Jekyll's `layout`, as the template `<layout>.html`: used when the site has it, else
     /// quietly ignored (Jekyll sites name `default`, `post`, `page` by habit).
@@ -125,18 +125,15 @@ impl Doc {
             zone: opts.zone,
             space_separated: place.jekyll,
         };
-        let mut errors: Vec<DocError> = Vec::new();
-        let fm: FrontMatter = match front_matter::parse_with(&split, &fm_opts) {
-            Ok(fm) => fm,
-            Err(e) => {
-                // A header that is not valid YAML/TOML tells nothing more.
-                if e.iter().any(|(_, p)| matches!(p, Problem::Syntax(_))) {
-                    return Err(e.into_iter().map(shift).collect());
-                }
-                errors.extend(e);
-                FrontMatter::default()
-            }
+        // A header that is not valid YAML/TOML tells nothing more.
+        let (fm, mut errors): (FrontMatter, Vec<DocError>) =
+            front_matter::parse_partial(&split, &fm_opts).map_err(|e| vec![shift(e)])?;
+        let bad_field = |errors: &[DocError], name: &str| {
+            errors
+                .iter()
+                .any(|(_, p)| matches!(p, Problem::Invalid { field, .. } if field == name))
         };
+        let bad_date = bad_field(&errors, "date") || bad_field(&errors, "publishDate");
         let head_line = split.front_line.min(2);
         let line_of = |key: &str| {
             crate::config::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
@@ -155,7 +152,7 @@ impl Doc {
             },
         };
         let date = post_date(&fm, &place, opts, modified);
-        if kind == DocKind::Post && date.is_none() {
+        if kind == DocKind::Post && date.is_none() && !bad_date {
             errors.push((head_line, Problem::Missing("date")));
         }
         let slug = match &fm.slug {

@@ -155,10 +155,23 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
 
 /// Parses a header, reporting every problem of it (sorted by line).
 pub fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<LineError>> {
+    match parse_partial(split, opts) {
+        Err(e) => Err(vec![e]),
+        Ok((fm, errors)) if errors.is_empty() => Ok(fm),
+        Ok((_, errors)) => Err(errors),
+    }
+}
+
+/// Parses a header: `Err` when it is not valid YAML/TOML; else the fields that could be read
+/// and the problems of the others (sorted by line; a field with a problem is left unset).
+pub fn parse_partial(
+    split: &Split<'_>,
+    opts: &Options,
+) -> Result<(FrontMatter, Vec<LineError>), LineError> {
     let map = match split.format {
         None => Map::new(),
-        Some(Format::Yaml) => parse_yaml(split).map_err(|e| vec![e])?,
-        Some(Format::Toml) => parse_toml(split).map_err(|e| vec![e])?,
+        Some(Format::Yaml) => parse_yaml(split)?,
+        Some(Format::Toml) => parse_toml(split)?,
     };
     let mut r = Reader {
         map,
@@ -234,11 +247,8 @@ pub fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<
     for (k, v) in std::mem::take(&mut r.map) {
         extra.entry(k).or_insert(v);
     }
-    if !r.errors.is_empty() {
-        r.errors.sort_by_key(|(line, _)| *line);
-        return Err(r.errors);
-    }
-    Ok(FrontMatter { extra, ..fm })
+    r.errors.sort_by_key(|(line, _)| *line);
+    Ok((FrontMatter { extra, ..fm }, r.errors))
 }
 
 /// Takes the known keys out of a header's table, collecting every problem.

@@ -503,15 +503,24 @@ impl<'a> Renderer<'a> {
                 "page.html"
             }
         };
-        // A template the site does not have (a Zola `template`, a Jekyll `layout`) falls back
-        // to the default; the session warns about it.
-        let has = |t: &&str| self.templates.has(t);
+        // A Jekyll `layout` the site has no template for is ignored (Jekyll sites name
+        // `default`, `post` by habit); a `template` it lacks is an error.
         let template = doc
             .template
             .as_deref()
-            .filter(has)
-            .or_else(|| doc.layout.as_deref().filter(has))
+            .or_else(|| doc.layout.as_deref().filter(|t| self.templates.has(t)))
             .unwrap_or(default_template);
+        if !self.templates.has(template) {
+            return Err(Diagnostic::new(
+                Path::new(&doc.rel_path),
+                None,
+                Problem::Invalid {
+                    field: "template".into(),
+                    expected: "the name of a template in templates/".into(),
+                    found: template.into(),
+                },
+            ));
+        }
         let html = self.templates.render(template, &context).map_err(|mut e| {
             if let Problem::Template(m) = &mut e.problem {
                 m.push_str(&format!(" (rendering {})", doc.rel_path));

@@ -53,6 +53,8 @@ pub struct Session {
     spill: Option<Arc<Spill>>,
     /// Renders once: sources are dropped as soon as they are rendered.
     single: bool,
+    /// Goes on past documents that fail to parse, to report every problem (`check`).
+    all_problems: bool,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -128,7 +130,16 @@ impl Session {
             env: Box::new(process_env),
             spill: None,
             single: false,
+            all_problems: false,
         }
+    }
+
+    /// A session whose renders go on past documents that fail to parse (leaving them out), so
+    /// one run reports every problem of every file: links, anchors, URL clashes and templates
+    /// too (`check`). Without it a render stops after the documents' own problems.
+    pub fn all_problems(mut self) -> Session {
+        self.all_problems = true;
+        self
     }
 
     /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
@@ -248,6 +259,9 @@ impl Session {
         stages.lap("parse");
         // Documents that failed are left out and the rest goes on, so one run reports every
         // problem of every file (links to a failed document are not reported again).
+        if !errors.is_empty() && !self.all_problems {
+            return Err(sorted(errors));
+        }
         let failed: Vec<String> = errors
             .iter()
             .map(|d| d.path.to_string_lossy().replace('\\', "/"))
@@ -328,7 +342,6 @@ impl Session {
         stages.extend(&self.cache.stages);
         let mut warnings = sources.warnings.clone();
         warnings.extend(sources.scan.warnings.iter().cloned());
-        warnings.extend(missing_templates(&site, &sources.templates));
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).
@@ -452,31 +465,6 @@ fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
     };
     let target = target.replace("/./", "/");
     failed.iter().any(|f| *f == target)
-}
-
-/// A warning for each document naming a `template` the site does not have.
-fn missing_templates(site: &Site, templates: &Templates) -> Vec<Diagnostic> {
-    site.docs()
-        .filter_map(|doc| {
-            let name = doc.template.as_deref()?;
-            if templates.has(name) {
-                return None;
-            }
-            let fallback = match doc.kind {
-                crate::content::DocKind::Post => "post.html",
-                crate::content::DocKind::Page => "page.html",
-                crate::content::DocKind::Section => "section.html",
-            };
-            Some(Diagnostic::new(
-                Path::new(&doc.rel_path),
-                None,
-                Problem::MissingTemplate {
-                    name: name.to_string(),
-                    fallback: fallback.to_string(),
-                },
-            ))
-        })
-        .collect()
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
