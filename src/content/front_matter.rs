@@ -190,16 +190,17 @@ pub fn parse_partial(
         taxonomies
             .as_mut()
             .and_then(|t| t.remove(name))
-            .map(|v| r.list_value(name, v, true))
+            .map(|v| r.list_value(name, v, ListSplit::Commas))
             .unwrap_or_default()
     };
-    let mut tags = r.list("tags", true);
+    let mut tags = r.list("tags", ListSplit::Words);
     tags.extend(from_taxonomy(&mut r, "tags"));
-    let mut categories = r.list("categories", true);
-    categories.extend(r.list("category", true));
+    let mut categories = r.list("categories", ListSplit::Words);
+    categories.extend(r.list("category", ListSplit::Words));
     categories.extend(from_taxonomy(&mut r, "categories"));
-    let mut authors = r.list("authors", true);
-    authors.extend(r.list("author", true));
+    // A name has spaces: an `author` string is split on commas only.
+    let mut authors = r.list("authors", ListSplit::Commas);
+    authors.extend(r.list("author", ListSplit::Commas));
     authors.extend(from_taxonomy(&mut r, "authors"));
     let published = r.boolean("published");
     let draft = r.boolean("draft").unwrap_or(false) || published == Some(false);
@@ -216,8 +217,8 @@ pub fn parse_partial(
         draft,
         slug: r.text("slug"),
         aliases: {
-            let mut a = r.list("aliases", false);
-            a.extend(r.list("redirect_from", false));
+            let mut a = r.list("aliases", ListSplit::No);
+            a.extend(r.list("redirect_from", ListSplit::No));
             a
         },
         template: r.text("template"),
@@ -249,6 +250,17 @@ pub fn parse_partial(
     }
     r.errors.sort_by_key(|(line, _)| *line);
     Ok((FrontMatter { extra, ..fm }, r.errors))
+}
+
+/// How a list written as one text is split.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListSplit {
+    /// Not at all: one item.
+    No,
+    /// On commas.
+    Commas,
+    /// On commas, else (Jekyll) on spaces.
+    Words,
 }
 
 /// Takes the known keys out of a header's table, collecting every problem.
@@ -340,16 +352,16 @@ impl Reader<'_> {
         found
     }
 
-    fn list(&mut self, key: &'static str, split: bool) -> Vec<String> {
+    fn list(&mut self, key: &'static str, split: ListSplit) -> Vec<String> {
         match self.map.remove(key) {
             Some(v) => self.list_value(key, v, split),
             None => Vec::new(),
         }
     }
 
-    /// A list of texts, or one text: split on commas when it has one, else (with
-    /// `space_separated`, Jekyll's habit) on spaces.
-    fn list_value(&mut self, key: &str, value: Value, split: bool) -> Vec<String> {
+    /// A list of texts, or one text: split on commas when it has one, else (`ListSplit::Words`
+    /// with `space_separated`, Jekyll's habit) on spaces.
+    fn list_value(&mut self, key: &str, value: Value, split: ListSplit) -> Vec<String> {
         let scalar = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -368,10 +380,10 @@ impl Reader<'_> {
                 }
                 out
             }
-            Value::String(s) if split => {
+            Value::String(s) if split != ListSplit::No => {
                 let words: Vec<&str> = if s.contains(',') {
                     s.split(',').collect()
-                } else if self.opts.space_separated {
+                } else if split == ListSplit::Words && self.opts.space_separated {
                     s.split_whitespace().collect()
                 } else {
                     vec![s.as_str()]

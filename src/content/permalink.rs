@@ -155,15 +155,17 @@ fn jekyll_title(name: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// Hugo's `urlize` of a title: lowercase, spaces to `-`, other punctuation dropped; a title
-/// with letters outside ASCII is transliterated.
+/// Hugo's `urlize` of a title: lowercase, spaces to `-` (one for a run), other punctuation
+/// dropped; a title with letters outside ASCII is transliterated.
 pub fn urlize(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
     for c in title.trim().chars() {
+        let c = if c.is_whitespace() { '-' } else { c };
+        if c == '-' && out.ends_with('-') {
+            continue;
+        }
         if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~') {
             out.push(c.to_ascii_lowercase());
-        } else if c.is_whitespace() {
-            out.push('-');
         } else if c.is_alphanumeric() {
             return slug::slugify(title);
         }
@@ -269,6 +271,8 @@ mod tests {
             "/2014-05-06-Hello-World/"
         );
         assert_eq!(expand("/:monthname/:day/", &h).unwrap(), "/may/06/");
+        assert_eq!(urlize("Hello, World: Rust & Go!"), "hello-world-rust-go");
+        assert_eq!(urlize("An old .mdown file"), "an-old-.mdown-file");
     }
 
     #[test]
