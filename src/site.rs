@@ -122,6 +122,23 @@ impl Site {
         opts: &BuildOptions,
         now: DateTime<FixedOffset>,
     ) -> Result<Site, Vec<Diagnostic>> {
+        let (site, clashes) = Site::assemble_with_clashes(config, docs, assets, opts, now)?;
+        if clashes.is_empty() {
+            Ok(site)
+        } else {
+            Err(clashes)
+        }
+    }
+
+    /// [`Site::assemble`], returning the URL clashes beside the site instead of failing on
+    /// them (a check goes on to find the problems a render finds).
+    pub fn assemble_with_clashes(
+        config: Config,
+        docs: Vec<Arc<Doc>>,
+        assets: Vec<SourceAsset>,
+        opts: &BuildOptions,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
         let mut private = Vec::new();
@@ -224,8 +241,8 @@ impl Site {
             excluded,
             next_release,
         };
-        site.check_clashes()?;
-        Ok(site)
+        let clashes = site.check_clashes().err().unwrap_or_default();
+        Ok((site, clashes))
     }
 
     /// Moves every document's Markdown body out (leaving it empty), in [`Site::docs`] order,

@@ -267,16 +267,19 @@ impl Session {
             .map(|d| d.path.to_string_lossy().replace('\\', "/"))
             .collect();
         let config = sources.config.clone();
-        let mut site = match Site::assemble(
+        let mut site = match Site::assemble_with_clashes(
             config,
             docs,
             sources.scan.assets.clone(),
             &self.opts,
             front_matter::now(),
         ) {
-            Ok(site) => site,
-            Err(e) => {
-                errors.extend(e);
+            Ok((site, clashes)) if clashes.is_empty() || self.all_problems => {
+                errors.extend(clashes);
+                site
+            }
+            Ok((_, clashes)) | Err(clashes) => {
+                errors.extend(clashes);
                 return Err(sorted(errors));
             }
         };

@@ -8,6 +8,7 @@ mod cli;
 mod cloudfront;
 mod cloudfront_stub;
 mod fuzz;
+mod migrate;
 mod private;
 mod publish;
 mod publish_backends;
