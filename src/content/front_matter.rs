@@ -614,6 +614,58 @@ mod tests {
     }
 
     #[test]
+    fn categories_authors_extra_and_jekyll_habits() {
+        let jekyll = Options {
+            space_separated: true,
+            ..Options::default()
+        };
+        let text = "---\ntitle: A\ntags: intro meta\ncategories: jekyll update\nauthor: Jane Doe\npublished: false\nimage: /a.png\nmood: happy\nparams:\n  toc: true\n---\n";
+        let f = parse_with(&split(text).unwrap(), &jekyll).unwrap();
+        assert_eq!(f.tags, ["intro", "meta"]);
+        assert_eq!(f.categories, ["jekyll", "update"]);
+        assert_eq!(f.authors, ["Jane Doe"]);
+        assert!(f.draft, "published: false is a draft");
+        assert_eq!(f.image.as_deref(), Some("/a.png"));
+        assert_eq!(f.extra["mood"], "happy");
+        assert_eq!(f.extra["toc"], true);
+        // Without Jekyll's habit a tag string is one tag.
+        assert_eq!(
+            fm("---\ntitle: A\ntags: web dev\n---\n").unwrap().tags,
+            ["web dev"]
+        );
+        let f = fm("+++\ntitle = \"Z\"\n[taxonomies]\ncategories = [\"C\"]\nauthors = [\"Ann\"]\nseries = [\"S\"]\n[extra]\ncover = \"x.svg\"\n+++\n").unwrap();
+        assert_eq!(
+            (f.categories, f.authors),
+            (vec!["C".to_string()], vec!["Ann".to_string()])
+        );
+        assert_eq!(f.extra["cover"], "x.svg");
+        assert_eq!(f.extra["taxonomies"]["series"][0], "S");
+        let f = fm("---\ntitle: 1984\ncover:\n  image: c.png\npublishDate: 2020-01-02\nlastmod: 2020-02-03\n---\n").unwrap();
+        assert_eq!(f.title.as_deref(), Some("1984"), "a number as a title");
+        assert_eq!(f.image.as_deref(), Some("c.png"));
+        assert_eq!(
+            f.publish_date.unwrap().to_rfc3339(),
+            "2020-01-02T00:00:00+00:00"
+        );
+        assert_eq!(f.updated.unwrap().to_rfc3339(), "2020-02-03T00:00:00+00:00");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_with_its_line() {
+        let (line_errors, _) = (
+            parse_with(
+                &split("---\ntitle: A\ndate: soon\ndraft: maybe\npaginate_by: many\n---\n")
+                    .unwrap(),
+                &Options::default(),
+            )
+            .unwrap_err(),
+            (),
+        );
+        let lines: Vec<usize> = line_errors.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [3, 4, 5]);
+    }
+
+    #[test]
     fn malformed_toml_reports_line() {
         let (line, problem) = fm("+++\ntitle = \"A\"\ndate = = 3\n+++\n").unwrap_err();
         assert!(matches!(problem, Problem::Syntax(_)));

@@ -208,8 +208,9 @@ const NOT_SITE: &[&str] = &[
     "netlify.toml",
 ];
 
-/// True for a file at a Jekyll site's top that is about the project, not the site.
-fn project_file(name: &str) -> bool {
+/// True for a file at a Jekyll site's top that is about the project, not the site
+/// (`README.md`, `LICENSE`, a gemspec).
+pub fn project_file(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     [
         "README",

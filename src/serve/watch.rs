@@ -135,7 +135,10 @@ pub fn classify_path(site_dir: &Path, path: &Path) -> Option<(ChangeKind, String
         "static" => ChangeKind::Static,
         // A Jekyll layout at the site's top: its posts, drafts and Markdown pages.
         _ if parts.iter().any(|p| *p == "_posts" || *p == "_drafts") => ChangeKind::Content,
-        name if parts.len() == 1 && crate::content::section::markdown_stem(name).is_some() => {
+        name if parts.len() == 1
+            && crate::content::section::markdown_stem(name).is_some()
+            && !crate::content::load::project_file(name) =>
+        {
             ChangeKind::Content
         }
         _ => return None,
