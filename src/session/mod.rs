@@ -467,7 +467,7 @@ fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
         }
     };
     let target = target.replace("/./", "/");
-    failed.iter().any(|f| *f == target)
+    failed.contains(&target)
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
