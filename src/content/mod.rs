@@ -3,11 +3,14 @@
 
 pub mod date;
 pub mod doc;
+#[cfg(test)]
+mod doc_tests;
 pub mod front_matter;
 pub mod load;
 pub mod permalink;
 pub mod section;
 pub mod settings;
+pub mod url;
 
 pub use doc::{Doc, DocKind, tag_slug};
 pub use load::{Filter, Scan, SourceAsset, scan};

@@ -135,7 +135,7 @@ fn token(name: &str, f: &Fields<'_>) -> Result<String, String> {
 /// A category as a URL segment: Jekyll lowercases it; what a URL cannot hold becomes `-`.
 fn category_segment(c: &str) -> String {
     let lower = c.to_lowercase();
-    if lower.chars().all(super::doc::is_key_safe) {
+    if lower.chars().all(super::url::is_key_safe) {
         lower
     } else {
         slug::slugify(&lower)
@@ -146,7 +146,7 @@ fn category_segment(c: &str) -> String {
 fn jekyll_title(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
-        if super::doc::is_key_safe(c) {
+        if super::url::is_key_safe(c) {
             out.push(c);
         } else if !out.ends_with('-') {
             out.push('-');

@@ -9,6 +9,7 @@ mod cloudfront;
 mod cloudfront_stub;
 mod fuzz;
 mod migrate;
+mod migrate_check;
 mod private;
 mod publish;
 mod publish_backends;
