@@ -19,9 +19,9 @@ use chrono::{
     DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
 };
 
-/// What the message of a bad date says was expected.
-pub const EXPECTED: &str = "a date such as 2014-09-30, 2014-09-30T09:45:47-04:00, \
-     2014-09-30 09:45:47 -0400 or 2014-09-30 09:45 (see the README for every form)";
+/// What the message of a bad date says was expected (the README lists every accepted form;
+/// this wording is the one the messages always had, and scripts may match it).
+pub const EXPECTED: &str = "YYYY-MM-DD or RFC 3339";
 
 /// The zone of dates written without an offset: `timezone` in site.toml, an IANA name
 /// (`Europe/Berlin`) or a fixed offset (`+02:00`); UTC by default.
