@@ -78,7 +78,8 @@ pub struct Section {
     pub doc: Arc<Doc>,
     /// Its index among [`Site::docs`].
     pub index: usize,
-    /// Indexes into `Site::posts`, in the section's order (`sort_by`).
+    /// What it lists, as indexes into [`Site::docs`], in the section's order (`sort_by`):
+    /// its posts, or for a section of pages its pages.
     pub posts: Vec<usize>,
     /// Posts per page (`paginate_by`, else `posts_per_page`).
     pub per_page: usize,
@@ -220,7 +221,7 @@ impl Site {
             .into_iter()
             .enumerate()
             .map(|(j, doc)| {
-                let posts = section_posts(&doc, &posts);
+                let posts = section_members(&doc, &posts, &pages);
                 Section {
                     per_page: doc.paginate_by.unwrap_or(config.posts_per_page).max(1),
                     doc,
@@ -348,23 +349,37 @@ impl Site {
     }
 }
 
-/// The posts of a section, in its order: under its folder (all for the top section), sorted
-/// by `sort_by` (`date`, newest first, by default; `title`; `weight`; `none`: by path).
-fn section_posts(section: &Doc, posts: &[Arc<Doc>]) -> Vec<usize> {
+/// What a section lists, as indexes into [`Site::docs`] in its order: the posts under its
+/// folder (all posts for the top section), else (a section of pages, such as Hugo's
+/// `content/docs/`) its pages; sorted by `sort_by` (`date`, newest first, by default;
+/// `title`; `weight`; `none`: by path).
+fn section_members(section: &Doc, posts: &[Arc<Doc>], pages: &[Arc<Doc>]) -> Vec<usize> {
     let dir = section.rel_path.rsplit_once('/').map_or("", |(dir, _)| dir);
     let top = section.url == "/";
-    let mut found: Vec<usize> = (0..posts.len())
-        .filter(|&i| {
-            top || posts[i]
-                .rel_path
-                .strip_prefix(dir)
-                .is_some_and(|r| r.starts_with('/'))
-        })
-        .collect();
+    let inside = |d: &Doc| {
+        top || d
+            .rel_path
+            .strip_prefix(dir)
+            .is_some_and(|r| r.starts_with('/'))
+    };
+    let mut found: Vec<usize> = (0..posts.len()).filter(|&i| inside(&posts[i])).collect();
+    if found.is_empty() && !top {
+        found = (0..pages.len())
+            .filter(|&j| inside(&pages[j]))
+            .map(|j| posts.len() + j)
+            .collect();
+    }
+    let doc = |i: usize| {
+        if i < posts.len() {
+            &posts[i]
+        } else {
+            &pages[i - posts.len()]
+        }
+    };
     match section.sort_by.as_deref() {
-        Some("title") => found.sort_by(|&a, &b| posts[a].title.cmp(&posts[b].title)),
-        Some("weight") => found.sort_by_key(|&i| (posts[i].weight.unwrap_or(0), i)),
-        Some("none") => found.sort_by(|&a, &b| posts[a].rel_path.cmp(&posts[b].rel_path)),
+        Some("title") => found.sort_by(|&a, &b| doc(a).title.cmp(&doc(b).title)),
+        Some("weight") => found.sort_by_key(|&i| (doc(i).weight.unwrap_or(0), i)),
+        Some("none") => found.sort_by(|&a, &b| doc(a).rel_path.cmp(&doc(b).rel_path)),
         _ => {}
     }
     found

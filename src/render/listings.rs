@@ -22,7 +22,8 @@ pub(super) enum IndexOf<'s> {
 }
 
 impl<'s> IndexOf<'s> {
-    /// The indexes into `Site::posts` this listing shows, in its order.
+    /// The indexes into `Site::docs` this listing shows, in its order (posts come first
+    /// there, so a post's index is the same in both).
     fn posts(&self) -> Option<&'s [usize]> {
         match self {
             IndexOf::Home => None,

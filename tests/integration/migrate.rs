@@ -234,6 +234,10 @@ fn hugo_fixture_builds_with_every_url_and_date() {
     assert!(posts.contains("A summary divider"), "newest first");
     assert!(o.contains("posts/page/2/index.html"));
     assert!(text(o, "notes/index.html").contains("A slugged note"));
+    // A section of pages lists its pages.
+    let projects = text(o, "projects/index.html");
+    assert!(projects.contains("Things I made.") && projects.contains("A small tool"));
+    assert!(o.contains("projects/tool/index.html"));
     // The home page's text from content/_index.md.
     assert!(text(o, "index.html").contains("Welcome to my corner of the web."));
     // Hugo's <!--more--> divider.
