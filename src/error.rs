@@ -88,7 +88,7 @@ fn missing_hint(field: &str) -> &'static str {
         "date" => {
             "; a post's date comes from `date` (or `publishDate`) in its front matter, a file or \
              bundle-folder name starting YYYY-MM-DD- (2014-05-06-title.md), or a `path`/`url`/\
-             `permalink` starting /YYYY/MM/DD/"
+             `permalink` starting /YYYY/MM/DD/, or `updated`/`lastmod`"
         }
         _ => "",
     }

@@ -140,3 +140,44 @@ fn alias_onto_generated_page_is_a_clash() {
     .unwrap_err();
     assert!(matches!(errs[0].problem, Problem::DuplicateUrl { .. }));
 }
+
+#[test]
+fn sections_list_their_posts_in_their_order_or_their_pages() {
+    let docs = vec![
+        doc("content/blog/_index.md", "sort_by: weight"),
+        doc("content/blog/a.md", "title: A\ndate: 2024-01-03\nweight: 2"),
+        doc("content/blog/b.md", "title: B\ndate: 2024-01-02\nweight: 1"),
+        doc("content/blog/c.md", "title: C\ndate: 2024-01-01\nweight: 3"),
+        doc("content/posts/_index.md", "title: All"),
+        doc("content/posts/z.md", "title: Z\ndate: 2023-01-01"),
+        doc("content/docs/_index.md", "title: Docs"),
+        doc("content/docs/setup.md", "title: Setup"),
+        doc("content/_index.md", "title: Home"),
+    ];
+    let site = Site::assemble(
+        Config::default_for_test(),
+        docs,
+        vec![],
+        &BuildOptions::default(),
+        now(),
+    )
+    .unwrap();
+    let all: Vec<&Arc<Doc>> = site.docs().collect();
+    let listed = |url: &str| -> Vec<String> {
+        let s = site.sections.iter().find(|s| s.doc.url == url).unwrap();
+        s.posts.iter().map(|&i| all[i].title.clone()).collect()
+    };
+    assert_eq!(listed("/blog/"), ["B", "A", "C"], "by weight");
+    assert_eq!(listed("/posts/"), ["Z"]);
+    assert_eq!(
+        listed("/docs/"),
+        ["Setup"],
+        "a section of pages lists its pages"
+    );
+    assert_eq!(
+        listed("/"),
+        ["A", "B", "C", "Z"],
+        "the top lists every post"
+    );
+    assert_eq!(site.home().map(|h| h.doc.title.as_str()), Some("Home"));
+}

@@ -309,7 +309,8 @@ fn titleize(name: &str) -> String {
 
 /// A post's date: `date`, else `publishDate`, else the file or bundle-folder name
 /// (`2014-05-06-title`), else a URL path set in the front matter that starts with one
-/// (Zola's `path = "2014/12/12/x"`), else (a Jekyll draft) the file's modification time.
+/// (Zola's `path = "2014/12/12/x"`), else the update date (Hugo's `lastmod`, which Hugo falls
+/// back to), else (a Jekyll draft) the file's modification time.
 fn post_date(
     fm: &FrontMatter,
     place: &Place,
@@ -327,6 +328,7 @@ fn post_date(
     fm.date
         .or(fm.publish_date)
         .or_else(|| day().map(|d| opts.zone.localize(d.and_time(NaiveTime::MIN))))
+        .or(fm.updated)
         .or(modified.filter(|_| place.draft))
 }
 
