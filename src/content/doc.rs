@@ -219,8 +219,13 @@ impl Doc {
         {
             body.replace_range(at..at + sep.len(), "<!-- more -->");
         }
+        // Jekyll's folder categories, then the front matter's, each once.
         let mut categories = place.categories.clone();
-        categories.extend(fm.categories);
+        for c in fm.categories {
+            if !categories.iter().any(|k| tag_slug(k) == tag_slug(&c)) {
+                categories.push(c);
+            }
+        }
         Ok(Doc {
             kind,
             rel_path: rel_path.to_string(),
