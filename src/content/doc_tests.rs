@@ -134,6 +134,14 @@ fn sub_folders_are_kept_so_names_do_not_collide() {
         "/posts/x/",
         "as before"
     );
+    let mut flat = ContentOptions::default();
+    flat.permalinks
+        .insert("posts".into(), "/posts/:name/".into());
+    assert_eq!(
+        with(&flat, "content/posts/2023/2023-01-02-x.md", POST).url,
+        "/posts/x/",
+        "the URLs of earlier versions, on request"
+    );
 }
 
 #[test]

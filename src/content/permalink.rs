@@ -4,7 +4,9 @@
 //! `:title` and `:slug` mean what the tool that laid the document out means: for a Jekyll
 //! post (`_posts/`) both are the file name (Jekyll keeps its case in `:title`) unless `slug`
 //! is set; for a document under `content/` (Hugo), `:title` is the title made into a URL
-//! and `:slug` is `slug`, else the same.
+//! and `:slug` is `slug`, else the same. `:name` is always bucketpress's own slug: `slug`,
+//! else the file name without its date (`/posts/:name/` is where bucketpress put posts
+//! before it kept sub-folders).
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
@@ -36,6 +38,9 @@ pub struct Fields<'a> {
     pub name: &'a str,
     /// The file stem as it is (Hugo's `:filename`).
     pub filename: &'a str,
+    /// The document's slug as bucketpress makes it: `slug`, else the file or bundle name
+    /// without its date, made into a URL (`:name`).
+    pub doc_slug: &'a str,
     /// Categories (Jekyll: the folders above `_posts/`, then the front matter's).
     pub categories: &'a [String],
     /// The section (`posts`, or `blog/rust` for a nested one).
@@ -105,7 +110,7 @@ fn token(name: &str, f: &Fields<'_>) -> Result<String, String> {
         "slug" if f.jekyll => slug::slugify(f.slug.unwrap_or(f.name)),
         "slug" => f.slug.map_or_else(|| urlize(f.title), String::from),
         "filename" | "contentbasename" => f.filename.to_string(),
-        "name" | "basename" => f.name.to_string(),
+        "name" => f.doc_slug.to_string(),
         "categories" => {
             let mut seen: Vec<String> = Vec::new();
             for c in f.categories {
@@ -181,6 +186,7 @@ pub fn check_pattern(pattern: &str) -> Option<String> {
         slug: None,
         name: "n",
         filename: "n",
+        doc_slug: "n",
         categories: &[],
         section: "s",
         dirs: &[],
@@ -214,6 +220,7 @@ mod tests {
             slug: None,
             name: "Hello-World",
             filename: "2014-05-06-Hello-World",
+            doc_slug: "hello-world",
             categories,
             section: "posts",
             dirs: &[],
@@ -271,6 +278,7 @@ mod tests {
             "/2014-05-06-Hello-World/"
         );
         assert_eq!(expand("/:monthname/:day/", &h).unwrap(), "/may/06/");
+        assert_eq!(expand("/posts/:name/", &h).unwrap(), "/posts/hello-world/");
         assert_eq!(urlize("Hello, World: Rust & Go!"), "hello-world-rust-go");
         assert_eq!(urlize("An old .mdown file"), "an-old-.mdown-file");
     }

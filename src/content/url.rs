@@ -27,6 +27,7 @@ pub(super) fn doc_url(
         title,
         slug: fm.slug.as_deref(),
         name: strip_date(&place.stem),
+        doc_slug: slug,
         filename: &place.stem,
         categories: &place.categories,
         section: &place.section,
