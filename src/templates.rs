@@ -28,6 +28,12 @@ const THEME: &[(&str, &str)] = &[
     ("robots.txt", include_str!("../templates/robots.txt")),
 ];
 
+/// True when `name` is one of the theme's templates (`post.html`, `page.html`, …): each
+/// expects the context of its own kind of page.
+pub fn is_theme_template(name: &str) -> bool {
+    THEME.iter().any(|(n, _)| *n == name)
+}
+
 /// The theme's stylesheet, published as `/style.css` unless the site's `static/` has one.
 pub const THEME_CSS: &str = include_str!("../templates/style.css");
 

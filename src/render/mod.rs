@@ -503,12 +503,18 @@ impl<'a> Renderer<'a> {
                 "page.html"
             }
         };
-        // A Jekyll `layout` the site has no template for is ignored (Jekyll sites name
-        // `default`, `post` by habit); a `template` it lacks is an error.
+        // A Jekyll `layout` is used when the site has a template of its own by that name; the
+        // theme's names (`post`, `page`) and missing ones are ignored: each theme template
+        // expects its own kind of page, and Jekyll sites name `default`, `post` by habit. A
+        // `template` the site lacks is an error.
         let template = doc
             .template
             .as_deref()
-            .or_else(|| doc.layout.as_deref().filter(|t| self.templates.has(t)))
+            .or_else(|| {
+                doc.layout
+                    .as_deref()
+                    .filter(|t| self.templates.has(t) && !crate::templates::is_theme_template(t))
+            })
             .unwrap_or(default_template);
         if !self.templates.has(template) {
             return Err(Diagnostic::new(

@@ -339,3 +339,36 @@ fn real_jekyll_and_hugo_agree_on_every_post_url_and_date() {
     let theirs = tool_list(&std::fs::read_to_string(hugo_out.join("index.html")).unwrap());
     assert_agree("hugo", &theirs, &build("hugo-blog"));
 }
+
+#[test]
+fn jekyll_layouts_are_used_when_the_site_has_them_and_ignored_otherwise() {
+    let site = support::site(&[
+        (
+            "_posts/2020-01-01-a.md",
+            "---\nlayout: page\ntitle: A\n---\nA.\n",
+        ),
+        (
+            "_posts/2020-01-02-b.md",
+            "---\nlayout: wide\ntitle: B\n---\nB.\n",
+        ),
+        (
+            "_posts/2020-01-03-c.md",
+            "---\nlayout: default\ntitle: C\n---\nC.\n",
+        ),
+        ("about.md", "---\nlayout: post\ntitle: About\n---\nMe.\n"),
+        ("templates/wide.html", "WIDE {{ post.title }}\n"),
+    ]);
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    assert_eq!(text(&r.outputs, "2020/01/02/b.html"), "WIDE B\n");
+    for (key, title) in [
+        ("2020/01/01/a.html", "A"),
+        ("2020/01/03/c.html", "C"),
+        ("about.html", "About"),
+    ] {
+        let page = text(&r.outputs, key);
+        assert!(
+            page.contains(&format!("<h1 class=\"post-title\">{title}</h1>")),
+            "{key}: {page}"
+        );
+    }
+}
