@@ -227,7 +227,8 @@ pub fn project_file(name: &str) -> bool {
 
 /// Reads a Jekyll layout at the site's top: Markdown anywhere (posts under `_posts/` and
 /// `_drafts/`, pages elsewhere) and the files Jekyll would copy, skipping folders starting
-/// with `_` (layouts, includes, `_site`), bucketpress's own folders and project files.
+/// with `_` (layouts, includes, `_site`), bucketpress's own folders, folders a build wrote
+/// and project files.
 fn scan_jekyll_top(site_dir: &Path, filter: &Filter, found: &mut Scan) {
     let walker = walkdir::WalkDir::new(site_dir)
         .follow_links(true)
@@ -244,7 +245,9 @@ fn scan_jekyll_top(site_dir: &Path, filter: &Filter, found: &mut Scan) {
             let is_dir = e.file_type().is_dir();
             let underscore = name.starts_with('_') && name != "_posts" && name != "_drafts";
             let top = e.depth() == 1 && (NOT_SITE.contains(&name.as_ref()) || project_file(&name));
-            !(underscore && (is_dir || e.depth() == 1)) && !top
+            // A folder a build wrote (`build --out docs`) is output, not source.
+            let output = is_dir && e.path().join(crate::write::RECORD_FILE).is_file();
+            !(underscore && (is_dir || e.depth() == 1)) && !top && !output
         });
     for entry in walker {
         let entry = match entry {

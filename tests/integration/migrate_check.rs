@@ -372,3 +372,53 @@ fn jekyll_layouts_are_used_when_the_site_has_them_and_ignored_otherwise() {
         );
     }
 }
+
+#[test]
+fn a_jekyll_post_edit_is_seen_by_the_next_build() {
+    // The sources hash covers a Jekyll layout's files: an edit is never "nothing to do".
+    let site = support::site(&[(
+        "_posts/2020-01-01-a.md",
+        "---\ntitle: A\n---\nFirst words.\n",
+    )]);
+    let dir = site.path().to_str().unwrap();
+    let page = site.path().join("public/2020/01/01/a.html");
+    assert_eq!(bin(&["build", "--site", dir]).status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("First words.")
+    );
+    support::write(
+        site.path(),
+        "_posts/2020-01-01-a.md",
+        "---\ntitle: A\n---\nSecond words.\n",
+    );
+    let o = bin(&["build", "--site", dir]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("nothing to do"));
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("Second words.")
+    );
+    // An output folder inside the site (GitHub Pages' docs/) is never read back as source.
+    let docs = site.path().join("docs");
+    for _ in 0..2 {
+        let o = bin(&["build", "--site", dir, "--out", docs.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(docs.join("2020/01/01/a.html").is_file());
+    assert!(
+        !docs.join("docs").exists(),
+        "the output was copied into itself"
+    );
+    assert!(
+        !docs.join("public").exists(),
+        "the default output was copied"
+    );
+}
