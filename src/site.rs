@@ -108,8 +108,8 @@ pub struct Site {
     pub assets: Vec<SourceAsset>,
     /// Source paths of documents left out (drafts, future posts), so links to them can say so.
     pub excluded: Vec<String>,
-    /// The earliest date of a post left out for being in the future: from then on the same
-    /// sources build a different site.
+    /// The earliest date of a post left out for being in the future, or of a built post's
+    /// expiry (`expiryDate`): from then on the same sources build a different site.
     pub next_release: Option<DateTime<FixedOffset>>,
 }
 
@@ -158,7 +158,16 @@ impl Site {
             {
                 next_release = Some(next_release.map_or(date, |n| n.min(date)));
             }
-            if left_out_draft || (future && !opts.future) {
+            // Hugo's expiryDate: gone from then on, so the sources build another site then.
+            let expired = doc.expiry_date.is_some_and(|d| d <= now);
+            if let Some(expiry) = doc.expiry_date
+                && !expired
+                && !left_out_draft
+                && !(future && !opts.future)
+            {
+                next_release = Some(next_release.map_or(expiry, |n| n.min(expiry)));
+            }
+            if left_out_draft || (future && !opts.future) || expired {
                 excluded.push(doc.rel_path.clone());
                 if let Some(dir) = doc.bundle_dir() {
                     unbuilt_bundles.push(dir.to_string());

@@ -181,3 +181,34 @@ fn sections_list_their_posts_in_their_order_or_their_pages() {
     );
     assert_eq!(site.home().map(|h| h.doc.title.as_str()), Some("Home"));
 }
+
+#[test]
+fn expired_posts_are_left_out_and_a_coming_expiry_is_the_next_release() {
+    let docs = vec![
+        doc(
+            "content/posts/gone.md",
+            "title: G\ndate: 2024-01-01\nexpiryDate: 2024-06-01",
+        ),
+        doc(
+            "content/posts/soon.md",
+            "title: S\ndate: 2024-01-01\nexpiryDate: 2025-03-01",
+        ),
+        doc("content/posts/later.md", "title: L\ndate: 2026-01-01"),
+    ];
+    let site = Site::assemble(
+        Config::default_for_test(),
+        docs,
+        vec![],
+        &BuildOptions::default(),
+        now(),
+    )
+    .unwrap();
+    let titles: Vec<&str> = site.posts.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["S"]);
+    assert_eq!(site.excluded.len(), 2);
+    assert_eq!(
+        site.next_release,
+        parse_date("2025-03-01"),
+        "the expiry comes first"
+    );
+}

@@ -35,6 +35,8 @@ pub struct Doc {
     pub date: Option<DateTime<FixedOffset>>,
     /// Hugo's `publishDate`: left out of the build until then.
     pub publish_date: Option<DateTime<FixedOffset>>,
+    /// Hugo's `expiryDate`: left out of the build from then on.
+    pub expiry_date: Option<DateTime<FixedOffset>>,
     /// The date of the last update.
     pub updated: Option<DateTime<FixedOffset>>,
     /// Tags as written.
@@ -232,6 +234,7 @@ impl Doc {
             title,
             date,
             publish_date: fm.publish_date,
+            expiry_date: fm.expiry_date,
             updated: fm.updated,
             tags: fm.tags,
             categories,

@@ -92,6 +92,8 @@ pub struct FrontMatter {
     /// Hugo's `publishDate`: the post is left out until then (and dated by it when it has no
     /// `date`).
     pub publish_date: Option<DateTime<FixedOffset>>,
+    /// Hugo's `expiryDate`: the post is left out from then on.
+    pub expiry_date: Option<DateTime<FixedOffset>>,
     /// The date of the last update.
     pub updated: Option<DateTime<FixedOffset>>,
     /// Tags, as written.
@@ -181,6 +183,7 @@ pub fn parse_partial(
     };
     let date = r.date("date");
     let publish_date = r.date_any(&["publishDate", "publishdate", "publish_date"]);
+    let expiry_date = r.date_any(&["expiryDate", "expirydate", "expiry_date"]);
     let updated = r.date_any(&["updated", "lastmod", "last_modified_at", "modified"]);
     let mut taxonomies = r.map.remove("taxonomies").and_then(|v| match v {
         Value::Object(m) => Some(m),
@@ -209,6 +212,7 @@ pub fn parse_partial(
         title: r.text("title"),
         date,
         publish_date,
+        expiry_date,
         updated,
         tags,
         categories,

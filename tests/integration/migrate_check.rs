@@ -334,6 +334,8 @@ fn real_jekyll_and_hugo_agree_on_every_post_url_and_date() {
             copy.path().join("hugo-blog").to_str().unwrap(),
             "--destination",
             hugo_out.to_str().unwrap(),
+            "--cacheDir",
+            out.path().join("hugo-cache").to_str().unwrap(),
         ],
     );
     let theirs = tool_list(&std::fs::read_to_string(hugo_out.join("index.html")).unwrap());
