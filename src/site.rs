@@ -150,10 +150,10 @@ impl Site {
         for doc in docs {
             let release = doc.publish_date.or(doc.date);
             let future = release.is_some_and(|d| d > now);
+            let left_out_future = future && !opts.future;
             let left_out_draft = doc.draft && !opts.drafts;
             if let Some(date) = release
-                && future
-                && !opts.future
+                && left_out_future
                 && !left_out_draft
             {
                 next_release = Some(next_release.map_or(date, |n| n.min(date)));
@@ -163,11 +163,11 @@ impl Site {
             if let Some(expiry) = doc.expiry_date
                 && !expired
                 && !left_out_draft
-                && !(future && !opts.future)
+                && !left_out_future
             {
                 next_release = Some(next_release.map_or(expiry, |n| n.min(expiry)));
             }
-            if left_out_draft || (future && !opts.future) || expired {
+            if left_out_draft || left_out_future || expired {
                 excluded.push(doc.rel_path.clone());
                 if let Some(dir) = doc.bundle_dir() {
                     unbuilt_bundles.push(dir.to_string());
