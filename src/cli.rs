@@ -67,8 +67,10 @@ pub enum Command {
         after_help = "Examples:\n  bucketpress build\n  bucketpress build --site blog --out /tmp/out --drafts"
     )]
     Build(BuildArgs),
-    /// Validate everything `build` validates, writing nothing.
-    Check(SiteArgs),
+    /// Validate everything `build` validates, writing nothing: every problem of every file.
+    #[command(after_help = "Examples:\n  bucketpress check\n  \
+        bucketpress check --urls old-sitemap.xml   # every old URL the new site no longer answers")]
+    Check(CheckArgs),
     /// Upload only what changed to S3 (or a folder), diffed against the bucket's manifest.
     #[command(
         after_help = "Examples:\n  bucketpress publish --to s3://my-bucket/blog\n  \
@@ -89,6 +91,19 @@ pub enum Command {
     /// Restore a snapshot (an id or `latest`) into a new or empty folder, verifying every
     /// file.
     Restore(crate::backup::command::RestoreArgs),
+}
+
+/// `check`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Which site and which documents.
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// The old site's sitemap.xml, or a file with one URL or path a line: each one the new
+    /// site does not answer (no page, file or redirect) is reported, so old links keep
+    /// working after a move.
+    #[arg(long, value_name = "FILE")]
+    pub urls: Option<PathBuf>,
 }
 
 /// Which site and which documents.

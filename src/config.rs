@@ -41,6 +41,14 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[private]`: encrypted posts (where passphrases come from, what a locked page shows).
     pub private: crate::private::PrivateConfig,
+    /// The zone of dates written without an offset: an IANA name (`America/New_York`) or a
+    /// fixed offset (`+02:00`); UTC when empty.
+    pub timezone: String,
+    /// `[permalinks]`: URL patterns by section (`posts = "/:year/:month/:day/:title/"`;
+    /// `posts` also covers Jekyll's `_posts/`), Jekyll style names (`pretty`) allowed.
+    pub permalinks: std::collections::BTreeMap<String, String>,
+    /// `[content]`: where posts are, Jekyll layouts, the excerpt separator.
+    pub content: crate::content::ContentConfig,
 }
 
 impl Default for Config {
@@ -60,6 +68,9 @@ impl Default for Config {
             torrents: crate::torrent::TorrentConfig::default(),
             backup: BackupConfig::default(),
             private: crate::private::PrivateConfig::default(),
+            timezone: String::new(),
+            permalinks: std::collections::BTreeMap::new(),
+            content: crate::content::ContentConfig::default(),
         }
     }
 }
@@ -236,6 +247,18 @@ impl Config {
                 return Err(bad("exclude", "a valid glob", glob));
             }
         }
+        if crate::content::date::SiteZone::parse(&self.timezone).is_none() {
+            return Err(bad(
+                "timezone",
+                "an IANA time zone such as \"Europe/Berlin\", or an offset such as \"+02:00\"",
+                &self.timezone,
+            ));
+        }
+        for (section, pattern) in &self.permalinks {
+            if let Some(problem) = crate::content::permalink::check_pattern(pattern) {
+                return Err(bad(section, &format!("a URL pattern ({problem})"), pattern));
+            }
+        }
         if let Some((key, expected, found)) = self.torrents.problem() {
             return Err(bad(key, expected, &found));
         }
@@ -243,6 +266,11 @@ impl Config {
             return Err(bad(key, &expected, &found));
         }
         Ok(())
+    }
+
+    /// What the document parser needs from this configuration.
+    pub fn content_options(&self) -> crate::content::ContentOptions {
+        crate::content::ContentOptions::new(&self.timezone, &self.permalinks, &self.content)
     }
 
     /// The base URL with exactly one trailing slash.
@@ -345,6 +373,12 @@ const KNOWN_KEYS: &[&str] = &[
     "private.show_title",
     "private.placeholder_title",
     "private.iterations",
+    "timezone",
+    "permalinks",
+    "content",
+    "content.post_sections",
+    "content.jekyll",
+    "content.excerpt_separator",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

@@ -25,8 +25,15 @@ pub enum Problem {
     #[error("{0}")]
     Syntax(String),
     /// A required field is missing.
-    #[error("{0}: required field is missing")]
+    #[error("{0}: required field is missing{hint}", hint = missing_hint(.0))]
     Missing(&'static str),
+    /// A file in the content folders that the build does not understand (a warning: it is
+    /// neither built nor copied).
+    #[error("left out: {0}")]
+    NotBuilt(String),
+    /// An old URL that the site no longer answers (`check --urls`).
+    #[error("{0}: no page, file or redirect answers this old URL")]
+    OldUrlGone(String),
     /// A field has the wrong value.
     #[error("{field}: expected {expected}, found {found:?}")]
     Invalid {
@@ -73,6 +80,18 @@ pub enum Problem {
     /// A private post cannot be built (no passphrase, bad group, …).
     #[error(transparent)]
     Private(#[from] crate::private::PrivateError),
+}
+
+/// Where a missing field may come from, for the fields that have more than one source.
+fn missing_hint(field: &str) -> &'static str {
+    match field {
+        "date" => {
+            "; a post's date comes from `date` (or `publishDate`) in its front matter, a file or \
+             bundle-folder name starting YYYY-MM-DD- (2014-05-06-title.md), or a `path`/`url`/\
+             `permalink` starting /YYYY/MM/DD/, or `updated`/`lastmod`"
+        }
+        _ => "",
+    }
 }
 
 /// A problem located in a file, optionally at a line.

@@ -25,4 +25,5 @@ pub mod sources_hash;
 pub mod templates;
 pub mod timing;
 pub mod torrent;
+pub mod urlcheck;
 pub mod write;

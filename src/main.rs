@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Parser;
 
-use bucketpress::cli::{BuildArgs, Cli, Command, SiteArgs};
+use bucketpress::cli::{BuildArgs, CheckArgs, Cli, Command, SiteArgs};
 use bucketpress::error::BuildErrors;
 use bucketpress::pipeline::{Rendered, Session};
 use bucketpress::report::Reporter;
@@ -94,6 +94,10 @@ fn render(
     spill: Option<Arc<Spill>>,
 ) -> Option<Rendered> {
     let mut session = Session::new(&args.site, args.build_options()).single_render();
+    if !persist {
+        // `check`: every problem of every file in one run.
+        session = session.all_problems();
+    }
     if persist {
         session.persist_highlights();
     } else {
@@ -181,10 +185,37 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: &SiteArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
-    let Some(rendered) = render(args, reporter, false, None) else {
+fn check(args: &CheckArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
+    // Read the list first: a list that cannot be read is a usage error, whatever the site.
+    let old_urls = match &args.urls {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            let urls = bucketpress::urlcheck::parse_list(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some((path, urls))
+        }
+        None => None,
+    };
+    let Some(rendered) = render(&args.site, reporter, false, None) else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
+    if let Some((path, urls)) = old_urls {
+        let base_path = rendered.config.base_path();
+        let lost = bucketpress::urlcheck::lost_urls(&rendered.outputs, &urls, &base_path, path);
+        for d in &lost {
+            reporter.error(d);
+        }
+        if !lost.is_empty() {
+            reporter.error(format!(
+                "{} of {} old URLs no longer answer",
+                lost.len(),
+                urls.len()
+            ));
+            return Ok(ExitCode::from(EXIT_CONTENT));
+        }
+        reporter.status(format!("ok: all {} old URLs answer", urls.len()));
+    }
     reporter.status(format!(
         "ok: {} documents, {} outputs, no problems",
         rendered.documents,

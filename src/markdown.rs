@@ -70,8 +70,32 @@ pub struct Source<'a> {
     pub base_path: &'a str,
 }
 
-/// The marker that ends a summary.
+/// The marker that ends a summary (spaces inside it optional: Hugo writes `<!--more-->`).
 const MORE_MARKER: &str = "<!-- more -->";
+
+/// True when `html` is the summary marker alone.
+fn is_more(html: &str) -> bool {
+    html == MORE_MARKER
+        || html
+            .strip_prefix("<!--")
+            .and_then(|h| h.strip_suffix("-->"))
+            .is_some_and(|h| h.trim() == "more")
+}
+
+/// True when `html` holds the summary marker.
+fn has_more(html: &str) -> bool {
+    html.contains(MORE_MARKER)
+        || html
+            .match_indices("<!--")
+            .any(|(i, _)| is_more(html[i..].split_inclusive("-->").next().unwrap_or("").trim()))
+}
+
+/// Renders a short Markdown text (a front matter `excerpt`) to HTML.
+pub fn render_excerpt(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 16);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
+    html
+}
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -205,7 +229,7 @@ pub fn render(
     doc.toc = nest_toc(&headings);
     let summary: Vec<Event<'_>> = summary_events(&events)
         .iter()
-        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER))
+        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))
         .cloned()
         .collect();
     doc.summary = render_html(&summary);
@@ -251,7 +275,7 @@ fn summary_events<'e, 'a>(events: &'e [Event<'a>]) -> &'e [Event<'a>] {
         match event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Html(h) | Event::InlineHtml(h) if h.contains(MORE_MARKER) => marker_seen = true,
+            Event::Html(h) | Event::InlineHtml(h) if has_more(h) => marker_seen = true,
             _ => {}
         }
         if marker_seen && depth == 0 {

@@ -38,8 +38,14 @@ pub struct Tag {
 impl Tag {
     /// A tag named `name` (as first written), with its slug and posts.
     pub fn new(name: String, slug: String, posts: Vec<usize>) -> Tag {
+        Tag::of("tags", name, slug, posts)
+    }
+
+    /// A term of the taxonomy `taxonomy` (`tags`, `categories`, `authors`): its page is
+    /// `/<taxonomy>/<slug>/`.
+    pub fn of(taxonomy: &str, name: String, slug: String, posts: Vec<usize>) -> Tag {
         Tag {
-            url: format!("/tags/{slug}/"),
+            url: format!("/{taxonomy}/{slug}/"),
             name,
             slug,
             posts,
@@ -50,6 +56,33 @@ impl Tag {
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// The taxonomies besides tags, each with its listing pages like tags': `/<name>/`,
+/// `/<name>/<term>/`.
+pub const TAXONOMIES: &[&str] = &["categories", "authors"];
+
+/// A taxonomy other than tags (Zola's `[taxonomies]`, Hugo's `categories`): its terms.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// `categories` or `authors`.
+    pub name: &'static str,
+    /// Its terms by slug, each with its posts.
+    pub terms: Vec<Tag>,
+}
+
+/// A section's listing page (`content/<section>/_index.md`): its document and its posts.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The `_index.md` document (title, description, body, settings).
+    pub doc: Arc<Doc>,
+    /// Its index among [`Site::docs`].
+    pub index: usize,
+    /// What it lists, as indexes into [`Site::docs`], in the section's order (`sort_by`):
+    /// its posts, or for a section of pages its pages.
+    pub posts: Vec<usize>,
+    /// Posts per page (`paginate_by`, else `posts_per_page`).
+    pub per_page: usize,
 }
 
 /// The site as data.
@@ -66,12 +99,17 @@ pub struct Site {
     pub private: Vec<Arc<Doc>>,
     /// Tags by slug.
     pub tags: Vec<Tag>,
+    /// Categories and authors, each with its terms by slug (a taxonomy no post uses has none).
+    pub taxonomies: Vec<Taxonomy>,
+    /// Sections with an `_index.md`, by path; the site's top one (`content/_index.md`, a
+    /// Jekyll `index.md`) gives the home page its text and has URL `/`.
+    pub sections: Vec<Section>,
     /// Files copied as is, with their keys.
     pub assets: Vec<SourceAsset>,
     /// Source paths of documents left out (drafts, future posts), so links to them can say so.
     pub excluded: Vec<String>,
-    /// The earliest date of a post left out for being in the future: from then on the same
-    /// sources build a different site.
+    /// The earliest date of a post left out for being in the future, or of a built post's
+    /// expiry (`expiryDate`): from then on the same sources build a different site.
     pub next_release: Option<DateTime<FixedOffset>>,
 }
 
@@ -85,23 +123,51 @@ impl Site {
         opts: &BuildOptions,
         now: DateTime<FixedOffset>,
     ) -> Result<Site, Vec<Diagnostic>> {
+        let (site, clashes) = Site::assemble_with_clashes(config, docs, assets, opts, now)?;
+        if clashes.is_empty() {
+            Ok(site)
+        } else {
+            Err(clashes)
+        }
+    }
+
+    /// [`Site::assemble`], returning the URL clashes beside the site instead of failing on
+    /// them (a check goes on to find the problems a render finds).
+    pub fn assemble_with_clashes(
+        config: Config,
+        docs: Vec<Arc<Doc>>,
+        assets: Vec<SourceAsset>,
+        opts: &BuildOptions,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
         let mut private = Vec::new();
+        let mut section_docs = Vec::new();
         let mut excluded = Vec::new();
         let mut unbuilt_bundles = Vec::new();
         let mut next_release: Option<DateTime<FixedOffset>> = None;
         for doc in docs {
-            let future = doc.date.is_some_and(|d| d > now);
+            let release = doc.publish_date.or(doc.date);
+            let future = release.is_some_and(|d| d > now);
+            let left_out_future = future && !opts.future;
             let left_out_draft = doc.draft && !opts.drafts;
-            if let Some(date) = doc.date
-                && future
-                && !opts.future
+            if let Some(date) = release
+                && left_out_future
                 && !left_out_draft
             {
                 next_release = Some(next_release.map_or(date, |n| n.min(date)));
             }
-            if left_out_draft || (future && !opts.future) {
+            // Hugo's expiryDate: gone from then on, so the sources build another site then.
+            let expired = doc.expiry_date.is_some_and(|d| d <= now);
+            if let Some(expiry) = doc.expiry_date
+                && !expired
+                && !left_out_draft
+                && !left_out_future
+            {
+                next_release = Some(next_release.map_or(expiry, |n| n.min(expiry)));
+            }
+            if left_out_draft || left_out_future || expired {
                 excluded.push(doc.rel_path.clone());
                 if let Some(dir) = doc.bundle_dir() {
                     unbuilt_bundles.push(dir.to_string());
@@ -115,6 +181,7 @@ impl Site {
             match doc.kind {
                 DocKind::Post => posts.push(doc),
                 DocKind::Page => pages.push(doc),
+                DocKind::Section => section_docs.push(doc),
             }
         }
         let newest_first =
@@ -146,19 +213,46 @@ impl Site {
         }
         let bundle_assets = place_bundle_assets(&posts, &pages, &unbuilt_bundles, assets);
 
-        let tags = group_tags(&posts);
+        let tags = group_tags(&posts, "tags", |d| &d.tags);
+        let taxonomies = TAXONOMIES
+            .iter()
+            .map(|name| Taxonomy {
+                name,
+                terms: group_tags(&posts, name, |d| match *name {
+                    "categories" => &d.categories,
+                    _ => &d.authors,
+                }),
+            })
+            .collect();
+        let first_section = posts.len() + pages.len() + private.len();
+        section_docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        let sections = section_docs
+            .into_iter()
+            .enumerate()
+            .map(|(j, doc)| {
+                let posts = section_members(&doc, &posts, &pages);
+                Section {
+                    per_page: doc.paginate_by.unwrap_or(config.posts_per_page).max(1),
+                    doc,
+                    index: first_section + j,
+                    posts,
+                }
+            })
+            .collect();
         let site = Site {
             config,
             posts,
             pages,
             private,
             tags,
+            taxonomies,
+            sections,
             assets: bundle_assets,
             excluded,
             next_release,
         };
-        site.check_clashes()?;
-        Ok(site)
+        let clashes = site.check_clashes().err().unwrap_or_default();
+        Ok((site, clashes))
     }
 
     /// Moves every document's Markdown body out (leaving it empty), in [`Site::docs`] order,
@@ -169,6 +263,7 @@ impl Site {
             .iter_mut()
             .chain(&mut self.pages)
             .chain(&mut self.private)
+            .chain(self.sections.iter_mut().map(|s| &mut s.doc))
             .map(|doc| {
                 Arc::get_mut(doc)
                     .map(|d| std::mem::take(&mut d.body))
@@ -177,9 +272,18 @@ impl Site {
             .collect()
     }
 
-    /// All documents: posts, pages, then private documents.
+    /// All documents: posts, pages, private documents, then sections' `_index.md`.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
-        self.posts.iter().chain(&self.pages).chain(&self.private)
+        self.posts
+            .iter()
+            .chain(&self.pages)
+            .chain(&self.private)
+            .chain(self.sections.iter().map(|s| &s.doc))
+    }
+
+    /// The section whose URL is `/` (`content/_index.md`, a Jekyll `index.md`), if any.
+    pub fn home(&self) -> Option<&Section> {
+        self.sections.iter().find(|s| s.doc.url == "/")
     }
 
     /// The documents that may be listed: posts then pages (no private ones).
@@ -200,8 +304,15 @@ impl Site {
             "404.html",
             "highlight.css",
         ];
+        let taken: Vec<&str> = self
+            .taxonomies
+            .iter()
+            .filter(|t| !t.terms.is_empty())
+            .map(|t| t.name)
+            .collect();
         let keys = self
             .docs()
+            .filter(|doc| doc.url != "/")
             .flat_map(|doc| {
                 let aliases = doc
                     .aliases
@@ -218,7 +329,11 @@ impl Site {
             let generated = reserved.contains(&key)
                 || key.starts_with("tags/")
                 || key.starts_with("archive/")
-                || key.starts_with("page/");
+                || key.starts_with("page/")
+                || taken.iter().any(|t| {
+                    key.strip_prefix(t)
+                        .is_some_and(|rest| rest.starts_with('/'))
+                });
             let other = if generated {
                 Some("bucketpress's generated pages")
             } else {
@@ -243,19 +358,60 @@ impl Site {
     }
 }
 
-/// Groups posts (newest first) by tag slug, sorted by slug; a tag keeps the name it was first
-/// written with. A site has few distinct tags and many tagged posts, so each name is slugified
-/// once and nothing is allocated per tagged post.
-fn group_tags(posts: &[Arc<Doc>]) -> Vec<Tag> {
+/// What a section lists, as indexes into [`Site::docs`] in its order: the posts under its
+/// folder (all posts for the top section), else (a section of pages, such as Hugo's
+/// `content/docs/`) its pages; sorted by `sort_by` (`date`, newest first, by default;
+/// `title`; `weight`; `none`: by path).
+fn section_members(section: &Doc, posts: &[Arc<Doc>], pages: &[Arc<Doc>]) -> Vec<usize> {
+    let dir = section.rel_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let top = section.url == "/";
+    let inside = |d: &Doc| {
+        top || d
+            .rel_path
+            .strip_prefix(dir)
+            .is_some_and(|r| r.starts_with('/'))
+    };
+    let mut found: Vec<usize> = (0..posts.len()).filter(|&i| inside(&posts[i])).collect();
+    if found.is_empty() && !top {
+        found = (0..pages.len())
+            .filter(|&j| inside(&pages[j]))
+            .map(|j| posts.len() + j)
+            .collect();
+    }
+    let doc = |i: usize| {
+        if i < posts.len() {
+            &posts[i]
+        } else {
+            &pages[i - posts.len()]
+        }
+    };
+    match section.sort_by.as_deref() {
+        Some("title") => found.sort_by(|&a, &b| doc(a).title.cmp(&doc(b).title)),
+        Some("weight") => found.sort_by_key(|&i| (doc(i).weight.unwrap_or(0), i)),
+        Some("none") => found.sort_by(|&a, &b| doc(a).rel_path.cmp(&doc(b).rel_path)),
+        _ => {}
+    }
+    found
+}
+
+/// Groups posts (newest first) by the slug of the names `names` gives (tags, categories,
+/// authors), sorted by slug; a term keeps the name it was first written with. A site has few
+/// distinct terms and many posts, so each name is slugified once and nothing is allocated per
+/// post.
+fn group_tags(
+    posts: &[Arc<Doc>],
+    taxonomy: &str,
+    names: impl Fn(&Doc) -> &Vec<String>,
+) -> Vec<Tag> {
     let mut slug_of: FxHashMap<&str, usize> = FxHashMap::default();
     let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
     let mut tags: Vec<Tag> = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        for name in &post.tags {
+        for name in names(post) {
             let t = *slug_of.entry(name.as_str()).or_insert_with(|| {
                 let slug = tag_slug(name);
                 *by_slug.entry(slug.clone()).or_insert_with(|| {
-                    tags.push(Tag::new(name.clone(), slug, Vec::new()));
+                    tags.push(Tag::of(taxonomy, name.clone(), slug, Vec::new()));
                     tags.len() - 1
                 })
             });
@@ -285,7 +441,7 @@ fn place_bundle_assets(
     let bundles: Vec<(&str, &str)> = posts
         .iter()
         .chain(pages)
-        .filter_map(|d| d.bundle_dir().map(|dir| (dir, d.url.as_str())))
+        .filter_map(|d| d.bundle_dir().map(|dir| (dir, d.url_dir())))
         .collect();
     assets
         .into_iter()
@@ -306,145 +462,5 @@ fn place_bundle_assets(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::content::front_matter::parse_date;
-
-    fn doc(path: &str, front: &str) -> Arc<Doc> {
-        Arc::new(Doc::parse(path, &format!("---\n{front}\n---\nBody.\n")).unwrap())
-    }
-
-    fn now() -> DateTime<FixedOffset> {
-        parse_date("2025-01-01").unwrap()
-    }
-
-    #[test]
-    fn drafts_and_future_posts_are_left_out_unless_asked() {
-        let docs = vec![
-            doc("content/posts/a.md", "title: A\ndate: 2024-01-01"),
-            doc(
-                "content/posts/d.md",
-                "title: D\ndate: 2024-01-02\ndraft: true",
-            ),
-            doc("content/posts/f.md", "title: F\ndate: 2030-01-01"),
-        ];
-        let cfg = Config::default_for_test();
-        let site = Site::assemble(
-            cfg.clone(),
-            docs.clone(),
-            vec![],
-            &BuildOptions::default(),
-            now(),
-        )
-        .unwrap();
-        assert_eq!(site.posts.len(), 1);
-        assert_eq!(site.excluded.len(), 2);
-        let all = BuildOptions {
-            drafts: true,
-            future: true,
-            base_url: None,
-        };
-        let site = Site::assemble(cfg, docs, vec![], &all, now()).unwrap();
-        let titles: Vec<_> = site.posts.iter().map(|p| p.title.as_str()).collect();
-        assert_eq!(titles, ["F", "D", "A"], "newest first");
-    }
-
-    #[test]
-    fn assets_of_a_draft_bundle_are_left_out() {
-        let asset = |rel: &str| SourceAsset {
-            path: rel.into(),
-            rel_path: rel.into(),
-            key: rel.trim_start_matches("content/").into(),
-        };
-        let docs = vec![
-            doc(
-                "content/posts/secret/index.md",
-                "title: S\ndate: 2024-01-01\ndraft: true",
-            ),
-            doc("content/posts/open/index.md", "title: O\ndate: 2024-01-01"),
-        ];
-        let assets = vec![
-            asset("content/posts/secret/photo.png"),
-            asset("content/posts/open/photo.png"),
-            asset("content/posts/secret-other.png"),
-        ];
-        // No file system here: which bundles are drafts comes from the documents alone.
-        let site = Site::assemble(
-            Config::default_for_test(),
-            docs,
-            assets,
-            &BuildOptions::default(),
-            now(),
-        )
-        .unwrap();
-        let keys: Vec<&str> = site.assets.iter().map(|a| a.key.as_str()).collect();
-        assert_eq!(keys, ["posts/open/photo.png", "posts/secret-other.png"]);
-    }
-
-    #[test]
-    fn tags_group_by_slug() {
-        let docs = vec![
-            doc(
-                "content/posts/a.md",
-                "title: A\ndate: 2024-01-01\ntags: [Web Dev, rust]",
-            ),
-            doc(
-                "content/posts/b.md",
-                "title: B\ndate: 2024-02-01\ntags: [web-dev]",
-            ),
-        ];
-        let site = Site::assemble(
-            Config::default_for_test(),
-            docs,
-            vec![],
-            &BuildOptions::default(),
-            now(),
-        )
-        .unwrap();
-        let web = site.tags.iter().find(|t| t.slug == "web-dev").unwrap();
-        assert_eq!(web.posts, [0, 1]);
-        assert_eq!(web.url(), "/tags/web-dev/");
-    }
-
-    #[test]
-    fn duplicate_urls_name_both_files() {
-        let docs = vec![
-            doc(
-                "content/posts/a.md",
-                "title: A\ndate: 2024-01-01\nslug: same",
-            ),
-            doc("content/posts/same.md", "title: B\ndate: 2024-01-01"),
-        ];
-        let errs = Site::assemble(
-            Config::default_for_test(),
-            docs,
-            vec![],
-            &BuildOptions::default(),
-            now(),
-        )
-        .unwrap_err();
-        assert_eq!(errs.len(), 1);
-        let msg = errs[0].to_string();
-        assert!(
-            msg.contains("content/posts/a.md") && msg.contains("content/posts/same.md"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn alias_onto_generated_page_is_a_clash() {
-        let docs = vec![doc(
-            "content/posts/a.md",
-            "title: A\ndate: 2024-01-01\naliases: [/tags/x/]",
-        )];
-        let errs = Site::assemble(
-            Config::default_for_test(),
-            docs,
-            vec![],
-            &BuildOptions::default(),
-            now(),
-        )
-        .unwrap_err();
-        assert!(matches!(errs[0].problem, Problem::DuplicateUrl { .. }));
-    }
-}
+#[path = "site_tests.rs"]
+mod tests;

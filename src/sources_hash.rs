@@ -64,7 +64,8 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
         }
         contents.push(blake3::hash(&bytes));
     }
-    let found = scan(site_dir, &Filter::new(&config.exclude));
+    let filter = Filter::new(&config.exclude).with_jekyll(config.content.jekyll);
+    let found = scan(site_dir, &filter);
     if !found.errors.is_empty() {
         return None;
     }

@@ -15,6 +15,7 @@ const THEME: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("tags.html", include_str!("../templates/tags.html")),
     ("tag.html", include_str!("../templates/tag.html")),
+    ("section.html", include_str!("../templates/section.html")),
     (
         "post_list.html",
         include_str!("../templates/post_list.html"),
@@ -26,6 +27,12 @@ const THEME: &[(&str, &str)] = &[
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
     ("robots.txt", include_str!("../templates/robots.txt")),
 ];
+
+/// True when `name` is one of the theme's templates (`post.html`, `page.html`, …): each
+/// expects the context of its own kind of page.
+pub fn is_theme_template(name: &str) -> bool {
+    THEME.iter().any(|(n, _)| *n == name)
+}
 
 /// The theme's stylesheet, published as `/style.css` unless the site's `static/` has one.
 pub const THEME_CSS: &str = include_str!("../templates/style.css");

@@ -3,11 +3,14 @@
 //!
 //! Accepts what Jekyll, Hugo and Zola write, so their posts build unchanged: `tags` as a list or
 //! a comma-separated string, Zola's `[taxonomies] tags`, Jekyll's `redirect_from`, Hugo's
-//! `lastmod`, and native TOML datetimes.
+//! `lastmod`, `publishDate`, Jekyll's `published`, `category`, `author` and space-separated tag
+//! strings, Zola's `[taxonomies]` and `[extra]`, Hugo's `params`, and native TOML datetimes.
+//! Every key not read here is kept for templates (`page.extra`).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use serde::Deserialize;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{Map, Value};
 
+use super::date::{self, SiteZone, parse_date};
 use crate::error::Problem;
 
 /// The header syntax of a file.
@@ -79,20 +82,29 @@ pub fn split(text: &str) -> Result<Split<'_>, LineError> {
     Err((1, Problem::UnclosedFrontMatter(fence_str)))
 }
 
-/// The fields bucketpress reads from a header. Unknown fields are ignored.
+/// The fields bucketpress reads from a header; every other key is kept in `extra`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrontMatter {
     /// The title.
     pub title: Option<String>,
     /// The publication date.
     pub date: Option<DateTime<FixedOffset>>,
+    /// Hugo's `publishDate`: the post is left out until then (and dated by it when it has no
+    /// `date`).
+    pub publish_date: Option<DateTime<FixedOffset>>,
+    /// Hugo's `expiryDate`: the post is left out from then on.
+    pub expiry_date: Option<DateTime<FixedOffset>>,
     /// The date of the last update.
     pub updated: Option<DateTime<FixedOffset>>,
     /// Tags, as written.
     pub tags: Vec<String>,
+    /// Categories (`categories`, Jekyll's `category`, Zola's `[taxonomies] categories`).
+    pub categories: Vec<String>,
+    /// Authors (`authors`, `author`, Zola's `[taxonomies] authors`).
+    pub authors: Vec<String>,
     /// A description for listings and meta tags.
     pub description: Option<String>,
-    /// Drafts are built only with `--drafts`.
+    /// Drafts are built only with `--drafts` (Jekyll's `published: false` is a draft too).
     pub draft: bool,
     /// Overrides the slug taken from the file name.
     pub slug: Option<String>,
@@ -100,112 +112,336 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// A template name to render with instead of the default.
     pub template: Option<String>,
+    /// Jekyll's `layout`: used as `<layout>.html` when the site has that template.
+    pub layout: Option<String>,
+    /// Zola's `path`: the page's URL path.
+    pub path: Option<String>,
+    /// Hugo's `url`: the page's URL path.
+    pub url: Option<String>,
+    /// Jekyll's `permalink`: the page's URL path, placeholders allowed.
+    pub permalink: Option<String>,
+    /// Jekyll's `excerpt`: Markdown shown as the summary.
+    pub excerpt: Option<String>,
+    /// Jekyll's `excerpt_separator`: the summary is the text before it.
+    pub excerpt_separator: Option<String>,
+    /// `image`, `cover` or `cover.image`, Hugo's first `images`.
+    pub image: Option<String>,
+    /// A section's (`_index.md`) sort order of its posts: `date` (default), `title`,
+    /// `weight` or `none`.
+    pub sort_by: Option<String>,
+    /// A section's posts per page.
+    pub paginate_by: Option<usize>,
+    /// A post's order in a section sorted by `weight`.
+    pub weight: Option<i64>,
     /// `private = true`: encrypt the body for the default group.
     pub private: Option<bool>,
     /// `encrypt = "<group>"`: encrypt the body for that group (implies private).
     pub encrypt: Option<String>,
+    /// Every other key, and the keys of Zola's `[extra]` and Hugo's `params` tables.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(untagged)]
-enum OneOrMany {
-    #[default]
-    None,
-    One(String),
-    Many(Vec<String>),
+/// How a header is read.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The zone of dates written without an offset.
+    pub zone: SiteZone,
+    /// Jekyll's habit: a `tags`/`categories` string is split on spaces (else on commas).
+    pub space_separated: bool,
 }
 
-impl OneOrMany {
-    fn into_vec(self, split_commas: bool) -> Vec<String> {
-        match self {
-            OneOrMany::None => Vec::new(),
-            OneOrMany::One(s) if split_commas => s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        }
+/// Parses a header with the default options. Errors carry the 1-based line within the file.
+pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
+    parse_with(split, &Options::default()).map_err(|mut e| e.swap_remove(0))
+}
+
+/// Parses a header, reporting every problem of it (sorted by line).
+pub fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<LineError>> {
+    match parse_partial(split, opts) {
+        Err(e) => Err(vec![e]),
+        Ok((fm, errors)) if errors.is_empty() => Ok(fm),
+        Ok((_, errors)) => Err(errors),
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Taxonomies {
-    #[serde(default)]
-    tags: OneOrMany,
-}
-
-/// The header as written, before dates are checked.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Raw {
-    title: Option<String>,
-    date: Option<String>,
-    #[serde(alias = "lastmod")]
-    updated: Option<String>,
-    tags: OneOrMany,
-    taxonomies: Option<Taxonomies>,
-    description: Option<String>,
-    draft: Option<bool>,
-    slug: Option<String>,
-    #[serde(alias = "redirect_from")]
-    aliases: OneOrMany,
-    template: Option<String>,
-    private: Option<bool>,
-    encrypt: Option<String>,
-}
-
-/// Parses a header. Errors carry the 1-based line within the whole file.
-pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
-    let raw: Raw = match split.format {
-        None => Raw::default(),
+/// Parses a header: `Err` when it is not valid YAML/TOML; else the fields that could be read
+/// and the problems of the others (sorted by line; a field with a problem is left unset).
+pub fn parse_partial(
+    split: &Split<'_>,
+    opts: &Options,
+) -> Result<(FrontMatter, Vec<LineError>), LineError> {
+    let map = match split.format {
+        None => Map::new(),
         Some(Format::Yaml) => parse_yaml(split)?,
         Some(Format::Toml) => parse_toml(split)?,
     };
-    let field_line = |key: &str| {
-        crate::config::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
+    let mut r = Reader {
+        map,
+        split,
+        opts,
+        errors: Vec::new(),
     };
-    let date_field = |key: &'static str, value: Option<String>| match value {
-        None => Ok(None),
-        Some(s) => parse_date(&s).map(Some).ok_or_else(|| {
-            (
-                field_line(key),
-                Problem::Invalid {
-                    field: key.to_string(),
-                    expected: "YYYY-MM-DD or RFC 3339".to_string(),
-                    found: s,
-                },
-            )
-        }),
+    let date = r.date("date");
+    let publish_date = r.date_any(&["publishDate", "publishdate", "publish_date"]);
+    let expiry_date = r.date_any(&["expiryDate", "expirydate", "expiry_date"]);
+    let updated = r.date_any(&["updated", "lastmod", "last_modified_at", "modified"]);
+    let mut taxonomies = r.map.remove("taxonomies").and_then(|v| match v {
+        Value::Object(m) => Some(m),
+        _ => None,
+    });
+    let mut from_taxonomy = |r: &mut Reader<'_>, name: &'static str| {
+        taxonomies
+            .as_mut()
+            .and_then(|t| t.remove(name))
+            .map(|v| r.list_value(name, v, ListSplit::Commas))
+            .unwrap_or_default()
     };
-    let date = date_field("date", raw.date)?;
-    let updated = date_field("updated", raw.updated)?;
-    let mut tags = raw.tags.into_vec(true);
-    if let Some(tax) = raw.taxonomies {
-        tags.extend(tax.tags.into_vec(true));
-    }
-    Ok(FrontMatter {
-        title: raw.title,
+    let mut tags = r.list("tags", ListSplit::Words);
+    tags.extend(from_taxonomy(&mut r, "tags"));
+    let mut categories = r.list("categories", ListSplit::Words);
+    categories.extend(r.list("category", ListSplit::Words));
+    categories.extend(from_taxonomy(&mut r, "categories"));
+    // A name has spaces: an `author` string is split on commas only.
+    let mut authors = r.list("authors", ListSplit::Commas);
+    authors.extend(r.list("author", ListSplit::Commas));
+    authors.extend(from_taxonomy(&mut r, "authors"));
+    let published = r.boolean("published");
+    let draft = r.boolean("draft").unwrap_or(false) || published == Some(false);
+    let image = r.image();
+    let fm = FrontMatter {
+        title: r.text("title"),
         date,
+        publish_date,
+        expiry_date,
         updated,
         tags,
-        description: raw.description,
-        draft: raw.draft.unwrap_or(false),
-        slug: raw.slug,
-        aliases: raw.aliases.into_vec(false),
-        template: raw.template,
-        private: raw.private,
-        encrypt: raw.encrypt,
-    })
+        categories,
+        authors,
+        description: r.text("description"),
+        draft,
+        slug: r.text("slug"),
+        aliases: {
+            let mut a = r.list("aliases", ListSplit::No);
+            a.extend(r.list("redirect_from", ListSplit::No));
+            a
+        },
+        template: r.text("template"),
+        layout: r.text("layout"),
+        path: r.text("path"),
+        url: r.text("url"),
+        permalink: r.text("permalink"),
+        excerpt: r.text("excerpt"),
+        excerpt_separator: r.text("excerpt_separator"),
+        image,
+        sort_by: r.text("sort_by"),
+        paginate_by: r.number("paginate_by").map(|n| n as usize),
+        weight: r.number("weight").map(|n| n as i64),
+        private: r.boolean("private"),
+        encrypt: r.text("encrypt"),
+        extra: Map::new(),
+    };
+    if let Some(t) = taxonomies.filter(|t| !t.is_empty()) {
+        r.map.insert("taxonomies".into(), Value::Object(t));
+    }
+    let mut extra = Map::new();
+    for table in ["extra", "params"] {
+        if let Some(Value::Object(m)) = r.map.remove(table) {
+            extra.extend(m);
+        }
+    }
+    for (k, v) in std::mem::take(&mut r.map) {
+        extra.entry(k).or_insert(v);
+    }
+    r.errors.sort_by_key(|(line, _)| *line);
+    Ok((FrontMatter { extra, ..fm }, r.errors))
 }
 
-fn parse_yaml(split: &Split<'_>) -> Result<Raw, LineError> {
-    if split.front.trim().is_empty() {
-        return Ok(Raw::default());
+/// How a list written as one text is split.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListSplit {
+    /// Not at all: one item.
+    No,
+    /// On commas.
+    Commas,
+    /// On commas, else (Jekyll) on spaces.
+    Words,
+}
+
+/// Takes the known keys out of a header's table, collecting every problem.
+struct Reader<'a> {
+    map: Map<String, Value>,
+    split: &'a Split<'a>,
+    opts: &'a Options,
+    errors: Vec<LineError>,
+}
+
+impl Reader<'_> {
+    fn line(&self, key: &str) -> usize {
+        crate::config::find_key_line(self.split.front, key)
+            .map_or(self.split.front_line.min(2), |l| {
+                l + self.split.front_line - 1
+            })
     }
-    serde_saphyr::from_str::<Raw>(split.front).map_err(|e| {
+
+    fn invalid(&mut self, key: &str, expected: &str, found: &Value) {
+        let found = match found {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let line = self.line(key);
+        self.errors.push((
+            line,
+            Problem::Invalid {
+                field: key.to_string(),
+                expected: expected.to_string(),
+                found,
+            },
+        ));
+    }
+
+    /// A scalar as text (numbers and booleans as written); null as absent.
+    fn text(&mut self, key: &str) -> Option<String> {
+        match self.map.remove(key)? {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => {
+                self.invalid(key, "a text", &other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        match self.map.remove(key)? {
+            Value::Null => None,
+            Value::Bool(b) => Some(b),
+            Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
+            other => {
+                self.invalid(key, "true or false", &other);
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, key: &str) -> Option<u64> {
+        match self.map.remove(key)? {
+            Value::Null => None,
+            Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
+            Value::String(s) if s.parse::<u64>().is_ok() => s.parse().ok(),
+            other => {
+                self.invalid(key, "a whole number", &other);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str) -> Option<DateTime<FixedOffset>> {
+        let text = self.text(key)?;
+        match parse_date(&text, &self.opts.zone) {
+            Some(d) => Some(d),
+            None => {
+                self.invalid(key, date::EXPECTED, &Value::String(text));
+                None
+            }
+        }
+    }
+
+    fn date_any(&mut self, keys: &[&str]) -> Option<DateTime<FixedOffset>> {
+        let mut found = None;
+        for key in keys {
+            found = found.or(self.date(key));
+        }
+        found
+    }
+
+    fn list(&mut self, key: &'static str, split: ListSplit) -> Vec<String> {
+        match self.map.remove(key) {
+            Some(v) => self.list_value(key, v, split),
+            None => Vec::new(),
+        }
+    }
+
+    /// A list of texts, or one text: split on commas when it has one, else (`ListSplit::Words`
+    /// with `space_separated`, Jekyll's habit) on spaces.
+    fn list_value(&mut self, key: &str, value: Value, split: ListSplit) -> Vec<String> {
+        let scalar = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        match value {
+            Value::Null => Vec::new(),
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match scalar(&item) {
+                        Some(s) => out.push(s),
+                        None => self.invalid(key, "a list of texts", &item),
+                    }
+                }
+                out
+            }
+            Value::String(s) if split != ListSplit::No => {
+                let words: Vec<&str> = if s.contains(',') {
+                    s.split(',').collect()
+                } else if split == ListSplit::Words && self.opts.space_separated {
+                    s.split_whitespace().collect()
+                } else {
+                    vec![s.as_str()]
+                };
+                words
+                    .into_iter()
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            other => match scalar(&other) {
+                Some(s) => vec![s],
+                None => {
+                    self.invalid(key, "a text or a list of texts", &other);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// `image`, `cover` (a text, or a table with `image`/`path`/`src`), or Hugo's `images`.
+    fn image(&mut self) -> Option<String> {
+        let of = |v: &Value| -> Option<String> {
+            match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(m) => ["image", "path", "src", "url"]
+                    .iter()
+                    .find_map(|k| m.get(*k).and_then(Value::as_str).map(String::from)),
+                Value::Array(a) => a.first().and_then(Value::as_str).map(String::from),
+                _ => None,
+            }
+        };
+        // Only a plain text is consumed: a table stays visible to templates in `extra`.
+        let mut found = None;
+        for key in ["image", "cover", "images"] {
+            if found.is_none()
+                && let Some(v) = self.map.get(key)
+            {
+                found = of(v);
+                if v.is_string() {
+                    self.map.remove(key);
+                }
+            }
+        }
+        found
+    }
+}
+
+fn parse_yaml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
+    if split.front.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    let value = serde_saphyr::from_str::<Value>(split.front).map_err(|e| {
         let line = e.location().map_or(split.front_line, |l| {
             l.line() as usize + split.front_line - 1
         });
@@ -215,25 +451,37 @@ fn parse_yaml(split: &Split<'_>) -> Result<Raw, LineError> {
             line,
             Problem::Syntax(format!("invalid YAML front matter: {message}")),
         )
-    })
+    })?;
+    match value {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err((
+            split.front_line,
+            Problem::Syntax("invalid YAML front matter: expected `key: value` lines".into()),
+        )),
+    }
 }
 
-fn parse_toml(split: &Split<'_>) -> Result<Raw, LineError> {
-    let to_error = |e: toml::de::Error| {
-        let line = e.span().map_or(split.front_line, |s| {
+fn parse_toml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
+    let to_error = |message: String, span: Option<std::ops::Range<usize>>| {
+        let line = span.map_or(split.front_line, |s| {
             crate::error::line_of(split.front, s.start) + split.front_line - 1
         });
         (
             line,
-            Problem::Syntax(format!("invalid TOML front matter: {}", e.message())),
+            Problem::Syntax(format!("invalid TOML front matter: {message}")),
         )
     };
-    let mut table: toml::Table = toml::from_str(split.front).map_err(to_error)?;
+    let mut table: toml::Table =
+        toml::from_str(split.front).map_err(|e| to_error(e.message().to_string(), e.span()))?;
     // TOML has native datetimes; the date fields are read as text and checked below.
     for (_, value) in table.iter_mut() {
         stringify_datetimes(value);
     }
-    Raw::deserialize(toml::Value::Table(table)).map_err(to_error)
+    match serde_json::to_value(table) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(to_error("cannot read the table".into(), None)),
+    }
 }
 
 fn stringify_datetimes(value: &mut toml::Value) {
@@ -245,28 +493,9 @@ fn stringify_datetimes(value: &mut toml::Value) {
     }
 }
 
-/// Parses `YYYY-MM-DD`, RFC 3339, and the `YYYY-MM-DD HH:MM:SS[ ±hhmm]` forms Jekyll and
-/// TOML local datetimes use. Dates without a zone are taken as UTC.
-pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
-    let s = s.trim();
-    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Some(d);
-    }
-    if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S %z") {
-        return Some(d);
-    }
-    let utc = FixedOffset::east_opt(0)?;
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(utc.from_utc_datetime(&d));
-        }
-    }
-    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    Some(utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0)?))
+/// Parses a date in UTC (see [`date::parse_date`] for the forms).
+pub fn parse_date_utc(s: &str) -> Option<DateTime<FixedOffset>> {
+    parse_date(s, &SiteZone::Utc)
 }
 
 /// Now, as the fixed-offset type dates use.
@@ -275,123 +504,5 @@ pub fn now() -> DateTime<FixedOffset> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fm(text: &str) -> Result<FrontMatter, LineError> {
-        parse(&split(text)?)
-    }
-
-    #[test]
-    fn splits_yaml_and_counts_lines() {
-        let s = split("---\ntitle: A\n---\nbody\n").unwrap();
-        assert_eq!(s.format, Some(Format::Yaml));
-        assert_eq!(s.front, "title: A\n");
-        assert_eq!(s.body, "body\n");
-        assert_eq!(s.body_line, 4);
-    }
-
-    #[test]
-    fn splits_toml() {
-        let s = split("+++\ntitle = \"A\"\n+++\n\nbody").unwrap();
-        assert_eq!(s.format, Some(Format::Toml));
-        assert_eq!(s.body, "\nbody");
-    }
-
-    #[test]
-    fn unclosed_fence_is_an_error() {
-        assert_eq!(
-            split("---\ntitle: A\nbody\n").unwrap_err(),
-            (1, Problem::UnclosedFrontMatter("---"))
-        );
-    }
-
-    #[test]
-    fn empty_file_is_an_error() {
-        assert_eq!(split("  \n").unwrap_err().1, Problem::Empty);
-    }
-
-    #[test]
-    fn no_front_matter_is_all_body() {
-        let s = split("# Hello\n").unwrap();
-        assert_eq!(s.format, None);
-        assert_eq!(s.body, "# Hello\n");
-    }
-
-    #[test]
-    fn yaml_fields() {
-        let f = fm("---\ntitle: Hello\ndate: 2024-03-01\ntags: [a, b]\ndraft: true\naliases: [/old/]\n---\n")
-            .unwrap();
-        assert_eq!(f.title.as_deref(), Some("Hello"));
-        assert_eq!(f.date.unwrap().to_rfc3339(), "2024-03-01T00:00:00+00:00");
-        assert_eq!(f.tags, ["a", "b"]);
-        assert!(f.draft);
-        assert_eq!(f.aliases, ["/old/"]);
-    }
-
-    #[test]
-    fn jekyll_style_tags_and_redirects() {
-        let f = fm("---\ntitle: J\ndate: 2024-03-01 10:20:30 +0200\ntags: rust, web\nredirect_from: /x/\n---\n")
-            .unwrap();
-        assert_eq!(f.tags, ["rust", "web"]);
-        assert_eq!(f.aliases, ["/x/"]);
-        assert_eq!(f.date.unwrap().to_rfc3339(), "2024-03-01T10:20:30+02:00");
-    }
-
-    #[test]
-    fn toml_native_dates_and_zola_taxonomies() {
-        let f = fm("+++\ntitle = \"Z\"\ndate = 2024-05-06T07:08:09Z\n[taxonomies]\ntags = [\"rust\"]\n+++\n")
-            .unwrap();
-        assert_eq!(f.date.unwrap().to_rfc3339(), "2024-05-06T07:08:09+00:00");
-        assert_eq!(f.tags, ["rust"]);
-        let f = fm("+++\ntitle = \"Z\"\ndate = 2024-05-06\n+++\n").unwrap();
-        assert_eq!(f.date.unwrap().to_rfc3339(), "2024-05-06T00:00:00+00:00");
-    }
-
-    #[test]
-    fn bad_date_names_field_line_and_expectation() {
-        let (line, problem) = fm("---\ntitle: A\ndate: soon\n---\n").unwrap_err();
-        assert_eq!(line, 3);
-        assert_eq!(
-            problem,
-            Problem::Invalid {
-                field: "date".into(),
-                expected: "YYYY-MM-DD or RFC 3339".into(),
-                found: "soon".into()
-            }
-        );
-    }
-
-    #[test]
-    fn impossible_date_is_rejected() {
-        assert!(parse_date("2023-02-30").is_none());
-        assert!(parse_date("2024-02-29").is_some());
-    }
-
-    #[test]
-    fn malformed_yaml_reports_line() {
-        let (line, problem) = fm("---\ntitle: A\ntags: [a, b\n---\n").unwrap_err();
-        assert!(matches!(problem, Problem::Syntax(_)), "{problem:?}");
-        assert!((2..=4).contains(&line), "line {line}");
-    }
-
-    #[test]
-    fn private_and_encrypt_in_yaml_and_toml() {
-        let f = fm("---\ntitle: A\nprivate: true\n---\n").unwrap();
-        assert_eq!((f.private, f.encrypt.as_deref()), (Some(true), None));
-        let f = fm("+++\ntitle = \"A\"\nprivate = true\n+++\n").unwrap();
-        assert_eq!(f.private, Some(true));
-        let f = fm("+++\ntitle = \"A\"\nencrypt = \"family\"\n+++\n").unwrap();
-        assert_eq!((f.private, f.encrypt.as_deref()), (None, Some("family")));
-        let f = fm("---\ntitle: A\nencrypt: family\n---\n").unwrap();
-        assert_eq!(f.encrypt.as_deref(), Some("family"));
-        assert_eq!(fm("---\ntitle: A\n---\n").unwrap().private, None);
-    }
-
-    #[test]
-    fn malformed_toml_reports_line() {
-        let (line, problem) = fm("+++\ntitle = \"A\"\ndate = = 3\n+++\n").unwrap_err();
-        assert!(matches!(problem, Problem::Syntax(_)));
-        assert_eq!(line, 3);
-    }
-}
+#[path = "front_matter_tests.rs"]
+mod tests;

@@ -85,6 +85,17 @@ pub struct DocCtx<'a> {
     pub updated_display: Option<String>,
     /// Tags.
     pub tags: Vec<TagRef>,
+    /// Categories, linked like tags (`/categories/<slug>/`).
+    pub categories: Vec<TagRef>,
+    /// Authors, linked like tags (`/authors/<slug>/`).
+    pub authors: Vec<TagRef>,
+    /// The section (`posts`, `blog`, a page's first folder; empty at the top).
+    pub section: &'a str,
+    /// `image`/`cover` from the front matter, as written.
+    pub image: Option<&'a str>,
+    /// Every front matter key bucketpress does not read itself, Zola's `[extra]` and Hugo's
+    /// `params` included.
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
     /// Description.
     pub description: Option<&'a str>,
     /// Summary HTML.
@@ -100,6 +111,27 @@ pub struct DocCtx<'a> {
     pub reading_minutes: usize,
     /// True for a private (encrypted) document: its title, dates, tags and text are hidden.
     pub private: bool,
+}
+
+/// Links to the terms of one taxonomy: `{ name, slug, url }` each.
+fn term_refs(config: &Config, taxonomy: &str, names: &[String]) -> Vec<TagRef> {
+    names
+        .iter()
+        .map(|name| {
+            let slug = tag_slug(name);
+            TagRef {
+                name: name.clone(),
+                url: config.href(&format!("/{taxonomy}/{slug}/")),
+                slug,
+            }
+        })
+        .collect()
+}
+
+/// An empty table, for documents whose front matter templates must not see.
+fn empty_map() -> &'static serde_json::Map<String, serde_json::Value> {
+    static EMPTY: OnceLock<serde_json::Map<String, serde_json::Value>> = OnceLock::new();
+    EMPTY.get_or_init(serde_json::Map::new)
 }
 
 /// Formats a date for people: `1 March 2024`.
@@ -119,18 +151,12 @@ impl<'a> DocCtx<'a> {
             date_display: doc.date.as_ref().map(display_date),
             updated: doc.updated.map(|d| d.to_rfc3339()),
             updated_display: doc.updated.as_ref().map(display_date),
-            tags: doc
-                .tags
-                .iter()
-                .map(|name| {
-                    let slug = tag_slug(name);
-                    TagRef {
-                        name: name.clone(),
-                        url: config.href(&format!("/tags/{slug}/")),
-                        slug,
-                    }
-                })
-                .collect(),
+            tags: term_refs(config, "tags", &doc.tags),
+            categories: term_refs(config, "categories", &doc.categories),
+            authors: term_refs(config, "authors", &doc.authors),
+            section: &doc.section,
+            image: doc.image.as_deref(),
+            extra: &doc.extra,
             description: doc.description.as_deref(),
             summary: &rendered.summary,
             content: Cow::Borrowed(&rendered.html),
@@ -161,6 +187,11 @@ impl<'a> DocCtx<'a> {
             updated: date(&doc.updated).map(|d| d.to_rfc3339()),
             updated_display: date(&doc.updated).as_ref().map(display_date),
             tags: Vec::new(),
+            categories: Vec::new(),
+            authors: Vec::new(),
+            section: &doc.section,
+            image: None,
+            extra: empty_map(),
             description: doc.description.as_deref().filter(|_| show),
             summary: "",
             content: Cow::Owned(locked),
@@ -185,7 +216,7 @@ impl<'a> DocCtx<'a> {
 /// the pages whose inputs changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DocPrints {
-    /// Title, URL, dates, tags: what the archive and sitemap show.
+    /// Title, URL, dates, tags, categories, authors: what the archive and sitemap show.
     pub meta: blake3::Hash,
     /// `meta` plus description, summary and reading time: what listings show.
     pub listing: blake3::Hash,
@@ -203,15 +234,26 @@ impl DocPrints {
             .str(&doc.url)
             .date(doc.date.as_ref())
             .date(doc.updated.as_ref());
-        for t in &doc.tags {
-            h.str(t);
+        for (i, names) in [&doc.tags, &doc.categories, &doc.authors]
+            .into_iter()
+            .enumerate()
+        {
+            h.num(i as u64);
+            for t in names {
+                h.str(t);
+            }
         }
+        h.str(&doc.section);
         let meta = h.finish();
         let mut h = Fingerprint::new();
         h.hash(&meta)
             .opt(doc.description.as_deref())
-            .str(&rendered.summary)
-            .num(rendered.word_count as u64);
+            .opt(doc.image.as_deref())
+            .opt(doc.excerpt.as_deref());
+        if !doc.extra.is_empty() {
+            h.str(&serde_json::Value::Object(doc.extra.clone()).to_string());
+        }
+        h.str(&rendered.summary).num(rendered.word_count as u64);
         let listing = h.finish();
         let mut h = Fingerprint::new();
         h.hash(&listing).num(rendered.id);

@@ -8,16 +8,43 @@ use super::context::{
 use super::{Job, Planned, Renderer};
 use crate::error::Diagnostic;
 use crate::outputs::{Output, OutputKind};
-use crate::site::Tag;
+use crate::site::{Section, Tag};
+
+/// What a paginated listing lists.
+#[derive(Clone, Copy)]
+pub(super) enum IndexOf<'s> {
+    /// Every post: the home page.
+    Home,
+    /// The posts of a term of a taxonomy (`tags`, `categories`, `authors`).
+    Term { taxonomy: &'s str, tag: &'s Tag },
+    /// The posts of a section with an `_index.md`.
+    Section(&'s Section),
+}
+
+impl<'s> IndexOf<'s> {
+    /// The indexes into `Site::docs` this listing shows, in its order (posts come first
+    /// there, so a post's index is the same in both).
+    fn posts(&self) -> Option<&'s [usize]> {
+        match self {
+            IndexOf::Home => None,
+            IndexOf::Term { tag, .. } => Some(&tag.posts),
+            IndexOf::Section(s) => Some(&s.posts),
+        }
+    }
+}
 
 /// A listing page to render.
 pub(super) enum Listing<'s> {
-    /// The home page or a tag page, one page of a pagination.
+    /// The home page, a term's page or a section's, one page of a pagination.
     Index {
-        tag: Option<&'s Tag>,
+        of: IndexOf<'s>,
         page: Page<'s>,
     },
-    Tags,
+    /// The page listing a taxonomy's terms: `/tags/`, `/categories/`, `/authors/`.
+    Terms {
+        taxonomy: &'s str,
+        terms: &'s [Tag],
+    },
     Archive,
     Feed,
     Sitemap,
@@ -76,11 +103,14 @@ impl Page<'_> {
     }
 }
 
-/// The posts `range` of a listing shows (indexes into `Site::posts`, newest first): of a
-/// tag's posts, or of all.
-fn listed(tag: Option<&Tag>, range: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
-    let (tagged, all) = match tag {
-        Some(tag) => (Some(tag.posts[range].iter().copied()), None),
+/// The posts `range` of a listing shows (indexes into `Site::posts`): of a list of posts
+/// (a tag's, a section's), or of all.
+fn listed(
+    list: Option<&[usize]>,
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = usize> + '_ {
+    let (tagged, all) = match list {
+        Some(list) => (Some(list[range].iter().copied()), None),
         None => (None, Some(range)),
     };
     tagged
@@ -90,53 +120,100 @@ fn listed(tag: Option<&Tag>, range: std::ops::Range<usize>) -> impl Iterator<Ite
 }
 
 impl<'s> Renderer<'s> {
-    /// Plans every listing page; `prints` are the posts' fingerprints, newest first.
+    /// Plans every listing page; `prints` are the fingerprints of every document, in
+    /// [`crate::site::Site::docs`] order (posts first, newest first).
     pub(super) fn plan_listings(&'s self, prints: &[DocPrints]) -> Vec<Planned<'s>> {
-        let per_page = self.site.config.posts_per_page;
+        let site = self.site;
+        let per_page = site.config.posts_per_page;
+        let n_posts = site.posts.len();
         let mut plan = Vec::new();
-        let indexes = paginate("/", prints.len(), per_page)
-            .map(|page| (None, page))
-            .chain(self.site.tags.iter().flat_map(|tag| {
-                paginate(tag.url(), tag.posts.len(), per_page).map(move |page| (Some(tag), page))
-            }));
-        for (tag, page) in indexes {
+        let terms = std::iter::once(("tags", site.tags.as_slice())).chain(
+            site.taxonomies
+                .iter()
+                .filter(|t| !t.terms.is_empty())
+                .map(|t| (t.name, t.terms.as_slice())),
+        );
+        let term_pages = terms.clone().flat_map(|(taxonomy, tags)| {
+            tags.iter().flat_map(move |tag| {
+                paginate(tag.url(), tag.posts.len(), per_page)
+                    .map(move |page| (IndexOf::Term { taxonomy, tag }, page))
+            })
+        });
+        let section_pages = site
+            .sections
+            .iter()
+            .filter(|s| s.doc.url != "/")
+            .flat_map(|s| {
+                paginate(&s.doc.url, s.posts.len(), s.per_page)
+                    .map(move |page| (IndexOf::Section(s), page))
+            });
+        let indexes = paginate("/", n_posts, per_page)
+            .map(|page| (IndexOf::Home, page))
+            .chain(term_pages)
+            .chain(section_pages);
+        for (of, page) in indexes {
             let mut fp = self.base_print("index");
-            if let Some(tag) = tag {
-                fp.str(&tag.name).num(tag.posts.len() as u64);
+            match of {
+                IndexOf::Home => {
+                    if let Some(home) = site.home() {
+                        fp.hash(&prints[home.index].full);
+                    }
+                }
+                IndexOf::Term { taxonomy, tag } => {
+                    fp.str(taxonomy).str(&tag.name).num(tag.posts.len() as u64);
+                }
+                IndexOf::Section(s) => {
+                    fp.str("section").hash(&prints[s.index].full);
+                }
             }
             fp.num(page.total as u64);
-            for i in listed(tag, page.range.clone()) {
+            for i in listed(of.posts(), page.range.clone()) {
                 fp.hash(&prints[i].listing);
             }
             plan.push(Planned {
                 key: page.key().into(),
                 print: fp.into_print(),
-                job: Job::Listing(Listing::Index { tag, page }),
+                job: Job::Listing(Listing::Index { of, page }),
             });
         }
-        let mut tags = self.base_print("tags");
-        for t in &self.site.tags {
-            tags.str(&t.name).num(t.posts.len() as u64);
+        let mut sitemap = self.base_print("sitemap");
+        for (taxonomy, tags) in terms {
+            let mut print = self.base_print("terms");
+            print.str(taxonomy);
+            for t in tags {
+                print.str(&t.name).num(t.posts.len() as u64);
+            }
+            sitemap.hash(&print.finish());
+            plan.push(Planned {
+                key: format!("{taxonomy}/index.html").into(),
+                print: print.into_print(),
+                job: Job::Listing(Listing::Terms {
+                    taxonomy,
+                    terms: tags,
+                }),
+            });
         }
         let mut archive = self.base_print("archive");
-        let mut sitemap = self.base_print("sitemap");
-        for p in prints {
+        for p in &prints[..n_posts] {
             archive.hash(&p.meta);
             sitemap.hash(&p.meta);
         }
-        for page in &self.site.pages {
+        for page in &site.pages {
             // The sitemap shows a page's URL and its last date.
             sitemap
                 .str(&page.url)
                 .date(page.updated.or(page.date).as_ref());
         }
-        sitemap.hash(&tags.finish());
+        for section in &site.sections {
+            sitemap
+                .str(&section.doc.url)
+                .num(section.posts.len() as u64);
+        }
         let mut feed = self.base_print("feed");
-        for p in prints.iter().take(self.site.config.feed_limit) {
+        for p in prints.iter().take(n_posts.min(site.config.feed_limit)) {
             feed.hash(&p.full);
         }
         for (key, print, listing) in [
-            ("tags/index.html", tags, Listing::Tags),
             ("archive/index.html", archive, Listing::Archive),
             ("atom.xml", feed, Listing::Feed),
             ("sitemap.xml", sitemap, Listing::Sitemap),
@@ -167,9 +244,9 @@ impl<'s> Renderer<'s> {
     ) -> Result<Output, Diagnostic> {
         let cfg = &self.site.config;
         let (template, ctx) = match job {
-            Listing::Index { tag, page } => {
+            Listing::Index { of, page } => {
                 let mut ctx = self.common(&page.path());
-                let posts: Vec<&DocCtx<'_>> = listed(*tag, page.range.clone())
+                let posts: Vec<&DocCtx<'_>> = listed(of.posts(), page.range.clone())
                     .map(|i| contexts.listing(i))
                     .collect();
                 ctx.insert("posts", &posts);
@@ -183,18 +260,29 @@ impl<'s> Renderer<'s> {
                         ..paginator
                     },
                 );
-                match tag {
-                    Some(tag) => {
+                match of {
+                    IndexOf::Term { taxonomy, tag } => {
                         ctx.insert("tag", &tag_ctx(cfg, tag));
+                        ctx.insert("taxonomy", &taxonomy_ctx(cfg, taxonomy));
                         ("tag.html", ctx)
                     }
-                    None => ("index.html", ctx),
+                    IndexOf::Section(s) => {
+                        ctx.insert("section", contexts.full(s.index));
+                        ("section.html", ctx)
+                    }
+                    IndexOf::Home => {
+                        if let Some(home) = self.site.home() {
+                            ctx.insert("section", contexts.full(home.index));
+                        }
+                        ("index.html", ctx)
+                    }
                 }
             }
-            Listing::Tags => {
-                let mut ctx = self.common("/tags/");
-                let tags: Vec<TagCtx> = self.site.tags.iter().map(|t| tag_ctx(cfg, t)).collect();
+            Listing::Terms { taxonomy, terms } => {
+                let mut ctx = self.common(&format!("/{taxonomy}/"));
+                let tags: Vec<TagCtx> = terms.iter().map(|t| tag_ctx(cfg, t)).collect();
                 ctx.insert("tags", &tags);
+                ctx.insert("taxonomy", &taxonomy_ctx(cfg, taxonomy));
                 ("tags.html", ctx)
             }
             Listing::Archive => {
@@ -266,8 +354,21 @@ impl<'s> Renderer<'s> {
                 lastmod: lastmod(doc.updated.or(doc.date)),
             });
         }
+        for section in self.site.sections.iter().filter(|s| s.doc.url != "/") {
+            entries.push(SitemapEntry {
+                permalink: cfg.permalink(&section.doc.url),
+                lastmod: lastmod(section.doc.updated.or(section.doc.date)),
+            });
+        }
         let tag_urls = self.site.tags.iter().map(Tag::url);
-        for path in ["/archive/", "/tags/"].into_iter().chain(tag_urls) {
+        let taxonomies = self.site.taxonomies.iter().filter(|t| !t.terms.is_empty());
+        let mut paths: Vec<String> = vec!["/archive/".into(), "/tags/".into()];
+        paths.extend(tag_urls.map(String::from));
+        for t in taxonomies {
+            paths.push(format!("/{}/", t.name));
+            paths.extend(t.terms.iter().map(|term| term.url().to_string()));
+        }
+        for path in &paths {
             entries.push(SitemapEntry {
                 permalink: cfg.permalink(path),
                 lastmod: None,
@@ -275,6 +376,21 @@ impl<'s> Renderer<'s> {
         }
         entries
     }
+}
+
+/// `taxonomy` on term pages and term lists: `{ name, singular, title, url }`.
+fn taxonomy_ctx(cfg: &crate::config::Config, name: &str) -> serde_json::Value {
+    let (singular, title) = match name {
+        "categories" => ("category", "Categories"),
+        "authors" => ("author", "Authors"),
+        _ => ("tag", "Tags"),
+    };
+    serde_json::json!({
+        "name": name,
+        "singular": singular,
+        "title": title,
+        "url": cfg.href(&format!("/{name}/")),
+    })
 }
 
 fn tag_ctx(cfg: &crate::config::Config, tag: &Tag) -> TagCtx {
@@ -324,7 +440,7 @@ mod tests {
         assert_eq!(empty[0].range, 0..0);
         assert_eq!(empty[0].paginator().total, 1);
         let tag = Tag::new("x".into(), "x".into(), vec![7, 3, 9]);
-        assert_eq!(listed(Some(&tag), 1..3).collect::<Vec<_>>(), [3, 9]);
+        assert_eq!(listed(Some(&tag.posts), 1..3).collect::<Vec<_>>(), [3, 9]);
         assert_eq!(listed(None, 1..3).collect::<Vec<_>>(), [1, 2]);
     }
 }

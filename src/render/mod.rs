@@ -200,13 +200,12 @@ impl<'a> Renderer<'a> {
         }
         let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
             rendered.into_iter().flatten().unzip();
-        let n_posts = self.site.posts.len();
         let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered);
 
         stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);
         stages.lap("plan pages");
-        plan.extend(self.plan_listings(&prints[..n_posts]));
+        plan.extend(self.plan_listings(&prints));
         stages.lap("plan listings");
 
         cache.renders += 1;
@@ -297,10 +296,15 @@ impl<'a> Renderer<'a> {
         let n_posts = self.site.posts.len();
         let mut plan = Vec::with_capacity(docs.len());
         for (i, doc) in docs.iter().enumerate() {
+            if doc.kind == crate::content::DocKind::Section {
+                // A section's `_index.md` is shown by its listing pages.
+                continue;
+            }
             let mut fp = Fingerprint::new();
             fp.hash(&self.common)
                 .hash(&prints[i].full)
-                .opt(doc.template.as_deref());
+                .opt(doc.template.as_deref())
+                .opt(doc.layout.as_deref());
             if i < n_posts {
                 // Post pages link to their neighbours by title.
                 for j in [i.checked_sub(1), (i + 1 < n_posts).then_some(i + 1)] {
@@ -399,7 +403,10 @@ impl<'a> Renderer<'a> {
                     path: &doc.rel_path,
                     base_path: &base_path,
                 };
-                markdown::render(source, &resolve, self.highlighter).map(|d| {
+                markdown::render(source, &resolve, self.highlighter).map(|mut d| {
+                    if let Some(excerpt) = &doc.excerpt {
+                        d.summary = markdown::render_excerpt(excerpt);
+                    }
                     let prints = DocPrints::new(doc, &d);
                     ((Arc::new(d), prints), true)
                 })
@@ -496,7 +503,19 @@ impl<'a> Renderer<'a> {
                 "page.html"
             }
         };
-        let template = doc.template.as_deref().unwrap_or(default_template);
+        // A Jekyll `layout` is used when the site has a template of its own by that name; the
+        // theme's names (`post`, `page`) and missing ones are ignored: each theme template
+        // expects its own kind of page, and Jekyll sites name `default`, `post` by habit. A
+        // `template` the site lacks is an error.
+        let template = doc
+            .template
+            .as_deref()
+            .or_else(|| {
+                doc.layout
+                    .as_deref()
+                    .filter(|t| self.templates.has(t) && !crate::templates::is_theme_template(t))
+            })
+            .unwrap_or(default_template);
         if !self.templates.has(template) {
             return Err(Diagnostic::new(
                 Path::new(&doc.rel_path),

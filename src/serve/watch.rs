@@ -133,6 +133,14 @@ pub fn classify_path(site_dir: &Path, path: &Path) -> Option<(ChangeKind, String
         "content" | "static" if is_css => ChangeKind::Style,
         "content" => ChangeKind::Content,
         "static" => ChangeKind::Static,
+        // A Jekyll layout at the site's top: its posts, drafts and Markdown pages.
+        _ if parts.iter().any(|p| *p == "_posts" || *p == "_drafts") => ChangeKind::Content,
+        name if parts.len() == 1
+            && crate::content::section::markdown_stem(name).is_some()
+            && !crate::content::load::project_file(name) =>
+        {
+            ChangeKind::Content
+        }
         _ => return None,
     };
     Some((kind, parts.join("/")))
@@ -230,6 +238,10 @@ mod tests {
         assert_eq!(kind("site.toml"), Some(ChangeKind::Config));
         assert_eq!(kind("content/posts/a.md"), Some(ChangeKind::Content));
         assert_eq!(kind("content/posts/b/photo.png"), Some(ChangeKind::Content));
+        assert_eq!(kind("_posts/2014-05-06-a.md"), Some(ChangeKind::Content));
+        assert_eq!(kind("news/_posts/a.markdown"), Some(ChangeKind::Content));
+        assert_eq!(kind("about.md"), Some(ChangeKind::Content));
+        assert_eq!(kind("_layouts/post.html"), None);
         assert_eq!(kind("content/posts"), Some(ChangeKind::Content));
         assert_eq!(kind("templates/post.html"), Some(ChangeKind::Template));
         assert_eq!(kind("static/img/a.png"), Some(ChangeKind::Static));

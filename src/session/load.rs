@@ -92,7 +92,8 @@ impl Session {
 
     /// Lists the source files.
     fn scan(&self, config: &Config) -> Result<Arc<Scan>, Vec<Diagnostic>> {
-        let mut found = scan(&self.site_dir, &Filter::new(&config.exclude));
+        let filter = Filter::new(&config.exclude).with_jekyll(config.content.jekyll);
+        let mut found = scan(&self.site_dir, &filter);
         if found.errors.is_empty() {
             Ok(Arc::new(found))
         } else {
@@ -109,6 +110,7 @@ impl Session {
         errors: &mut Vec<Diagnostic>,
     ) -> Vec<Arc<Doc>> {
         let site_dir = &self.site_dir;
+        let options = &self.content_options;
         let cached = &self.docs;
         // `None`: the cached document stands, its file not even stat-ed.
         let fresh: Vec<Option<CachedDoc>> = markdown
@@ -127,9 +129,11 @@ impl Session {
                 {
                     return Some((stamp, doc.clone()));
                 }
-                let doc = read_doc(path, rel)
-                    .map(Arc::new)
-                    .map_err(|d| d.relative_to(site_dir));
+                let doc = read_doc(path, rel, options).map(Arc::new).map_err(|e| {
+                    e.into_iter()
+                        .map(|d| d.relative_to(site_dir))
+                        .collect::<Vec<_>>()
+                });
                 Some((stamp, doc))
             })
             .collect();
@@ -147,7 +151,7 @@ impl Session {
             };
             match &entry.1 {
                 Ok(d) => docs.push(Arc::clone(d)),
-                Err(e) => errors.push(e.clone()),
+                Err(e) => errors.extend(e.iter().cloned()),
             }
         }
         if self.docs.len() != markdown.len() {

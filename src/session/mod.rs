@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::{Doc, Scan, SourceAsset, front_matter};
+use crate::content::{ContentOptions, Doc, Scan, SourceAsset, front_matter};
 use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::{Highlighter, Keep};
 use crate::outputs::{Output, OutputKind, Outputs};
@@ -28,7 +28,7 @@ mod load;
 use load::Stamp;
 
 /// A parsed document (or why it failed) and the stamp of the file it came from.
-type CachedDoc = (Stamp, Result<Arc<Doc>, Diagnostic>);
+type CachedDoc = (Stamp, Result<Arc<Doc>, Vec<Diagnostic>>);
 
 /// Where a site keeps its highlight cache, relative to the site folder.
 pub const HIGHLIGHT_CACHE: &str = ".bucketpress/cache/highlight.bin";
@@ -39,6 +39,8 @@ pub struct Session {
     opts: BuildOptions,
     highlighter: Highlighter,
     docs: FxHashMap<String, CachedDoc>,
+    /// The options the cached documents were parsed with (from site.toml).
+    content_options: ContentOptions,
     assets: HashMap<PathBuf, (Stamp, Output)>,
     highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
@@ -51,6 +53,8 @@ pub struct Session {
     spill: Option<Arc<Spill>>,
     /// Renders once: sources are dropped as soon as they are rendered.
     single: bool,
+    /// Goes on past documents that fail to parse, to report every problem (`check`).
+    all_problems: bool,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -114,6 +118,7 @@ impl Session {
             opts,
             highlighter: Highlighter::new(),
             docs: FxHashMap::default(),
+            content_options: ContentOptions::default(),
             assets: HashMap::new(),
             highlight_css: None,
             cache: RenderCache::new(),
@@ -125,7 +130,16 @@ impl Session {
             env: Box::new(process_env),
             spill: None,
             single: false,
+            all_problems: false,
         }
+    }
+
+    /// A session whose renders go on past documents that fail to parse (leaving them out), so
+    /// one run reports every problem of every file: links, anchors, URL clashes and templates
+    /// too (`check`). Without it a render stops after the documents' own problems.
+    pub fn all_problems(mut self) -> Session {
+        self.all_problems = true;
+        self
     }
 
     /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
@@ -229,6 +243,12 @@ impl Session {
         let mut stages = Stages::start();
         let reload = Reload::plan(self.sources.as_ref(), &self.site_dir, changed);
         let sources = self.load_sources(reload)?;
+        let options = sources.config.content_options();
+        if options != self.content_options {
+            // Dates, URLs and kinds depend on these: every document is parsed again.
+            self.docs.clear();
+            self.content_options = options;
+        }
         stages.lap("scan");
         let mut errors = Vec::new();
         let restat = if reload.everything { None } else { changed };
@@ -237,26 +257,53 @@ impl Session {
             self.docs.clear();
         }
         stages.lap("parse");
-        if !errors.is_empty() {
+        // Documents that failed are left out and the rest goes on, so one run reports every
+        // problem of every file (links to a failed document are not reported again).
+        if !errors.is_empty() && !self.all_problems {
             return Err(sorted(errors));
         }
+        let failed: Vec<String> = errors
+            .iter()
+            .map(|d| d.path.to_string_lossy().replace('\\', "/"))
+            .collect();
         let config = sources.config.clone();
-        let mut site = Site::assemble(
+        let mut site = match Site::assemble_with_clashes(
             config,
             docs,
             sources.scan.assets.clone(),
             &self.opts,
             front_matter::now(),
-        )
-        .map_err(sorted)?;
+        ) {
+            Ok((site, clashes)) if clashes.is_empty() || self.all_problems => {
+                errors.extend(clashes);
+                site
+            }
+            Ok((_, clashes)) | Err(clashes) => {
+                errors.extend(clashes);
+                return Err(sorted(errors));
+            }
+        };
         stages.lap("assemble");
 
-        let keyring = self
-            .keys
-            .keyring(&site.private, &site.config, &self.site_dir, &*self.env)
-            .map_err(sorted)?;
+        let keyring =
+            match self
+                .keys
+                .keyring(&site.private, &site.config, &self.site_dir, &*self.env)
+            {
+                Ok(k) => k,
+                Err(e) => {
+                    errors.extend(e);
+                    return Err(sorted(errors));
+                }
+            };
         stages.lap("private keys");
-        let assets = self.load_assets(&site.assets, restat).map_err(sorted)?;
+        let assets = match self.load_assets(&site.assets, restat) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.extend(e);
+                return Err(sorted(errors));
+            }
+        };
         let torrents = self.make_torrents(&site, &assets)?;
         let torrent_links = Arc::new(torrents.links);
         stages.lap("assets and torrents");
@@ -283,9 +330,21 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
-        .render(&mut self.cache)
-        .map_err(sorted)?;
+        .render(&mut self.cache);
+        let pages = match pages {
+            Ok(pages) if errors.is_empty() => pages,
+            Ok(_) => return Err(sorted(errors)),
+            Err(e) => {
+                errors.extend(
+                    e.into_iter()
+                        .filter(|d| !links_to_failed(&d.problem, &d.path, &failed)),
+                );
+                return Err(sorted(errors));
+            }
+        };
         stages.extend(&self.cache.stages);
+        let mut warnings = sources.warnings.clone();
+        warnings.extend(sources.scan.warnings.iter().cloned());
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).
@@ -329,7 +388,7 @@ impl Session {
             next_release: site.next_release,
             config: site.config,
             outputs,
-            warnings: sources.warnings.clone(),
+            warnings,
         })
     }
 
@@ -386,6 +445,29 @@ fn torrent_clash(site: &Site, torrent_key: &str) -> Diagnostic {
             found: torrent_key.into(),
         },
     )
+}
+
+/// True for a broken link (in the file `from`) to a document that failed to parse: that
+/// document's own problems are reported, the link is not wrong.
+fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
+    let Problem::BrokenLink(link) = problem else {
+        return false;
+    };
+    let target = link.split(['#', ' ']).next().unwrap_or("");
+    let target = match target.strip_prefix("@/") {
+        Some(rest) => format!("content/{rest}"),
+        None => {
+            let dir = from
+                .parent()
+                .map(|p| p.to_string_lossy().replace('\\', "/"));
+            match dir {
+                Some(dir) if !dir.is_empty() => format!("{dir}/{target}"),
+                _ => target.to_string(),
+            }
+        }
+    };
+    let target = target.replace("/./", "/");
+    failed.contains(&target)
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {

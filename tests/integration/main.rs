@@ -10,6 +10,8 @@ mod cloudfront_stub;
 mod corpus;
 mod fuzz;
 mod listing_etags;
+mod migrate;
+mod migrate_check;
 mod private;
 mod publish;
 mod publish_backends;

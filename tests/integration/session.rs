@@ -321,3 +321,78 @@ fn a_page_dated_anew_updates_the_sitemap() {
         &render_site(site.path(), &opts).unwrap().outputs,
     );
 }
+
+/// A copy of a fixture site from `tests/fixtures/` (tests edit it).
+fn fixture_copy(name: &str) -> tempfile::TempDir {
+    let from = support::repo().join("tests/fixtures").join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let to = dir.path().join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn editing_migrated_front_matter_fields_matches_a_full_render() {
+    // Every field templates see since the move to Jekyll/Hugo/Zola layouts: an edit to it
+    // re-renders every page showing it (pages, listings, sections, taxonomy pages, sitemap).
+    let site = fixture_copy("hugo-blog");
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    session.render().unwrap();
+    let first = site.path().join("content/posts/first-post.md");
+    let bundle = site.path().join("content/posts/a-bundle/index.md");
+    let section = site.path().join("content/posts/_index.md");
+    let home = site.path().join("content/_index.md");
+    let edits: [(&std::path::Path, &str, &str); 9] = [
+        (&first, "categories = [\"Life\"]", "categories = [\"Work\"]"),
+        (
+            &first,
+            "tags = [\"hello\", \"meta\"]",
+            "tags = [\"hello\"]\nauthors = [\"Kim\"]",
+        ),
+        (
+            &first,
+            "+++\nHello",
+            "[params]\nmood = \"calm\"\n+++\nHello",
+        ),
+        (&bundle, "image: \"cover.png\"", "image: \"other.png\""),
+        (
+            &bundle,
+            "date: 2019-07-07T07:07:07+02:00",
+            "date: 2019-07-07T07:07:07+02:00\nexcerpt: A teaser",
+        ),
+        (&section, "title: \"All posts\"", "title: \"Every post\""),
+        (&section, "Posts, newest first.", "Posts, the newest first."),
+        (&home, "Welcome to my corner", "Welcome to my little corner"),
+        (
+            &first,
+            "date = 2019-03-10T14:00:00+01:00",
+            "date = 2019-03-11T14:00:00+01:00",
+        ),
+    ];
+    for (path, from, to) in edits {
+        edit(path, from, to);
+        let incremental = session.render().unwrap();
+        assert_same(
+            &incremental.outputs,
+            &render_site(site.path(), &opts).unwrap().outputs,
+        );
+        assert!(session.stats().pages_reused > 0, "{to}: incremental");
+    }
+    let last = session.render().unwrap();
+    let text = |key: &str| {
+        String::from_utf8(last.outputs.get(key).unwrap().body.read_all().unwrap()).unwrap()
+    };
+    assert!(text("posts/index.html").contains("Every post"));
+    assert!(text("index.html").contains("my little corner"));
+    assert!(last.outputs.contains("categories/work/index.html"));
+    assert!(last.outputs.contains("authors/kim/index.html"));
+    assert!(last.outputs.contains("2019/03/my-first-post/index.html"));
+}
