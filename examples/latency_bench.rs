@@ -1,5 +1,5 @@
 //! Publishing at real network latency: the tests' in-process S3 server (s3s + s3s-fs, SigV4,
-//! with ETags in listings as AWS gives them: `listing_etags.rs`) behind a shaping proxy (`tests/integration/shaping_proxy.rs`: a round-trip time per request
+//! with ETags in listings as AWS gives them: `uploads_s3.rs`) behind a shaping proxy (`tests/integration/shaping_proxy.rs`: a round-trip time per request
 //! and per new connection, one shared bandwidth limit each way), and three tools publishing the
 //! same site through it, each into its own bucket, in one run:
 //!
@@ -19,9 +19,11 @@
 //! ```
 //! `bench/latency.sh` runs it on the generated corpus.
 
+mod support;
 #[allow(dead_code)]
-#[path = "../tests/integration/listing_etags.rs"]
-mod listing_etags;
+#[path = "../tests/integration/uploads_s3.rs"]
+mod uploads_s3;
+
 #[allow(dead_code)]
 #[path = "../tests/integration/s3_server.rs"]
 mod s3_server;
@@ -78,35 +80,6 @@ fn parse_args() -> Args {
         parsed.bin.display()
     );
     parsed
-}
-
-/// Copies `from` into `to`, leaving out dot-folders and `public/`.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(name.starts_with('.') || (e.depth() == 1 && name == "public"))
-    }) {
-        let entry = entry.expect("a readable folder");
-        let rel = entry.path().strip_prefix(from).expect("under the folder");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("create a folder");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy a file");
-        }
-    }
-}
-
-/// The first post by path: the one every tool's second case edits.
-fn first_post(content: &Path) -> PathBuf {
-    let mut posts: Vec<PathBuf> = walkdir::WalkDir::new(content)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    posts.sort();
-    posts.into_iter().next().expect("a post")
 }
 
 fn edit(post: &Path) {
@@ -223,7 +196,7 @@ fn hugo_build(hugo_site: &Path) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = parse_args();
-    let server = listing_etags::start().await;
+    let server = uploads_s3::start().await;
     let link = Link::new(args.rtt_ms, args.mbit);
     let proxy = ShapingProxy::start(&server.endpoint, link).await;
     for bucket in ["aws", "hugo"] {
@@ -237,7 +210,7 @@ async fn main() {
     }
     let work = tempfile::tempdir().expect("a temporary folder");
     let site = work.path().join("site");
-    copy_tree(&args.site, &site);
+    support::copy_sources(&args.site, &site);
     let config = std::fs::read_to_string(site.join("site.toml")).expect("site.toml");
     assert!(
         !config.contains("[publish]"),
@@ -260,7 +233,7 @@ async fn main() {
     println!("| tool | case | seconds | requests | PUT | MB sent | connections | exit |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
 
-    let post = first_post(&site.join("content"));
+    let post = support::first_post(&site.join("content"));
     case(
         "bucketpress",
         "first publish",
@@ -285,7 +258,7 @@ async fn main() {
     let hugo_post = args
         .hugo_site
         .as_ref()
-        .map(|h| first_post(&h.join("content")));
+        .map(|h| support::first_post(&h.join("content")));
     if let Some(hugo) = &args.hugo_site {
         hugo_build(hugo);
         case(

@@ -9,6 +9,8 @@
 //! (BINARY defaults to `target/release/bucketpress`; `bench/run.sh` runs it). The site is
 //! copied to a temporary folder, so SITE is never changed.
 
+mod support;
+
 #[allow(dead_code)]
 #[path = "../tests/integration/s3_server.rs"]
 mod s3_server;
@@ -18,39 +20,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use s3_server::{BUCKET, REGION, S3Server, SECRET_KEY, isolate_aws_env};
-
-/// Copies the site's sources (site.toml, content, templates, static) into `to`, leaving out
-/// build outputs and caches.
-fn copy_sources(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(name.starts_with('.') || (e.depth() == 1 && name == "public"))
-    }) {
-        let entry = entry.expect("a readable site");
-        let rel = entry.path().strip_prefix(from).expect("under the site");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("create a folder");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy a file");
-        }
-    }
-}
-
-/// The first post by path: the one the third case edits.
-fn first_post(site: &Path) -> PathBuf {
-    let mut posts: Vec<PathBuf> = walkdir::WalkDir::new(site.join("content/posts"))
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    posts.sort();
-    posts
-        .into_iter()
-        .next()
-        .expect("a post under content/posts")
-}
 
 /// One case: a fresh `bucketpress publish` process, timed, with the requests it caused.
 async fn case(name: &str, bin: &Path, site: &Path, server: &S3Server) {
@@ -98,7 +67,7 @@ async fn main() {
     let server = S3Server::start().await;
     let work = tempfile::tempdir().expect("a temporary folder");
     let copy = work.path().join("site");
-    copy_sources(&site, &copy);
+    support::copy_sources(&site, &copy);
     let config = std::fs::read_to_string(copy.join("site.toml")).expect("site.toml");
     assert!(
         !config.contains("[publish]"),
@@ -117,7 +86,7 @@ async fn main() {
     );
     case("first publish", &bin, &copy, &server).await;
     case("no-op publish", &bin, &copy, &server).await;
-    let post = first_post(&copy);
+    let post = support::first_post(&copy.join("content/posts"));
     let text = std::fs::read_to_string(&post).expect("read the post");
     std::fs::write(&post, format!("{text}\nOne more sentence, edited.\n")).expect("edit");
     case("one post changed", &bin, &copy, &server).await;

@@ -9,7 +9,6 @@ mod cloudfront;
 mod cloudfront_stub;
 mod corpus;
 mod fuzz;
-mod listing_etags;
 mod migrate;
 mod migrate_check;
 mod private;

@@ -1,6 +1,12 @@
-//! An in-process S3 server that lists unfinished multipart uploads: s3s-fs stores the objects
-//! and the parts, and this wrapper keeps the table of uploads started and not yet completed or
-//! aborted, which s3s-fs cannot list (it answers ListMultipartUploads with NotImplemented).
+//! An in-process S3 server closer to AWS than plain s3s-fs: s3s-fs stores the objects and the
+//! parts, and this wrapper adds what s3s-fs leaves out.
+//!
+//! - It keeps the table of multipart uploads started and not yet completed or aborted, which
+//!   s3s-fs cannot list (it answers ListMultipartUploads with NotImplemented).
+//! - Its ListObjectsV2 gives each object's ETag, as AWS S3, R2 and MinIO do (s3s-fs leaves them
+//!   out, which makes a tool that compares listed ETags with local MD5s, such as `hugo deploy`,
+//!   fetch every object; the latency benchmark serves every tool from this server).
+//!
 //! ListMultipartUploads follows AWS: uploads under `prefix`, sorted by key then by initiation,
 //! paginated with key and upload-id markers (`max-uploads`, default 1000).
 
@@ -46,6 +52,21 @@ pub async fn start() -> S3Server {
     S3Server::serve(root, uploads).await
 }
 
+/// A request carrying `input`, with the headers and credentials of `like`.
+fn request_like<T, U>(like: &S3Request<T>, input: U) -> S3Request<U> {
+    S3Request {
+        input,
+        method: like.method.clone(),
+        uri: like.uri.clone(),
+        headers: like.headers.clone(),
+        extensions: hyper::http::Extensions::new(),
+        credentials: like.credentials.clone(),
+        region: like.region.clone(),
+        service: like.service.clone(),
+        trailing_headers: None,
+    }
+}
+
 #[async_trait::async_trait]
 impl S3 for Uploads {
     async fn head_bucket(
@@ -80,7 +101,36 @@ impl S3 for Uploads {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
-        self.fs.list_objects_v2(req).await
+        let bucket = req.input.bucket.clone();
+        let like = request_like(&req, ());
+        let mut out = self.fs.list_objects_v2(req).await?;
+        for object in out.output.contents.iter_mut().flatten() {
+            let Some(key) = object.key.clone() else {
+                continue;
+            };
+            let head = HeadObjectInput::builder()
+                .bucket(bucket.clone())
+                .key(key)
+                .build()
+                .expect("a HEAD input");
+            let head = self.fs.head_object(request_like(&like, head)).await?;
+            object.e_tag = head.output.e_tag;
+        }
+        Ok(out)
+    }
+
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        self.fs.create_bucket(req).await
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.fs.delete_object(req).await
     }
 
     async fn delete_objects(
@@ -188,5 +238,46 @@ impl S3 for Uploads {
             ),
             ..ListMultipartUploadsOutput::default()
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::s3_server::BUCKET;
+
+    /// Listed ETags are the objects' ETags, as a HEAD gives them.
+    #[tokio::test]
+    async fn listings_carry_the_objects_etags() {
+        let server = super::start().await;
+        let client = server.client();
+        for (key, body) in [("a.txt", "alpha"), ("b/c.txt", "gamma")] {
+            client
+                .put_object()
+                .bucket(BUCKET)
+                .key(key)
+                .body(body.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+        let listed = client
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap();
+        let contents = listed.contents();
+        assert_eq!(contents.len(), 2);
+        for object in contents {
+            let head = client
+                .head_object()
+                .bucket(BUCKET)
+                .key(object.key().unwrap())
+                .send()
+                .await
+                .unwrap();
+            assert!(object.e_tag().is_some(), "{object:?}");
+            assert_eq!(object.e_tag(), head.e_tag());
+        }
     }
 }
