@@ -18,6 +18,7 @@ use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use super::errors::chain;
 use crate::report::Reporter;
 
 /// What the attempts of one target's client share: the count and whether to print.
@@ -188,20 +189,6 @@ fn error_code(body: &[u8]) -> Option<String> {
     let start = text.find("<Code>")? + "<Code>".len();
     let end = start + text[start..].find("</Code>")?;
     Some(text[start..end].to_string())
-}
-
-/// An error and its sources on one line.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string().replace('\n', " ");
-        if !text.is_empty() && parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ fn find_source<'a, T: std::error::Error + 'static>(
 }
 
 /// An error and its sources on one line (`a: b: c`), without Debug dumps.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
