@@ -190,17 +190,27 @@ impl Config {
         Ok(Loaded { config, warnings })
     }
 
-    /// Reads and parses `<site>/site.toml`.
+    /// Reads `site.toml` from `site_dir` and parses it.
     pub fn load(site_dir: &Path) -> Result<Loaded, Diagnostic> {
+        let text = Config::read_text(site_dir)?;
+        Config::parse(&site_dir.join(CONFIG_FILE), &text)
+    }
+
+    /// The text of `site_dir`'s `site.toml`; a folder without one is told how to start.
+    pub fn read_text(site_dir: &Path) -> Result<String, Diagnostic> {
         let path = site_dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::new(
-                &path,
-                None,
-                Problem::Io(format!("cannot read the site configuration: {e}")),
-            )
-        })?;
-        Config::parse(&path, &text)
+        std::fs::read_to_string(&path).map_err(|e| {
+            let message = if e.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "there is no site here (no {CONFIG_FILE} in {}): start one with \
+                     `bucketpress new DIR`, or name a site folder with --site DIR",
+                    site_dir.display()
+                )
+            } else {
+                format!("cannot read the site configuration: {e}")
+            };
+            Diagnostic::new(&path, None, Problem::Io(message))
+        })
     }
 
     /// A configuration for tests: the defaults with a fixed base URL.

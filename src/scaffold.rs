@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, SecondsFormat, Timelike};
 
 /// The `site.toml` a new site starts with.
 pub fn site_toml(title: &str) -> String {
@@ -24,8 +24,9 @@ posts_per_page = 10
     )
 }
 
-/// The front matter and body of a new post.
-pub fn post_text(title: &str, date: NaiveDate, tags: &[String], draft: bool) -> String {
+/// The front matter and body of a new post, dated to the second (so two posts of one day
+/// sort by the time they were written).
+pub fn post_text(title: &str, date: DateTime<FixedOffset>, tags: &[String], draft: bool) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let tags: Vec<String> = tags
         .iter()
@@ -36,10 +37,16 @@ pub fn post_text(title: &str, date: NaiveDate, tags: &[String], draft: bool) -> 
     format!(
         "---\ntitle: {}\ndate: {}\ntags: [{}]\ndescription: \"\"\ndraft: {}\n---\n\nWrite the first paragraph here; it becomes the summary.\n\n<!-- more -->\n\nThe rest of the post.\n",
         quote(title),
-        date.format("%Y-%m-%d"),
+        date.to_rfc3339_opts(SecondsFormat::Secs, true),
         tags.join(", "),
         draft
     )
+}
+
+/// The writer's local time, to the second.
+fn now() -> DateTime<FixedOffset> {
+    let now = chrono::Local::now().fixed_offset();
+    now.with_nanosecond(0).unwrap_or(now)
 }
 
 /// Creates a new site in `dir` (which must not exist or be empty).
@@ -58,7 +65,7 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
         ("site.toml", site_toml(&title)),
         (
             "content/posts/hello-world.md",
-            post_text("Hello, world", chrono::Utc::now().date_naive(), &["meta".into()], false),
+            post_text("Hello, world", now(), &["meta".into()], false),
         ),
         (
             "content/about.md",
@@ -101,8 +108,7 @@ pub fn create_post(
         bail!("{} already exists; choose another title", path.display());
     }
     std::fs::create_dir_all(path.parent().expect("has parent"))?;
-    let today = chrono::Utc::now().date_naive();
-    std::fs::write(&path, post_text(title, today, tags, draft))?;
+    std::fs::write(&path, post_text(title, now(), tags, draft))?;
     Ok(path)
 }
 
@@ -113,13 +119,21 @@ mod tests {
 
     #[test]
     fn new_post_text_parses_back() {
-        let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let date = DateTime::parse_from_rfc3339("2024-05-01T09:30:15+02:00").unwrap();
         let text = post_text("Say \"hi\"", date, &["a b".into(), "c".into()], true);
+        assert!(
+            text.contains("\ndate: 2024-05-01T09:30:15+02:00\n"),
+            "{text}"
+        );
         let doc = Doc::parse("content/posts/say-hi.md", &text).unwrap();
         assert_eq!(doc.title, "Say \"hi\"");
         assert_eq!(doc.tags, ["a b", "c"]);
         assert!(doc.draft);
-        assert_eq!(doc.date.unwrap().date_naive(), date);
+        assert_eq!(doc.date.unwrap(), date);
+        // A second post of the same day, written later, is newer.
+        let later = DateTime::parse_from_rfc3339("2024-05-01T17:05:00+02:00").unwrap();
+        let second = Doc::parse("content/posts/b.md", &post_text("B", later, &[], false)).unwrap();
+        assert!(second.date.unwrap() > doc.date.unwrap());
     }
 
     #[test]

@@ -48,10 +48,8 @@ impl Session {
             _ => {
                 self.sources = None;
                 let config_path = site_dir.join(CONFIG_FILE);
-                let text = std::fs::read_to_string(&config_path).map_err(|e| {
-                    let problem = Problem::Io(format!("cannot read the site configuration: {e}"));
-                    BuildErrors(vec![relative(Diagnostic::new(&config_path, None, problem))])
-                })?;
+                let text =
+                    Config::read_text(&site_dir).map_err(|d| BuildErrors(vec![relative(d)]))?;
                 let loaded = Config::parse(&config_path, &text)
                     .map_err(|d| BuildErrors(vec![relative(d)]))?;
                 let mut config = loaded.config;

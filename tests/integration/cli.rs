@@ -59,6 +59,19 @@ fn content_errors_exit_1_name_file_and_line_and_write_nothing() {
 }
 
 #[test]
+fn a_folder_without_a_site_says_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["build", "check"] {
+        let o = bin(&[command, "--site", dir.path().to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        assert!(err.contains("there is no site here"), "{err}");
+        assert!(err.contains("bucketpress new"), "{err}");
+        assert!(!err.contains("os error"), "{err}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let o = bin(&["build", "--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));
