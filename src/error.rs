@@ -9,6 +9,10 @@ pub enum Problem {
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// A setting to carry over (a warning): what another tool's configuration says that
+    /// site.toml must say too.
+    #[error("{0}")]
+    Hint(String),
     /// A file is not valid UTF-8.
     #[error("not valid UTF-8 text (byte {0}); save the file as UTF-8")]
     NotUtf8(usize),

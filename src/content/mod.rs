@@ -6,6 +6,7 @@ pub mod doc;
 #[cfg(test)]
 mod doc_tests;
 pub mod front_matter;
+pub mod jekyll_config;
 pub mod load;
 pub mod permalink;
 pub mod section;

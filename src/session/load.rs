@@ -92,6 +92,11 @@ impl Session {
     fn scan(&self, config: &Config) -> Result<Arc<Scan>, Vec<Diagnostic>> {
         let filter = Filter::new(&config.exclude).with_jekyll(config.content.jekyll);
         let mut found = scan(&self.site_dir, &filter);
+        if filter.reads_jekyll_layout(&self.site_dir) {
+            found
+                .warnings
+                .extend(jekyll_config_hints(&self.site_dir, config, &found));
+        }
         if found.errors.is_empty() {
             Ok(Arc::new(found))
         } else {
@@ -234,4 +239,25 @@ fn read_asset(path: &Path, size: u64) -> std::io::Result<Output> {
             OutputKind::Asset,
         ))
     }
+}
+
+/// What a Jekyll site's `_config.yml` says that site.toml does not (a warning each, at its
+/// line of `_config.yml`); nothing when there is no `_config.yml`.
+fn jekyll_config_hints(site_dir: &Path, config: &Config, found: &Scan) -> Vec<Diagnostic> {
+    let path = site_dir.join("_config.yml");
+    let Ok(yml) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let published: Vec<String> = found
+        .markdown
+        .iter()
+        .map(|(_, rel)| rel.clone())
+        .chain(found.assets.iter().map(|a| a.rel_path.clone()))
+        .collect();
+    crate::content::jekyll_config::hints(&yml, config, &published)
+        .into_iter()
+        .map(|hint| {
+            Diagnostic::new(&path, Some(hint.line), Problem::Hint(hint.text)).relative_to(site_dir)
+        })
+        .collect()
 }

@@ -232,6 +232,57 @@ fn a_timezone_change_in_site_toml_redates_every_post() {
     assert!(matches!(errors[0].problem, Problem::Invalid { ref field, .. } if field == "timezone"));
 }
 
+/// A mover who has not yet copied `_config.yml`'s settings is told each one, at its line;
+/// with the fixture's own site.toml (which carries them over) nothing is said.
+#[test]
+fn jekyll_config_settings_not_in_site_toml_are_each_a_warning_with_the_line_to_add() {
+    let with_site_toml = build("jekyll-blog");
+    let hints = |r: &Rendered| -> Vec<String> {
+        r.warnings
+            .iter()
+            .filter(|w| matches!(w.problem, Problem::Hint(_)))
+            .map(|w| w.to_string())
+            .collect()
+    };
+    assert!(
+        hints(&with_site_toml).is_empty(),
+        "{:?}",
+        hints(&with_site_toml)
+    );
+
+    let bare = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture("jekyll-blog"), bare.path());
+    support::write(
+        bare.path(),
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://news.example.org/\"\n",
+    );
+    support::write(bare.path(), "tools/release.sh", "#!/bin/sh\n");
+    let yml = std::fs::read_to_string(bare.path().join("_config.yml")).unwrap();
+    std::fs::write(
+        bare.path().join("_config.yml"),
+        yml.replace("exclude:\n", "exclude:\n  - tools\n"),
+    )
+    .unwrap();
+    let rendered = render_site(bare.path(), &BuildOptions::default()).unwrap();
+    let said = hints(&rendered);
+    assert_eq!(said.len(), 4, "{said:#?}");
+    assert!(said[0].starts_with("_config.yml:7: ") && said[0].contains("posts = \"date\""));
+    assert!(
+        said[1].contains("timezone = \"America/New_York\""),
+        "{}",
+        said[1]
+    );
+    assert!(
+        said[2].contains("excerpt_separator = \"<!--more-->\""),
+        "{}",
+        said[2]
+    );
+    assert!(said[3].contains("\"tools/**\""), "{}", said[3]);
+    // What the hint warns about is real: without the exclude, the script is published.
+    assert!(rendered.outputs.get("tools/release.sh").is_some());
+}
+
 /// A tool's list of its posts: `<url> <date>` a line (HTML escapes undone).
 fn tool_list(text: &str) -> BTreeMap<String, chrono::DateTime<chrono::FixedOffset>> {
     text.lines()
