@@ -429,6 +429,43 @@ mod tests {
         Config::parse(Path::new("site.toml"), text)
     }
 
+    /// Every field of the configuration structs is a known key (else writing it would warn
+    /// "unknown key"), and every known key is a field (else a typo would pass unwarned).
+    #[test]
+    fn known_keys_are_exactly_the_config_fields() {
+        let value = toml::Value::try_from(Config::default()).unwrap();
+        let mut fields = Vec::new();
+        for (key, v) in value.as_table().unwrap() {
+            fields.push(key.clone());
+            // Sections' fields; maps keyed by the user (permalinks, key_files) are values.
+            if let Some(table) = v.as_table()
+                && !matches!(key.as_str(), "permalinks")
+            {
+                for sub in table.keys() {
+                    fields.push(format!("{key}.{sub}"));
+                }
+            }
+        }
+        for field in &fields {
+            assert!(
+                KNOWN_KEYS.contains(&field.as_str()),
+                "{field} is not in KNOWN_KEYS"
+            );
+        }
+        // Fields that are unset (None) by default serialize to nothing.
+        let unset = [
+            "content.post_sections",
+            "content.jekyll",
+            "private.key_files",
+        ];
+        for known in KNOWN_KEYS {
+            assert!(
+                fields.iter().any(|f| f == known) || unset.contains(known),
+                "{known} is in KNOWN_KEYS but no field of the configuration"
+            );
+        }
+    }
+
     #[test]
     fn defaults_fill_missing_keys() {
         let loaded = parse("title = \"T\"\nbase_url = \"https://x.org\"\n").unwrap();
