@@ -15,8 +15,9 @@
 //! ```text
 //! cargo build --release --bin bucketpress --example latency_bench
 //! target/release/examples/latency_bench SITE [--rtt-ms 50] [--mbit 100] [--bin PATH]
-//!     [--hugo-site DIR] [--no-aws]
+//!     [--hugo-site DIR] [--no-aws] [--gzip]
 //! ```
+//! `--gzip` turns on bucketpress's `[publish] gzip` (the other tools upload as built).
 //! `bench/latency.sh` runs it on the generated corpus.
 
 mod support;
@@ -46,6 +47,7 @@ struct Args {
     bin: PathBuf,
     hugo_site: Option<PathBuf>,
     aws: bool,
+    gzip: bool,
 }
 
 fn parse_args() -> Args {
@@ -57,6 +59,7 @@ fn parse_args() -> Args {
         bin: PathBuf::from("target/release/bucketpress"),
         hugo_site: None,
         aws: true,
+        gzip: false,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().expect("a value after the option");
@@ -66,6 +69,7 @@ fn parse_args() -> Args {
             "--bin" => parsed.bin = PathBuf::from(value()),
             "--hugo-site" => parsed.hugo_site = Some(PathBuf::from(value())),
             "--no-aws" => parsed.aws = false,
+            "--gzip" => parsed.gzip = true,
             _ if !arg.starts_with("--") => parsed.site = PathBuf::from(arg),
             _ => panic!("unknown option {arg}"),
         }
@@ -220,8 +224,8 @@ async fn main() {
         site.join("site.toml"),
         format!(
             "{config}\n[publish]\nbucket = \"{BUCKET}\"\nregion = \"{REGION}\"\n\
-             endpoint = \"{}\"\npath_style = true\n",
-            proxy.endpoint
+             endpoint = \"{}\"\npath_style = true\ngzip = {}\n",
+            proxy.endpoint, args.gzip
         ),
     )
     .expect("write site.toml");
