@@ -41,6 +41,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[private]`: encrypted posts (where passphrases come from, what a locked page shows).
     pub private: crate::private::PrivateConfig,
+    /// `[images]`: responsive variants of raster images, metadata stripped.
+    pub images: crate::images::ImageConfig,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             torrents: crate::torrent::TorrentConfig::default(),
             backup: BackupConfig::default(),
             private: crate::private::PrivateConfig::default(),
+            images: crate::images::ImageConfig::default(),
         }
     }
 }
@@ -234,6 +237,9 @@ impl Config {
         if let Some((key, expected, found)) = self.private.problem() {
             return Err(bad(key, &expected, &found));
         }
+        if let Some((key, expected, found)) = self.images.problem() {
+            return Err(bad(key, expected, &found));
+        }
         Ok(())
     }
 
@@ -335,6 +341,16 @@ const KNOWN_KEYS: &[&str] = &[
     "private.show_title",
     "private.placeholder_title",
     "private.iterations",
+    "images",
+    "images.enabled",
+    "images.widths",
+    "images.fallback_width",
+    "images.webp_quality",
+    "images.jpeg_quality",
+    "images.sizes",
+    "images.max_original",
+    "images.publish_originals",
+    "images.max_megapixels",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

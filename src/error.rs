@@ -73,6 +73,9 @@ pub enum Problem {
     /// A private post cannot be built (no passphrase, bad group, …).
     #[error(transparent)]
     Private(#[from] crate::private::PrivateError),
+    /// An image cannot be processed (unreadable, a decompression bomb, …).
+    #[error(transparent)]
+    Image(#[from] crate::images::ImageError),
 }
 
 /// A problem located in a file, optionally at a line.
