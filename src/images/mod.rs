@@ -20,7 +20,6 @@ pub mod testdata;
 pub mod variant;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 pub use cache::{IMAGE_CACHE, VariantCache};
 pub use config::ImageConfig;
@@ -58,8 +57,9 @@ pub enum ImageError {
 /// path (`content/posts/t/photo.jpg`), for Markdown and templates.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    by_key: BTreeMap<String, Arc<Picture>>,
-    by_path: HashMap<String, Arc<Picture>>,
+    by_key: BTreeMap<String, Picture>,
+    /// Source path → object key.
+    by_path: HashMap<String, String>,
     fingerprint: blake3::Hash,
 }
 
@@ -85,8 +85,7 @@ impl Catalog {
             fp.update(picture.sizes.as_bytes()).update(b"\0");
             fp.update(&picture.width.to_le_bytes());
             fp.update(&picture.height.to_le_bytes());
-            let picture = Arc::new(picture);
-            catalog.by_path.insert(path, picture.clone());
+            catalog.by_path.insert(path, key.clone());
             catalog.by_key.insert(key, picture);
         }
         catalog.fingerprint = fp.finalize();
@@ -104,14 +103,14 @@ impl Catalog {
     }
 
     /// The pictures by object key, as templates see them.
-    pub fn by_key(&self) -> &BTreeMap<String, Arc<Picture>> {
+    pub fn by_key(&self) -> &BTreeMap<String, Picture> {
         &self.by_key
     }
 
     /// The picture an image link in the Markdown file `from` (`content/posts/t/index.md`)
     /// points at: `/img/a.jpg` is the object `img/a.jpg`; `a.jpg` and `../a.jpg` are
     /// resolved against the Markdown file's folder. `None` for other URLs and other files.
-    pub fn lookup(&self, dest: &str, from: &str) -> Option<&Arc<Picture>> {
+    pub fn lookup(&self, dest: &str, from: &str) -> Option<&Picture> {
         if self.is_empty() || dest.contains(['?', '#']) {
             return None;
         }
@@ -135,7 +134,8 @@ impl Catalog {
                 p => parts.push(p),
             }
         }
-        self.by_path.get(&decode_spaces(&parts.join("/")))
+        let key = self.by_path.get(&decode_spaces(&parts.join("/")))?;
+        self.by_key.get(key)
     }
 }
 
