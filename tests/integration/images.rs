@@ -197,3 +197,29 @@ fn images_can_be_turned_off() {
     assert!(html.contains("<img src=\"harbour.jpg\""));
     assert!(!r.outputs.keys().any(|k| k.ends_with(".webp")));
 }
+
+#[test]
+fn variants_are_published_with_immutable_caching() {
+    use bucketpress::publish::headers::{ASSET_CACHE, IMMUTABLE_CACHE, apply_headers};
+    let site = photo_site();
+    let mut r = render_site(site.path(), &BuildOptions::default()).expect("builds");
+    apply_headers(
+        &mut r.outputs,
+        &bucketpress::config::PublishConfig::default(),
+    );
+    let mut variants = 0;
+    for output in r.outputs.iter() {
+        if output.key.starts_with("img/") && output.key != "img/logo.png" {
+            variants += 1;
+            assert_eq!(
+                output.cache_control.as_deref(),
+                Some(IMMUTABLE_CACHE),
+                "{}",
+                output.key
+            );
+        }
+    }
+    assert_eq!(variants, 8);
+    let original = r.outputs.get("posts/trip/harbour.jpg").unwrap();
+    assert_eq!(original.cache_control.as_deref(), Some(ASSET_CACHE));
+}
