@@ -44,6 +44,8 @@ pub struct Doc {
     pub aliases: Vec<String>,
     /// A template to render with instead of `post.html`/`page.html`.
     pub template: Option<String>,
+    /// The cover image as written in the front matter (see [`crate::images`]).
+    pub cover: Option<String>,
     /// The encryption group of a private document (`"default"` for `private: true`), `None`
     /// for a public one.
     pub private: Option<String>,
@@ -134,6 +136,7 @@ impl Doc {
             url,
             aliases,
             template: fm.template,
+            cover: fm.cover,
             private,
             body: split.body.to_string(),
             body_line: split.body_line,

@@ -100,6 +100,8 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// A template name to render with instead of the default.
     pub template: Option<String>,
+    /// A cover image (relative to the Markdown file, or `/img/…` for `static/`).
+    pub cover: Option<String>,
     /// `private = true`: encrypt the body for the default group.
     pub private: Option<bool>,
     /// `encrypt = "<group>"`: encrypt the body for that group (implies private).
@@ -153,6 +155,7 @@ struct Raw {
     #[serde(alias = "redirect_from")]
     aliases: OneOrMany,
     template: Option<String>,
+    cover: Option<String>,
     private: Option<bool>,
     encrypt: Option<String>,
 }
@@ -196,6 +199,7 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
         slug: raw.slug,
         aliases: raw.aliases.into_vec(false),
         template: raw.template,
+        cover: raw.cover,
         private: raw.private,
         encrypt: raw.encrypt,
     })

@@ -16,6 +16,7 @@ pub mod decode;
 pub mod markup;
 pub mod process;
 pub mod strip;
+pub mod template;
 pub mod testdata;
 pub mod variant;
 
@@ -105,6 +106,15 @@ impl Catalog {
     /// The pictures by object key, as templates see them.
     pub fn by_key(&self) -> &BTreeMap<String, Picture> {
         &self.by_key
+    }
+
+    /// The picture at an object key (`posts/t/a.jpg`, `/img/a.png`) or a source path
+    /// (`content/posts/t/a.jpg`, `static/img/a.png`), for templates.
+    pub fn find(&self, path: &str) -> Option<&Picture> {
+        let path = path.trim_start_matches('/');
+        self.by_key
+            .get(path)
+            .or_else(|| self.by_key.get(self.by_path.get(path)?))
     }
 
     /// The picture an image link in the Markdown file `from` (`content/posts/t/index.md`)

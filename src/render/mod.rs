@@ -211,7 +211,9 @@ impl<'a> Renderer<'a> {
         let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
             rendered.into_iter().flatten().unzip();
         let n_posts = self.site.posts.len();
-        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered);
+        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered)
+            .with_images(&self.images);
+        self.templates.set_images(self.images.clone());
 
         stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);

@@ -223,3 +223,75 @@ fn variants_are_published_with_immutable_caching() {
     let original = r.outputs.get("posts/trip/harbour.jpg").unwrap();
     assert_eq!(original.cache_control.as_deref(), Some(ASSET_CACHE));
 }
+
+#[test]
+fn covers_show_on_listings_and_in_opengraph_and_templates_have_image() {
+    let site = photo_site();
+    let post = site.path().join("content/posts/trip/index.md");
+    let text = std::fs::read_to_string(&post).unwrap();
+    std::fs::write(
+        &post,
+        text.replacen("title: Trip\n", "title: Trip\ncover: harbour.jpg\n", 1),
+    )
+    .unwrap();
+    support::write(
+        site.path(),
+        "templates/page.html",
+        "{% set p = image(path=\"img/logo.png\") %}{{ p.src | safe }} {{ p.width }}x{{ p.height }}|\
+         {% set s = resize_image(path=\"content/posts/trip/harbour.jpg\", width=700) %}{{ s.url | safe }} {{ s.width }}",
+    );
+    support::write(
+        site.path(),
+        "content/about.md",
+        "---\ntitle: About\n---\nx\n",
+    );
+    let r = render_site(site.path(), &BuildOptions::default()).expect("builds");
+    let home = text_of(&r, "index.html");
+    assert!(home.contains("class=\"post-cover\""), "{home}");
+    assert!(home.contains("srcset=\"/img/harbour."));
+    let page = text_of(&r, "posts/trip/index.html");
+    let og = page
+        .lines()
+        .find(|l| l.contains("og:image\""))
+        .expect("og:image");
+    assert!(
+        og.contains("content=\"https://t.example/img/harbour."),
+        "{og}"
+    );
+    assert!(og.contains(".960.jpg\""), "{og}");
+    assert!(page.contains("<meta property=\"og:image:height\" content=\"1280\">"));
+    let about = text_of(&r, "about/index.html");
+    let (logo, harbour) = about.split_once('|').unwrap();
+    assert!(
+        logo.starts_with("/img/logo.") && logo.ends_with(".120.png 120x60"),
+        "{logo}"
+    );
+    assert!(
+        harbour.starts_with("/img/harbour.") && harbour.ends_with(".960.webp 960"),
+        "{harbour}"
+    );
+}
+
+#[test]
+fn an_unknown_image_in_a_template_is_an_error_naming_it() {
+    let site = photo_site();
+    support::write(
+        site.path(),
+        "templates/page.html",
+        "{{ image(path=\"nope.jpg\").src }}",
+    );
+    support::write(
+        site.path(),
+        "content/about.md",
+        "---\ntitle: About\n---\nx\n",
+    );
+    let errors = render_site(site.path(), &BuildOptions::default())
+        .unwrap_err()
+        .0;
+    assert!(matches!(errors[0].problem, Problem::Template(_)));
+    assert!(errors[0].to_string().contains("nope.jpg"), "{}", errors[0]);
+}
+
+fn text_of(r: &bucketpress::pipeline::Rendered, key: &str) -> String {
+    text(&r.outputs, key)
+}
