@@ -3,7 +3,7 @@
 //! cache folder. Keyed by content, an entry is never stale: an unchanged photo is never
 //! processed again, an edited one always is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +27,8 @@ pub struct Stored {
 pub struct VariantCache {
     dir: Option<PathBuf>,
     known: Mutex<HashMap<String, Stored>>,
+    /// Entries asked for since the last prune.
+    used: Mutex<HashSet<String>>,
 }
 
 impl VariantCache {
@@ -48,6 +50,7 @@ impl VariantCache {
     /// The variant `spec`, if it was made before (by this process or an earlier build).
     pub fn get(&self, spec: &Spec) -> Option<Stored> {
         let name = spec.cache_name();
+        self.used.lock().expect("cache lock").insert(name.clone());
         if let Some(hit) = self.known.lock().expect("cache lock").get(&name) {
             return Some(hit.clone());
         }
@@ -68,6 +71,7 @@ impl VariantCache {
     /// rename, so a killed build leaves no half file) or held in memory.
     pub fn put(&self, spec: &Spec, bytes: Vec<u8>) -> std::io::Result<Stored> {
         let name = spec.cache_name();
+        self.used.lock().expect("cache lock").insert(name.clone());
         let hash = crate::outputs::hash_bytes(&bytes);
         let stored = match &self.dir {
             Some(dir) => {
@@ -91,6 +95,26 @@ impl VariantCache {
         };
         self.remember(name, stored.clone());
         Ok(stored)
+    }
+
+    /// Forgets the entries no render asked for since the last prune, in memory and on disk,
+    /// so replaced photos do not leave their variants behind for ever.
+    pub fn prune_unused(&self) {
+        let used = std::mem::take(&mut *self.used.lock().expect("cache lock"));
+        self.known
+            .lock()
+            .expect("cache lock")
+            .retain(|name, _| used.contains(name));
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && !used.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     fn remember(&self, name: String, stored: Stored) {
@@ -129,5 +153,14 @@ mod tests {
         assert_eq!(hit.hash, stored.hash);
         assert_eq!(hit.body.read_all().unwrap(), b"webp bytes");
         assert!(second.get(&spec("b")).is_none());
+        second.put(&spec("c"), b"other".to_vec()).unwrap();
+        second.prune_unused();
+        assert!(!dir.path().join(spec("b").cache_name()).exists());
+        assert!(dir.path().join(spec("a").cache_name()).exists());
+        // A render that no longer asks for "a" (the photo was replaced) prunes it.
+        second.get(&spec("c")).unwrap();
+        second.prune_unused();
+        assert!(!dir.path().join(spec("a").cache_name()).exists());
+        assert!(dir.path().join(spec("c").cache_name()).exists());
     }
 }

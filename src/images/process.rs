@@ -74,6 +74,12 @@ impl Images {
         self.cache = Arc::new(cache);
     }
 
+    /// Deletes cached variants the renders since the last call did not use (after a render
+    /// that succeeded: every variant of the site was asked for).
+    pub fn prune_cache(&self) {
+        self.cache.prune_unused();
+    }
+
     /// Makes missing variants in the background and calls `notify` when a batch is done.
     pub fn lazily(&mut self, notify: Notify) {
         self.lazy = Some(notify);

@@ -349,6 +349,7 @@ impl Session {
             self.write_highlights(Keep::Used);
         }
         self.torrent_pieces.prune_unused();
+        self.images.prune_cache();
         stages.lap("save cache");
         self.stages = stages;
         Ok(Rendered {
