@@ -28,7 +28,9 @@ bin=${BUCKETPRESS:-target/release/bucketpress}
 if [ "$build" = 1 ]; then
     cargo build --release --locked --bin bucketpress --example gen_photos >&2
 fi
-target/release/examples/gen_photos "$work/photos-${width}x${height}" "$photos" "$width" "$height" >&2
+gen=target/release/examples/gen_photos
+[ -x "$gen" ] || gen=target/debug/examples/gen_photos   # same bytes, only slower
+"$gen" "$work/photos-${width}x${height}" "$photos" "$width" "$height" >&2
 src="$work/photos-${width}x${height}"
 
 # The same bundle for both: one post showing every photo.
