@@ -49,6 +49,8 @@ pub struct Config {
     pub permalinks: std::collections::BTreeMap<String, String>,
     /// `[content]`: where posts are, Jekyll layouts, the excerpt separator.
     pub content: crate::content::ContentConfig,
+    /// `[images]`: responsive variants of raster images, metadata stripped.
+    pub images: crate::images::ImageConfig,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             timezone: String::new(),
             permalinks: std::collections::BTreeMap::new(),
             content: crate::content::ContentConfig::default(),
+            images: crate::images::ImageConfig::default(),
         }
     }
 }
@@ -275,6 +278,9 @@ impl Config {
         if let Some((key, expected, found)) = self.private.problem() {
             return Err(bad(key, &expected, &found));
         }
+        if let Some((key, expected, found)) = self.images.problem() {
+            return Err(bad(key, expected, &found));
+        }
         Ok(())
     }
 
@@ -389,6 +395,16 @@ const KNOWN_KEYS: &[&str] = &[
     "content.post_sections",
     "content.jekyll",
     "content.excerpt_separator",
+    "images",
+    "images.enabled",
+    "images.widths",
+    "images.fallback_width",
+    "images.webp_quality",
+    "images.jpeg_quality",
+    "images.sizes",
+    "images.max_original",
+    "images.publish_originals",
+    "images.max_megapixels",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

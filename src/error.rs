@@ -84,6 +84,9 @@ pub enum Problem {
     /// A private post cannot be built (no passphrase, bad group, …).
     #[error(transparent)]
     Private(#[from] crate::private::PrivateError),
+    /// An image cannot be processed (unreadable, a decompression bomb, …).
+    #[error(transparent)]
+    Image(#[from] crate::images::ImageError),
 }
 
 /// Where a missing field may come from, for the fields that have more than one source.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod highlight;
+pub mod images;
 pub mod markdown;
 pub mod outputs;
 pub mod pipeline;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::Problem;
 use crate::highlight::{Highlighter, escape_html};
+use crate::images::{Catalog, Picture};
 
 /// One heading in the table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +115,19 @@ pub fn render(
     resolve: &dyn Fn(&str) -> Option<String>,
     highlighter: &Highlighter,
 ) -> Result<Document, Vec<(usize, Problem)>> {
+    render_with_images(source, resolve, highlighter, None)
+}
+
+/// [`render`], with images found in `images` written as responsive `<picture>` elements
+/// (the first of the document loads eagerly, the others lazily).
+pub fn render_with_images(
+    source: Source<'_>,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    highlighter: &Highlighter,
+    images: Option<&Catalog>,
+) -> Result<Document, Vec<(usize, Problem)>> {
+    let mut picture: Option<(&Picture, CowStr<'_>, String)> = None;
+    let mut pictures = 0usize;
     let lines = LineIndex::new(source.body, source.body_line);
     let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
     let mut errors = Vec::new();
@@ -123,6 +137,24 @@ pub fn render(
     let mut code: Option<(String, String)> = None;
 
     for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
+        if let Some((_, _, alt)) = picture.as_mut() {
+            // Inside an image shown as a <picture>: its text is the alt text.
+            match event {
+                Event::End(TagEnd::Image) => {
+                    let (found, title, alt) = picture.take().expect("inside a picture");
+                    let html = found.html(&alt, &title, pictures == 0);
+                    pictures += 1;
+                    events.push(Event::InlineHtml(CowStr::from(html)));
+                }
+                Event::Text(text) | Event::Code(text) => {
+                    doc.word_count += count_words(&text);
+                    alt.push_str(&text);
+                }
+                Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                _ => {}
+            }
+            continue;
+        }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
@@ -203,6 +235,11 @@ pub fn render(
                     title,
                     id,
                 }));
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
+                picture = Some((found, title, String::new()));
             }
             Event::Start(Tag::Image {
                 link_type,

@@ -41,6 +41,8 @@ pub const THEME_CSS: &str = include_str!("../templates/style.css");
 pub struct Templates {
     tera: Tera,
     fingerprint: blake3::Hash,
+    /// What the `image` function sees: the images of the render under way.
+    images: crate::images::template::ImageSlot,
 }
 
 impl Templates {
@@ -115,9 +117,15 @@ impl Templates {
         }
         tera.add_raw_templates(sources)
             .map_err(|e| vec![template_error("templates", &e)])?;
+        let images = crate::images::template::ImageSlot::default();
+        for name in ["image", "resize_image"] {
+            let function = crate::images::template::ImageFunction::new(images.clone());
+            tera.register_function(name, function);
+        }
         Ok(Templates {
             tera,
             fingerprint: fingerprint.finalize(),
+            images,
         })
     }
 
@@ -125,6 +133,12 @@ impl Templates {
     /// and equal contexts are equal.
     pub fn fingerprint(&self) -> blake3::Hash {
         self.fingerprint
+    }
+
+    /// Gives the `image` template function the images of the render about to start. The
+    /// renderer's fingerprint covers them, so pages are re-rendered when they change.
+    pub fn set_images(&self, images: std::sync::Arc<crate::images::Catalog>) {
+        *self.images.write().unwrap_or_else(|e| e.into_inner()) = images;
     }
 
     /// Renders `name` with `context`.

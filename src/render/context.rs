@@ -111,6 +111,9 @@ pub struct DocCtx<'a> {
     pub reading_minutes: usize,
     /// True for a private (encrypted) document: its title, dates, tags and text are hidden.
     pub private: bool,
+    /// The `cover` image of the front matter as a processed picture (none for private
+    /// documents, and when the cover is not a raster image of the site).
+    pub cover: Option<&'a crate::images::Picture>,
 }
 
 /// Links to the terms of one taxonomy: `{ name, slug, url }` each.
@@ -164,6 +167,7 @@ impl<'a> DocCtx<'a> {
             word_count: rendered.word_count,
             reading_minutes: rendered.word_count.div_ceil(200).max(1),
             private: false,
+            cover: None,
         }
     }
 
@@ -199,6 +203,7 @@ impl<'a> DocCtx<'a> {
             word_count: 0,
             reading_minutes: 0,
             private: true,
+            cover: None,
         }
     }
 
@@ -275,6 +280,7 @@ pub struct Contexts<'a> {
     // Boxed: a slot is a pointer, so 10,000 slots are a small allocation to set up.
     full: Vec<OnceLock<Box<DocCtx<'a>>>>,
     listing: Vec<OnceLock<Box<DocCtx<'a>>>>,
+    images: Option<&'a crate::images::Catalog>,
 }
 
 impl<'a> Contexts<'a> {
@@ -293,7 +299,14 @@ impl<'a> Contexts<'a> {
             rendered,
             full: docs.iter().map(|_| OnceLock::new()).collect(),
             listing: docs.iter().map(|_| OnceLock::new()).collect(),
+            images: None,
         }
+    }
+
+    /// Resolves each document's `cover` in `images`.
+    pub fn with_images(mut self, images: &'a crate::images::Catalog) -> Contexts<'a> {
+        self.images = Some(images);
+        self
     }
 
     /// The full context of document `i`.
@@ -301,7 +314,13 @@ impl<'a> Contexts<'a> {
         self.full[i].get_or_init(|| {
             let doc = self.docs[i];
             Box::new(match &doc.private {
-                None => DocCtx::new(self.config, doc, &self.rendered[i]),
+                None => {
+                    let mut ctx = DocCtx::new(self.config, doc, &self.rendered[i]);
+                    ctx.cover = (doc.image.as_deref())
+                        .zip(self.images)
+                        .and_then(|(cover, images)| images.lookup(cover, &doc.rel_path));
+                    ctx
+                }
                 Some(group) => {
                     // The renderer checked every group has a key; without one nothing of
                     // the body is shown, never the plaintext.

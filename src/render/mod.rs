@@ -103,6 +103,8 @@ pub struct Renderer<'a> {
     spill: Option<Arc<Spill>>,
     /// Bodies taken out of the documents ([`Site::take_bodies`]), each dropped once rendered.
     taken_bodies: Vec<Mutex<String>>,
+    /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
+    images: Arc<crate::images::Catalog>,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -150,6 +152,7 @@ impl<'a> Renderer<'a> {
             keys: Arc::default(),
             spill: None,
             taken_bodies: Vec::new(),
+            images: Arc::default(),
         }
     }
 
@@ -172,6 +175,13 @@ impl<'a> Renderer<'a> {
     /// re-rendered when a key changes.
     pub fn with_keys(mut self, keys: Arc<Keyring>) -> Self {
         self.keys = keys;
+        self
+    }
+
+    /// Gives Markdown and templates (the `images` global) the processed images. The caller
+    /// puts [`crate::images::Catalog::fingerprint`] into the `inputs` fingerprint.
+    pub fn with_images(mut self, images: Arc<crate::images::Catalog>) -> Self {
+        self.images = images;
         self
     }
 
@@ -200,7 +210,9 @@ impl<'a> Renderer<'a> {
         }
         let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
             rendered.into_iter().flatten().unzip();
-        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered);
+        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered)
+            .with_images(&self.images);
+        self.templates.set_images(self.images.clone());
 
         stages.lap("anchors+prints");
         let mut plan = self.plan_documents(&docs, &prints);
@@ -367,7 +379,7 @@ impl<'a> Renderer<'a> {
         // edit renders one, and looks up the rest).
         let base_path = self.site.config.base_path();
         let mut links = Fingerprint::new();
-        links.str(&base_path);
+        links.str(&base_path).hash(&self.images.fingerprint());
         for d in docs {
             links.str(&d.rel_path).str(&d.url);
         }
@@ -403,13 +415,16 @@ impl<'a> Renderer<'a> {
                     path: &doc.rel_path,
                     base_path: &base_path,
                 };
-                markdown::render(source, &resolve, self.highlighter).map(|mut d| {
-                    if let Some(excerpt) = &doc.excerpt {
-                        d.summary = markdown::render_excerpt(excerpt);
-                    }
-                    let prints = DocPrints::new(doc, &d);
-                    ((Arc::new(d), prints), true)
-                })
+                let images = Some(&*self.images).filter(|c| !c.is_empty());
+                markdown::render_with_images(source, &resolve, self.highlighter, images).map(
+                    |mut d| {
+                        if let Some(excerpt) = &doc.excerpt {
+                            d.summary = markdown::render_excerpt(excerpt);
+                        }
+                        let prints = DocPrints::new(doc, &d);
+                        ((Arc::new(d), prints), true)
+                    },
+                )
             })
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
@@ -463,6 +478,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("pages", &self.nav);
         ctx.insert("current_path", current_path);
         ctx.insert("torrents", &*self.torrents);
+        ctx.insert("images", self.images.by_key());
         ctx
     }
 

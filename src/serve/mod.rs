@@ -126,6 +126,8 @@ impl Server {
 
         let (b, s) = (builder.clone(), shared.clone());
         tokio::task::spawn_blocking(move || b.rebuild(&s, None)).await?;
+        // The first build makes what the image cache lacks; later edits never wait for it.
+        builder.images_in_background(&shared);
 
         let watcher = if opts.watch {
             let s = shared.clone();

@@ -151,6 +151,27 @@ impl Builder {
         }
     }
 
+    /// From now on, image variants an edit needs are made in the background, the original
+    /// standing in under their names meanwhile; when a batch is done the site is rendered
+    /// again (nothing re-read: the variants come from the cache) and open pages reload.
+    pub fn images_in_background(self: &Arc<Self>, shared: &Arc<Shared>) {
+        let (builder, shared) = (Arc::downgrade(self), Arc::downgrade(shared));
+        let notify = Arc::new(move || {
+            if let (Some(b), Some(s)) = (builder.upgrade(), shared.upgrade()) {
+                let started = Instant::now();
+                let result = b.build(Some(&ChangeSet::default()));
+                let ms = started.elapsed().as_millis();
+                let (event, line) = apply(&s, result, b.reporter, ms);
+                if let Some(event) = event {
+                    s.send(event);
+                }
+                b.reporter.status(format!("image variants ready: {line}"));
+            }
+        });
+        let mut session = self.session.lock().expect("session lock");
+        session.images_lazily(notify);
+    }
+
     /// Writes the caches an incremental rebuild leaves for later (the highlight cache).
     pub fn save_caches(&self) {
         self.session.lock().expect("session lock").save_highlights();

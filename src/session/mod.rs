@@ -12,6 +12,8 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::content::{ContentOptions, Doc, Scan, SourceAsset, front_matter};
 use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::{Highlighter, Keep};
+use crate::images::process::Notify;
+use crate::images::{IMAGE_CACHE, Images};
 use crate::outputs::{Output, OutputKind, Outputs};
 use crate::pipeline::Rendered;
 use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
@@ -46,6 +48,9 @@ pub struct Session {
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
     torrent_pieces: PieceCache,
+    images: Images,
+    /// Image variants the last render made, and those left to the background.
+    images_made: (usize, usize),
     stages: Stages,
     sources: Option<Arc<Sources>>,
     keys: KeyCache,
@@ -124,6 +129,8 @@ impl Session {
             cache: RenderCache::new(),
             highlight_file: None,
             torrent_pieces: PieceCache::in_memory(),
+            images: Images::new(),
+            images_made: (0, 0),
             stages: Stages::default(),
             sources: None,
             keys: KeyCache::new(),
@@ -179,6 +186,13 @@ impl Session {
         self.highlight_file = Some(self.site_dir.join(HIGHLIGHT_CACHE));
         self.torrent_pieces
             .persist_in(self.site_dir.join(TORRENT_CACHE));
+        self.images.persist_in(&self.site_dir.join(IMAGE_CACHE));
+    }
+
+    /// Makes missing image variants in the background (serving each original under its
+    /// variants' names meanwhile) and calls `notify` when a batch is done (`serve`).
+    pub fn images_lazily(&mut self, notify: Notify) {
+        self.images.lazily(notify);
     }
 
     /// Reads the highlight cache a build left, without ever writing it (for `check`).
@@ -221,6 +235,12 @@ impl Session {
     /// What the last render reused and redid.
     pub fn stats(&self) -> RenderStats {
         self.cache.stats
+    }
+
+    /// Image variants the last render made (0 when all came from the cache) and those it
+    /// left to the background (lazy mode).
+    pub fn images_made(&self) -> (usize, usize) {
+        self.images_made
     }
 
     /// How long each step of the last successful render took.
@@ -307,13 +327,20 @@ impl Session {
         let torrents = self.make_torrents(&site, &assets)?;
         let torrent_links = Arc::new(torrents.links);
         stages.lap("assets and torrents");
+        let base_path = site.config.base_path();
+        let images = (self.images)
+            .process(&site.config.images, &base_path, &site.assets, assets)
+            .map_err(sorted)?;
+        self.images_made = (images.made, images.pending);
+        stages.lap("images");
         let mut inputs = Fingerprint::new();
         inputs
             .str(&sources.config_text)
             .opt(self.opts.base_url.as_deref())
             .hash(&sources.templates.fingerprint())
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
-            .hash(&keyring.fingerprint());
+            .hash(&keyring.fingerprint())
+            .hash(&images.catalog.fingerprint());
         let has_private = !keyring.is_empty();
         let bodies = if self.single {
             site.take_bodies()
@@ -327,6 +354,7 @@ impl Session {
             inputs.finish(),
         )
         .with_torrents(torrent_links)
+        .with_images(images.catalog)
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
@@ -350,7 +378,7 @@ impl Session {
         // and only places the assets (check_clashes refused an asset at a page's key).
         let mut outputs: Outputs = pages
             .into_iter()
-            .chain(assets.into_iter().map(Arc::new))
+            .chain(images.outputs.into_iter().map(Arc::new))
             .collect();
         for torrent in torrents.outputs {
             if let Some(clash) = outputs.insert(torrent) {
@@ -380,6 +408,7 @@ impl Session {
             self.write_highlights(Keep::Used);
         }
         self.torrent_pieces.prune_unused();
+        self.images.prune_cache();
         stages.lap("save cache");
         self.stages = stages;
         Ok(Rendered {

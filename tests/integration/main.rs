@@ -9,6 +9,7 @@ mod cloudfront;
 mod cloudfront_stub;
 mod corpus;
 mod fuzz;
+mod images;
 mod migrate;
 mod migrate_check;
 mod private;

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cdp;
+mod images;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
