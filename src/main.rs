@@ -172,7 +172,7 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("writing {}: {e}", out.display())
         })?;
     reporter.status(format!(
-        "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}",
+        "built {} documents into {} files ({} written, {} unchanged, {} removed) in {} ms (render {} ms) → {}{}",
         rendered.documents,
         rendered.outputs.len(),
         stats.written,
@@ -180,7 +180,8 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         stats.removed,
         started.elapsed().as_millis(),
         rendered_at.as_millis(),
-        out.display()
+        out.display(),
+        rendered.left_out.summary()
     ));
     Ok(ExitCode::SUCCESS)
 }
@@ -217,9 +218,10 @@ fn check(args: &CheckArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         reporter.status(format!("ok: all {} old URLs answer", urls.len()));
     }
     reporter.status(format!(
-        "ok: {} documents, {} outputs, no problems",
+        "ok: {} documents, {} outputs, no problems{}",
         rendered.documents,
-        rendered.outputs.len()
+        rendered.outputs.len(),
+        rendered.left_out.summary()
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,8 @@ pub struct Rendered {
     pub private_documents: usize,
     /// The earliest date of a future post left out: the same sources build differently then.
     pub next_release: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// How many documents were left out (drafts, future and expired posts).
+    pub left_out: crate::site::LeftOut,
 }
 
 /// Loads and renders the site in `site_dir` once.

@@ -111,6 +111,61 @@ pub struct Site {
     /// The earliest date of a post left out for being in the future, or of a built post's
     /// expiry (`expiryDate`): from then on the same sources build a different site.
     pub next_release: Option<DateTime<FixedOffset>>,
+    /// How many documents were left out, and why.
+    pub left_out: LeftOut,
+}
+
+/// How many documents a build left out, by reason (each counted once, in this order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Drafts (`--drafts` builds them).
+    pub drafts: usize,
+    /// Posts dated in the future (`--future` builds them).
+    pub future: usize,
+    /// Posts past their `expiryDate`.
+    pub expired: usize,
+}
+
+impl LeftOut {
+    /// "; left out 3 posts dated in the future (--future builds them) and 1 draft (--drafts)",
+    /// or nothing when nothing was left out: the tail of a build's closing line.
+    pub fn summary(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.future > 0 {
+            parts.push(format!(
+                "{} (--future builds them)",
+                plural(
+                    self.future,
+                    "post dated in the future",
+                    "posts dated in the future"
+                )
+            ));
+        }
+        if self.drafts > 0 {
+            parts.push(format!(
+                "{} (--drafts)",
+                plural(self.drafts, "draft", "drafts")
+            ));
+        }
+        if self.expired > 0 {
+            parts.push(plural(self.expired, "expired post", "expired posts"));
+        }
+        match parts.len() {
+            0 => String::new(),
+            _ => {
+                let last = parts.pop().unwrap_or_default();
+                let head = parts.join(", ");
+                let list = if head.is_empty() {
+                    last
+                } else {
+                    format!("{head} and {last}")
+                };
+                format!("; left out {list}")
+            }
+        }
+    }
 }
 
 impl Site {
@@ -147,6 +202,7 @@ impl Site {
         let mut excluded = Vec::new();
         let mut unbuilt_bundles = Vec::new();
         let mut next_release: Option<DateTime<FixedOffset>> = None;
+        let mut left_out = LeftOut::default();
         for doc in docs {
             let release = doc.publish_date.or(doc.date);
             let future = release.is_some_and(|d| d > now);
@@ -168,6 +224,13 @@ impl Site {
                 next_release = Some(next_release.map_or(expiry, |n| n.min(expiry)));
             }
             if left_out_draft || left_out_future || expired {
+                if left_out_draft {
+                    left_out.drafts += 1;
+                } else if left_out_future {
+                    left_out.future += 1;
+                } else {
+                    left_out.expired += 1;
+                }
                 excluded.push(doc.rel_path.clone());
                 if let Some(dir) = doc.bundle_dir() {
                     unbuilt_bundles.push(dir.to_string());
@@ -250,6 +313,7 @@ impl Site {
             assets: bundle_assets,
             excluded,
             next_release,
+            left_out,
         };
         let clashes = site.check_clashes().err().unwrap_or_default();
         Ok((site, clashes))

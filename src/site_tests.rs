@@ -212,3 +212,24 @@ fn expired_posts_are_left_out_and_a_coming_expiry_is_the_next_release() {
         "the expiry comes first"
     );
 }
+
+#[test]
+fn the_summary_says_what_was_left_out_and_why() {
+    use crate::site::LeftOut;
+    assert_eq!(LeftOut::default().summary(), "");
+    let one_draft = LeftOut {
+        drafts: 1,
+        ..LeftOut::default()
+    };
+    assert_eq!(one_draft.summary(), "; left out 1 draft (--drafts)");
+    let all = LeftOut {
+        drafts: 21,
+        future: 32_770,
+        expired: 2,
+    };
+    assert_eq!(
+        all.summary(),
+        "; left out 32770 posts dated in the future (--future builds them), 21 drafts \
+         (--drafts) and 2 expired posts"
+    );
+}

@@ -422,6 +422,7 @@ impl Session {
             documents: site.posts.len() + site.pages.len() + site.private.len(),
             private_documents: site.private.len(),
             next_release: site.next_release,
+            left_out: site.left_out,
             config: site.config,
             outputs,
             warnings,

@@ -72,6 +72,38 @@ fn a_folder_without_a_site_says_how_to_start_one() {
 }
 
 #[test]
+fn build_and_check_say_how_many_posts_they_left_out_and_why() {
+    let site = support::site(&[
+        (
+            "content/posts/a.md",
+            "---\ntitle: A\ndate: 2024-01-01\n---\nA.\n",
+        ),
+        (
+            "content/posts/b.md",
+            "---\ntitle: B\ndate: 2024-01-02\ndraft: true\n---\nB.\n",
+        ),
+        (
+            "content/posts/c.md",
+            "---\ntitle: C\ndate: 2999-01-01\n---\nC.\n",
+        ),
+        (
+            "content/posts/d.md",
+            "---\ntitle: D\ndate: 2998-01-01\n---\nD.\n",
+        ),
+    ]);
+    let dir = site.path().to_str().unwrap();
+    let out = site.path().join("out");
+    let o = bin(&["build", "--site", dir, "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let said = "left out 2 posts dated in the future (--future builds them) and 1 draft (--drafts)";
+    assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    let o = bin(&["check", "--site", dir]);
+    assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    let o = bin(&["check", "--site", dir, "--drafts", "--future"]);
+    assert!(!stderr(&o).contains("left out"), "{}", stderr(&o));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let o = bin(&["build", "--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));
