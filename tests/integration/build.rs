@@ -424,3 +424,40 @@ fn a_build_of_sources_it_already_built_renders_nothing_while_the_folder_is_intac
     assert!(build().contains("built "));
     assert!(build().contains("built "));
 }
+
+/// A post without a description is described by its own first words (escaped, cut at 160
+/// characters), not by the site's description; a private post never is.
+#[test]
+fn a_post_without_description_is_described_by_its_first_words() {
+    let long = "Tom & Jerry say \"hi\" to you, and this first paragraph goes on for a while \
+                so that it has to be cut somewhere before its end, which is far away from \
+                here, far far away, beyond the hills and the rivers and the sea.";
+    let site = support::site(&[
+        (
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://t.example/\"\ndescription = \"Site words\"\n",
+        ),
+        (
+            "content/posts/a.md",
+            &format!("---\ntitle: A\ndate: 2024-01-01\n---\n{long}\n\nSecond.\n"),
+        ),
+        (
+            "content/posts/b.md",
+            "---\ntitle: B\ndate: 2024-01-02\ndescription: 'He said \"b\" & left'\n---\nBody.\n",
+        ),
+    ]);
+    let r = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let meta = |key: &str, name: &str| -> String {
+        let page = text(&r.outputs, key);
+        let start = page.find(name).unwrap_or_else(|| panic!("{name} in {key}"));
+        let rest = &page[start..];
+        let value = &rest[rest.find("content=\"").unwrap() + 9..];
+        value[..value.find('"').unwrap()].to_string()
+    };
+    let a = meta("posts/a/index.html", "name=\"description\"");
+    assert!(a.starts_with("Tom &amp; Jerry say “hi” to you"), "{a}");
+    assert!(a.ends_with('…') && a.chars().count() < 200, "{a}");
+    assert_eq!(a, meta("posts/a/index.html", "property=\"og:description\""));
+    let b = meta("posts/b/index.html", "property=\"og:description\"");
+    assert_eq!(b, "He said &quot;b&quot; &amp; left");
+}
