@@ -434,7 +434,11 @@ fn toml_diagnostic(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
     let line = e
         .span()
         .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-    Diagnostic::new(path, line, Problem::Syntax(e.message().to_string()))
+    Diagnostic::new(
+        path,
+        line,
+        Problem::Syntax(crate::error::plain_words(e.message())),
+    )
 }
 
 #[cfg(test)]

@@ -164,6 +164,41 @@ impl From<Diagnostic> for BuildErrors {
     }
 }
 
+/// A parser's message in a writer's words: without the parser's own "error:" and
+/// "line L column C:" prefixes (the diagnostic names the file's line) and with Rust type names
+/// (`usize`, `i64`, `f64`, sequence, map) said plainly.
+pub fn plain_words(message: &str) -> String {
+    let mut text = message.trim();
+    text = text.strip_prefix("error: ").unwrap_or(text);
+    if let Some(rest) = text.strip_prefix("line ")
+        && let Some((position, after)) = rest.split_once(": ")
+        && position
+            .split(" column ")
+            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    {
+        text = after;
+    }
+    let mut out = text.to_string();
+    for (rust, plain) in [
+        ("usize", "a whole number (0 or more)"),
+        ("u64", "a whole number (0 or more)"),
+        ("u32", "a whole number (0 or more)"),
+        ("u16", "a whole number (0 or more)"),
+        ("u8", "a whole number (0 or more)"),
+        ("i64", "a whole number"),
+        ("i32", "a whole number"),
+        ("f64", "a number"),
+        ("f32", "a number"),
+        ("a sequence", "a list"),
+        ("a map", "a table"),
+    ] {
+        for lead in ["expected ", "invalid type: "] {
+            out = out.replace(&format!("{lead}{rust}"), &format!("{lead}{plain}"));
+        }
+    }
+    out
+}
+
 /// The 1-based line of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -200,5 +235,22 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+
+    #[test]
+    fn parser_messages_are_said_plainly() {
+        assert_eq!(
+            plain_words("invalid type: string \"ten\", expected usize"),
+            "invalid type: string \"ten\", expected a whole number (0 or more)"
+        );
+        assert_eq!(
+            plain_words("error: line 2 column 5: illegal placement of ':' indicator"),
+            "illegal placement of ':' indicator"
+        );
+        assert_eq!(
+            plain_words("invalid type: integer `5`, expected a sequence"),
+            "invalid type: integer `5`, expected a list"
+        );
+        assert_eq!(plain_words("line of text: kept"), "line of text: kept");
     }
 }

@@ -446,7 +446,7 @@ fn parse_yaml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
             l.line() as usize + split.front_line - 1
         });
         let message = e.to_string();
-        let message = message.lines().next().unwrap_or("invalid YAML").to_string();
+        let message = crate::error::plain_words(message.lines().next().unwrap_or("invalid YAML"));
         (
             line,
             Problem::Syntax(format!("invalid YAML front matter: {message}")),
@@ -472,8 +472,8 @@ fn parse_toml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
             Problem::Syntax(format!("invalid TOML front matter: {message}")),
         )
     };
-    let mut table: toml::Table =
-        toml::from_str(split.front).map_err(|e| to_error(e.message().to_string(), e.span()))?;
+    let mut table: toml::Table = toml::from_str(split.front)
+        .map_err(|e| to_error(crate::error::plain_words(e.message()), e.span()))?;
     // TOML has native datetimes; the date fields are read as text and checked below.
     for (_, value) in table.iter_mut() {
         stringify_datetimes(value);
