@@ -75,7 +75,8 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
             "templates/README.md",
             "Put a template here to override the built-in theme's template of the same name\n(base.html, index.html, post.html, page.html, tags.html, tag.html, post_list.html, archive.html,\n404.html, atom.xml, sitemap.xml, robots.txt, alias.html).\n".into(),
         ),
-        ("static/.gitkeep", String::new()),
+        // The theme links /favicon.svg: a new site has one, so no page asks for a missing file.
+        ("static/favicon.svg", favicon(&title)),
     ];
     for (rel, text) in files {
         let path = dir.join(rel);
@@ -84,6 +85,24 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
     }
     std::fs::write(dir.join(".gitignore"), "/public\n/.bucketpress/\n")?;
     Ok(())
+}
+
+/// A square icon with the title's first letter, for `static/favicon.svg`.
+fn favicon(title: &str) -> String {
+    let letter = title
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map_or('B', |c| c.to_uppercase().next().unwrap_or(c));
+    let letter = match letter {
+        '&' | '<' | '>' => 'B',
+        c => c,
+    };
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\">\n\
+         \x20 <rect width=\"64\" height=\"64\" rx=\"14\" fill=\"#1c5fb0\"/>\n\
+         \x20 <text x=\"32\" y=\"45\" font-family=\"system-ui, sans-serif\" font-size=\"38\" \
+         font-weight=\"700\" text-anchor=\"middle\" fill=\"#fcfcfb\">{letter}</text>\n</svg>\n"
+    )
 }
 
 /// Creates `content/posts/<slug>.md` for a new post and returns its path.
@@ -144,6 +163,18 @@ mod tests {
         let rendered = crate::pipeline::render_site(&site, &Default::default()).unwrap();
         assert!(rendered.outputs.contains("posts/hello-world/index.html"));
         assert!(rendered.outputs.contains("about/index.html"));
+        // The theme links /favicon.svg: the new site has it, a valid SVG with the initial.
+        let text = |key: &str| {
+            let body = &rendered.outputs.get(key).expect(key).body;
+            String::from_utf8(body.read_all().unwrap()).unwrap()
+        };
+        let home = text("index.html");
+        assert!(home.contains("favicon.svg"));
+        let svg = text("favicon.svg");
+        assert!(
+            svg.starts_with("<svg ") && svg.contains(">M</text>"),
+            "{svg}"
+        );
         assert!(create_site(&site).is_err(), "refuses a non-empty folder");
         let post = create_post(&site, "Second post!", &[], false).unwrap();
         assert!(post.ends_with("content/posts/second-post.md"));
