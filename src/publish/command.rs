@@ -352,7 +352,6 @@ fn render(
             for shard in shards {
                 cached_blocks += session.load_highlight_bytes(&shard).unwrap_or(0);
             }
-            session.persist_images();
         }
         None => session.persist_highlights(),
     }

@@ -186,13 +186,6 @@ impl Session {
         self.highlight_file = Some(self.site_dir.join(HIGHLIGHT_CACHE));
         self.torrent_pieces
             .persist_in(self.site_dir.join(TORRENT_CACHE));
-        self.persist_images();
-    }
-
-    /// Keeps image variants in `<site>/.bucketpress/cache/images/` between runs, so an
-    /// unchanged photo is processed once (also for a publish whose highlight cache comes
-    /// from the bucket).
-    pub fn persist_images(&mut self) {
         self.images.persist_in(&self.site_dir.join(IMAGE_CACHE));
     }
 
