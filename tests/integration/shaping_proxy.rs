@@ -179,7 +179,7 @@ async fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish_cli::{json, run};
+    use crate::publish::cli::{json, run};
     use crate::s3_server::{REGION, S3Server, SECRET_KEY};
     use crate::support::example_site;
 

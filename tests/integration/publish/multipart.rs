@@ -11,8 +11,8 @@ use bucketpress::outputs::{Body, Output, OutputKind, Outputs, hash_bytes};
 use bucketpress::publish::manifest::Manifest;
 use bucketpress::publish::target::{Etag, Listing, Target, TargetError};
 
+use crate::publish::chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::publish::{publish, site};
-use crate::publish_chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::s3_server::{BUCKET, Fault, FaultKind, S3Server};
 
 /// `site("")` plus a 17 MiB file (uploaded in parts) stored in `dir`.

@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use crate::publish_truth::publish;
+use crate::publish::truth::publish;
 use crate::s3_server::{REGION, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{site, write};
 

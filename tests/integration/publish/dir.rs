@@ -9,8 +9,8 @@ use bucketpress::publish::dir::DirTarget;
 use bucketpress::publish::manifest::{MANIFEST_KEY, Manifest};
 use bucketpress::publish::target::{DryRun, Target};
 
+use crate::publish::faults::Meddle;
 use crate::publish::{publish, site};
-use crate::publish_faults::Meddle;
 
 /// Every file under `root` (relative, `/`-separated), skipping `.bucketpress/`.
 fn tree(root: &Path) -> BTreeSet<String> {

@@ -8,8 +8,8 @@ use bucketpress::publish::apply::NoProgress;
 use bucketpress::publish::s3::{HASH_METADATA, SITE_METADATA};
 use bucketpress::publish::{PublishOptions, Report, publish_outputs};
 
+use crate::publish::chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::publish::{exists, opts, publish, site, without};
-use crate::publish_chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::s3_server::{BUCKET, S3Server};
 
 /// Site B: a different small site (other keys than [`site`]).

@@ -16,9 +16,9 @@ use bucketpress::publish::manifest::Manifest;
 use bucketpress::publish::target::{Etag, Listing, Target, TargetError};
 use bucketpress::publish::{Report, TargetSpec};
 
+use crate::publish::chaos::{assert_converged, expected_manifest, stored_manifest};
+use crate::publish::kill::{assert_success, configure, publish_command, run};
 use crate::publish::{exists, publish, site, without};
-use crate::publish_chaos::{assert_converged, expected_manifest, stored_manifest};
-use crate::publish_kill::{assert_success, configure, publish_command, run};
 use crate::s3_server::{Fault, FaultKind, S3Server};
 
 /// A target that lets `budget` write requests through and hangs on the next one for ever

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use bucketpress::pipeline::{BuildOptions, render_site};
 use bucketpress::publish::manifest::Manifest;
 
+use crate::publish::chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::publish::get;
-use crate::publish_chaos::{assert_converged, expected_manifest, stored_manifest};
 use crate::s3_server::{BUCKET, Fault, FaultKind, REGION, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{corpus, site, write};
 

@@ -12,8 +12,8 @@ use bucketpress::publish::plan::PlanError;
 use bucketpress::publish::target::Target;
 use bucketpress::publish::{PublishError, PublishOptions, publish_outputs};
 
+use crate::publish::faults::Meddle;
 use crate::publish::{opts, publish, site};
-use crate::publish_faults::Meddle;
 use crate::s3_server::{BUCKET, S3Server};
 
 /// Runs the shared scenario. `make` opens a fresh target on the same store; `root` is where the

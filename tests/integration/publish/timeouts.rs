@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::publish_truth::publish;
+use crate::publish::truth::publish;
 use crate::support::site;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

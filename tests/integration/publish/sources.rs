@@ -13,9 +13,9 @@ use bucketpress::publish::target::Target;
 use bucketpress::publish::{PublishError, Rendered, Report, publish_over, read_stored};
 use tempfile::TempDir;
 
+use crate::publish::cli::{json, run};
+use crate::publish::faults::{Meddle, nothing};
 use crate::publish::{opts, site};
-use crate::publish_cli::{json, run};
-use crate::publish_faults::{Meddle, nothing};
 use crate::s3_server::{BUCKET, REGION, S3Server, SECRET_KEY};
 use crate::support::example_site;
 
@@ -285,7 +285,7 @@ async fn a_fresh_checkout_takes_the_highlight_cache_from_the_bucket() {
     )
     .unwrap();
     let expected =
-        crate::publish_chaos::expected_manifest(&rendered.outputs, &rendered.config.publish);
+        crate::publish::chaos::expected_manifest(&rendered.outputs, &rendered.config.publish);
     assert_eq!(stored_manifest(&server).await.entries, expected.entries);
 
     // Pages kept out of the publish keep their code out of the bucket too.

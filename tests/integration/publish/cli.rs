@@ -1,6 +1,6 @@
 //! `bucketpress publish` through the binary, against the in-process S3 server: credentials
 //! from the environment, `[publish]` endpoint and path style from site.toml, `--json` output,
-//! exit codes. Ignored until `Publish(PublishArgs)` is wired into the CLI (see the handoff).
+//! exit codes.
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -14,8 +14,8 @@ use bucketpress::publish::plan::{PlanOptions, plan};
 use bucketpress::publish::target::Target;
 use bucketpress::publish::{PublishError, Report};
 
+use crate::publish::faults::Meddle;
 use crate::publish::{exists, get, publish, site};
-use crate::publish_faults::Meddle;
 use crate::s3_server::{BUCKET, Fault, FaultKind, S3Server};
 
 /// The attempt timeout of clients facing slow responses: long enough that an ordinary request

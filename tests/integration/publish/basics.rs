@@ -1,5 +1,7 @@
-//! `publish` against the in-process S3 server: headers, request budgets, deletes, safety nets.
+//! The basics: headers, request budgets, deletes, credentials, dry runs.
 
+use super::{exists, get, opts, publish, site};
+use crate::s3_server::{ACCESS_KEY, BUCKET, S3Server};
 use aws_sdk_s3::primitives::ByteStream;
 use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, OutputKind, Outputs};
@@ -7,110 +9,8 @@ use bucketpress::publish::apply::NoProgress;
 use bucketpress::publish::headers::{ASSET_CACHE, SHORT_CACHE};
 use bucketpress::publish::plan::PlanError;
 use bucketpress::publish::s3::{HASH_METADATA, S3Target};
-use bucketpress::publish::target::{DryRun, Target, TargetError};
-use bucketpress::publish::{PublishError, PublishOptions, Report, publish_outputs};
-
-use crate::s3_server::{ACCESS_KEY, BUCKET, S3Server};
-
-/// A small site: 2 assets, 2 pages, 2 listings, 1 alias. `edit` changes post a's body.
-pub fn site(edit: &str) -> Outputs {
-    let mut alias = Output::from_bytes(
-        "old-a/index.html",
-        b"<!doctype html><meta http-equiv=refresh content=\"0; url=/posts/a/\">".to_vec(),
-        OutputKind::Redirect,
-    );
-    alias.redirect = Some("/posts/a/".into());
-    let html = |s: &str| {
-        format!(
-            "<!doctype html><title>{s}</title>{}",
-            "<p>text</p>".repeat(40)
-        )
-    };
-    [
-        Output::from_bytes(
-            "style.css",
-            "body{color:#333}".repeat(20).into_bytes(),
-            OutputKind::Asset,
-        ),
-        Output::from_bytes(
-            "img/logo.png",
-            vec![0x89, b'P', b'N', b'G', 1, 2, 3],
-            OutputKind::Asset,
-        ),
-        Output::from_bytes(
-            "posts/a/index.html",
-            html(&format!("a{edit}")).into_bytes(),
-            OutputKind::Page,
-        ),
-        Output::from_bytes(
-            "posts/b/index.html",
-            html("b").into_bytes(),
-            OutputKind::Page,
-        ),
-        Output::from_bytes("index.html", html("home").into_bytes(), OutputKind::Listing),
-        Output::from_bytes(
-            "atom.xml",
-            b"<feed>...</feed>".repeat(30),
-            OutputKind::Listing,
-        ),
-        alias,
-    ]
-    .into_iter()
-    .collect()
-}
-
-/// `outputs` without `keys`.
-pub fn without(outputs: Outputs, keys: &[&str]) -> Outputs {
-    outputs
-        .iter()
-        .filter(|o| !keys.contains(&o.key.as_str()))
-        .cloned()
-        .collect()
-}
-
-/// Default knobs, small concurrency.
-pub fn opts() -> PublishOptions {
-    PublishOptions {
-        force: false,
-        verify: false,
-        max_deletes: 256,
-        concurrency: 4,
-        max_concurrency: 4,
-    }
-}
-
-/// Publishes with the default config.
-pub async fn publish<T: Target>(target: &T, outputs: Outputs) -> Result<Report, PublishError> {
-    publish_outputs(
-        target,
-        outputs,
-        &PublishConfig::default(),
-        &opts(),
-        &NoProgress,
-    )
-    .await
-}
-
-pub async fn get(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
-    let out = client
-        .get_object()
-        .bucket(BUCKET)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    out.body.collect().await.unwrap().into_bytes().to_vec()
-}
-
-pub async fn exists(client: &aws_sdk_s3::Client, key: &str) -> bool {
-    client
-        .head_object()
-        .bucket(BUCKET)
-        .key(key)
-        .send()
-        .await
-        .is_ok()
-}
+use bucketpress::publish::target::{DryRun, TargetError};
+use bucketpress::publish::{PublishError, PublishOptions, publish_outputs};
 
 #[tokio::test]
 async fn first_publish_uploads_every_key_with_headers() {
