@@ -25,3 +25,4 @@ mod strict_s3;
 mod support;
 mod torrent;
 mod uploads_s3;
+mod wording;
