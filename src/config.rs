@@ -431,13 +431,15 @@ pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 fn toml_diagnostic(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
-    let line = e
-        .span()
-        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let start = e.span().map(|span| span.start.min(text.len()));
     Diagnostic::new(
         path,
-        line,
-        Problem::Syntax(crate::error::plain_words(e.message())),
+        start.map(|at| crate::error::line_of(text, at)),
+        Problem::Syntax {
+            format: crate::error::SyntaxFormat::Toml,
+            column: start.map(|at| crate::error::column_of(text, at)),
+            message: crate::error::plain_words(e.message()),
+        },
     )
 }
 
@@ -527,6 +529,6 @@ mod tests {
     fn syntax_error_names_line() {
         let err = parse("title = \"T\"\nposts_per_page = = 3\n").unwrap_err();
         assert_eq!(err.line, Some(2));
-        assert!(matches!(err.problem, Problem::Syntax(_)));
+        assert!(matches!(err.problem, Problem::Syntax { .. }));
     }
 }

@@ -25,9 +25,16 @@ pub enum Problem {
     /// A post without front matter.
     #[error("no front matter; expected the file to start with --- (YAML) or +++ (TOML)")]
     NoFrontMatter,
-    /// YAML/TOML syntax error.
-    #[error("{0}")]
-    Syntax(String),
+    /// YAML or TOML that does not parse.
+    #[error("{format}{message}")]
+    Syntax {
+        /// What kind of text it is.
+        format: SyntaxFormat,
+        /// The 1-based column within the line, when the parser knows it.
+        column: Option<usize>,
+        /// The parser's message, in plain words.
+        message: String,
+    },
     /// A required field is missing.
     #[error("{0}: required field is missing{hint}", hint = missing_hint(.0))]
     Missing(&'static str),
@@ -89,6 +96,37 @@ pub enum Problem {
     Image(#[from] crate::images::ImageError),
 }
 
+/// The kind of text a [`Problem::Syntax`] was found in; shown as the message's prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxFormat {
+    /// A post's or page's YAML front matter.
+    YamlFrontMatter,
+    /// A post's or page's TOML front matter.
+    TomlFrontMatter,
+    /// A TOML file (`site.toml`).
+    Toml,
+}
+
+impl fmt::Display for SyntaxFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SyntaxFormat::YamlFrontMatter => "invalid YAML front matter: ",
+            SyntaxFormat::TomlFrontMatter => "invalid TOML front matter: ",
+            SyntaxFormat::Toml => "",
+        })
+    }
+}
+
+impl Problem {
+    /// The column the problem is at, for the problems that know one.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            Problem::Syntax { column, .. } => *column,
+            _ => None,
+        }
+    }
+}
+
 /// Where a missing field may come from, for the fields that have more than one source.
 fn missing_hint(field: &str) -> &'static str {
     match field {
@@ -133,9 +171,15 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.problem),
-            None => write!(f, "{}: {}", self.path.display(), self.problem),
+        match (self.line, self.problem.column()) {
+            (Some(line), Some(column)) => write!(
+                f,
+                "{}:{line}:{column}: {}",
+                self.path.display(),
+                self.problem
+            ),
+            (Some(line), None) => write!(f, "{}:{line}: {}", self.path.display(), self.problem),
+            (None, _) => write!(f, "{}: {}", self.path.display(), self.problem),
         }
     }
 }
@@ -197,6 +241,17 @@ pub fn plain_words(message: &str) -> String {
         }
     }
     out
+}
+
+/// The 1-based column (in characters) of byte `offset` in `text`.
+pub fn column_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    let line_start = text.as_bytes()[..end]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    text.get(line_start..end)
+        .map_or(1, |s| s.chars().count() + 1)
 }
 
 /// The 1-based line of byte `offset` in `text`.

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value};
 
 use super::date::{self, SiteZone, parse_date};
-use crate::error::Problem;
+use crate::error::{Problem, SyntaxFormat};
 
 /// The header syntax of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -442,14 +442,19 @@ fn parse_yaml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
         return Ok(Map::new());
     }
     let value = serde_saphyr::from_str::<Value>(split.front).map_err(|e| {
-        let line = e.location().map_or(split.front_line, |l| {
+        let location = e.location();
+        let line = location.map_or(split.front_line, |l| {
             l.line() as usize + split.front_line - 1
         });
         let message = e.to_string();
         let message = crate::error::plain_words(message.lines().next().unwrap_or("invalid YAML"));
         (
             line,
-            Problem::Syntax(format!("invalid YAML front matter: {message}")),
+            Problem::Syntax {
+                format: SyntaxFormat::YamlFrontMatter,
+                column: location.map(|l| l.column() as usize),
+                message,
+            },
         )
     })?;
     match value {
@@ -457,19 +462,27 @@ fn parse_yaml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
         Value::Null => Ok(Map::new()),
         _ => Err((
             split.front_line,
-            Problem::Syntax("invalid YAML front matter: expected `key: value` lines".into()),
+            Problem::Syntax {
+                format: SyntaxFormat::YamlFrontMatter,
+                column: None,
+                message: "expected `key: value` lines".into(),
+            },
         )),
     }
 }
 
 fn parse_toml(split: &Split<'_>) -> Result<Map<String, Value>, LineError> {
     let to_error = |message: String, span: Option<std::ops::Range<usize>>| {
-        let line = span.map_or(split.front_line, |s| {
+        let line = span.clone().map_or(split.front_line, |s| {
             crate::error::line_of(split.front, s.start) + split.front_line - 1
         });
         (
             line,
-            Problem::Syntax(format!("invalid TOML front matter: {message}")),
+            Problem::Syntax {
+                format: SyntaxFormat::TomlFrontMatter,
+                column: span.map(|s| crate::error::column_of(split.front, s.start)),
+                message,
+            },
         )
     };
     let mut table: toml::Table = toml::from_str(split.front)

@@ -99,7 +99,7 @@ fn impossible_date_is_rejected() {
 #[test]
 fn malformed_yaml_reports_line() {
     let (line, problem) = fm("---\ntitle: A\ntags: [a, b\n---\n").unwrap_err();
-    assert!(matches!(problem, Problem::Syntax(_)), "{problem:?}");
+    assert!(matches!(problem, Problem::Syntax { .. }), "{problem:?}");
     assert!((2..=4).contains(&line), "line {line}");
 }
 
@@ -170,6 +170,6 @@ fn every_bad_field_is_reported_with_its_line() {
 #[test]
 fn malformed_toml_reports_line() {
     let (line, problem) = fm("+++\ntitle = \"A\"\ndate = = 3\n+++\n").unwrap_err();
-    assert!(matches!(problem, Problem::Syntax(_)));
+    assert!(matches!(problem, Problem::Syntax { .. }));
     assert_eq!(line, 3);
 }

@@ -311,7 +311,7 @@ mod tests {
         let err = parse("0").unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");
         let err = parse("\"big\"").unwrap_err();
-        assert!(matches!(err.problem, Problem::Syntax(_)), "{err}");
+        assert!(matches!(err.problem, Problem::Syntax { .. }), "{err}");
         assert_eq!(err.line, Some(2), "{err}");
     }
 
