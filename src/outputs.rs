@@ -5,7 +5,6 @@
 //! uploaded.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -85,17 +84,14 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 
 /// Hashes a file streaming, without holding it in memory.
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    Ok(hash_file_raw(path)?.to_hex().to_string())
+}
+
+/// [`hash_file`] as BLAKE3's hash value, for callers that feed it into another hash.
+pub fn hash_file_raw(path: &Path) -> std::io::Result<blake3::Hash> {
     let mut hasher = blake3::Hasher::new();
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().to_hex().to_string())
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize())
 }
 
 /// One object of the rendered site.

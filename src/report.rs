@@ -28,14 +28,20 @@ pub struct Reporter {
     pub interactive: bool,
 }
 
+/// A terminal a person watches: stderr is a TTY and `CI` is not set. Progress bars and
+/// colour are for such a terminal only.
+pub fn interactive_terminal() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    std::io::stderr().is_terminal() && !ci
+}
+
 impl Reporter {
     /// A reporter for the given flags; `interactive` from the terminal and the `CI` variable.
     pub fn new(quiet: bool, verbose: bool) -> Reporter {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
         Reporter {
             quiet,
             verbose,
-            interactive: std::io::stderr().is_terminal() && !ci,
+            interactive: interactive_terminal(),
         }
     }
 

@@ -77,7 +77,7 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
         .collect();
     let hashed: Vec<blake3::Hash> = sources
         .par_iter()
-        .map(|(_, path)| hash_file(path))
+        .map(|(_, path)| crate::outputs::hash_file_raw(path))
         .collect::<io::Result<_>>()
         .ok()?;
     files.extend(sources);
@@ -138,12 +138,6 @@ fn template_files(site_dir: &Path) -> Vec<(String, PathBuf)> {
 /// than the sources (the bundled theme never does).
 fn reads_environment(template: &[u8]) -> bool {
     template.windows(b"get_env".len()).any(|w| w == b"get_env")
-}
-
-fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(std::fs::File::open(path)?)?;
-    Ok(hasher.finalize())
 }
 
 #[cfg(test)]

@@ -116,26 +116,9 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// A size for people: `512 B`, `1.5 KiB`, `5.0 MiB`.
 pub(super) fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
-}
-
-/// A terminal a person watches: stderr is a TTY and `CI` is not set (same rule as the
-/// reporter of the other commands).
-fn interactive() -> bool {
-    use std::io::IsTerminal;
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    std::io::stderr().is_terminal() && !ci
+    bytesize::ByteSize(n).display().iec().to_string()
 }
 
 /// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
@@ -147,7 +130,7 @@ pub(super) struct Ui {
 
 impl Ui {
     pub(super) fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
-        let reporter = interactive();
+        let reporter = crate::report::interactive_terminal();
         let show = !quiet && !args.json && !args.dry_run;
         let bar = (show && reporter).then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
