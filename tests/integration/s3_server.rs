@@ -134,8 +134,19 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
             })
         };
         self.log.lock().unwrap().push(seen);
+        // Each request runs to its end in a task of its own, as on a real store: a client that
+        // disconnects (a publish killed mid-request) cannot cancel a copy half way and leave an
+        // object whose bytes and stored checksum disagree (s3s-fs writes them in two steps).
+        let inner = self.inner.clone();
+        let atomic = move |req| async move {
+            tokio::spawn(hyper::service::Service::call(&inner, req))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(s3s::HttpError::new(format!("handler panicked: {e}").into()))
+                })
+        };
         match fault {
-            None => hyper::service::Service::call(&self.inner, req),
+            None => Box::pin(atomic(req)),
             Some(FaultKind::Status(status, code)) => {
                 let body = format!(
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>\
@@ -154,23 +165,17 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
                     "connection reset injected by the test".into(),
                 ))
             }),
-            Some(FaultKind::Hold(gate)) => {
-                let inner = self.inner.clone();
-                Box::pin(async move {
-                    if let Ok(permit) = gate.acquire().await {
-                        permit.forget();
-                    }
-                    hyper::service::Service::call(&inner, req).await
-                })
-            }
-            Some(FaultKind::Delay(delay)) => {
-                let inner = self.inner.clone();
-                Box::pin(async move {
-                    let response = hyper::service::Service::call(&inner, req).await;
-                    tokio::time::sleep(delay).await;
-                    response
-                })
-            }
+            Some(FaultKind::Hold(gate)) => Box::pin(async move {
+                if let Ok(permit) = gate.acquire().await {
+                    permit.forget();
+                }
+                atomic(req).await
+            }),
+            Some(FaultKind::Delay(delay)) => Box::pin(async move {
+                let response = atomic(req).await;
+                tokio::time::sleep(delay).await;
+                response
+            }),
         }
     }
 }
