@@ -305,7 +305,11 @@ pub async fn publish_over<T: Target>(
     let mut plan = plan::plan(&outputs, &baseline, &plan_opts)?;
     plan.manifest.sources = sources;
     plan.manifest.site_id = Some(site_id);
-    let history = cfg.keep_deploys > 0 && target.can_copy() && !plan.is_empty();
+    // A first publish has nothing to undo: history starts with the second.
+    let history = cfg.keep_deploys > 0
+        && target.can_copy()
+        && !plan.is_empty()
+        && !baseline.entries.is_empty();
     let mut deploy = None;
     if history {
         let d = history::start(target, &plan, &baseline, commit, opts.concurrency).await?;

@@ -8,6 +8,7 @@ mod cli;
 mod cloudfront;
 mod cloudfront_stub;
 mod corpus;
+mod deploys;
 mod fuzz;
 mod images;
 mod migrate;

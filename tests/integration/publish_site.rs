@@ -177,6 +177,8 @@ async fn run_async_exit_codes() {
         verify: false,
         concurrency: None,
         profile: None,
+        preview: None,
+        base_url: None,
     };
     let to = Some(format!("file://{}", out.path().display()));
     let code = run_async(&args(src.path(), to.clone()), true, false)

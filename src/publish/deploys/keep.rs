@@ -19,10 +19,12 @@ pub async fn keep<T: Target>(
     keys: &BTreeMap<String, Entry>,
     concurrency: usize,
 ) -> Result<BTreeSet<String>, TargetError> {
-    let copies = keys.iter().map(|(key, entry)| async move {
-        let result = target.copy(key, &kept_key(id, key), entry).await;
-        (key, result)
-    });
+    // Futures built first, by a named fn: a closure returning an async block here trips
+    // rustc's higher-ranked Send inference in callers that spawn the publish.
+    let copies: Vec<_> = keys
+        .iter()
+        .map(|(key, entry)| keep_one(target, id, key, entry))
+        .collect();
     let mut results = futures::stream::iter(copies).buffer_unordered(concurrency.max(1));
     let mut missing = BTreeSet::new();
     while let Some((key, result)) = results.next().await {
@@ -35,4 +37,13 @@ pub async fn keep<T: Target>(
         }
     }
     Ok(missing)
+}
+
+async fn keep_one<'a, T: Target>(
+    target: &T,
+    id: &str,
+    key: &'a String,
+    entry: &Entry,
+) -> (&'a String, Result<(), TargetError>) {
+    (key, target.copy(key, &kept_key(id, key), entry).await)
 }

@@ -59,21 +59,23 @@ pub async fn list_ids<T: Target>(target: &T) -> Result<Vec<String>, TargetError>
 /// Every recorded deploy, oldest first (a listing, then one GET per record).
 pub async fn list<T: Target>(target: &T) -> Result<Vec<Deploy>, TargetError> {
     let ids = list_ids(target).await?;
-    let reads = ids.into_iter().map(|id| async move {
-        let key = record_key(&id);
-        match target.read_reserved(&key).await? {
-            Some(bytes) => Deploy::decode(&bytes, &key)
-                .map(Some)
-                .map_err(TargetError::Other),
-            // Pruned since the listing.
-            None => Ok(None),
-        }
-    });
+    let reads: Vec<_> = ids.into_iter().map(|id| read(target, id)).collect();
     let records: Vec<Option<Deploy>> = futures::stream::iter(reads)
         .buffered(16)
         .try_collect()
         .await?;
     Ok(records.into_iter().flatten().collect())
+}
+
+/// Reads one record; `None` when it was pruned since the listing.
+async fn read<T: Target>(target: &T, id: String) -> Result<Option<Deploy>, TargetError> {
+    let key = record_key(&id);
+    match target.read_reserved(&key).await? {
+        Some(bytes) => Deploy::decode(&bytes, &key)
+            .map(Some)
+            .map_err(TargetError::Other),
+        None => Ok(None),
+    }
 }
 
 /// Stores `deploy`'s record (over an earlier version of it).

@@ -180,11 +180,17 @@ pub async fn rollback<T: Target>(
             .collect();
         deploy.unchanged = plan.unchanged;
         write(target, &deploy).await?;
+        // Every key the rollback may write is listed, as of unknown content: a publish after
+        // a rollback cut short uploads or deletes each of them.
         let mut intent = current.clone();
         for key in touched.keys() {
             if let Some(e) = intent.entries.get_mut(*key) {
                 e.hash = UNKNOWN_HASH.to_string();
             }
+        }
+        for r in &plan.restores {
+            let e = intent.entries.entry(r.key.clone()).or_insert_with(|| r.entry.clone());
+            e.hash = UNKNOWN_HASH.to_string();
         }
         intent.sources = None;
         intent.pending_rollback = Some(deploy.id.clone());
@@ -196,9 +202,7 @@ pub async fn rollback<T: Target>(
         plan.restores.iter().partition(|r| !is_page(&r.entry));
     let mut failed = Vec::new();
     for phase in [assets, pages] {
-        let copies = phase.into_iter().map(|r| async move {
-            (r, target.copy(&r.from, &r.key, &r.entry).await)
-        });
+        let copies: Vec<_> = phase.into_iter().map(|r| restore(target, r)).collect();
         let mut results = futures::stream::iter(copies).buffer_unordered(opts.concurrency.max(1));
         while let Some((r, result)) = results.next().await {
             match result {
@@ -243,6 +247,10 @@ pub async fn rollback<T: Target>(
         tracing::warn!("cannot prune the deploy history: {e}");
     }
     Ok(finish(report))
+}
+
+async fn restore<'a, T: Target>(target: &T, r: &'a Restore) -> (&'a Restore, Result<(), TargetError>) {
+    (r, target.copy(&r.from, &r.key, &r.entry).await)
 }
 
 /// A conditional manifest write; a lost race marks the deploy record and is
