@@ -241,8 +241,9 @@ impl<T: Target> Target for DryRun<T> {
         Ok(())
     }
 
+    /// A dry run keeps no history.
     fn can_copy(&self) -> bool {
-        self.0.can_copy()
+        false
     }
 
     async fn list_under(&self, sub: &str) -> Result<Vec<(String, Option<i64>)>, TargetError> {

@@ -13,6 +13,7 @@ mod fuzz;
 mod images;
 mod migrate;
 mod migrate_check;
+mod previews;
 mod private;
 mod publish;
 mod publish_backends;

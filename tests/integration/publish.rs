@@ -79,12 +79,21 @@ pub fn opts() -> PublishOptions {
     }
 }
 
-/// Publishes with the default config.
+/// The default config without the deploy history: tests that count a publish's own requests
+/// and keys (`deploys.rs` covers the history's).
+pub fn no_history() -> PublishConfig {
+    PublishConfig {
+        keep_deploys: 0,
+        ..PublishConfig::default()
+    }
+}
+
+/// Publishes with the default config, history off ([`no_history`]).
 pub async fn publish<T: Target>(target: &T, outputs: Outputs) -> Result<Report, PublishError> {
     publish_outputs(
         target,
         outputs,
-        &PublishConfig::default(),
+        &no_history(),
         &opts(),
         &NoProgress,
     )

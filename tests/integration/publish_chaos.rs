@@ -417,7 +417,7 @@ async fn deletes_never_touch_keys_outside_the_previous_manifest() {
     let report = bucketpress::publish::publish_outputs(
         &server.target("blog"),
         Outputs::new(),
-        &bucketpress::config::PublishConfig::default(),
+        &crate::publish::no_history(),
         &all,
         &bucketpress::publish::apply::NoProgress,
     )
