@@ -35,7 +35,7 @@ fn json(out: &std::process::Output) -> Value {
 async fn a_preview_is_published_listed_and_pruned_and_never_changes_a_live_key() {
     let server = S3Server::start().await;
     let src = corpus(6, "yaml");
-    write(src.path(), "static/logo.png", "not really a png, but bytes");
+    write(src.path(), "static/notes.txt", "the same bytes on the live site and in the preview");
     configure(src.path(), &server, "");
     assert_success(&run(publish_command(src.path(), &[])).await);
     let live = snapshot(&server, "blog/").await;
@@ -53,9 +53,9 @@ async fn a_preview_is_published_listed_and_pruned_and_never_changes_a_live_key()
         writes.iter().all(|w| w.path.starts_with(folder)),
         "a write outside the preview: {writes:#?}"
     );
-    // What the live site holds as is (the logo, stylesheets) is copied, not uploaded.
+    // What the live site holds as is (the text file, stylesheets) is copied, not uploaded.
     let copies: Vec<_> = writes.iter().filter(|w| w.copy).map(|w| w.path.as_str()).collect();
-    assert!(copies.iter().any(|p| p.ends_with("/logo.png")), "{copies:?}");
+    assert!(copies.iter().any(|p| p.ends_with("/notes.txt")), "{copies:?}");
     assert!(!copies.iter().any(|p| p.ends_with(".html")), "{copies:?}");
     // The live site is byte for byte what it was; the preview links within itself.
     assert_eq!(snapshot(&server, "blog/").await, live);
