@@ -229,7 +229,8 @@ impl Target for DirTarget {
         let dest = self.path(to)?;
         let dir = dest.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        let tmp = dir.join(".bucketpress-copy-tmp");
+        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = dir.join(format!(".{name}.bucketpress-tmp"));
         std::fs::copy(&src, &tmp).map_err(|e| io_err(&src, e))?;
         std::fs::rename(&tmp, &dest).map_err(|e| io_err(&dest, e))
     }

@@ -1,16 +1,19 @@
 //! The deploy commands through the binary against the in-process S3 server: `publish
 //! --preview` (links for the preview's path, unchanged objects copied from the live site, no
-//! live key touched), `previews` (list, remove, prune by age), `deploys --json` and `rollback`.
+//! live key touched), `previews` (list, remove, prune by age), `deploys --json` and `rollback`
+//! (also killed half way with SIGKILL, then run again).
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::deploys::snapshot;
 use crate::publish::get;
 use crate::publish_kill::{assert_success, configure, publish_command, run};
-use crate::s3_server::{S3Server, SECRET_KEY, isolate_aws_env};
+use crate::publish_chaos::stored_manifest;
+use crate::s3_server::{Fault, FaultKind, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{corpus, write};
 
 /// `bucketpress <command> --site <site> <args>` with the test credentials.
@@ -129,6 +132,59 @@ async fn deploys_lists_publishes_and_rollback_undoes_the_last_one() {
     let out = run(command(src.path(), "rollback", &["20200101T000000000Z-abcd"])).await;
     assert_eq!(out.status.code(), Some(2));
     // Publishing again brings v2 back, uploading only what differs.
+    assert_success(&run(publish_command(src.path(), &[])).await);
+    assert_eq!(snapshot(&server, "blog/").await, v2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_killed_half_way_finishes_when_run_again() {
+    let server = S3Server::start().await;
+    let src = corpus(200, "yaml");
+    configure(src.path(), &server, "");
+    assert_success(&run(publish_command(src.path(), &[])).await);
+    let v1 = snapshot(&server, "blog/").await;
+    let config = std::fs::read_to_string(src.path().join("site.toml")).unwrap();
+    std::fs::write(src.path().join("site.toml"), config.replace("title = \"Corpus\"", "title = \"Corpus, second edition\"")).unwrap();
+    assert_success(&run(publish_command(src.path(), &[])).await);
+    let v2 = snapshot(&server, "blog/").await;
+
+    // Every PUT (copies too) answers 20 ms late, so the kill lands while copies are in flight.
+    server.fault(Fault::new("PUT", "", usize::MAX, FaultKind::Delay(Duration::from_millis(20))));
+    server.reset();
+    let restores = |server: &S3Server| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.copy && !r.path.contains("/.bucketpress/"))
+            .count()
+    };
+    let mut child = command(src.path(), "rollback", &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while restores(&server) < 20 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the rollback ended ({status}) before it could be killed");
+        }
+        assert!(Instant::now() < deadline, "the rollback never got going");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up.
+    assert_eq!(child.wait().unwrap().code(), None);
+    let half = snapshot(&server, "blog/").await;
+    assert!(half != v1 && half != v2, "the kill came too early or too late");
+    assert!(stored_manifest(&server, "blog/").await.pending_rollback.is_some());
+
+    server.clear_faults();
+    let out = run(command(src.path(), "rollback", &["--json"])).await;
+    assert_success(&out);
+    assert_eq!(json(&out)["rollback"]["resumed"], true);
+    assert_eq!(snapshot(&server, "blog/").await, v1);
+    let m = stored_manifest(&server, "blog/").await;
+    assert!(m.pending_rollback.is_none() && m.pending_deletes.is_empty());
+    // And forward again: the build, by a publish.
     assert_success(&run(publish_command(src.path(), &[])).await);
     assert_eq!(snapshot(&server, "blog/").await, v2);
 }
