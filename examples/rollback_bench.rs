@@ -65,7 +65,9 @@ async fn main() {
         .await
         .expect("first publish");
     println!("first publish: {:.2} s\n", t.elapsed().as_secs_f64());
-    println!("| deploy | keys changed | publish s | publish requests | copies | rollback s | rollback requests | restored | deleted |");
+    println!(
+        "| deploy | keys changed | publish s | publish requests | copies | rollback s | rollback requests | restored | deleted |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
     let post = support::first_post(&site.join("content"));

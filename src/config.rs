@@ -258,8 +258,13 @@ impl Config {
         if self.publish.concurrency == 0 {
             return Err(bad("concurrency", "a number of 1 or more", "0"));
         }
-        if let Err(expected) = crate::publish::preview::check_prefix(&self.publish.previews_prefix) {
-            return Err(bad("previews_prefix", expected, &self.publish.previews_prefix));
+        if let Err(expected) = crate::publish::preview::check_prefix(&self.publish.previews_prefix)
+        {
+            return Err(bad(
+                "previews_prefix",
+                expected,
+                &self.publish.previews_prefix,
+            ));
         }
         for rule in &self.publish.cache_control {
             if globset::Glob::new(&rule.glob).is_err() {

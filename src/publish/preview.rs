@@ -39,9 +39,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
     match ok {
         true => Ok(()),
         false => Err(format!(
@@ -213,7 +213,9 @@ pub async fn remove<T: Target>(
 /// Parses an age such as `14d`, `12h`, `30m`, `90s` or `2w` into seconds.
 pub fn parse_age(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let n: i64 = digits
         .parse()
@@ -224,7 +226,11 @@ pub fn parse_age(text: &str) -> Result<i64, String> {
         "h" => 3600,
         "d" => 86_400,
         "w" => 7 * 86_400,
-        _ => return Err(format!("{text:?}: the unit is one of s, m, h, d, w (as in 14d)")),
+        _ => {
+            return Err(format!(
+                "{text:?}: the unit is one of s, m, h, d, w (as in 14d)"
+            ));
+        }
     };
     n.checked_mul(unit)
         .ok_or_else(|| format!("{text:?}: too long"))
@@ -264,8 +270,14 @@ mod tests {
             (format!("{p}stray"), Some(1)),
         ];
         let previews = group(p, &keys);
-        let names: Vec<_> = previews.iter().map(|i| (i.name.as_str(), i.objects, i.updated)).collect();
-        assert_eq!(names, [("a", 2, Some(150)), ("b", 1, Some(1000)), ("c", 1, None)]);
+        let names: Vec<_> = previews
+            .iter()
+            .map(|i| (i.name.as_str(), i.objects, i.updated))
+            .collect();
+        assert_eq!(
+            names,
+            [("a", 2, Some(150)), ("b", 1, Some(1000)), ("c", 1, None)]
+        );
         assert_eq!(stale(&previews, 1100, 500), ["a"]);
         assert_eq!(stale(&previews, 1100, 50), ["a", "b"]);
         assert!(stale(&previews, 1100, 5000).is_empty());

@@ -535,7 +535,12 @@ impl Target for S3Target {
             .config_override(self.sized(entry.size))
             .send()
             .await
-            .map_err(|e| self.classify(e, &format!("CopyObject s3://{}/{source} to {key}", self.bucket)))?;
+            .map_err(|e| {
+                self.classify(
+                    e,
+                    &format!("CopyObject s3://{}/{source} to {key}", self.bucket),
+                )
+            })?;
         Ok(())
     }
 

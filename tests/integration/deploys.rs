@@ -7,11 +7,15 @@ use std::collections::BTreeMap;
 use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, OutputKind, Outputs};
 use bucketpress::publish::apply::NoProgress;
-use bucketpress::publish::deploys::rollback::{RollbackError, RollbackOptions, RollbackReport, rollback};
+use bucketpress::publish::deploys::rollback::{
+    RollbackError, RollbackOptions, RollbackReport, rollback,
+};
 use bucketpress::publish::deploys::{self, Kind, Status};
+use bucketpress::publish::dir::DirTarget;
 use bucketpress::publish::manifest::{MANIFEST_KEY, Manifest};
-use bucketpress::publish::s3::{HASH_METADATA, S3Target};
 use bucketpress::publish::publish_outputs;
+use bucketpress::publish::s3::HASH_METADATA;
+use bucketpress::publish::target::Target;
 
 use crate::publish::{opts, site, without};
 use crate::publish_chaos::stored_manifest;
@@ -38,7 +42,13 @@ pub async fn snapshot(server: &S3Server, prefix: &str) -> BTreeMap<String, Store
         if rel.starts_with('.') {
             continue;
         }
-        let o = client.get_object().bucket(BUCKET).key(&key).send().await.unwrap();
+        let o = client
+            .get_object()
+            .bucket(BUCKET)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
         let stored = Stored {
             content_type: o.content_type().map(str::to_owned),
             cache_control: o.cache_control().map(str::to_owned),
@@ -59,10 +69,16 @@ async fn fresh(server: &S3Server, name: &str, outputs: Outputs) -> BTreeMap<Stri
     snapshot(server, &prefix).await
 }
 
-async fn publish(target: &S3Target, outputs: Outputs) {
-    publish_outputs(target, outputs, &PublishConfig::default(), &opts(), &NoProgress)
-        .await
-        .unwrap();
+async fn publish<T: Target>(target: &T, outputs: Outputs) {
+    publish_outputs(
+        target,
+        outputs,
+        &PublishConfig::default(),
+        &opts(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
 }
 
 fn options(to: Option<&str>) -> RollbackOptions {
@@ -80,11 +96,27 @@ fn options(to: Option<&str>) -> RollbackOptions {
 fn versions() -> [Outputs; 3] {
     let v1 = site("1");
     let mut v2 = without(site("2"), &["atom.xml"]);
-    v2.insert(Output::from_bytes("about/index.html", b"<p>about</p>".to_vec(), OutputKind::Page));
+    v2.insert(Output::from_bytes(
+        "about/index.html",
+        b"<p>about</p>".to_vec(),
+        OutputKind::Page,
+    ));
     let mut v3 = without(site("3"), &["atom.xml", "style.css", "old-a/index.html"]);
-    v3.insert(Output::from_bytes("about/index.html", b"<p>about</p>".to_vec(), OutputKind::Page));
-    v3.insert(Output::from_bytes("style.css", b"body{color:red}".to_vec(), OutputKind::Asset));
-    let mut alias = Output::from_bytes("old-a/index.html", b"<p>moved</p>".to_vec(), OutputKind::Redirect);
+    v3.insert(Output::from_bytes(
+        "about/index.html",
+        b"<p>about</p>".to_vec(),
+        OutputKind::Page,
+    ));
+    v3.insert(Output::from_bytes(
+        "style.css",
+        b"body{color:red}".to_vec(),
+        OutputKind::Asset,
+    ));
+    let mut alias = Output::from_bytes(
+        "old-a/index.html",
+        b"<p>moved</p>".to_vec(),
+        OutputKind::Redirect,
+    );
     alias.redirect = Some("/posts/b/".into());
     v3.insert(alias);
     [v1, v2, v3]
@@ -109,7 +141,11 @@ async fn v1_v2_v3_then_rollback_twice_gives_v2_then_v1_and_a_publish_gives_the_b
     let records = deploys::list(&target).await.unwrap();
     // The first publish has nothing to undo (the site was empty): v2 and v3 are recorded.
     assert_eq!(records.len(), 2, "{records:#?}");
-    assert!(records.iter().all(|r| r.kind == Kind::Publish && r.status == Status::Done));
+    assert!(
+        records
+            .iter()
+            .all(|r| r.kind == Kind::Publish && r.status == Status::Done)
+    );
     let v3_record = &records[1];
     assert!(v3_record.changes.contains_key("style.css"));
     assert!(v3_record.changes["style.css"].before.is_some());
@@ -125,13 +161,21 @@ async fn v1_v2_v3_then_rollback_twice_gives_v2_then_v1_and_a_publish_gives_the_b
         .filter(|k| !k.starts_with("blog/.bucketpress/"))
         .collect();
     assert_eq!(live_puts.len(), r.restored, "{live_puts:?}");
-    assert_eq!(snapshot(&server, "blog/").await, want[1], "rolled back to v2");
+    assert_eq!(
+        snapshot(&server, "blog/").await,
+        want[1],
+        "rolled back to v2"
+    );
     // The manifest says what is stored, so the next publish diffs correctly.
     assert_manifest_matches(&server, &want[1]).await;
 
     let r2 = rollback(&target, &options(None)).await.unwrap();
     assert_eq!(r2.plan.to, records[0].id);
-    assert_eq!(snapshot(&server, "blog/").await, want[0], "rolled back to v1");
+    assert_eq!(
+        snapshot(&server, "blog/").await,
+        want[0],
+        "rolled back to v1"
+    );
     assert_manifest_matches(&server, &want[0]).await;
 
     // Nothing left to undo (v1 was the first publish).
@@ -139,10 +183,20 @@ async fn v1_v2_v3_then_rollback_twice_gives_v2_then_v1_and_a_publish_gives_the_b
     assert!(matches!(none, RollbackError::Plan(_)), "{none:?}");
 
     server.reset();
-    let report = publish_outputs(&target, v3.clone(), &PublishConfig::default(), &opts(), &NoProgress)
-        .await
-        .unwrap();
-    assert_eq!(snapshot(&server, "blog/").await, want[2], "published v3 again");
+    let report = publish_outputs(
+        &target,
+        v3.clone(),
+        &PublishConfig::default(),
+        &opts(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        snapshot(&server, "blog/").await,
+        want[2],
+        "published v3 again"
+    );
     // It uploaded what differs from v1, not the whole site.
     assert!(report.summary.uploaded < v3.len(), "{:?}", report.summary);
 }
@@ -150,8 +204,15 @@ async fn v1_v2_v3_then_rollback_twice_gives_v2_then_v1_and_a_publish_gives_the_b
 /// The stored manifest lists exactly the stored keys with their hashes.
 async fn assert_manifest_matches(server: &S3Server, want: &BTreeMap<String, Stored>) {
     let m = stored_manifest(server, "blog/").await;
-    let hashes: BTreeMap<&str, Option<&str>> = m.entries.iter().map(|(k, e)| (k.as_str(), Some(e.hash.as_str()))).collect();
-    let want: BTreeMap<&str, Option<&str>> = want.iter().map(|(k, s)| (k.as_str(), s.hash.as_deref())).collect();
+    let hashes: BTreeMap<&str, Option<&str>> = m
+        .entries
+        .iter()
+        .map(|(k, e)| (k.as_str(), Some(e.hash.as_str())))
+        .collect();
+    let want: BTreeMap<&str, Option<&str>> = want
+        .iter()
+        .map(|(k, s)| (k.as_str(), s.hash.as_deref()))
+        .collect();
     assert_eq!(hashes, want);
     assert!(m.pending_rollback.is_none() && m.pending_deletes.is_empty());
 }
@@ -167,16 +228,23 @@ async fn rolling_back_a_rollback_redoes_the_deploy() {
     publish(&target, v2).await;
     let undo = rollback(&target, &options(None)).await.unwrap();
     assert_eq!(snapshot(&server, "blog/").await, want_v1);
-    let redo = rollback(&target, &options(undo.deploy.as_deref())).await.unwrap();
+    let redo = rollback(&target, &options(undo.deploy.as_deref()))
+        .await
+        .unwrap();
     assert_eq!(snapshot(&server, "blog/").await, want_v2, "redone");
     assert!(redo.restored > 0);
     let records = deploys::list(&target).await.unwrap();
     let kinds: Vec<_> = records.iter().map(|r| (&r.kind, r.status)).collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
-    assert!(matches!(records[2].kind, Kind::Rollback { ref to } if Some(to) == undo.deploy.as_ref()));
+    assert!(
+        matches!(records[2].kind, Kind::Rollback { ref to } if Some(to) == undo.deploy.as_ref())
+    );
     // A dry run plans and writes nothing.
     server.reset();
-    let dry = RollbackOptions { dry_run: true, ..options(None) };
+    let dry = RollbackOptions {
+        dry_run: true,
+        ..options(None)
+    };
     let planned: RollbackReport = rollback(&target, &dry).await.unwrap();
     assert!(!planned.plan.is_empty());
     assert!(server.writes().is_empty(), "{:#?}", server.writes());
@@ -200,20 +268,33 @@ async fn a_rollback_cut_short_finishes_when_run_again_or_gives_way_to_a_publish(
         assert!(matches!(err, RollbackError::Copies { .. }), "{err:?}");
         server.clear_faults();
         let m: Manifest = stored_manifest(&server, "blog/").await;
-        assert!(m.pending_rollback.is_some(), "the manifest names the rollback under way");
+        assert!(
+            m.pending_rollback.is_some(),
+            "the manifest names the rollback under way"
+        );
         assert!(m.has_pending_work());
         if then_publish {
             // Going forward instead: a publish re-uploads what the rollback touched.
             publish(&target, v3.clone()).await;
             assert_eq!(snapshot(&server, "blog/").await, want_v3);
-            assert!(stored_manifest(&server, "blog/").await.pending_rollback.is_none());
+            assert!(
+                stored_manifest(&server, "blog/")
+                    .await
+                    .pending_rollback
+                    .is_none()
+            );
         } else {
             let r = rollback(&target, &options(None)).await.unwrap();
             assert!(r.resumed, "{r:?}");
             assert_eq!(snapshot(&server, "blog/").await, want_v1);
             assert_manifest_matches(&server, &want_v1).await;
         }
-        assert!(server.objects("blog/").await.contains_key(&format!("blog/{MANIFEST_KEY}")));
+        assert!(
+            server
+                .objects("blog/")
+                .await
+                .contains_key(&format!("blog/{MANIFEST_KEY}"))
+        );
     }
 }
 
@@ -253,7 +334,8 @@ async fn history_is_pruned_to_keep_deploys() {
         .into_keys()
         .collect();
     assert!(
-        kept.iter().all(|k| records.iter().any(|r| k.contains(&r.id))),
+        kept.iter()
+            .all(|k| records.iter().any(|r| k.contains(&r.id))),
         "history of pruned deploys left: {kept:?}"
     );
     // Off: no history, no copies.
@@ -262,7 +344,51 @@ async fn history_is_pruned_to_keep_deploys() {
         ..PublishConfig::default()
     };
     server.reset();
-    let report = publish_outputs(&target, site("x"), &off, &opts(), &NoProgress).await.unwrap();
+    let report = publish_outputs(&target, site("x"), &off, &opts(), &NoProgress)
+        .await
+        .unwrap();
     assert!(report.summary.deploy.is_none());
-    assert!(server.put_keys().iter().all(|k| !k.contains(".bucketpress/history/")));
+    assert!(
+        server
+            .put_keys()
+            .iter()
+            .all(|k| !k.contains(".bucketpress/history/"))
+    );
+}
+
+/// Every file under `dir` but bucketpress's own, with its bytes.
+fn files(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .filter(|(rel, _)| !rel.starts_with('.'))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_folder_target_rolls_back_too() {
+    let [v1, v2, v3] = versions();
+    let fresh_v1 = tempfile::tempdir().unwrap();
+    publish(&DirTarget::new(fresh_v1.path()), v1.clone()).await;
+    let fresh_v2 = tempfile::tempdir().unwrap();
+    publish(&DirTarget::new(fresh_v2.path()), v2.clone()).await;
+    let out = tempfile::tempdir().unwrap();
+    let target = DirTarget::new(out.path());
+    for v in [v1, v2, v3] {
+        publish(&target, v).await;
+    }
+    rollback(&target, &options(None)).await.unwrap();
+    assert_eq!(files(out.path()), files(fresh_v2.path()));
+    rollback(&target, &options(None)).await.unwrap();
+    assert_eq!(files(out.path()), files(fresh_v1.path()));
 }

@@ -90,14 +90,7 @@ pub fn no_history() -> PublishConfig {
 
 /// Publishes with the default config, history off ([`no_history`]).
 pub async fn publish<T: Target>(target: &T, outputs: Outputs) -> Result<Report, PublishError> {
-    publish_outputs(
-        target,
-        outputs,
-        &no_history(),
-        &opts(),
-        &NoProgress,
-    )
-    .await
+    publish_outputs(target, outputs, &no_history(), &opts(), &NoProgress).await
 }
 
 pub async fn get(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {

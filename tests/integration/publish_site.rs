@@ -157,9 +157,16 @@ async fn corpus_of_200_posts_no_op_is_one_request_and_one_edit_is_three() {
     assert!(!changed.is_empty());
     // Each changed key is kept by a server-side copy first (the deploy history), and the
     // deploy is recorded (twice: started, done) and the history listed for pruning.
-    assert_eq!(server.requests().len(), 2 * changed.len() + 5, "{changed:?}");
+    assert_eq!(
+        server.requests().len(),
+        2 * changed.len() + 5,
+        "{changed:?}"
+    );
     assert_eq!(server.count("PUT"), 2 * changed.len() + 3);
-    assert_eq!(server.requests().iter().filter(|r| r.copy).count(), changed.len());
+    assert_eq!(
+        server.requests().iter().filter(|r| r.copy).count(),
+        changed.len()
+    );
     eprintln!(
         "measured: 200-post corpus, one post edited = {} requests ({changed:?})",
         server.requests().len()

@@ -8,13 +8,13 @@ use serde_json::json;
 use super::record::{Deploy, Kind, Status};
 use super::rollback::{RollbackError, RollbackOptions, RollbackReport, rollback};
 use crate::config::{Config, PublishConfig};
+use crate::publish::TargetSpec;
 use crate::publish::cloudfront;
 use crate::publish::dir::DirTarget;
 use crate::publish::plan::{Action, Plan, Reason, Step};
 use crate::publish::preview;
 use crate::publish::s3::{S3Settings, S3Target};
 use crate::publish::target::{Target, TargetError};
-use crate::publish::TargetSpec;
 
 /// Where the site is: its folder (for site.toml) and its target.
 #[derive(Debug, Clone, clap::Args)]
@@ -116,7 +116,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-async fn s3_target(cfg: &PublishConfig, bucket: &str, prefix: &str, quiet: bool) -> (S3Target, aws_config::SdkConfig) {
+async fn s3_target(
+    cfg: &PublishConfig,
+    bucket: &str,
+    prefix: &str,
+    quiet: bool,
+) -> (S3Target, aws_config::SdkConfig) {
     let settings = S3Settings::from_config(bucket, prefix, cfg);
     let sdk = crate::publish::s3::load_sdk_config(&settings).await;
     let target = S3Target::from_sdk(&sdk, &settings);
@@ -235,7 +240,16 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
                         let client = cloudfront::client(&sdk);
                         let plan = as_plan(r);
                         let base = &config.base_url;
-                        Some(cloudfront::after_publish(&client, distribution, &plan, base, args.dry_run).await)
+                        Some(
+                            cloudfront::after_publish(
+                                &client,
+                                distribution,
+                                &plan,
+                                base,
+                                args.dry_run,
+                            )
+                            .await,
+                        )
                     }
                     _ => None,
                 };
@@ -268,7 +282,10 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
     } else if let Ok(r) = &result {
         if args.dry_run {
             for restore in &r.plan.restores {
-                crate::report::stdout_line(format!("restore {} (from {})", restore.key, restore.from));
+                crate::report::stdout_line(format!(
+                    "restore {} (from {})",
+                    restore.key, restore.from
+                ));
             }
             for key in &r.plan.deletes {
                 crate::report::stdout_line(format!("delete {key}"));
@@ -276,12 +293,18 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
         }
         if !quiet {
             eprintln!("{}", rollback_line(&spec, args.dry_run, r));
-            if let Some(line) = invalidation.as_ref().and_then(crate::publish::command::invalidation_line) {
+            if let Some(line) = invalidation
+                .as_ref()
+                .and_then(crate::publish::command::invalidation_line)
+            {
                 eprintln!("{line}");
             }
         }
     }
-    if let Some(warning) = invalidation.as_ref().and_then(cloudfront::Invalidation::warning) {
+    if let Some(warning) = invalidation
+        .as_ref()
+        .and_then(cloudfront::Invalidation::warning)
+    {
         eprintln!("warning: {warning}");
     }
     if let Err(e) = &result {
@@ -291,7 +314,10 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
 }
 
 /// A dry run returns before its first write ([`rollback`] checks `opts.dry_run`).
-async fn run_on<T: Target>(target: &T, opts: &RollbackOptions) -> Result<RollbackReport, RollbackError> {
+async fn run_on<T: Target>(
+    target: &T,
+    opts: &RollbackOptions,
+) -> Result<RollbackReport, RollbackError> {
     rollback(target, opts).await
 }
 
@@ -299,15 +325,34 @@ async fn run_on<T: Target>(target: &T, opts: &RollbackOptions) -> Result<Rollbac
 pub fn rollback_line(spec: &TargetSpec, dry_run: bool, r: &RollbackReport) -> String {
     let p = &r.plan;
     if p.is_empty() && !r.resumed {
-        return format!("nothing to do: {spec} already is as it was before deploy {}", p.to);
+        return format!(
+            "nothing to do: {spec} already is as it was before deploy {}",
+            p.to
+        );
     }
-    let verb = if dry_run { "would roll back" } else { "rolled back" };
-    let resumed = if r.resumed { " (finishing an interrupted rollback)" } else { "" };
-    let id = r.deploy.as_deref().map(|id| format!(" as deploy {id}")).unwrap_or_default();
+    let verb = if dry_run {
+        "would roll back"
+    } else {
+        "rolled back"
+    };
+    let resumed = if r.resumed {
+        " (finishing an interrupted rollback)"
+    } else {
+        ""
+    };
+    let id = r
+        .deploy
+        .as_deref()
+        .map(|id| format!(" as deploy {id}"))
+        .unwrap_or_default();
     format!(
         "{verb} {spec} to before deploy {}{resumed}: {} restored, {} deleted, {} unchanged, in {:.2} s ({} requests){id}",
         p.to,
-        if dry_run { p.restores.len() } else { r.restored },
+        if dry_run {
+            p.restores.len()
+        } else {
+            r.restored
+        },
         if dry_run { p.deletes.len() } else { r.deleted },
         p.unchanged,
         r.seconds,
@@ -355,7 +400,9 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
                 let target = s3_target(&cfg, bucket, prefix, quiet).await.0;
                 previews_on(&target, args, &cfg.previews_prefix, now).await
             }
-            TargetSpec::Dir(dir) => previews_on(&DirTarget::new(dir), args, &cfg.previews_prefix, now).await,
+            TargetSpec::Dir(dir) => {
+                previews_on(&DirTarget::new(dir), args, &cfg.previews_prefix, now).await
+            }
         }
     });
     let (listed, removed) = match result {
@@ -389,8 +436,16 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
             let updated = p
                 .updated
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map_or("-".to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            crate::report::stdout_line(format!("{}  {}  {} objects  {}", p.name, updated, p.objects, url(&p.name)));
+                .map_or("-".to_string(), |t| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                });
+            crate::report::stdout_line(format!(
+                "{}  {}  {} objects  {}",
+                p.name,
+                updated,
+                p.objects,
+                url(&p.name)
+            ));
         }
         if listed.is_empty() && !quiet {
             eprintln!("no previews at {spec}");

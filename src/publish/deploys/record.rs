@@ -186,6 +186,10 @@ mod tests {
         assert_eq!(back, d);
         assert_eq!(back.written().collect::<Vec<_>>(), ["a.html"]);
         assert_eq!(back.removed().collect::<Vec<_>>(), ["b.html"]);
-        assert!(Deploy::decode(b"nope", "deploys/x.json").unwrap_err().contains("deploys/x.json"));
+        assert!(
+            Deploy::decode(b"nope", "deploys/x.json")
+                .unwrap_err()
+                .contains("deploys/x.json")
+        );
     }
 }

@@ -189,7 +189,10 @@ pub async fn rollback<T: Target>(
             }
         }
         for r in &plan.restores {
-            let e = intent.entries.entry(r.key.clone()).or_insert_with(|| r.entry.clone());
+            let e = intent
+                .entries
+                .entry(r.key.clone())
+                .or_insert_with(|| r.entry.clone());
             e.hash = UNKNOWN_HASH.to_string();
         }
         intent.sources = None;
@@ -249,7 +252,10 @@ pub async fn rollback<T: Target>(
     Ok(finish(report))
 }
 
-async fn restore<'a, T: Target>(target: &T, r: &'a Restore) -> (&'a Restore, Result<(), TargetError>) {
+async fn restore<'a, T: Target>(
+    target: &T,
+    r: &'a Restore,
+) -> (&'a Restore, Result<(), TargetError>) {
     (r, target.copy(&r.from, &r.key, &r.entry).await)
 }
 

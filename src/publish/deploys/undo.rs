@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::record::{Deploy, Kind, Status};
 use super::kept_key;
+use super::record::{Deploy, Kind, Status};
 use crate::publish::manifest::{Entry, Manifest};
 
 /// One key to put back: a server-side copy from `from` (a deploy's history).

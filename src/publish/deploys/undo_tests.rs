@@ -53,24 +53,44 @@ fn the_first_toucher_from_the_target_on_gives_the_before_state() {
     let html = |h| entry(h, "text/html");
     // d1 made a and b; d2 changed a and deleted b; d3 changed a and added c.
     let records = vec![
-        deploy("d1", Kind::Publish, Status::Done, &[("a", None, false), ("b", None, false)]),
+        deploy(
+            "d1",
+            Kind::Publish,
+            Status::Done,
+            &[("a", None, false), ("b", None, false)],
+        ),
         deploy(
             "d2",
             Kind::Publish,
             Status::Done,
-            &[("a", Some(html("a1")), false), ("b", Some(html("b1")), true)],
+            &[
+                ("a", Some(html("a1")), false),
+                ("b", Some(html("b1")), true),
+            ],
         ),
         deploy(
             "d3",
             Kind::Publish,
             Status::Done,
-            &[("a", Some(html("a2")), false), ("c", None, false), ("s.css", Some(entry("s1", "text/css")), false)],
+            &[
+                ("a", Some(html("a2")), false),
+                ("c", None, false),
+                ("s.css", Some(entry("s1", "text/css")), false),
+            ],
         ),
     ];
-    let now = manifest(&[("a", html("a3")), ("c", html("c3")), ("s.css", entry("s2", "text/css"))]);
+    let now = manifest(&[
+        ("a", html("a3")),
+        ("c", html("c3")),
+        ("s.css", entry("s2", "text/css")),
+    ]);
     let p = plan(&records, "d3", None, &now, 10).unwrap();
     assert_eq!(p.deletes, ["c"]);
-    let restored: Vec<_> = p.restores.iter().map(|r| (r.key.as_str(), r.from.as_str())).collect();
+    let restored: Vec<_> = p
+        .restores
+        .iter()
+        .map(|r| (r.key.as_str(), r.from.as_str()))
+        .collect();
     // The stylesheet first (pages link to it), each from the history of d3.
     assert_eq!(
         restored,
@@ -88,7 +108,11 @@ fn the_first_toucher_from_the_target_on_gives_the_before_state() {
     let restored: Vec<_> = p.restores.iter().map(|r| r.from.as_str()).collect();
     assert_eq!(
         restored,
-        [".bucketpress/history/d3/s.css", ".bucketpress/history/d2/a", ".bucketpress/history/d2/b"]
+        [
+            ".bucketpress/history/d3/s.css",
+            ".bucketpress/history/d2/a",
+            ".bucketpress/history/d2/b"
+        ]
     );
     assert_eq!(p.deletes, ["c"]);
     // Resuming a rollback started after d3: records from it on are left out.
@@ -116,7 +140,14 @@ fn the_first_toucher_from_the_target_on_gives_the_before_state() {
 #[test]
 fn rollback_without_an_id_walks_back_one_deploy_at_a_time() {
     let p = |id: &str| deploy(id, Kind::Publish, Status::Done, &[("a", None, false)]);
-    let r = |id: &str, to: &str, status| deploy(id, Kind::Rollback { to: to.into() }, status, &[("a", None, false)]);
+    let r = |id: &str, to: &str, status| {
+        deploy(
+            id,
+            Kind::Rollback { to: to.into() },
+            status,
+            &[("a", None, false)],
+        )
+    };
     let mut records = vec![p("1"), p("2"), p("3")];
     assert_eq!(default_target(&records), Some("3"));
     records.push(r("4", "3", Status::Done));
