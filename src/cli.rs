@@ -18,6 +18,8 @@ use clap::{Args, Parser, Subcommand};
         bucketpress setup-bucket --to s3://my-bucket --public\n  \
         bucketpress publish --to s3://my-bucket\n  \
         bucketpress publish --dry-run --json\n  \
+        bucketpress deploys && bucketpress rollback\n  \
+        bucketpress publish --preview pr-42\n  \
         bucketpress backup && bucketpress restore latest /tmp/blog-copy\n\n\
         Exit codes: 0 ok, 1 content or config errors, 2 usage errors, 3 publish failed, \
         4 another publish changed the site first."
@@ -80,6 +82,13 @@ pub enum Command {
         failed, 4 another publish changed the site first."
     )]
     Publish(crate::publish::command::PublishArgs),
+    /// List the recorded deploys, newest first (`--json` too).
+    Deploys(crate::publish::deploys::command::DeploysArgs),
+    /// Put the site back as it was before a deploy (default: the last one) by server-side
+    /// copies from the deploy history: no render, no upload.
+    Rollback(crate::publish::deploys::command::RollbackArgs),
+    /// List the previews `publish --preview NAME` made; remove one, or the old ones.
+    Previews(crate::publish::deploys::command::PreviewsArgs),
     /// Create the bucket if missing and set up static website hosting (`--public`: let
     /// everyone read the site).
     SetupBucket(crate::publish::setup::SetupArgs),

@@ -137,6 +137,12 @@ pub struct PublishConfig {
     /// Seconds one attempt of a small S3 request may take before it is retried (0: the
     /// default, 10); uploads get more by size. `BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS` overrides it.
     pub timeout: u64,
+    /// Deploys kept in the history for `rollback` (0: keep no history, and publishes make no
+    /// server-side copies).
+    pub keep_deploys: usize,
+    /// Where `publish --preview NAME` puts previews, below the site prefix (starts with `.`,
+    /// so that the live site never publishes or deletes there).
+    pub previews_prefix: String,
 }
 
 impl Default for PublishConfig {
@@ -157,6 +163,8 @@ impl Default for PublishConfig {
             cloudfront_distribution_id: String::new(),
             highlight_cache_in_bucket: false,
             timeout: 0,
+            keep_deploys: crate::publish::deploys::DEFAULT_KEEP,
+            previews_prefix: crate::publish::preview::DEFAULT_PREFIX.to_string(),
         }
     }
 }
@@ -249,6 +257,14 @@ impl Config {
         }
         if self.publish.concurrency == 0 {
             return Err(bad("concurrency", "a number of 1 or more", "0"));
+        }
+        if let Err(expected) = crate::publish::preview::check_prefix(&self.publish.previews_prefix)
+        {
+            return Err(bad(
+                "previews_prefix",
+                expected,
+                &self.publish.previews_prefix,
+            ));
         }
         for rule in &self.publish.cache_control {
             if globset::Glob::new(&rule.glob).is_err() {
@@ -376,6 +392,8 @@ const KNOWN_KEYS: &[&str] = &[
     "publish.exclude",
     "publish.cloudfront_distribution_id",
     "publish.timeout",
+    "publish.keep_deploys",
+    "publish.previews_prefix",
     "backup",
     "backup.bucket",
     "backup.prefix",

@@ -77,6 +77,15 @@ fn run(command: Command, reporter: Reporter) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => {
             bucketpress::publish::command::run(&args, reporter.quiet, reporter.verbose)
         }
+        Command::Deploys(args) => {
+            bucketpress::publish::deploys::command::run_deploys(&args, reporter.quiet)
+        }
+        Command::Rollback(args) => {
+            bucketpress::publish::deploys::command::run_rollback(&args, reporter.quiet)
+        }
+        Command::Previews(args) => {
+            bucketpress::publish::deploys::command::run_previews(&args, reporter.quiet)
+        }
         Command::SetupBucket(args) => bucketpress::publish::setup::run(&args, reporter.quiet),
         Command::Serve(args) => bucketpress::serve::run(&args, reporter),
         Command::Backup(args) => bucketpress::backup::command::run_backup(&args, reporter),

@@ -95,6 +95,9 @@ pub struct Summary {
     pub aborted_uploads: usize,
     /// The most uploads that were in flight at once (the limit adapts to the link).
     pub concurrency: usize,
+    /// The id of the deploy recorded in the history (`None`: nothing changed, a dry run, or
+    /// a target without history).
+    pub deploy: Option<String>,
 }
 
 /// Why an apply stopped short.

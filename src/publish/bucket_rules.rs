@@ -272,20 +272,82 @@ fn is_our_rule(rule: &LifecycleRule, prefix: &str) -> bool {
         && rule.transitions().is_empty()
 }
 
-/// The rules to put so that the bucket holds [`abort_rule`]: `None` when `existing` already
+/// The id of the rule expiring deploy history (kept objects, then records) after
+/// [`HISTORY_DAYS`].
+pub const HISTORY_RULE_IDS: [&str; 2] = [
+    "bucketpress-expire-deploy-history",
+    "bucketpress-expire-deploy-records",
+];
+
+/// Days after which deploy history expires (`rollback` reaches no further back).
+pub const HISTORY_DAYS: i32 = 90;
+
+/// True for the ids of the rules bucketpress manages.
+pub fn is_our_id(id: Option<&str>) -> bool {
+    id == Some(ABORT_RULE_ID) || HISTORY_RULE_IDS.iter().any(|i| id == Some(*i))
+}
+
+/// The rules expiring the deploy history under `prefix` ([`crate::publish::deploys`]) after
+/// [`HISTORY_DAYS`]: the objects deploys kept, and their records.
+pub fn history_rules(prefix: &str) -> Vec<LifecycleRule> {
+    use crate::publish::deploys::{DEPLOYS_PREFIX, HISTORY_PREFIX};
+    [HISTORY_PREFIX, DEPLOYS_PREFIX]
+        .iter()
+        .zip(HISTORY_RULE_IDS)
+        .map(|(sub, id)| {
+            LifecycleRule::builder()
+                .id(id)
+                .status(ExpirationStatus::Enabled)
+                .filter(
+                    LifecycleRuleFilter::builder()
+                        .prefix(format!("{prefix}{sub}"))
+                        .build(),
+                )
+                .expiration(
+                    aws_sdk_s3::types::LifecycleExpiration::builder()
+                        .days(HISTORY_DAYS)
+                        .build(),
+                )
+                .build()
+                .expect("the rule has its status")
+        })
+        .collect()
+}
+
+/// Every rule bucketpress keeps on the bucket for the site under `prefix`.
+pub fn our_rules(prefix: &str) -> Vec<LifecycleRule> {
+    let mut rules = vec![abort_rule(prefix)];
+    rules.extend(history_rules(prefix));
+    rules
+}
+
+/// True when `rule` is `want` (one of the history rules) as a store echoes it.
+fn same_expiry(rule: &LifecycleRule, want: &LifecycleRule) -> bool {
+    rule.id() == want.id()
+        && rule.status() == &ExpirationStatus::Enabled
+        && rule.filter().and_then(LifecycleRuleFilter::prefix)
+            == want.filter().and_then(LifecycleRuleFilter::prefix)
+        && rule.expiration().and_then(|e| e.days()) == Some(HISTORY_DAYS)
+        && rule.transitions().is_empty()
+}
+
+/// The rules to put so that the bucket holds [`our_rules`]: `None` when `existing` already
 /// does, else every existing rule (the user's are kept as they are; a rule of ours with
 /// another prefix or settings is replaced by `ID`) plus ours. PutBucketLifecycleConfiguration
 /// replaces the whole list, so nothing may be dropped here.
 pub fn merge_lifecycle(existing: &[LifecycleRule], prefix: &str) -> Option<Vec<LifecycleRule>> {
-    if existing.iter().any(|r| is_our_rule(r, prefix)) {
+    let has_history = history_rules(prefix)
+        .iter()
+        .all(|want| existing.iter().any(|r| same_expiry(r, want)));
+    if has_history && existing.iter().any(|r| is_our_rule(r, prefix)) {
         return None;
     }
     let mut rules: Vec<LifecycleRule> = existing
         .iter()
-        .filter(|r| r.id() != Some(ABORT_RULE_ID))
+        .filter(|r| !is_our_id(r.id()))
         .cloned()
         .collect();
-    rules.push(abort_rule(prefix));
+    rules.extend(our_rules(prefix));
     Some(rules)
 }
 
@@ -468,14 +530,25 @@ mod tests {
             .build()
             .unwrap();
         let merged = merge_lifecycle(std::slice::from_ref(&theirs), "blog/").unwrap();
-        assert_eq!(merged.len(), 2);
+        assert_eq!(merged.len(), 4);
         assert_eq!(merged[0], theirs);
         assert_eq!(merged[1], abort_rule("blog/"));
+        let history = &merged[2];
+        assert_eq!(
+            history.filter().and_then(|f| f.prefix()),
+            Some("blog/.bucketpress/history/")
+        );
+        assert_eq!(history.expiration().and_then(|e| e.days()), Some(90));
         assert_eq!(merge_lifecycle(&merged, "blog/"), None);
-        // A prefix change replaces our rule, never theirs.
+        // A prefix change replaces our rules, never theirs.
         let moved = merge_lifecycle(&merged, "").unwrap();
-        assert_eq!(moved, vec![theirs, abort_rule("")]);
-        assert_eq!(merge_lifecycle(&[], ""), Some(vec![abort_rule("")]));
+        let mut want = vec![theirs.clone()];
+        want.extend(our_rules(""));
+        assert_eq!(moved, want);
+        assert_eq!(merge_lifecycle(&[], ""), Some(our_rules("")));
+        // A bucket set up before deploy history gets the history rules added.
+        let old = vec![theirs, abort_rule("blog/")];
+        assert_eq!(merge_lifecycle(&old, "blog/").unwrap().len(), 4);
     }
 
     #[test]

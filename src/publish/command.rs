@@ -112,6 +112,14 @@ pub struct PublishArgs {
     /// AWS_PROFILE).
     #[arg(long)]
     pub profile: Option<String>,
+    /// Publish a preview under `<prefix><previews_prefix>NAME/` (default
+    /// `.bucketpress-previews/NAME/`) with links for that path, and print its URL; objects the
+    /// live site holds as is are server-side copies. The live site is never touched.
+    #[arg(long, value_name = "NAME")]
+    pub preview: Option<String>,
+    /// The base URL to render with (set for previews; not a flag).
+    #[arg(skip)]
+    pub base_url: Option<String>,
 }
 
 /// Runs `publish` on its own tokio runtime. Call it from synchronous code only (from inside a
@@ -131,7 +139,27 @@ pub fn run(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<Exi
 /// the site is rendered, before any request when the hash is unknown, so content errors never
 /// reach the network.
 pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    let hash = sources_hash(&args.site, &build_options());
+    let mut preview_args;
+    let args = match &args.preview {
+        None => args,
+        Some(name) => {
+            if let Err(e) = super::preview::check_name(name) {
+                return Ok(early_failure(args, None, e));
+            }
+            let config = match Config::load(&args.site) {
+                Ok(loaded) => loaded.config,
+                Err(d) => return Ok(early_failure(args, None, d.to_string())),
+            };
+            preview_args = args.clone();
+            preview_args.base_url = Some(super::preview::base_url(
+                &config.base_url,
+                &config.publish.previews_prefix,
+                name,
+            ));
+            &preview_args
+        }
+    };
+    let hash = sources_hash(&args.site, &build_options(args));
     let mut prerendered = None;
     let loaded = match hash.as_deref().and_then(|_| load_config(&args.site)) {
         Some(loaded) => loaded,
@@ -152,6 +180,11 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
     if let Some(p) = &args.profile {
         cfg.profile = p.clone();
     }
+    // A preview has no history of its own.
+    let preview = args.preview.as_ref().map(|name| {
+        cfg.keep_deploys = 0;
+        super::preview::folder(&cfg.previews_prefix, name)
+    });
     let spec = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
         Ok(s) => s,
         Err(msg) => return Ok(early_failure(args, None, msg)),
@@ -186,11 +219,17 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
             target.set_quiet(quiet);
-            let result = job.run(target).await;
+            let result = match &preview {
+                None => job.run(target).await,
+                Some(folder) => match live_copies(target.preview(folder), &target).await {
+                    Ok(t) => job.run(t).await,
+                    Err(e) => Err(e),
+                },
+            };
             let distribution = &cfg.cloudfront_distribution_id;
             if let (false, Ok(r)) = (distribution.is_empty(), &result) {
                 let client = cloudfront::client(&sdk);
-                let base = &config.base_url;
+                let base = args.base_url.as_ref().unwrap_or(&config.base_url);
                 invalidation = Some(
                     cloudfront::after_publish(&client, distribution, &r.plan, base, args.dry_run)
                         .await,
@@ -198,13 +237,37 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             }
             result
         }
-        TargetSpec::Dir(dir) => job.run(DirTarget::new(dir)).await,
+        TargetSpec::Dir(dir) => {
+            let target = DirTarget::new(dir);
+            match &preview {
+                None => job.run(target).await,
+                Some(folder) => match live_copies(target.preview(folder), &target).await {
+                    Ok(t) => job.run(t).await,
+                    Err(e) => Err(e),
+                },
+            }
+        }
     };
     ui.finish();
     if let Err(PublishError::Build(n)) = &result {
         return Ok(early_failure(args, Some(&spec), build_failed(*n)));
     }
     Ok(report(&spec, args, quiet, result, invalidation.as_ref()))
+}
+
+/// A preview's target: `preview`, copying what the live site at `live` holds as is.
+async fn live_copies<T: Target>(
+    preview: T,
+    live: &T,
+) -> Result<super::preview::LiveCopies<T>, PublishError> {
+    let manifest = match live.read_manifest().await? {
+        Some((bytes, _)) => super::manifest::Manifest::decode(&bytes).unwrap_or_default(),
+        None => super::manifest::Manifest::default(),
+    };
+    Ok(super::preview::LiveCopies {
+        inner: preview,
+        live: manifest,
+    })
 }
 
 /// One publish to one target.
@@ -296,12 +359,12 @@ impl Job<'_> {
     }
 }
 
-/// What publish renders: never drafts, never future posts.
-fn build_options() -> BuildOptions {
+/// What publish renders: never drafts, never future posts; a preview's own base URL.
+fn build_options(args: &PublishArgs) -> BuildOptions {
     BuildOptions {
         drafts: false,
         future: false,
-        base_url: None,
+        base_url: args.base_url.clone(),
     }
 }
 
@@ -343,8 +406,9 @@ fn render(
 ) -> Result<RenderedSite, PublishError> {
     let hash = hash
         .map(str::to_string)
-        .or_else(|| sources_hash(&args.site, &build_options()));
-    let mut session = crate::pipeline::Session::new(&args.site, build_options()).single_render();
+        .or_else(|| sources_hash(&args.site, &build_options(args)));
+    let mut session =
+        crate::pipeline::Session::new(&args.site, build_options(args)).single_render();
     let mut cached_blocks = 0;
     let from_bucket = shared.is_some();
     match shared {
@@ -367,7 +431,7 @@ fn render(
     let outputs = rendered.outputs;
     let sources = record_after_render(
         &args.site,
-        &build_options(),
+        &build_options(args),
         hash,
         rendered.private_documents,
         rendered.next_release,
@@ -376,7 +440,11 @@ fn render(
     Ok(RenderedSite {
         config,
         warnings,
-        publish: Rendered { outputs, sources },
+        publish: Rendered {
+            outputs,
+            sources,
+            commit: super::deploys::origin::git_head(&args.site),
+        },
         highlighter,
         cached_blocks,
     })
@@ -481,8 +549,13 @@ fn report(
 ) -> ExitCode {
     let mut outcome = Outcome::of(args.dry_run, &result);
     outcome.invalidation = invalidation;
+    let preview_url = args.base_url.as_ref().filter(|_| args.preview.is_some());
     if args.json {
-        crate::report::stdout_line(outcome.to_json(Some(spec), args.dry_run));
+        let mut doc = outcome.to_json(Some(spec), args.dry_run);
+        if let Some(url) = preview_url {
+            doc["preview_url"] = serde_json::Value::from(url.as_str());
+        }
+        crate::report::stdout_line(doc);
     } else {
         if let Some(plan) = outcome.plan
             && args.dry_run
@@ -513,6 +586,9 @@ fn report(
         }
         if let Some(line) = invalidation.filter(|_| !quiet).and_then(invalidation_line) {
             eprintln!("{line}");
+        }
+        if let (Some(url), 0) = (preview_url, outcome.code) {
+            eprintln!("preview: {url}");
         }
     }
     if let Some(warning) = invalidation.and_then(Invalidation::warning) {

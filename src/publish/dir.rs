@@ -15,14 +15,28 @@ use crate::outputs::{Body, Output, content_type_for, hash_bytes, hash_file};
 #[derive(Debug)]
 pub struct DirTarget {
     root: PathBuf,
+    /// The live site's folder: `root` itself, or the site a preview is of.
+    base: PathBuf,
     requests: AtomicU64,
 }
 
 impl DirTarget {
     /// A target writing under `root` (created on the first write).
     pub fn new(root: impl Into<PathBuf>) -> DirTarget {
+        let root = root.into();
         DirTarget {
-            root: root.into(),
+            base: root.clone(),
+            root,
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// A preview of this site in the folder `sub` (relative, ending with `/`) below it, whose
+    /// [`Target::copy`] copies from this site's files.
+    pub fn preview(&self, sub: &str) -> DirTarget {
+        DirTarget {
+            root: self.root.join(sub.trim_end_matches('/')),
+            base: self.root.clone(),
             requests: AtomicU64::new(0),
         }
     }
@@ -204,6 +218,54 @@ impl Target for DirTarget {
 
     fn stores_headers(&self) -> bool {
         false
+    }
+
+    async fn copy(&self, from: &str, to: &str, _entry: &Entry) -> Result<(), TargetError> {
+        self.count();
+        let src = self.base.join(from);
+        if !src.is_file() {
+            return Err(TargetError::NotFound(src.display().to_string()));
+        }
+        let dest = self.path(to)?;
+        let dir = dest.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = dir.join(format!(".{name}.bucketpress-tmp"));
+        std::fs::copy(&src, &tmp).map_err(|e| io_err(&src, e))?;
+        std::fs::rename(&tmp, &dest).map_err(|e| io_err(&dest, e))
+    }
+
+    fn can_copy(&self) -> bool {
+        true
+    }
+
+    async fn list_under(&self, sub: &str) -> Result<Vec<(String, Option<i64>)>, TargetError> {
+        self.count();
+        let dir = self.root.join(sub);
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(&dir).into_iter() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) if e.io_error().map(io::Error::kind) == Some(io::ErrorKind::NotFound) => {
+                    break;
+                }
+                Err(e) => return Err(TargetError::Other(format!("{}: {e}", dir.display()))),
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+                continue;
+            };
+            let modified = entry
+                .metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64);
+            out.push((rel.to_string_lossy().replace('\\', "/"), modified));
+        }
+        Ok(out)
     }
 
     fn requests(&self) -> u64 {

@@ -87,13 +87,20 @@ pub struct Manifest {
     /// unfinished. Empty once those uploads completed.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub pending_multipart: BTreeSet<String>,
+    /// The id of a rollback under way: recorded (with the keys it restores marked
+    /// [`UNKNOWN_HASH`]) before its first copy, cleared by its last manifest write. A rollback
+    /// finding it here resumes that one; a publish re-uploads the marked keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_rollback: Option<String>,
 }
 
 impl Manifest {
     /// True when an interrupted publish left work recorded here (deletes to send, multipart
     /// uploads to abort): the next publish must not take the manifest as up to date.
     pub fn has_pending_work(&self) -> bool {
-        !self.pending_deletes.is_empty() || !self.pending_multipart.is_empty()
+        !self.pending_deletes.is_empty()
+            || !self.pending_multipart.is_empty()
+            || self.pending_rollback.is_some()
     }
 }
 
@@ -122,6 +129,7 @@ impl Default for Manifest {
             entries: BTreeMap::new(),
             pending_deletes: BTreeSet::new(),
             pending_multipart: BTreeSet::new(),
+            pending_rollback: None,
         }
     }
 }

@@ -10,12 +10,14 @@ pub mod checks;
 pub mod cloudfront;
 pub mod command;
 pub mod concurrency;
+pub mod deploys;
 pub mod dir;
 pub mod headers;
 pub mod manifest;
 pub mod ownership;
 pub mod pending;
 pub mod plan;
+pub mod preview;
 pub mod s3;
 pub mod setup;
 mod setup_lifecycle;
@@ -33,6 +35,8 @@ use apply::{ApplyFailure, Progress, Stored, Summary};
 use manifest::{Manifest, ManifestError, SourcesRecord};
 use plan::{Plan, PlanError, PlanOptions};
 use target::{Target, TargetError};
+
+mod history;
 
 /// Where to publish, from `--to` or `[publish]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +223,7 @@ pub async fn publish_outputs<T: Target>(
     let rendered = Rendered {
         outputs,
         sources: None,
+        commit: None,
     };
     publish_over(target, stored, requests0, rendered, cfg, opts, progress).await
 }
@@ -252,6 +257,8 @@ pub struct Rendered {
     pub outputs: Outputs,
     /// Recorded in the manifest if every step lands.
     pub sources: Option<SourcesRecord>,
+    /// The git commit (hash, subject) the sources come from, for the deploy record.
+    pub commit: Option<(String, String)>,
 }
 
 /// [`publish_outputs`] with the manifest already read as `stored` (the target had served
@@ -268,6 +275,7 @@ pub async fn publish_over<T: Target>(
     let Rendered {
         mut outputs,
         sources,
+        commit,
     } = rendered;
     checks::check_keys(&outputs)?;
     if target.stores_headers() {
@@ -297,6 +305,16 @@ pub async fn publish_over<T: Target>(
     let mut plan = plan::plan(&outputs, &baseline, &plan_opts)?;
     plan.manifest.sources = sources;
     plan.manifest.site_id = Some(site_id);
+    // A first publish has nothing to undo: history starts with the second.
+    let history = cfg.keep_deploys > 0
+        && target.can_copy()
+        && !plan.is_empty()
+        && !baseline.entries.is_empty();
+    let mut deploy = None;
+    if history {
+        let d = history::start(target, &plan, &baseline, commit, opts.concurrency).await?;
+        deploy = Some(d);
+    }
     let result = apply::apply(
         target,
         &plan,
@@ -307,8 +325,13 @@ pub async fn publish_over<T: Target>(
         progress,
     )
     .await;
+    let deploy_id = deploy.as_ref().map(|d| d.id.clone());
+    if let Some(deploy) = deploy {
+        history::finish(target, deploy, &result, cfg.keep_deploys).await;
+    }
     match result {
         Ok(mut summary) => {
+            summary.deploy = deploy_id;
             summary.requests = target.requests() - requests0;
             Ok(Report {
                 plan,
@@ -317,6 +340,7 @@ pub async fn publish_over<T: Target>(
             })
         }
         Err(mut failure) => {
+            failure.summary.deploy = deploy_id;
             failure.summary.requests = target.requests() - requests0;
             Err(PublishError::Apply {
                 failure,

@@ -43,6 +43,14 @@ pub const MULTIPART_THRESHOLD: u64 = 16 << 20;
 /// The part size of multipart uploads (grown for huge files to stay under 10,000 parts).
 const PART_SIZE: u64 = 8 << 20;
 
+/// What a CopyObject source keeps as is: unreserved characters and `/`.
+const COPY_SOURCE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// How many HeadObject requests `--verify` runs at once.
 const HEAD_CONCURRENCY: usize = 16;
 
@@ -147,6 +155,8 @@ pub struct S3Target {
     client: Client,
     bucket: String,
     prefix: String,
+    /// The live site's prefix: `prefix` itself, or the site a preview is of.
+    base: String,
     attempts: Attempts,
     /// The attempt timeout of small requests (uploads get more, by size).
     attempt_timeout: Duration,
@@ -185,9 +195,25 @@ impl S3Target {
             client: Client::from_conf(config.build()),
             bucket: bucket.to_string(),
             prefix: normalize_prefix(prefix),
+            base: normalize_prefix(prefix),
             attempts,
             attempt_timeout,
             virtual_hosted_endpoint: false,
+        }
+    }
+
+    /// The same bucket and client (requests counted together) under `sub` (relative to this
+    /// target's prefix, ending with `/`): a preview of this site, whose [`Target::copy`]
+    /// copies from this site's objects.
+    pub fn preview(&self, sub: &str) -> S3Target {
+        S3Target {
+            client: self.client.clone(),
+            bucket: self.bucket.clone(),
+            prefix: format!("{}{sub}", self.prefix),
+            base: self.prefix.clone(),
+            attempts: self.attempts.clone(),
+            attempt_timeout: self.attempt_timeout,
+            virtual_hosted_endpoint: self.virtual_hosted_endpoint,
         }
     }
 
@@ -484,6 +510,58 @@ impl Target for S3Target {
 
     fn stores_headers(&self) -> bool {
         true
+    }
+
+    async fn copy(&self, from: &str, to: &str, entry: &Entry) -> Result<(), TargetError> {
+        let source = format!("{}{from}", self.base);
+        let key = self.key(to);
+        // The copy source is `bucket/key`, URL-encoded (keys may hold spaces and `+`).
+        let encoded = percent_encoding::utf8_percent_encode(
+            &format!("{}/{source}", self.bucket),
+            COPY_SOURCE,
+        )
+        .to_string();
+        tracing::debug!("CopyObject s3://{}/{source} -> {key}", self.bucket);
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .copy_source(encoded)
+            // Headers and metadata (hash, site id) come with the object; S3 does not copy a
+            // website redirect, so it is sent again.
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy)
+            .set_website_redirect_location(entry.redirect.clone())
+            .customize()
+            .config_override(self.sized(entry.size))
+            .send()
+            .await
+            .map_err(|e| {
+                self.classify(
+                    e,
+                    &format!("CopyObject s3://{}/{source} to {key}", self.bucket),
+                )
+            })?;
+        Ok(())
+    }
+
+    fn can_copy(&self) -> bool {
+        true
+    }
+
+    async fn list_under(&self, sub: &str) -> Result<Vec<(String, Option<i64>)>, TargetError> {
+        Ok(self
+            .list_stored(sub)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let modified = o
+                    .modified
+                    .as_deref()
+                    .and_then(|m| m.split('.').next())
+                    .and_then(|s| s.parse().ok());
+                (format!("{sub}{}", o.key), modified)
+            })
+            .collect())
     }
 
     fn is_multipart(&self, output: &Output) -> bool {

@@ -6,7 +6,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::BucketLifecycleConfiguration;
 
-use super::bucket_rules::{ABORT_AFTER_DAYS, merge_lifecycle};
+use super::bucket_rules::{ABORT_AFTER_DAYS, HISTORY_DAYS, merge_lifecycle};
 use super::s3::S3Target;
 use super::setup::{Setup, State, Step, fail, unsupported};
 use super::target::TargetError;
@@ -41,12 +41,13 @@ pub(super) async fn lifecycle_step(
     let kept = existing.as_ref().map_or(0, |rules| {
         rules
             .iter()
-            .filter(|r| r.id() != Some(super::bucket_rules::ABORT_RULE_ID))
+            .filter(|r| !super::bucket_rules::is_our_id(r.id()))
             .count()
     });
     let call = format!(
         "PutBucketLifecycleConfiguration {b} (abort multipart uploads under {}* unfinished \
-         after {ABORT_AFTER_DAYS} day; {kept} other rules kept)",
+         after {ABORT_AFTER_DAYS} day; expire deploy history after {HISTORY_DAYS} days; {kept} \
+         other rules kept)",
         s.prefix
     );
     let merged = existing

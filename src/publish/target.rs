@@ -154,6 +154,37 @@ pub trait Target: Sync {
         async { Ok(()) }
     }
 
+    /// Copies a stored object server-side (S3 CopyObject: no bytes through the client, the
+    /// stored headers and metadata kept): `from` is relative to the live site's prefix (the
+    /// same as this target's, except for a preview), `to` to this target's prefix. `entry` is
+    /// what `from` holds, for the headers a store does not copy (S3 does not copy a website
+    /// redirect). A missing `from` is [`TargetError::NotFound`]. By default a target cannot
+    /// copy.
+    fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        _entry: &Entry,
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
+        let message = format!("this target cannot copy {from} to {to}");
+        async move { Err(TargetError::Other(message)) }
+    }
+
+    /// Whether [`Target::copy`] works, so that publishes keep a history ([`super::deploys`]).
+    fn can_copy(&self) -> bool {
+        false
+    }
+
+    /// Every key under `sub` (relative to the prefix; bucketpress's own objects included),
+    /// relative to the prefix, with its last-modified time in Unix seconds when the store
+    /// says. By default a target keeps no such objects.
+    fn list_under(
+        &self,
+        _sub: &str,
+    ) -> impl Future<Output = Result<Vec<(String, Option<i64>)>, TargetError>> + Send {
+        async { Ok(Vec::new()) }
+    }
+
     /// Requests sent so far, each retry counted (for the summary and the request-budget
     /// tests).
     fn requests(&self) -> u64;
@@ -204,6 +235,19 @@ impl<T: Target> Target for DryRun<T> {
 
     fn stores_headers(&self) -> bool {
         self.0.stores_headers()
+    }
+
+    async fn copy(&self, _from: &str, _to: &str, _entry: &Entry) -> Result<(), TargetError> {
+        Ok(())
+    }
+
+    /// A dry run keeps no history.
+    fn can_copy(&self) -> bool {
+        false
+    }
+
+    async fn list_under(&self, sub: &str) -> Result<Vec<(String, Option<i64>)>, TargetError> {
+        self.0.list_under(sub).await
     }
 
     fn is_multipart(&self, output: &Output) -> bool {

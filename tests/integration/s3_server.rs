@@ -37,6 +37,8 @@ pub struct Seen {
     pub path: String,
     /// The raw query string (`list-type=2`, `delete`, `uploadId=…`).
     pub query: String,
+    /// True for a server-side copy (a PUT with `x-amz-copy-source`: no body sent).
+    pub copy: bool,
 }
 
 impl Seen {
@@ -124,6 +126,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counting {
             method: req.method().to_string(),
             path: req.uri().path().to_string(),
             query: req.uri().query().unwrap_or("").to_string(),
+            copy: req.headers().contains_key("x-amz-copy-source"),
         };
         // The first matching fault with hits left wins; every request is logged either way.
         let fault = {

@@ -5,7 +5,7 @@ use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
     LifecycleRuleFilter,
 };
-use bucketpress::publish::bucket_rules::{ABORT_RULE_ID, abort_rule};
+use bucketpress::publish::bucket_rules::{ABORT_RULE_ID, our_rules};
 use bucketpress::publish::setup::{Setup, State, setup};
 
 use crate::strict_s3;
@@ -92,7 +92,7 @@ async fn the_abort_rule_is_merged_into_the_users_rules_once() {
         .unwrap();
     assert_eq!(step.state, State::Done);
     let mut want = theirs.clone();
-    want.push(abort_rule("blog/"));
+    want.extend(our_rules("blog/"));
     assert_eq!(rules(&client, "life-bucket").await, want);
     let ours = &rules(&client, "life-bucket").await[2];
     assert_eq!(ours.id(), Some(ABORT_RULE_ID));
@@ -118,6 +118,6 @@ async fn the_abort_rule_is_merged_into_the_users_rules_once() {
     };
     setup(&client, &moved).await.unwrap();
     let mut want = theirs;
-    want.push(abort_rule("site/"));
+    want.extend(our_rules("site/"));
     assert_eq!(rules(&client, "life-bucket").await, want);
 }

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::future::Future;
 
 use aws_sdk_s3::primitives::ByteStream;
-use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, Outputs};
 use bucketpress::publish::apply::{ApplyError, NoProgress};
 use bucketpress::publish::manifest::{Manifest, UNKNOWN_HASH};
@@ -269,7 +268,7 @@ async fn corrupt_manifest_is_a_typed_error_and_force_rebuilds_it() {
     let report = publish_outputs(
         &server.target(""),
         site(""),
-        &PublishConfig::default(),
+        &crate::publish::no_history(),
         &force,
         &NoProgress,
     )
@@ -339,7 +338,7 @@ async fn access_denied_on_upload_stops_at_once() {
     let err = publish_outputs(
         &server.target(""),
         site(""),
-        &PublishConfig::default(),
+        &crate::publish::no_history(),
         &opts1,
         &NoProgress,
     )

@@ -95,16 +95,18 @@ pub fn opts() -> PublishOptions {
     }
 }
 
-/// Publishes with the default config.
+/// The default config without the deploy history: tests that count a publish's own requests
+/// and keys (`deploys.rs` covers the history's).
+pub fn no_history() -> PublishConfig {
+    PublishConfig {
+        keep_deploys: 0,
+        ..PublishConfig::default()
+    }
+}
+
+/// Publishes with the default config, history off ([`no_history`]).
 pub async fn publish<T: Target>(target: &T, outputs: Outputs) -> Result<Report, PublishError> {
-    publish_outputs(
-        target,
-        outputs,
-        &PublishConfig::default(),
-        &opts(),
-        &NoProgress,
-    )
-    .await
+    publish_outputs(target, outputs, &no_history(), &opts(), &NoProgress).await
 }
 
 pub async fn get(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {

@@ -188,6 +188,7 @@ async fn publish_recorded<T: Target>(
     let rendered = Rendered {
         outputs: site(edit),
         sources: Some(record.clone()),
+        commit: None,
     };
     let cfg = PublishConfig::default();
     publish_over(

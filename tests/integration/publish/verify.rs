@@ -1,7 +1,6 @@
 //! `--verify`: diff against what is really stored (listing + hash metadata), not the manifest.
 
 use aws_sdk_s3::primitives::ByteStream;
-use bucketpress::config::PublishConfig;
 use bucketpress::publish::apply::NoProgress;
 use bucketpress::publish::{PublishOptions, publish_outputs};
 
@@ -36,7 +35,7 @@ async fn verify_without_manifest_reuploads_nothing_identical() {
     let report = publish_outputs(
         &server.target("p"),
         site(" edited"),
-        &PublishConfig::default(),
+        &crate::publish::no_history(),
         &verify,
         &NoProgress,
     )
@@ -87,7 +86,7 @@ async fn verify_restores_an_object_deleted_behind_the_manifests_back() {
     let report = publish_outputs(
         &server.target(""),
         site(""),
-        &PublishConfig::default(),
+        &crate::publish::no_history(),
         &verify,
         &NoProgress,
     )
