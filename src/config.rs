@@ -51,6 +51,9 @@ pub struct Config {
     pub content: crate::content::ContentConfig,
     /// `[images]`: responsive variants of raster images, metadata stripped.
     pub images: crate::images::ImageConfig,
+    /// `[extra]`: the site's own values, for templates and posts (`config.extra.x` in a
+    /// shortcode, `{{ site.x }}` in Liquid, Hugo's `param`).
+    pub extra: toml::Table,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             permalinks: std::collections::BTreeMap::new(),
             content: crate::content::ContentConfig::default(),
             images: crate::images::ImageConfig::default(),
+            extra: toml::Table::new(),
         }
     }
 }

@@ -87,6 +87,9 @@ pub enum Problem {
     /// An image cannot be processed (unreadable, a decompression bomb, …).
     #[error(transparent)]
     Image(#[from] crate::images::ImageError),
+    /// A shortcode, Liquid tag or variable in a post that cannot be rendered.
+    #[error(transparent)]
+    Shortcode(#[from] crate::shortcodes::ShortcodeError),
 }
 
 /// Where a missing field may come from, for the fields that have more than one source.

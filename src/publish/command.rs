@@ -92,6 +92,10 @@ pub struct PublishArgs {
     /// Show what would be uploaded and deleted; send no write request.
     #[arg(long)]
     pub dry_run: bool,
+    /// Unknown shortcodes, Liquid tags and variables in posts are warnings, their source
+    /// shown marked on the page, instead of errors.
+    #[arg(long)]
+    pub lenient: bool,
     /// Print the plan and summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -131,7 +135,7 @@ pub fn run(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<Exi
 /// the site is rendered, before any request when the hash is unknown, so content errors never
 /// reach the network.
 pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    let hash = sources_hash(&args.site, &build_options());
+    let hash = sources_hash(&args.site, &build_options(args.lenient));
     let mut prerendered = None;
     let loaded = match hash.as_deref().and_then(|_| load_config(&args.site)) {
         Some(loaded) => loaded,
@@ -297,11 +301,12 @@ impl Job<'_> {
 }
 
 /// What publish renders: never drafts, never future posts.
-fn build_options() -> BuildOptions {
+fn build_options(lenient: bool) -> BuildOptions {
     BuildOptions {
         drafts: false,
         future: false,
         base_url: None,
+        lenient,
     }
 }
 
@@ -343,8 +348,9 @@ fn render(
 ) -> Result<RenderedSite, PublishError> {
     let hash = hash
         .map(str::to_string)
-        .or_else(|| sources_hash(&args.site, &build_options()));
-    let mut session = crate::pipeline::Session::new(&args.site, build_options()).single_render();
+        .or_else(|| sources_hash(&args.site, &build_options(args.lenient)));
+    let mut session =
+        crate::pipeline::Session::new(&args.site, build_options(args.lenient)).single_render();
     let mut cached_blocks = 0;
     let from_bucket = shared.is_some();
     match shared {
@@ -367,7 +373,7 @@ fn render(
     let outputs = rendered.outputs;
     let sources = record_after_render(
         &args.site,
-        &build_options(),
+        &build_options(args.lenient),
         hash,
         rendered.private_documents,
         rendered.next_release,
