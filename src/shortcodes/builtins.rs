@@ -80,9 +80,8 @@ pub(super) fn render(
         ctx.insert(k.as_str(), v);
     }
     ctx.insert("args", &positional);
-    if let Some(body) = &body {
-        ctx.insert("body", body);
-    }
+    // A call without a body sees an empty one, so one template serves both forms.
+    ctx.insert("body", body.as_deref().unwrap_or(""));
     ctx.insert("nth", &nth);
     ctx.insert("page", env.page);
     ctx.insert("config", env.site);

@@ -70,7 +70,7 @@ mod tests {
         let found: Vec<&str> = ranges(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             found,
-            ["`{{ x }}`", "```\n{{< y >}}\n```\n", "    {% z %}\n"]
+            ["`{{ x }}`", "```\n{{< y >}}\n```", "{% z %}\n"]
         );
     }
 
