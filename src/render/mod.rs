@@ -535,6 +535,7 @@ impl<'a> Renderer<'a> {
                 .markdown
                 .retain(|path, _| live.contains(path.as_str()));
         }
+        warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
         (rendered, errors, warnings)
     }
 

@@ -9,6 +9,8 @@ pub(super) enum Raw {
     Str(String),
     /// An unquoted word (Hugo: a string; Liquid: a variable; Zola: an error).
     Bare(String),
+    /// A whole number (kept exact: Hugo's tweet ids are bigger than a float holds).
+    Int(i64),
     /// A number.
     Num(f64),
     /// `true` or `false`.
@@ -123,6 +125,7 @@ impl Reader<'_> {
                 Ok(match word {
                     "true" => Raw::Bool(true),
                     "false" => Raw::Bool(false),
+                    _ if let Ok(n) = word.parse::<i64>() => Raw::Int(n),
                     _ => match word.parse::<f64>() {
                         Ok(n)
                             if word
@@ -183,9 +186,9 @@ mod tests {
             parse(r#"id="a\"b", n=3, on=true, xs=[1, "two"]"#).unwrap(),
             vec![
                 named("id", Raw::Str("a\"b".into())),
-                named("n", Raw::Num(3.0)),
+                named("n", Raw::Int(3)),
                 named("on", Raw::Bool(true)),
-                named("xs", Raw::List(vec![Raw::Num(1.0), Raw::Str("two".into())])),
+                named("xs", Raw::List(vec![Raw::Int(1), Raw::Str("two".into())])),
             ]
         );
         let hugo = parse(r#"abc123 "quoted pos" title=`raw \n`"#).unwrap();

@@ -200,7 +200,7 @@ pub(super) fn marked(source: &str, error: &ShortcodeError) -> String {
 pub(super) fn to_value(raw: &Raw) -> Value {
     match raw {
         Raw::Str(s) | Raw::Bare(s) => Value::String(s.clone()),
-        Raw::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => Value::from(*n as i64),
+        Raw::Int(n) => Value::from(*n),
         Raw::Num(n) => Value::from(*n),
         Raw::Bool(b) => Value::Bool(*b),
         Raw::List(items) => Value::Array(items.iter().map(to_value).collect()),

@@ -68,10 +68,7 @@ mod tests {
     fn fences_indented_blocks_and_spans_are_code() {
         let text = "a `{{ x }}` b\n\n```\n{{< y >}}\n```\n\n    {% z %}\n\ntail {{ w }}\n";
         let found: Vec<&str> = ranges(text).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(
-            found,
-            ["`{{ x }}`", "```\n{{< y >}}\n```", "{% z %}\n"]
-        );
+        assert_eq!(found, ["`{{ x }}`", "```\n{{< y >}}\n```", "{% z %}\n"]);
     }
 
     #[test]

@@ -131,7 +131,9 @@ impl<'t, 'e> Expander<'t, 'e> {
                 liquid::output(&expr, &self.scope(include)).map(|s| (s, end))
             }
             Token::Tag { name, rest } => self.liquid_tag(text, end, &name, &rest, line, include),
-            Token::Call(call) => self.call(text, at, end, &call, code, origin, include, line),
+            Token::Call(call) => self
+                .call(text, at, end, &call, code, origin, include, line)
+                .map(|(html, end)| (inline_if_needed(html, out), end)),
         };
         match result {
             Ok((replacement, end)) => {
@@ -323,6 +325,16 @@ impl<'t, 'e> Expander<'t, 'e> {
             self.result.errors.push((line, error));
         }
     }
+}
+
+/// Template output placed after text on the same line goes on that one line: a line break
+/// would split the paragraph around it.
+fn inline_if_needed(html: String, out: &str) -> String {
+    let line_start = out.rfind('\n').map_or(0, |i| i + 1);
+    if !html.contains('\n') || html.starts_with("```") || out[line_start..].trim().is_empty() {
+        return html;
+    }
+    html.lines().map(str::trim).collect::<Vec<_>>().join(" ")
 }
 
 /// The next `{{` or `{%` at or after `from`.

@@ -37,6 +37,7 @@ mod session;
 mod setup_bucket;
 mod setup_lifecycle;
 mod shaping_proxy;
+mod shortcodes;
 mod strict_s3;
 mod support;
 mod torrent;
