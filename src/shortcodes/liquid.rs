@@ -22,7 +22,14 @@ pub(super) struct Scope<'a> {
 pub(super) fn output(expression: &str, scope: &Scope<'_>) -> Result<String, ShortcodeError> {
     let mut parts = split_outside_quotes(expression, '|').into_iter();
     let first = parts.next().unwrap_or_default();
-    let mut value = operand(first.trim(), scope)?;
+    let has_default = parts
+        .clone()
+        .any(|f| f.split(':').next().is_some_and(|n| n.trim() == "default"));
+    // `page.subtitle | default: "…"` names a value that may be missing: that is no error.
+    let mut value = match operand(first.trim(), scope) {
+        Err(ShortcodeError::UnknownVariable { .. }) if has_default => Value::Null,
+        other => other?,
+    };
     for filter in parts {
         let (name, arg) = match filter.split_once(':') {
             Some((n, a)) => (n.trim(), Some(operand(a.trim(), scope)?)),
@@ -209,13 +216,7 @@ mod tests {
             "February 29, 2016"
         );
         assert_eq!(eval("page.date | date_to_string").unwrap(), "29 Feb 2016");
-        assert_eq!(
-            eval("page.subtitle | default: 'none'")
-                .unwrap_err()
-                .to_string()
-                .contains("subtitle"),
-            true
-        );
+        assert_eq!(eval("page.subtitle | default: 'none'").unwrap(), "none");
     }
 
     #[test]

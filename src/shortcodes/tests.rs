@@ -5,19 +5,20 @@ use serde_json::json;
 use super::*;
 
 fn templates() -> Templates {
-    let mut sources: Vec<(String, String)> = Vec::new();
-    sources.push((
-        "shortcodes/note.html".into(),
-        "<div class=\"note\" data-nth=\"{{ nth }}\">{{ body | markdown | safe }}</div>".into(),
-    ));
-    sources.push((
-        "shortcodes/quote.html".into(),
-        "<blockquote>{{ body | safe }}<cite>{{ author }}</cite></blockquote>".into(),
-    ));
-    sources.push((
-        "shortcodes/pos.html".into(),
-        "[{{ args.0 }}|{{ args.1 }}|{{ k }}]".into(),
-    ));
+    let sources: Vec<(String, String)> = vec![
+        (
+            "shortcodes/note.html".into(),
+            "<div class=\"note\" data-nth=\"{{ nth }}\">{{ body | markdown | safe }}</div>".into(),
+        ),
+        (
+            "shortcodes/quote.html".into(),
+            "<blockquote>{{ body | safe }}<cite>{{ author }}</cite></blockquote>".into(),
+        ),
+        (
+            "shortcodes/pos.html".into(),
+            "[{{ args.0 }}|{{ args.1 }}|{{ k }}]".into(),
+        ),
+    ];
     let theme = crate::templates::Templates::from_sources(sources).expect("templates parse");
     let mut includes = std::collections::BTreeMap::new();
     includes.insert(
