@@ -399,6 +399,7 @@ const KNOWN_KEYS: &[&str] = &[
     "content.post_sections",
     "content.jekyll",
     "content.excerpt_separator",
+    "content.lenient",
     "images",
     "images.enabled",
     "images.widths",
@@ -409,6 +410,7 @@ const KNOWN_KEYS: &[&str] = &[
     "images.max_original",
     "images.publish_originals",
     "images.max_megapixels",
+    "extra",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.
