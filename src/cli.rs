@@ -130,6 +130,10 @@ pub struct SiteArgs {
     /// Override base_url from site.toml.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Unknown shortcodes, Liquid tags and variables in posts are warnings, their source
+    /// shown marked on the page, instead of errors (a first look at a migrated blog).
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 impl SiteArgs {
@@ -139,6 +143,7 @@ impl SiteArgs {
             drafts: self.drafts,
             future: self.future,
             base_url: self.base_url.clone(),
+            lenient: self.lenient,
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct Config {
     pub content: crate::content::ContentConfig,
     /// `[images]`: responsive variants of raster images, metadata stripped.
     pub images: crate::images::ImageConfig,
+    /// `[extra]`: the site's own values, for templates and posts (`config.extra.x` in a
+    /// shortcode, `{{ site.x }}` in Liquid, Hugo's `param`).
+    pub extra: toml::Table,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             permalinks: std::collections::BTreeMap::new(),
             content: crate::content::ContentConfig::default(),
             images: crate::images::ImageConfig::default(),
+            extra: toml::Table::new(),
         }
     }
 }
@@ -413,6 +417,7 @@ const KNOWN_KEYS: &[&str] = &[
     "content.post_sections",
     "content.jekyll",
     "content.excerpt_separator",
+    "content.lenient",
     "images",
     "images.enabled",
     "images.widths",
@@ -423,6 +428,7 @@ const KNOWN_KEYS: &[&str] = &[
     "images.max_original",
     "images.publish_originals",
     "images.max_megapixels",
+    "extra",
 ];
 
 /// The closest known key to an unknown one, if any is close enough.

@@ -94,6 +94,9 @@ pub enum Problem {
     /// An image cannot be processed (unreadable, a decompression bomb, …).
     #[error(transparent)]
     Image(#[from] crate::images::ImageError),
+    /// A shortcode, Liquid tag or variable in a post that cannot be rendered.
+    #[error(transparent)]
+    Shortcode(#[from] crate::shortcodes::ShortcodeError),
 }
 
 /// The kind of text a [`Problem::Syntax`] was found in; shown as the message's prefix.

@@ -21,6 +21,7 @@ pub mod report;
 pub mod scaffold;
 pub mod serve;
 pub mod session;
+pub mod shortcodes;
 pub mod site;
 pub mod sources_hash;
 pub mod templates;

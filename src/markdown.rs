@@ -360,9 +360,15 @@ fn nest_toc(headings: &[(HeadingLevel, String, String)]) -> Vec<TocEntry> {
     toc
 }
 
-/// A root-relative URL (`/img/a.png`, not `//host/…`) moved under the base path.
+/// A root-relative URL (`/img/a.png`, not `//host/…`) moved under the base path (unless
+/// it is there already).
 fn under_base<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
-    if base_path != "/" && url.starts_with('/') && !url.starts_with("//") {
+    // Already under it: a shortcode or Liquid (`relref`, `{{ site.baseurl }}`) wrote it so.
+    if base_path != "/"
+        && url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.starts_with(base_path)
+    {
         CowStr::from(format!("{base_path}{}", &url[1..]))
     } else {
         url

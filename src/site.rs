@@ -20,6 +20,9 @@ pub struct BuildOptions {
     pub future: bool,
     /// Override `base_url` from site.toml.
     pub base_url: Option<String>,
+    /// Unknown shortcodes, Liquid tags and variables are warnings, their source shown marked
+    /// on the page (`--lenient`; also `[content] lenient = true`).
+    pub lenient: bool,
 }
 
 /// A tag and the posts carrying it.

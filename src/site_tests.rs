@@ -36,6 +36,7 @@ fn drafts_and_future_posts_are_left_out_unless_asked() {
         drafts: true,
         future: true,
         base_url: None,
+        lenient: false,
     };
     let site = Site::assemble(cfg, docs, vec![], &all, now()).unwrap();
     let titles: Vec<_> = site.posts.iter().map(|p| p.title.as_str()).collect();

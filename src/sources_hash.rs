@@ -55,7 +55,8 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
 
     // Templates are read whole (they are small) to look for `get_env` and hashed from those
     // bytes; every other source is hashed as it streams.
-    let mut files: Vec<(String, PathBuf)> = template_files(site_dir);
+    let mut files: Vec<(String, PathBuf)> = template_files(site_dir, "templates");
+    files.extend(template_files(site_dir, crate::templates::INCLUDES_DIR));
     let mut contents: Vec<blake3::Hash> = Vec::with_capacity(files.len());
     for (_, path) in &files {
         let bytes = std::fs::read(path).ok()?;
@@ -90,7 +91,11 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
     };
     part(b"bucketpress sources v1");
     part(BUILD_ID.as_bytes());
-    part(&[u8::from(opts.drafts), u8::from(opts.future)]);
+    part(&[
+        u8::from(opts.drafts),
+        u8::from(opts.future),
+        u8::from(opts.lenient),
+    ]);
     part(opts.base_url.as_deref().unwrap_or("\0").as_bytes());
     part(config_text.as_bytes());
     for ((rel, _), content) in files.iter().zip(&contents) {
@@ -123,8 +128,8 @@ pub fn record_after_render(
 
 /// Every file under `templates/` (whether or not it is a template: a superset is safe), as
 /// (path relative to the site, path on disk), in name order.
-fn template_files(site_dir: &Path) -> Vec<(String, PathBuf)> {
-    let dir = site_dir.join("templates");
+fn template_files(site_dir: &Path, folder: &str) -> Vec<(String, PathBuf)> {
+    let dir = site_dir.join(folder);
     walkdir::WalkDir::new(&dir)
         .sort_by_file_name()
         .into_iter()

@@ -26,7 +26,46 @@ const THEME: &[(&str, &str)] = &[
     ("atom.xml", include_str!("../templates/atom.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
     ("robots.txt", include_str!("../templates/robots.txt")),
+    (
+        "shortcodes/youtube.html",
+        include_str!("../templates/shortcodes/youtube.html"),
+    ),
+    (
+        "shortcodes/vimeo.html",
+        include_str!("../templates/shortcodes/vimeo.html"),
+    ),
+    (
+        "shortcodes/figure.html",
+        include_str!("../templates/shortcodes/figure.html"),
+    ),
+    (
+        "shortcodes/gist.html",
+        include_str!("../templates/shortcodes/gist.html"),
+    ),
+    (
+        "shortcodes/x.html",
+        include_str!("../templates/shortcodes/x.html"),
+    ),
+    (
+        "shortcodes/tweet.html",
+        include_str!("../templates/shortcodes/x.html"),
+    ),
+    (
+        "shortcodes/ref.html",
+        include_str!("../templates/shortcodes/ref.html"),
+    ),
+    (
+        "shortcodes/relref.html",
+        include_str!("../templates/shortcodes/ref.html"),
+    ),
+    (
+        "shortcodes/param.html",
+        include_str!("../templates/shortcodes/param.html"),
+    ),
 ];
+
+/// Where a Jekyll site keeps the files `{% include %}` reads.
+pub const INCLUDES_DIR: &str = "_includes";
 
 /// True when `name` is one of the theme's templates (`post.html`, `page.html`, …): each
 /// expects the context of its own kind of page.
@@ -43,6 +82,10 @@ pub struct Templates {
     fingerprint: blake3::Hash,
     /// What the `image` function sees: the images of the render under way.
     images: crate::images::template::ImageSlot,
+    /// A hash of the shortcode templates and the includes: what expanded Markdown depends on.
+    shortcodes: blake3::Hash,
+    /// Jekyll's `_includes/` files by name (`footer.html`, `note/box.html`).
+    includes: std::collections::BTreeMap<String, String>,
 }
 
 impl Templates {
@@ -88,19 +131,44 @@ impl Templates {
                 }
             }
         }
+        let includes = read_includes(&site_dir.join(INCLUDES_DIR), &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Templates::from_sources(sources)
+        Ok(Templates::from_sources(sources)?.with_includes(includes))
+    }
+
+    /// The same templates with Jekyll's includes (`{% include name %}` in posts).
+    pub fn with_includes(mut self, includes: std::collections::BTreeMap<String, String>) -> Self {
+        let mut print = blake3::Hasher::new();
+        print.update(self.shortcodes.as_bytes());
+        for (name, text) in &includes {
+            for part in [name, text] {
+                print.update(&(part.len() as u64).to_le_bytes());
+                print.update(part.as_bytes());
+            }
+        }
+        self.shortcodes = print.finalize();
+        let mut both = blake3::Hasher::new();
+        both.update(self.fingerprint.as_bytes());
+        both.update(self.shortcodes.as_bytes());
+        self.fingerprint = both.finalize();
+        self.includes = includes;
+        self
     }
 
     /// Templates from (name, source) pairs. Syntax errors name the template and line.
     pub fn from_sources(sources: Vec<(String, String)>) -> Result<Templates, Vec<Diagnostic>> {
         let mut fingerprint = blake3::Hasher::new();
+        let mut shortcodes = blake3::Hasher::new();
         for (name, text) in &sources {
             for part in [name, text] {
                 fingerprint.update(&(part.len() as u64).to_le_bytes());
                 fingerprint.update(part.as_bytes());
+                if name.starts_with("shortcodes/") {
+                    shortcodes.update(&(part.len() as u64).to_le_bytes());
+                    shortcodes.update(part.as_bytes());
+                }
             }
         }
         let mut tera = Tera::default();
@@ -122,10 +190,13 @@ impl Templates {
             let function = crate::images::template::ImageFunction::new(images.clone());
             tera.register_function(name, function);
         }
+        tera.register_filter("markdown", markdown_filter);
         Ok(Templates {
             tera,
             fingerprint: fingerprint.finalize(),
             images,
+            shortcodes: shortcodes.finalize(),
+            includes: Default::default(),
         })
     }
 
@@ -152,6 +223,78 @@ impl Templates {
     pub fn has(&self, name: &str) -> bool {
         self.tera.get_template_names().any(|n| n == name)
     }
+
+    /// Renders a shortcode's template; the error is Tera's whole message on one line.
+    pub(crate) fn render_shortcode(
+        &self,
+        name: &str,
+        context: &tera::Context,
+    ) -> Result<String, String> {
+        self.tera.render(name, context).map_err(|e| {
+            let d = template_error(name, &e);
+            match d.problem {
+                Problem::Template(m) => m,
+                other => other.to_string(),
+            }
+        })
+    }
+
+    /// A hash of the shortcode templates and includes: Markdown that used none of them is
+    /// the same whatever they say.
+    pub fn shortcodes_fingerprint(&self) -> blake3::Hash {
+        self.shortcodes
+    }
+
+    /// The text of `_includes/<name>`, if the site has it.
+    pub(crate) fn include(&self, name: &str) -> Option<&str> {
+        self.includes.get(name).map(String::as_str)
+    }
+}
+
+/// Tera's `markdown` filter: a shortcode's body (or any text) rendered as Markdown.
+fn markdown_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = tera::try_get_value!("markdown", "value", String, value);
+    Ok(tera::Value::String(crate::markdown::render_excerpt(&text)))
+}
+
+/// Every file under `dir` (Jekyll's `_includes/`) by its `/`-separated name.
+fn read_includes(
+    dir: &Path,
+    errors: &mut Vec<Diagnostic>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut includes = std::collections::BTreeMap::new();
+    if !dir.is_dir() {
+        return includes;
+    }
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        match std::fs::read_to_string(entry.path()) {
+            Ok(text) => {
+                includes.insert(name, text);
+            }
+            Err(e) => errors.push(Diagnostic::new(
+                &Path::new(INCLUDES_DIR).join(&name),
+                None,
+                Problem::Io(format!("cannot read: {e}")),
+            )),
+        }
+    }
+    includes
 }
 
 /// A diagnostic for a Tera error: the whole cause chain, and the line when Tera gives one.

@@ -21,6 +21,9 @@ pub struct ContentConfig {
     pub jekyll: Option<bool>,
     /// Jekyll's `excerpt_separator`: a post's summary is the text before it.
     pub excerpt_separator: String,
+    /// Unknown shortcodes, Liquid tags and variables in posts are warnings (their source is
+    /// shown marked on the page) instead of errors: for a first look at a migrated blog.
+    pub lenient: bool,
 }
 
 /// What the parser needs from the configuration.

@@ -92,6 +92,10 @@ pub struct PublishArgs {
     /// Show what would be uploaded and deleted; send no write request.
     #[arg(long)]
     pub dry_run: bool,
+    /// Unknown shortcodes, Liquid tags and variables in posts are warnings, their source
+    /// shown marked on the page, instead of errors.
+    #[arg(long)]
+    pub lenient: bool,
     /// Print the plan and summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -365,6 +369,7 @@ fn build_options(args: &PublishArgs) -> BuildOptions {
         drafts: false,
         future: false,
         base_url: args.base_url.clone(),
+        lenient: args.lenient,
     }
 }
 

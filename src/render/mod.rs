@@ -47,6 +47,11 @@ type DocProblems = Vec<(usize, Problem)>;
 struct MarkdownEntry {
     doc: Arc<Doc>,
     links: blake3::Hash,
+    /// The fingerprint of the shortcode templates and site values, when the expansion of the
+    /// document's shortcodes used them: a change to them renders it again.
+    shortcodes: Option<blake3::Hash>,
+    /// Shortcode problems let through in lenient mode.
+    warnings: Arc<DocProblems>,
     document: Arc<Document>,
     prints: DocPrints,
 }
@@ -77,6 +82,8 @@ pub struct RenderCache {
     pub stats: RenderStats,
     /// How long each step of the last render took.
     pub stages: Stages,
+    /// Problems of the last render that did not stop it (lenient shortcodes).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl RenderCache {
@@ -105,6 +112,8 @@ pub struct Renderer<'a> {
     taken_bodies: Vec<Mutex<String>>,
     /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
     images: Arc<crate::images::Catalog>,
+    /// Unknown shortcodes, tags and variables are warnings, shown marked on the page.
+    lenient: bool,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -153,7 +162,15 @@ impl<'a> Renderer<'a> {
             spill: None,
             taken_bodies: Vec::new(),
             images: Arc::default(),
+            lenient: false,
         }
+    }
+
+    /// Makes unknown shortcodes, Liquid tags and variables warnings (the source shows marked
+    /// on the page) instead of errors.
+    pub fn with_lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
     }
 
     /// Renders the Markdown of document `i` (in [`Site::docs`] order) from `bodies[i]` when
@@ -202,7 +219,8 @@ impl<'a> Renderer<'a> {
         if !unsealable.is_empty() {
             return Err(unsealable);
         }
-        let (rendered, mut errors) = self.render_markdown(&docs, cache, &mut stats);
+        let (rendered, mut errors, warnings) = self.render_markdown(&docs, cache, &mut stats);
+        cache.warnings = warnings;
         stages.lap("markdown");
         errors.extend(check_anchors(&docs, &rendered));
         if !errors.is_empty() {
@@ -373,7 +391,7 @@ impl<'a> Renderer<'a> {
         docs: &[&Arc<Doc>],
         cache: &mut RenderCache,
         stats: &mut RenderStats,
-    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>) {
+    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>, Vec<Diagnostic>) {
         // What every internal link resolves to: the base path and each document's URL. The
         // map of hrefs is built only if some document is rendered (a serve rebuild after an
         // edit renders one, and looks up the rest).
@@ -394,7 +412,9 @@ impl<'a> Renderer<'a> {
             .get(target)
             .cloned()
         };
-        let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
+        let shortcodes = ShortcodeSite::new(self.site, self.templates, self.lenient);
+        let paths: OnceLock<Vec<&str>> = OnceLock::new();
+        let results: Vec<Result<MarkdownResult, DocProblems>> = docs
             .par_iter()
             .enumerate()
             .map(|(i, doc)| {
@@ -406,39 +426,86 @@ impl<'a> Renderer<'a> {
                 if let Some(hit) = cache.markdown.get(&doc.rel_path)
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
+                    && hit.shortcodes.is_none_or(|p| p == shortcodes.print)
                 {
-                    return Ok(((hit.document.clone(), hit.prints), false));
+                    return Ok(MarkdownResult {
+                        rendered: (hit.document.clone(), hit.prints),
+                        new: false,
+                        shortcodes: hit.shortcodes,
+                        warnings: hit.warnings.clone(),
+                    });
                 }
+                let body = taken.as_deref().unwrap_or(&doc.body);
+                let href = |path: &str| resolve(path);
+                let docs_paths = || {
+                    paths
+                        .get_or_init(|| docs.iter().map(|d| d.rel_path.as_str()).collect())
+                        .as_slice()
+                };
+                let expanded = shortcodes.expand(doc, body, docs_paths, &href);
                 let source = markdown::Source {
-                    body: taken.as_deref().unwrap_or(&doc.body),
+                    body: &expanded.text,
                     body_line: doc.body_line,
                     path: &doc.rel_path,
                     base_path: &base_path,
                 };
                 let images = Some(&*self.images).filter(|c| !c.is_empty());
-                markdown::render_with_images(source, &resolve, self.highlighter, images).map(
-                    |mut d| {
-                        if let Some(excerpt) = &doc.excerpt {
-                            d.summary = markdown::render_excerpt(excerpt);
-                        }
-                        let prints = DocPrints::new(doc, &d);
-                        ((Arc::new(d), prints), true)
-                    },
-                )
+                let to_source = |line: usize| expanded.lines.source_line(line, doc.body_line);
+                let mut problems: DocProblems = expanded
+                    .errors
+                    .into_iter()
+                    .map(|(line, e)| (line, Problem::Shortcode(e)))
+                    .collect();
+                let document =
+                    markdown::render_with_images(source, &resolve, self.highlighter, images);
+                let mut d = match document {
+                    Ok(d) if problems.is_empty() => d,
+                    Ok(_) => return Err(problems),
+                    Err(more) => {
+                        problems.extend(more.into_iter().map(|(l, p)| (to_source(l), p)));
+                        problems.sort_by_key(|(line, _)| *line);
+                        return Err(problems);
+                    }
+                };
+                for link in &mut d.links {
+                    link.line = to_source(link.line);
+                }
+                if let Some(excerpt) = &doc.excerpt {
+                    d.summary = markdown::render_excerpt(excerpt);
+                }
+                let prints = DocPrints::new(doc, &d);
+                let warnings = expanded.warnings.into_iter();
+                Ok(MarkdownResult {
+                    rendered: (Arc::new(d), prints),
+                    new: true,
+                    shortcodes: expanded.used.then_some(shortcodes.print),
+                    warnings: Arc::new(warnings.map(|(l, e)| (l, Problem::Shortcode(e))).collect()),
+                })
             })
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
+        let mut warnings = Vec::new();
         // Source paths left out of the build, to explain broken links to them (on errors only).
         let mut excluded: Option<HashSet<&str>> = None;
         for (doc, result) in docs.iter().zip(results) {
             match result {
-                Ok(((document, prints), new)) => {
+                Ok(MarkdownResult {
+                    rendered: (document, prints),
+                    new,
+                    shortcodes,
+                    warnings: doc_warnings,
+                }) => {
+                    warnings.extend(doc_warnings.iter().map(|(line, problem)| {
+                        Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem.clone())
+                    }));
                     if new {
                         stats.markdown_rendered += 1;
                         let entry = MarkdownEntry {
                             doc: Arc::clone(doc),
                             links,
+                            shortcodes,
+                            warnings: doc_warnings,
                             document: document.clone(),
                             prints,
                         };
@@ -468,7 +535,8 @@ impl<'a> Renderer<'a> {
                 .markdown
                 .retain(|path, _| live.contains(path.as_str()));
         }
-        (rendered, errors)
+        warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+        (rendered, errors, warnings)
     }
 
     /// The context every template gets.
@@ -564,6 +632,74 @@ impl<'a> Renderer<'a> {
         output.content_type = crate::outputs::content_type_for("index.html");
         output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
+    }
+}
+
+/// One document's Markdown, rendered or reused.
+struct MarkdownResult {
+    rendered: Rendered,
+    /// Rendered now (not reused).
+    new: bool,
+    /// See [`MarkdownEntry::shortcodes`].
+    shortcodes: Option<blake3::Hash>,
+    warnings: Arc<DocProblems>,
+}
+
+/// What every document's shortcodes read: the site's values and the templates.
+struct ShortcodeSite<'a> {
+    site: &'a Site,
+    templates: &'a Templates,
+    lenient: bool,
+    /// `site`/`config`, made when the first document with a shortcode needs it.
+    value: OnceLock<serde_json::Value>,
+    /// The shortcode templates, includes, site values and leniency.
+    print: blake3::Hash,
+}
+
+impl<'a> ShortcodeSite<'a> {
+    fn new(site: &'a Site, templates: &'a Templates, lenient: bool) -> Self {
+        let mut print = Fingerprint::new();
+        print
+            .hash(&templates.shortcodes_fingerprint())
+            .str(&toml::to_string(&site.config).unwrap_or_default())
+            .num(u64::from(lenient));
+        ShortcodeSite {
+            site,
+            templates,
+            lenient,
+            value: OnceLock::new(),
+            print: print.finish(),
+        }
+    }
+
+    /// `body` of `doc` with its shortcodes expanded (borrowed when it has none).
+    fn expand<'t, 'p>(
+        &self,
+        doc: &Doc,
+        body: &'t str,
+        docs: impl FnOnce() -> &'p [&'p str],
+        href: &dyn Fn(&str) -> Option<String>,
+    ) -> crate::shortcodes::Expanded<'t> {
+        if !crate::shortcodes::may_have_any(body) {
+            return crate::shortcodes::Expanded {
+                text: Cow::Borrowed(body),
+                ..Default::default()
+            };
+        }
+        let site = self
+            .value
+            .get_or_init(|| crate::shortcodes::site_value(&self.site.config));
+        let page = crate::shortcodes::page_value(doc, &self.site.config);
+        let env = crate::shortcodes::Env {
+            templates: self.templates,
+            site,
+            page: &page,
+            path: &doc.rel_path,
+            docs: docs(),
+            href,
+            lenient: self.lenient,
+        };
+        crate::shortcodes::expand(body, doc.body_line, &env)
     }
 }
 

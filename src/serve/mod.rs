@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// Include posts dated in the future.
     #[arg(long)]
     pub future: bool,
+    /// Unknown shortcodes, Liquid tags and variables are warnings, their source shown marked
+    /// on the page.
+    #[arg(long)]
+    pub lenient: bool,
     /// Open the site in the default browser once it is served.
     #[arg(long)]
     pub open: bool,
@@ -58,6 +62,8 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// Include future posts.
     pub future: bool,
+    /// Unknown shortcodes are warnings (`--lenient`).
+    pub lenient: bool,
     /// Watch the sources and rebuild on change.
     pub watch: bool,
     /// How long the file system must be quiet before a rebuild.
@@ -71,6 +77,7 @@ impl ServeOptions {
             site_dir: site_dir.into(),
             drafts: false,
             future: false,
+            lenient: false,
             watch: true,
             // An editor's save (write, or write + rename) is over within a millisecond or
             // two; a longer burst (a checkout) is merged into the running rebuild anyway.
@@ -120,6 +127,7 @@ impl Server {
                 drafts: opts.drafts,
                 future: opts.future,
                 base_url: Some(base_url.clone()),
+                lenient: opts.lenient,
             },
             reporter,
         ));
@@ -217,6 +225,7 @@ pub fn run(args: &ServeArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         let opts = ServeOptions {
             drafts: args.drafts,
             future: args.future,
+            lenient: args.lenient,
             ..ServeOptions::new(&args.site)
         };
         let server = Server::start(listener, opts, reporter).await?;

@@ -103,7 +103,11 @@ impl Reload {
         for path in changed {
             if path == CONFIG_FILE {
                 return Reload::EVERYTHING;
-            } else if path == "templates" || path.starts_with("templates/") {
+            } else if path == "templates"
+                || path.starts_with("templates/")
+                || path == crate::templates::INCLUDES_DIR
+                || path.starts_with(&format!("{}/", crate::templates::INCLUDES_DIR))
+            {
                 // A new `templates/` folder may come as one event for the folder alone: the
                 // watcher can miss files written into it before it watches it.
                 reload.templates = true;
@@ -354,6 +358,7 @@ impl Session {
             inputs.finish(),
         )
         .with_torrents(torrent_links)
+        .with_lenient(self.opts.lenient || site.config.content.lenient)
         .with_images(images.catalog)
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
@@ -373,6 +378,7 @@ impl Session {
         stages.extend(&self.cache.stages);
         let mut warnings = sources.warnings.clone();
         warnings.extend(sources.scan.warnings.iter().cloned());
+        warnings.extend(self.cache.warnings.iter().cloned());
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).

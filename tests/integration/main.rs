@@ -22,6 +22,7 @@ mod session;
 mod setup_bucket;
 mod setup_lifecycle;
 mod shaping_proxy;
+mod shortcodes;
 mod site_test;
 mod strict_s3;
 mod support;

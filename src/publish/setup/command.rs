@@ -92,6 +92,7 @@ fn site_names(site: &std::path::Path) -> Vec<String> {
         drafts: false,
         future: false,
         base_url: None,
+        lenient: false,
     };
     match crate::pipeline::render_site(site, &options) {
         Ok(rendered) => crate::publish::bucket_rules::top_level_names(rendered.outputs.keys()),

@@ -181,6 +181,7 @@ async fn run_async_exit_codes() {
         site: site.to_path_buf(),
         to,
         dry_run: false,
+        lenient: false,
         json: true,
         max_deletes: None,
         force: false,
