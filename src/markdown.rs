@@ -55,6 +55,10 @@ pub struct Document {
     pub links: Vec<InternalLink>,
     /// Words of prose (code excluded).
     pub word_count: usize,
+    /// Code languages no highlighter knows, each with the line of its first fence.
+    pub unknown_langs: Vec<(String, usize)>,
+    /// The first image of the document as written (`![](this)`), for `og:image`.
+    pub first_image: Option<String>,
 }
 
 /// Where a document comes from, for relative links and line numbers.
@@ -134,7 +138,7 @@ pub fn render_with_images(
     let mut doc = Document::default();
     let mut headings: Vec<(HeadingLevel, String, String)> = Vec::new();
     let mut heading_start: Option<(usize, String)> = None;
-    let mut code: Option<(String, String)> = None;
+    let mut code: Option<(String, String, usize)> = None;
 
     for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
         if let Some((_, _, alt)) = picture.as_mut() {
@@ -161,17 +165,33 @@ pub fn render_with_images(
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((info, String::new()));
+                code = Some((info, String::new(), lines.line(range.start)));
             }
             Event::Text(text) if code.is_some() => {
-                if let Some((_, buf)) = code.as_mut() {
+                if let Some((_, buf, _)) = code.as_mut() {
                     buf.push_str(&text);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, buf)) = code.take() {
-                    let html = highlighter.block(&info, &buf);
-                    events.push(Event::Html(CowStr::from(html.to_string())));
+                if let Some((info, buf, line)) = code.take() {
+                    match highlighter.fenced(&info, &buf) {
+                        Ok(block) => {
+                            if let Some(lang) = block.unknown_lang
+                                && !doc.unknown_langs.iter().any(|(l, _)| *l == lang)
+                            {
+                                doc.unknown_langs.push((lang, line));
+                            }
+                            events.push(Event::Html(CowStr::from(block.html)));
+                        }
+                        Err(bad) => errors.push((
+                            line,
+                            Problem::Invalid {
+                                field: format!("code fence option {}", bad.option),
+                                expected: bad.expected.into(),
+                                found: bad.found,
+                            },
+                        )),
+                    }
                 }
             }
             Event::Start(Tag::Heading { .. }) => {
@@ -239,6 +259,7 @@ pub fn render_with_images(
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
+                doc.first_image.get_or_insert_with(|| found.src.clone());
                 picture = Some((found, title, String::new()));
             }
             Event::Start(Tag::Image {
@@ -246,12 +267,16 @@ pub fn render_with_images(
                 dest_url,
                 title,
                 id,
-            }) => events.push(Event::Start(Tag::Image {
-                link_type,
-                dest_url: under_base(dest_url, source.base_path),
-                title,
-                id,
-            })),
+            }) => {
+                let dest_url = under_base(dest_url, source.base_path);
+                doc.first_image.get_or_insert_with(|| dest_url.to_string());
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
             Event::Text(ref text) => {
                 doc.word_count += count_words(text);
                 events.push(event);
@@ -561,6 +586,68 @@ mod tests {
         let doc = render_str("Two words.\n\n```rust\nlet a = 1;\n```\n").unwrap();
         assert!(doc.html.contains("data-lang=\"rust\""));
         assert_eq!(doc.word_count, 2);
+    }
+
+    #[test]
+    fn fence_line_options_work_with_every_backend() {
+        // rust: hl-lite; go: tree-sitter; ruby: syntect; nosuchlang: plain text.
+        for lang in [
+            "rust",
+            "go {linenos=true,hl_lines=[2]}",
+            "ruby",
+            "nosuchlang",
+        ] {
+            let info = if lang.contains('{') {
+                lang.to_string()
+            } else {
+                format!("{lang},linenos,hl_lines=2,linenostart=9")
+            };
+            let doc = render_str(&format!("```{info}\na\nb\nc\n```\n")).unwrap();
+            assert_eq!(
+                doc.html.matches("<span class=\"line").count(),
+                3,
+                "{}",
+                doc.html
+            );
+            assert_eq!(
+                doc.html.matches("<span class=\"line hl\">").count(),
+                1,
+                "{lang}"
+            );
+            let marked = doc.html.split("<span class=\"line hl\">").nth(1).unwrap();
+            assert!(
+                marked.contains("b"),
+                "the second line is marked: {}",
+                doc.html
+            );
+            assert!(doc.html.contains("class=\"code linenos"), "{}", doc.html);
+        }
+        let doc = render_str("```rust,linenos,linenostart=9\na\nb\n```\n").unwrap();
+        assert!(doc.html.contains("data-ln=\"9\"") && doc.html.contains("data-ln=\"10\""));
+    }
+
+    #[test]
+    fn unknown_languages_are_noted_once_with_their_line() {
+        let doc = render_str("```rsut\na\n```\n\n```rsut\nb\n```\n\n```text\nc\n```\n").unwrap();
+        assert_eq!(doc.unknown_langs, [("rsut".to_string(), 5)]);
+    }
+
+    #[test]
+    fn bad_fence_option_is_an_error_at_its_line() {
+        let errors = render_str("x\n\n```rust,hl_lines=two\na\n```\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, 7);
+        assert!(
+            matches!(&errors[0].1, Problem::Invalid { field, found, .. }
+                if field == "code fence option hl_lines" && found == "two"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn first_image_is_kept_for_og_image() {
+        let doc = render_str("Text ![a](/img/one.png) ![b](two.png)\n").unwrap();
+        assert_eq!(doc.first_image.as_deref(), Some("/img/one.png"));
     }
 
     #[test]
