@@ -18,6 +18,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod contrast;
 mod css;
 pub(crate) mod fence;
 #[cfg(test)]
