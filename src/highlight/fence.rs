@@ -206,6 +206,15 @@ pub fn mark_lines(block: &str, fence: &Fence) -> String {
     if lines.len() > 1 && lines.last().is_some_and(|l| is_tags_only(l)) {
         lines.pop();
     }
+    if fence.linenos {
+        // The widest number, so every line's code starts in the same column.
+        let digits = (fence.linenostart + lines.len().saturating_sub(1))
+            .to_string()
+            .len();
+        if let Some(i) = out.find('>') {
+            out.insert_str(i, &format!(" style=\"--ln-width:{digits}ch\""));
+        }
+    }
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
         out.push_str(if fence.is_marked(n) {
@@ -325,7 +334,7 @@ mod tests {
         let block = "<pre class=\"code hl-code\" data-lang=\"rust\"><code>a\nb\n</code></pre>\n";
         assert_eq!(
             mark_lines(block, &f),
-            "<pre class=\"code linenos hl-code\" data-lang=\"rust\"><code>\
+            "<pre class=\"code linenos hl-code\" data-lang=\"rust\" style=\"--ln-width:1ch\"><code>\
              <span class=\"line\"><span class=\"ln\" aria-hidden=\"true\" data-ln=\"7\"></span>a\n</span>\
              <span class=\"line hl\"><span class=\"ln\" aria-hidden=\"true\" data-ln=\"8\"></span>b\n</span>\
              </code></pre>\n"

@@ -307,14 +307,16 @@ pub(crate) fn unknown_lang_hint(lang: &str) -> String {
             .map(|e| e.to_ascii_lowercase())
             .chain(std::iter::once(s.name.to_ascii_lowercase()))
     });
+    // Fewest edits (a swap of two letters is one), the common words first among equals.
+    let most = if lang.chars().count() > 3 { 2 } else { 1 };
     let closest = hl_lite
         .iter()
         .map(|s| s.to_string())
         .chain(syntect)
-        .filter(|k| !k.contains(' '))
-        .map(|k| (strsim::jaro_winkler(lang, &k), k))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+        .filter(|k| !k.contains(' ') && k != lang)
+        .map(|k| (strsim::damerau_levenshtein(lang, &k), k))
+        .filter(|(edits, _)| *edits <= most)
+        .min_by_key(|(edits, _)| *edits);
     match closest {
         Some((_, k)) => format!("did you mean {k:?}?"),
         None => format!(

@@ -39,5 +39,6 @@ mod setup_lifecycle;
 mod shaping_proxy;
 mod strict_s3;
 mod support;
+mod theme;
 mod torrent;
 mod uploads_s3;
