@@ -130,7 +130,7 @@ pub fn render_with_images(
     highlighter: &Highlighter,
     images: Option<&Catalog>,
 ) -> Result<Document, Vec<(usize, Problem)>> {
-    let mut picture: Option<(&Picture, CowStr<'_>, String)> = None;
+    let mut picture: Option<(Figure<'_>, CowStr<'_>, String)> = None;
     let mut pictures = 0usize;
     let lines = LineIndex::new(source.body, source.body_line);
     let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
@@ -146,7 +146,10 @@ pub fn render_with_images(
             match event {
                 Event::End(TagEnd::Image) => {
                     let (found, title, alt) = picture.take().expect("inside a picture");
-                    let html = found.html(&alt, &title, pictures == 0);
+                    let html = match found {
+                        Figure::Picture(p) => p.html(&alt, &title, pictures == 0),
+                        Figure::Img { src, size } => img_html(&src, &alt, &title, size, pictures),
+                    };
                     pictures += 1;
                     events.push(Event::InlineHtml(CowStr::from(html)));
                 }
@@ -260,22 +263,15 @@ pub fn render_with_images(
                 dest_url, title, ..
             }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
                 doc.first_image.get_or_insert_with(|| found.src.clone());
-                picture = Some((found, title, String::new()));
+                picture = Some((Figure::Picture(found), title, String::new()));
             }
             Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
+                dest_url, title, ..
             }) => {
-                let dest_url = under_base(dest_url, source.base_path);
-                doc.first_image.get_or_insert_with(|| dest_url.to_string());
-                events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
+                let size = images.and_then(|c| c.size_of(&dest_url, source.path));
+                let src = under_base(dest_url, source.base_path).to_string();
+                doc.first_image.get_or_insert_with(|| src.clone());
+                picture = Some((Figure::Img { src, size }, title, String::new()));
             }
             Event::Text(ref text) => {
                 doc.word_count += count_words(text);
@@ -297,6 +293,38 @@ pub fn render_with_images(
     doc.summary = render_html(&summary);
     doc.html = render_html(&events);
     Ok(doc)
+}
+
+/// An image being written: a processed picture, or an `<img>` of a file left as it is.
+enum Figure<'p> {
+    Picture(&'p Picture),
+    Img {
+        src: String,
+        /// Its pixel size, when the image step read it.
+        size: Option<(u32, u32)>,
+    },
+}
+
+/// The `<img>` of an image left as it is: with its size when known, loaded lazily unless it
+/// is the document's first image (`shown` images came before it), which is likely in view.
+fn img_html(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>, shown: usize) -> String {
+    let mut html = String::from("<img src=\"");
+    pulldown_cmark_escape::escape_href(&mut html, src).expect("writing to a String");
+    html.push_str("\" alt=\"");
+    html.push_str(&escape_html(alt));
+    html.push('"');
+    if !title.is_empty() {
+        html.push_str(&format!(" title=\"{}\"", escape_html(title)));
+    }
+    if let Some((w, h)) = size {
+        html.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+    }
+    html.push_str(if shown == 0 {
+        " decoding=\"async\">"
+    } else {
+        " loading=\"lazy\" decoding=\"async\">"
+    });
+    html
 }
 
 /// Sets the heading's id (given with `{#id}`, else slugified from its text, made unique) and
@@ -641,6 +669,43 @@ mod tests {
             matches!(&errors[0].1, Problem::Invalid { field, found, .. }
                 if field == "code fence option hl_lines" && found == "two"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn images_left_as_they_are_get_their_size_and_load_lazily() {
+        let catalog = Catalog::default().with_sizes(vec![
+            ("img/a.gif".into(), "static/img/a.gif".into(), (30, 20)),
+            ("posts/b.svg".into(), "content/posts/b.svg".into(), (64, 48)),
+        ]);
+        let source = Source {
+            body: "![first](/img/a.gif \"T\") ![second](b.svg) ![third](/img/unknown.gif)\n",
+            body_line: 1,
+            path: "content/posts/this.md",
+            base_path: "/",
+        };
+        let doc =
+            render_with_images(source, &|_| None, &Highlighter::new(), Some(&catalog)).unwrap();
+        assert!(
+            doc.html.contains(
+                "<img src=\"/img/a.gif\" alt=\"first\" title=\"T\" width=\"30\" height=\"20\" decoding=\"async\">"
+            ),
+            "the first image loads at once: {}",
+            doc.html
+        );
+        assert!(
+            doc.html.contains(
+                "<img src=\"b.svg\" alt=\"second\" width=\"64\" height=\"48\" loading=\"lazy\" decoding=\"async\">"
+            ),
+            "{}",
+            doc.html
+        );
+        assert!(
+            doc.html.contains(
+                "<img src=\"/img/unknown.gif\" alt=\"third\" loading=\"lazy\" decoding=\"async\">"
+            ),
+            "no size when none is known: {}",
+            doc.html
         );
     }
 

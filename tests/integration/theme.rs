@@ -259,3 +259,26 @@ fn tag_pages_mark_tags_current_and_contents_need_three_headings() {
     assert!(!text(&r.outputs, "posts/two/index.html").contains("class=\"toc\""));
     assert!(text(&r.outputs, "posts/three/index.html").contains("class=\"toc\""));
 }
+
+#[test]
+fn markdown_images_get_their_size_from_the_file_and_load_lazily() {
+    let dir = site(&[
+        (
+            "content/posts/a.md",
+            &format!("{POST}![One](/img/wide.svg)\n\n![Two](/img/wide.svg)\n"),
+        ),
+        (
+            "static/img/wide.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 800 450\"></svg>",
+        ),
+    ]);
+    let r = render(dir.path());
+    let page = text(&r.outputs, "posts/a/index.html");
+    assert!(
+        page.contains(
+            "<img src=\"/img/wide.svg\" alt=\"Two\" width=\"800\" height=\"450\" loading=\"lazy\""
+        ),
+        "{page}"
+    );
+    assert!(page.contains("alt=\"One\" width=\"800\" height=\"450\" decoding=\"async\">"));
+}
