@@ -218,8 +218,9 @@ impl<'s> Renderer<'s> {
         for tag in &site.tags {
             let mut print = self.base_print("tag feed");
             print.str(&tag.name);
+            // Entries show what listings show (summaries, not full texts).
             for &i in tag.posts.iter().take(site.config.feed_limit) {
-                print.hash(&prints[i].full);
+                print.hash(&prints[i].listing);
             }
             plan.push(Planned {
                 key: tag_feed_key(tag).into(),
@@ -318,12 +319,15 @@ impl<'s> Renderer<'s> {
             }
             Listing::Feed => {
                 let newest = 0..self.site.posts.len().min(cfg.feed_limit);
-                ("atom.xml", self.feed_ctx("/atom.xml", newest, contexts))
+                (
+                    "atom.xml",
+                    self.feed_ctx("/atom.xml", newest, contexts, true),
+                )
             }
             Listing::TagFeed(tag) => {
                 let path = format!("{}atom.xml", tag.url());
                 let newest = tag.posts.iter().copied().take(cfg.feed_limit);
-                let mut ctx = self.feed_ctx(&path, newest, contexts);
+                let mut ctx = self.feed_ctx(&path, newest, contexts, false);
                 ctx.insert("tag", &tag_ctx(cfg, tag));
                 ctx.insert("page_url", &cfg.permalink(tag.url()));
                 ("atom.xml", ctx)
@@ -349,16 +353,26 @@ impl<'s> Renderer<'s> {
     }
 
     /// The context of an Atom feed at `path` of the posts `newest` (indexes into
-    /// `Site::posts`, newest first).
+    /// `Site::posts`, newest first), with their full texts when `full`.
     fn feed_ctx(
         &self,
         path: &str,
         newest: impl Iterator<Item = usize>,
         contexts: &Contexts<'_>,
+        full: bool,
     ) -> tera::Context {
         let mut ctx = self.common(path);
         let newest: Vec<usize> = newest.collect();
-        let posts: Vec<&DocCtx<'_>> = newest.iter().map(|&i| contexts.full(i)).collect();
+        let posts: Vec<&DocCtx<'_>> = newest
+            .iter()
+            .map(|&i| {
+                if full {
+                    contexts.full(i)
+                } else {
+                    contexts.listing(i)
+                }
+            })
+            .collect();
         let updated = newest
             .iter()
             .filter_map(|&i| self.site.posts[i].updated.or(self.site.posts[i].date))

@@ -212,6 +212,10 @@ async fn each_tag_has_an_atom_feed_linked_from_its_page_and_published() {
     let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
     assert_eq!(titles, ["B", "A"], "the tag's posts, newest first");
     assert_eq!(feed.id(), "https://t.example/tags/rust/atom.xml");
+    let b = &feed.entries()[0];
+    assert!(b.content().is_none(), "a tag's feed carries summaries");
+    assert_eq!(b.summary().map(|s| s.as_str()), Some("<p>B.</p>\n"));
+    assert_eq!(b.links()[0].href(), "https://t.example/posts/b/");
     let other: atom_syndication::Feed = text(&r.outputs, "tags/s3-co/atom.xml").parse().unwrap();
     assert_eq!(other.title().as_str(), "T: S3 & co");
     assert_eq!(other.entries().len(), 1);
