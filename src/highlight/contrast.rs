@@ -54,18 +54,38 @@ pub(crate) fn readable(fg: Color, bg: Color) -> Color {
         .unwrap_or(target)
 }
 
+/// The background of a marked line (`hl_lines`): the theme's background moved 8 % toward its
+/// text colour, a tint every theme's text stays readable on.
+pub(crate) fn marked_background(theme: &Theme) -> Color {
+    let bg = theme.settings.background.unwrap_or(Color::WHITE);
+    let fg = theme.settings.foreground.unwrap_or(Color::BLACK);
+    let mix = |a: u8, b: u8| (f64::from(a) * 0.92 + f64::from(b) * 0.08).round() as u8;
+    Color {
+        r: mix(bg.r, fg.r),
+        g: mix(bg.g, fg.g),
+        b: mix(bg.b, fg.b),
+        a: 0xFF,
+    }
+}
+
 /// `theme` with every text colour readable on the background it is drawn on (a scope's own
-/// background, else the theme's).
+/// background, else the theme's, and a marked line's).
 pub(crate) fn accessible(theme: &Theme) -> Theme {
+    let marked = marked_background(theme);
     let mut theme = theme.clone();
     let bg = theme.settings.background.unwrap_or(Color::WHITE);
+    // Readable on the plainer background first, then on the marked one (a further step the
+    // same way, as both lie on the same side of the text).
+    let both = |fg: Color| readable(readable(fg, bg), marked);
     if let Some(fg) = theme.settings.foreground.as_mut() {
-        *fg = readable(*fg, bg);
+        *fg = both(*fg);
     }
     for item in &mut theme.scopes {
-        let on = item.style.background.unwrap_or(bg);
         if let Some(fg) = item.style.foreground.as_mut() {
-            *fg = readable(*fg, on);
+            *fg = match item.style.background {
+                Some(own) => readable(*fg, own),
+                None => both(*fg),
+            };
         }
     }
     theme

@@ -8,7 +8,7 @@ use syntect::html::css_for_theme_with_class_style;
 use syntect::parsing::ScopeStack;
 
 use super::UnknownTheme;
-use super::contrast::accessible;
+use super::contrast::{accessible, marked_background};
 use super::syntect_backend::CLASS_STYLE;
 use super::tokens::CLASSES;
 
@@ -27,6 +27,12 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, UnknownTheme> {
         let theme = &accessible(get(name)?);
         let mut css = css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
         css.push_str(&token_rules(theme));
+        let m = marked_background(get(name)?);
+        let _ = writeln!(
+            css,
+            "pre.code .line.hl {{ background-color: #{:02x}{:02x}{:02x}; }}",
+            m.r, m.g, m.b
+        );
         Ok(css)
     };
     let light_css = css(light)?;
@@ -179,14 +185,25 @@ mod tests {
                     .and_then(|(_, body)| value(body, "background-color"))
                     .map(hex)
                     .expect("the theme's background");
+                let marked = all
+                    .iter()
+                    .find(|(sel, _)| sel.ends_with(".line.hl"))
+                    .and_then(|(_, body)| value(body, "background-color"))
+                    .map(hex)
+                    .expect("a marked line's background");
                 let mut checked = 0;
                 for (selector, body) in &all {
                     let Some(fg) = value(body, "color") else {
                         continue;
                     };
-                    let bg = value(body, "background-color").map_or(code_bg, hex);
-                    let r = ratio(hex(fg), bg);
-                    assert!(r >= AA, "{name}: {selector} #{fg} is {r:.2}:1");
+                    let backgrounds = match value(body, "background-color") {
+                        Some(own) => vec![hex(own)],
+                        None => vec![code_bg, marked],
+                    };
+                    for bg in backgrounds {
+                        let r = ratio(hex(fg), bg);
+                        assert!(r >= AA, "{name}: {selector} #{fg} is {r:.2}:1");
+                    }
                     checked += 1;
                 }
                 assert!(checked > CLASSES.len(), "{name}: {checked} rules checked");
