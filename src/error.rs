@@ -82,6 +82,15 @@ pub enum Problem {
         /// The missing anchor.
         anchor: String,
     },
+    /// A code fence names a language no highlighter knows (a warning: the block is shown
+    /// without colours).
+    #[error("code language {lang:?} is not known, so the block has no highlighting; {hint}")]
+    UnknownLanguage {
+        /// The fence's language word.
+        lang: String,
+        /// The closest known word, or the common ones.
+        hint: String,
+    },
     /// A template failed to parse or render.
     #[error("{0}")]
     Template(String),

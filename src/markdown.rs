@@ -55,6 +55,10 @@ pub struct Document {
     pub links: Vec<InternalLink>,
     /// Words of prose (code excluded).
     pub word_count: usize,
+    /// Code languages no highlighter knows, each with the line of its first fence.
+    pub unknown_langs: Vec<(String, usize)>,
+    /// The first image of the document as written (`![](this)`), for `og:image`.
+    pub first_image: Option<String>,
 }
 
 /// Where a document comes from, for relative links and line numbers.
@@ -126,7 +130,7 @@ pub fn render_with_images(
     highlighter: &Highlighter,
     images: Option<&Catalog>,
 ) -> Result<Document, Vec<(usize, Problem)>> {
-    let mut picture: Option<(&Picture, CowStr<'_>, String)> = None;
+    let mut picture: Option<(Figure<'_>, CowStr<'_>, String)> = None;
     let mut pictures = 0usize;
     let lines = LineIndex::new(source.body, source.body_line);
     let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
@@ -134,7 +138,7 @@ pub fn render_with_images(
     let mut doc = Document::default();
     let mut headings: Vec<(HeadingLevel, String, String)> = Vec::new();
     let mut heading_start: Option<(usize, String)> = None;
-    let mut code: Option<(String, String)> = None;
+    let mut code: Option<(String, String, usize)> = None;
 
     for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
         if let Some((_, _, alt)) = picture.as_mut() {
@@ -142,7 +146,10 @@ pub fn render_with_images(
             match event {
                 Event::End(TagEnd::Image) => {
                     let (found, title, alt) = picture.take().expect("inside a picture");
-                    let html = found.html(&alt, &title, pictures == 0);
+                    let html = match found {
+                        Figure::Picture(p) => p.html(&alt, &title, pictures == 0),
+                        Figure::Img { src, size } => img_html(&src, &alt, &title, size, pictures),
+                    };
                     pictures += 1;
                     events.push(Event::InlineHtml(CowStr::from(html)));
                 }
@@ -161,17 +168,33 @@ pub fn render_with_images(
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((info, String::new()));
+                code = Some((info, String::new(), lines.line(range.start)));
             }
             Event::Text(text) if code.is_some() => {
-                if let Some((_, buf)) = code.as_mut() {
+                if let Some((_, buf, _)) = code.as_mut() {
                     buf.push_str(&text);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, buf)) = code.take() {
-                    let html = highlighter.block(&info, &buf);
-                    events.push(Event::Html(CowStr::from(html.to_string())));
+                if let Some((info, buf, line)) = code.take() {
+                    match highlighter.fenced(&info, &buf) {
+                        Ok(block) => {
+                            if let Some(lang) = block.unknown_lang
+                                && !doc.unknown_langs.iter().any(|(l, _)| *l == lang)
+                            {
+                                doc.unknown_langs.push((lang, line));
+                            }
+                            events.push(Event::Html(CowStr::from(block.html)));
+                        }
+                        Err(bad) => errors.push((
+                            line,
+                            Problem::Invalid {
+                                field: format!("code fence option {}", bad.option),
+                                expected: bad.expected.into(),
+                                found: bad.found,
+                            },
+                        )),
+                    }
                 }
             }
             Event::Start(Tag::Heading { .. }) => {
@@ -239,19 +262,17 @@ pub fn render_with_images(
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
-                picture = Some((found, title, String::new()));
+                doc.first_image.get_or_insert_with(|| found.src.clone());
+                picture = Some((Figure::Picture(found), title, String::new()));
             }
             Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => events.push(Event::Start(Tag::Image {
-                link_type,
-                dest_url: under_base(dest_url, source.base_path),
-                title,
-                id,
-            })),
+                dest_url, title, ..
+            }) => {
+                let size = images.and_then(|c| c.size_of(&dest_url, source.path));
+                let src = under_base(dest_url, source.base_path).to_string();
+                doc.first_image.get_or_insert_with(|| src.clone());
+                picture = Some((Figure::Img { src, size }, title, String::new()));
+            }
             Event::Text(ref text) => {
                 doc.word_count += count_words(text);
                 events.push(event);
@@ -272,6 +293,38 @@ pub fn render_with_images(
     doc.summary = render_html(&summary);
     doc.html = render_html(&events);
     Ok(doc)
+}
+
+/// An image being written: a processed picture, or an `<img>` of a file left as it is.
+enum Figure<'p> {
+    Picture(&'p Picture),
+    Img {
+        src: String,
+        /// Its pixel size, when the image step read it.
+        size: Option<(u32, u32)>,
+    },
+}
+
+/// The `<img>` of an image left as it is: with its size when known, loaded lazily unless it
+/// is the document's first image (`shown` images came before it), which is likely in view.
+fn img_html(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>, shown: usize) -> String {
+    let mut html = String::from("<img src=\"");
+    pulldown_cmark_escape::escape_href(&mut html, src).expect("writing to a String");
+    html.push_str("\" alt=\"");
+    html.push_str(&escape_html(alt));
+    html.push('"');
+    if !title.is_empty() {
+        html.push_str(&format!(" title=\"{}\"", escape_html(title)));
+    }
+    if let Some((w, h)) = size {
+        html.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+    }
+    html.push_str(if shown == 0 {
+        " decoding=\"async\">"
+    } else {
+        " loading=\"lazy\" decoding=\"async\">"
+    });
+    html
 }
 
 /// Sets the heading's id (given with `{#id}`, else slugified from its text, made unique) and
@@ -567,6 +620,105 @@ mod tests {
         let doc = render_str("Two words.\n\n```rust\nlet a = 1;\n```\n").unwrap();
         assert!(doc.html.contains("data-lang=\"rust\""));
         assert_eq!(doc.word_count, 2);
+    }
+
+    #[test]
+    fn fence_line_options_work_with_every_backend() {
+        // rust: hl-lite; go: tree-sitter; ruby: syntect; nosuchlang: plain text.
+        for lang in [
+            "rust",
+            "go {linenos=true,hl_lines=[2]}",
+            "ruby",
+            "nosuchlang",
+        ] {
+            let info = if lang.contains('{') {
+                lang.to_string()
+            } else {
+                format!("{lang},linenos,hl_lines=2,linenostart=9")
+            };
+            let doc = render_str(&format!("```{info}\na\nb\nc\n```\n")).unwrap();
+            assert_eq!(
+                doc.html.matches("<span class=\"line").count(),
+                3,
+                "{}",
+                doc.html
+            );
+            assert_eq!(
+                doc.html.matches("<span class=\"line hl\">").count(),
+                1,
+                "{lang}"
+            );
+            let marked = doc.html.split("<span class=\"line hl\">").nth(1).unwrap();
+            assert!(
+                marked.contains("b"),
+                "the second line is marked: {}",
+                doc.html
+            );
+            assert!(doc.html.contains("class=\"code linenos"), "{}", doc.html);
+        }
+        let doc = render_str("```rust,linenos,linenostart=9\na\nb\n```\n").unwrap();
+        assert!(doc.html.contains("data-ln=\"9\"") && doc.html.contains("data-ln=\"10\""));
+    }
+
+    #[test]
+    fn unknown_languages_are_noted_once_with_their_line() {
+        let doc = render_str("```rsut\na\n```\n\n```rsut\nb\n```\n\n```text\nc\n```\n").unwrap();
+        assert_eq!(doc.unknown_langs, [("rsut".to_string(), 5)]);
+    }
+
+    #[test]
+    fn bad_fence_option_is_an_error_at_its_line() {
+        let errors = render_str("x\n\n```rust,hl_lines=two\na\n```\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, 7);
+        assert!(
+            matches!(&errors[0].1, Problem::Invalid { field, found, .. }
+                if field == "code fence option hl_lines" && found == "two"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn images_left_as_they_are_get_their_size_and_load_lazily() {
+        let catalog = Catalog::default().with_sizes(vec![
+            ("img/a.gif".into(), "static/img/a.gif".into(), (30, 20)),
+            ("posts/b.svg".into(), "content/posts/b.svg".into(), (64, 48)),
+        ]);
+        let source = Source {
+            body: "![first](/img/a.gif \"T\") ![second](b.svg) ![third](/img/unknown.gif)\n",
+            body_line: 1,
+            path: "content/posts/this.md",
+            base_path: "/",
+        };
+        let doc =
+            render_with_images(source, &|_| None, &Highlighter::new(), Some(&catalog)).unwrap();
+        assert!(
+            doc.html.contains(
+                "<img src=\"/img/a.gif\" alt=\"first\" title=\"T\" width=\"30\" height=\"20\" decoding=\"async\">"
+            ),
+            "the first image loads at once: {}",
+            doc.html
+        );
+        assert!(
+            doc.html.contains(
+                "<img src=\"b.svg\" alt=\"second\" width=\"64\" height=\"48\" loading=\"lazy\" decoding=\"async\">"
+            ),
+            "{}",
+            doc.html
+        );
+        assert!(
+            doc.html.contains(
+                "<img src=\"/img/unknown.gif\" alt=\"third\" loading=\"lazy\" decoding=\"async\">"
+            ),
+            "no size when none is known: {}",
+            doc.html
+        );
+    }
+
+    #[test]
+    fn first_image_is_kept_for_og_image() {
+        let doc = render_str("Text ![a](/img/one.png) ![b](two.png)\n").unwrap();
+        assert_eq!(doc.first_image.as_deref(), Some("/img/one.png"));
     }
 
     #[test]

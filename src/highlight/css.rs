@@ -8,6 +8,7 @@ use syntect::html::css_for_theme_with_class_style;
 use syntect::parsing::ScopeStack;
 
 use super::UnknownTheme;
+use super::contrast::{accessible, marked_background};
 use super::syntect_backend::CLASS_STYLE;
 use super::tokens::CLASSES;
 
@@ -22,9 +23,16 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, UnknownTheme> {
         })
     };
     let css = |name: &str| -> Result<String, UnknownTheme> {
-        let theme = get(name)?;
+        // Text colours moved to WCAG AA against the background (docs: README, "Code").
+        let theme = &accessible(get(name)?);
         let mut css = css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
         css.push_str(&token_rules(theme));
+        let m = marked_background(get(name)?);
+        let _ = writeln!(
+            css,
+            "pre.code .line.hl {{ background-color: #{:02x}{:02x}{:02x}; }}",
+            m.r, m.g, m.b
+        );
         Ok(css)
     };
     let light_css = css(light)?;
@@ -126,6 +134,80 @@ mod tests {
             }
             // The syntect classes (fallback languages) are still styled.
             assert!(light_css.contains(".hl-comment") && dark_css.contains(".hl-comment"));
+        }
+    }
+
+    /// `#rrggbb` → a colour.
+    fn hex(text: &str) -> syntect::highlighting::Color {
+        let v = |i: usize| u8::from_str_radix(&text[i..i + 2], 16).unwrap();
+        syntect::highlighting::Color {
+            r: v(0),
+            g: v(2),
+            b: v(4),
+            a: 0xFF,
+        }
+    }
+
+    /// The `(selector, declarations)` rules of a block of CSS without nesting.
+    fn rules(css: &str) -> Vec<(&str, &str)> {
+        css.split('}')
+            .filter_map(|r| r.split_once('{'))
+            .map(|(sel, body)| (sel.trim(), body))
+            .collect()
+    }
+
+    /// The value of `property` in a rule's declarations (not of `x-property`).
+    fn value<'a>(body: &'a str, property: &str) -> Option<&'a str> {
+        body.split(';').find_map(|d| {
+            let (p, v) = d.split_once(':')?;
+            (p.trim() == property).then(|| v.trim().trim_start_matches('#'))
+        })
+    }
+
+    #[test]
+    fn every_text_colour_meets_wcag_aa_in_the_generated_css() {
+        use crate::highlight::contrast::{AA, ratio};
+        for (light, dark) in [
+            ("InspiredGitHub", "base16-ocean.dark"),
+            ("Solarized (light)", "Solarized (dark)"),
+            ("base16-ocean.light", "base16-mocha.dark"),
+        ] {
+            let css = stylesheet(light, dark).unwrap();
+            let (light_css, dark_css) = css
+                .split_once("@media (prefers-color-scheme: dark)")
+                .unwrap();
+            for (name, block) in [(light, light_css), (dark, dark_css)] {
+                let block = block.split_once('{').unwrap().1;
+                let all = rules(block);
+                let code_bg = all
+                    .iter()
+                    .find(|(sel, _)| sel.ends_with(".hl-code"))
+                    .and_then(|(_, body)| value(body, "background-color"))
+                    .map(hex)
+                    .expect("the theme's background");
+                let marked = all
+                    .iter()
+                    .find(|(sel, _)| sel.ends_with(".line.hl"))
+                    .and_then(|(_, body)| value(body, "background-color"))
+                    .map(hex)
+                    .expect("a marked line's background");
+                let mut checked = 0;
+                for (selector, body) in &all {
+                    let Some(fg) = value(body, "color") else {
+                        continue;
+                    };
+                    let backgrounds = match value(body, "background-color") {
+                        Some(own) => vec![hex(own)],
+                        None => vec![code_bg, marked],
+                    };
+                    for bg in backgrounds {
+                        let r = ratio(hex(fg), bg);
+                        assert!(r >= AA, "{name}: {selector} #{fg} is {r:.2}:1");
+                    }
+                    checked += 1;
+                }
+                assert!(checked > CLASSES.len(), "{name}: {checked} rules checked");
+            }
         }
     }
 

@@ -18,7 +18,9 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod contrast;
 mod css;
+pub(crate) mod fence;
 #[cfg(test)]
 mod html_tests;
 mod lexical_backend;
@@ -102,6 +104,18 @@ impl Highlighter {
         cache.blocks.insert(key, html.clone());
         cache.changed = true;
         html
+    }
+
+    /// The block for a fence: `info` is the fence's info string, whose line options
+    /// (`linenos`, `hl_lines`, `linenostart`) apply to whichever backend highlights it. Also
+    /// says whether no backend knows the language. An option with a bad value is an error.
+    pub(crate) fn fenced(&self, info: &str, code: &str) -> Result<CodeBlock, fence::BadOption> {
+        let fence = fence::parse(info)?;
+        let html = self.block(&fence.lang, code);
+        Ok(CodeBlock {
+            html: fence::mark_lines(&html, &fence),
+            unknown_lang: (!is_known(&fence.lang)).then_some(fence.lang),
+        })
     }
 
     /// How many distinct blocks are cached.
@@ -200,6 +214,115 @@ impl Highlighter {
         cache.used.clear();
         cache.changed = false;
         Ok(true)
+    }
+}
+
+/// A fenced block as HTML.
+pub(crate) struct CodeBlock {
+    /// The `<pre>` element.
+    pub html: String,
+    /// The fence's language, when no backend knows it (the block is plain text).
+    pub unknown_lang: Option<String>,
+}
+
+/// Fence words that mean plain text on purpose: no highlighting, and no warning.
+const PLAIN: &[&str] = &[
+    "text",
+    "txt",
+    "plain",
+    "plaintext",
+    "output",
+    "none",
+    "nohighlight",
+];
+
+/// True when `lang` (lower-cased) is highlighted by a backend, or is plain text on purpose.
+pub(crate) fn is_known(lang: &str) -> bool {
+    lang.is_empty()
+        || PLAIN.contains(&lang)
+        || lexical_backend::lang_for(lang).is_some()
+        || Grammar::for_lang(lang).is_some()
+        || syntect_backend::syntax_for(lang).is_some()
+}
+
+/// The common fence words, for the list in an unknown-language warning.
+const COMMON: &[&str] = &[
+    "bash",
+    "c",
+    "cpp",
+    "css",
+    "diff",
+    "dockerfile",
+    "go",
+    "html",
+    "java",
+    "javascript",
+    "json",
+    "markdown",
+    "python",
+    "ruby",
+    "rust",
+    "sh",
+    "sql",
+    "toml",
+    "typescript",
+    "yaml",
+];
+
+/// What a warning about unknown language `lang` adds: the closest known word, else the
+/// common ones.
+pub(crate) fn unknown_lang_hint(lang: &str) -> String {
+    let hl_lite = [
+        "bash",
+        "shell",
+        "zsh",
+        "css",
+        "dockerfile",
+        "html",
+        "xml",
+        "svg",
+        "javascript",
+        "js",
+        "jsx",
+        "json",
+        "markdown",
+        "md",
+        "python",
+        "py",
+        "rust",
+        "rs",
+        "toml",
+        "typescript",
+        "ts",
+        "tsx",
+        "yaml",
+        "yml",
+        "go",
+        "golang",
+        "c",
+    ];
+    let syntect = syntect_backend::syntaxes().syntaxes().iter().flat_map(|s| {
+        s.file_extensions
+            .iter()
+            .map(|e| e.to_ascii_lowercase())
+            .chain(std::iter::once(s.name.to_ascii_lowercase()))
+    });
+    // Fewest edits (a swap of two letters is one), the common words first among equals.
+    let most = if lang.chars().count() > 3 { 2 } else { 1 };
+    let closest = hl_lite
+        .iter()
+        .map(|s| s.to_string())
+        .chain(syntect)
+        .filter(|k| !k.contains(' ') && k != lang)
+        .map(|k| (strsim::damerau_levenshtein(lang, &k), k))
+        .filter(|(edits, _)| *edits <= most)
+        .min_by_key(|(edits, _)| *edits);
+    match closest {
+        Some((_, k)) => format!("did you mean {k:?}?"),
+        None => format!(
+            "known languages include {}, and `text` for none",
+            COMMON.join(", ")
+        ),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod config;
 pub mod decode;
 pub mod markup;
 pub mod process;
+mod size;
 pub mod strip;
 pub mod template;
 pub mod testdata;
@@ -61,6 +62,8 @@ pub struct Catalog {
     by_key: BTreeMap<String, Picture>,
     /// Source path → object key.
     by_path: HashMap<String, String>,
+    /// Object key → (width, height) of images left as they are.
+    sizes: HashMap<String, (u32, u32)>,
     fingerprint: blake3::Hash,
 }
 
@@ -69,6 +72,7 @@ impl Default for Catalog {
         Catalog {
             by_key: BTreeMap::new(),
             by_path: HashMap::new(),
+            sizes: HashMap::new(),
             fingerprint: blake3::Hash::from_bytes([0; 32]),
         }
     }
@@ -93,9 +97,30 @@ impl Catalog {
         catalog
     }
 
-    /// True when no image was processed.
+    /// The same catalog, knowing the pixel sizes of the images it did not process, by
+    /// `(object key, source path)`.
+    pub fn with_sizes(mut self, sizes: Vec<(String, String, (u32, u32))>) -> Catalog {
+        let mut fp = blake3::Hasher::new();
+        fp.update(self.fingerprint.as_bytes());
+        for (key, path, (w, h)) in sizes {
+            fp.update(key.as_bytes()).update(b"\0");
+            fp.update(&w.to_le_bytes()).update(&h.to_le_bytes());
+            self.by_path.insert(path, key.clone());
+            self.sizes.insert(key, (w, h));
+        }
+        self.fingerprint = fp.finalize();
+        self
+    }
+
+    /// True when no image was processed or measured.
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_key.is_empty() && self.sizes.is_empty()
+    }
+
+    /// The (width, height) of an image left as it is, found as [`Catalog::lookup`] finds
+    /// pictures.
+    pub fn size_of(&self, dest: &str, from: &str) -> Option<(u32, u32)> {
+        self.sizes.get(&self.key_for(dest, from)?).copied()
     }
 
     /// Changes whenever any picture's markup would.
@@ -121,14 +146,22 @@ impl Catalog {
     /// points at: `/img/a.jpg` is the object `img/a.jpg`; `a.jpg` and `../a.jpg` are
     /// resolved against the Markdown file's folder. `None` for other URLs and other files.
     pub fn lookup(&self, dest: &str, from: &str) -> Option<&Picture> {
-        if self.is_empty() || dest.contains(['?', '#']) {
+        if self.by_key.is_empty() {
+            return None;
+        }
+        self.by_key.get(&self.key_for(dest, from)?)
+    }
+
+    /// The object key an image link in `from` points at (see [`Catalog::lookup`]).
+    fn key_for(&self, dest: &str, from: &str) -> Option<String> {
+        if dest.contains(['?', '#']) {
             return None;
         }
         if let Some(key) = dest.strip_prefix('/') {
             if key.starts_with('/') {
                 return None;
             }
-            return self.by_key.get(&decode_spaces(key));
+            return Some(decode_spaces(key));
         }
         if dest.contains(':') {
             return None;
@@ -144,8 +177,7 @@ impl Catalog {
                 p => parts.push(p),
             }
         }
-        let key = self.by_path.get(&decode_spaces(&parts.join("/")))?;
-        self.by_key.get(key)
+        self.by_path.get(&decode_spaces(&parts.join("/"))).cloned()
     }
 }
 

@@ -96,9 +96,19 @@ impl Images {
         let raster: Vec<usize> = (0..sources.len())
             .filter(|&i| config.enabled && decode::is_raster(&sources[i].key))
             .collect();
+        // The sizes of the images left as they are, from their headers.
+        let sizes: Vec<(String, String, (u32, u32))> = (0..sources.len())
+            .into_par_iter()
+            .filter(|i| raster.binary_search(i).is_err() && super::size::is_image(&sources[*i].key))
+            .filter_map(|i| {
+                let size = super::size::of(&sources[i].key, &assets[i].body)?;
+                Some((sources[i].key.clone(), sources[i].rel_path.clone(), size))
+            })
+            .collect();
         if raster.is_empty() {
             return Ok(Processed {
                 outputs: assets,
+                catalog: Arc::new(Catalog::default().with_sizes(sizes)),
                 ..Processed::default()
             });
         }
@@ -216,7 +226,7 @@ impl Images {
             }
         }
         Ok(Processed {
-            catalog: Arc::new(Catalog::new(entries)),
+            catalog: Arc::new(Catalog::new(entries).with_sizes(sizes)),
             outputs,
             pending,
             made: made.into_inner(),

@@ -105,12 +105,21 @@ pub struct DocCtx<'a> {
     pub content: Cow<'a, str>,
     /// Table of contents; empty in listings.
     pub toc: &'a [TocEntry],
+    /// How many headings the document has (the theme shows contents from three on).
+    pub heading_count: usize,
     /// Words of prose.
     pub word_count: usize,
     /// Minutes to read at 200 words a minute, at least 1.
     pub reading_minutes: usize,
     /// True for a private (encrypted) document: its title, dates, tags and text are hidden.
     pub private: bool,
+    /// The absolute URL of the picture that stands for the document in previews: the
+    /// `cover`/`image` of the front matter, else the first image of the text (none for
+    /// private documents).
+    pub og_image: Option<String>,
+    /// JSON-LD `BlogPosting` for search engines, ready for a `<script>` element (empty for
+    /// private documents and in listings).
+    pub json_ld: String,
     /// The `cover` image of the front matter as a processed picture (none for private
     /// documents, and when the cover is not a raster image of the site).
     pub cover: Option<&'a crate::images::Picture>,
@@ -164,11 +173,30 @@ impl<'a> DocCtx<'a> {
             summary: &rendered.summary,
             content: Cow::Borrowed(&rendered.html),
             toc: &rendered.toc,
+            heading_count: rendered.anchors.len(),
             word_count: rendered.word_count,
             reading_minutes: rendered.word_count.div_ceil(200).max(1),
             private: false,
             cover: None,
+            og_image: None,
+            json_ld: String::new(),
         }
+        .with_previews(config, doc, rendered)
+    }
+
+    /// Sets `og_image` and `json_ld`.
+    fn with_previews(mut self, config: &Config, doc: &Doc, rendered: &Document) -> DocCtx<'a> {
+        let page = config.permalink(&doc.url);
+        self.og_image = doc
+            .image
+            .as_deref()
+            .map(|i| absolute_url(config, &page, i, false))
+            .or_else(|| {
+                let first = rendered.first_image.as_deref()?;
+                Some(absolute_url(config, &page, first, true))
+            });
+        self.json_ld = blog_posting(config, doc, &page, self.og_image.as_deref());
+        self
     }
 
     /// The context of a private document: `locked` (the unlock form and the sealed body) as
@@ -200,10 +228,13 @@ impl<'a> DocCtx<'a> {
             summary: "",
             content: Cow::Owned(locked),
             toc: &[],
+            heading_count: 0,
             word_count: 0,
             reading_minutes: 0,
             private: true,
             cover: None,
+            og_image: None,
+            json_ld: String::new(),
         }
     }
 
@@ -212,9 +243,76 @@ impl<'a> DocCtx<'a> {
         DocCtx {
             content: Cow::Borrowed(""),
             toc: &[],
+            json_ld: String::new(),
             ..self.clone()
         }
     }
+}
+
+/// The absolute URL of an image link: as is with a scheme, else against the site (`/x`: a
+/// site path, or already under the base path when `under_base`) or the page (`x.png`).
+fn absolute_url(config: &Config, page: &str, url: &str, under_base: bool) -> String {
+    if url.contains("://") {
+        return url.to_string();
+    }
+    if let Some(rest) = url.strip_prefix("//") {
+        return format!("https://{rest}");
+    }
+    if url.starts_with('/') {
+        let path = if under_base {
+            url.to_string()
+        } else {
+            config.href(url)
+        };
+        let base = config.base_url();
+        let origin = base
+            .strip_suffix(&config.base_path())
+            .unwrap_or(base.trim_end_matches('/'));
+        return format!("{origin}{path}");
+    }
+    format!("{page}{}", url.trim_start_matches("./"))
+}
+
+/// The JSON-LD `BlogPosting` of a dated document (empty for an undated page), serialised by
+/// serde_json and safe inside `<script>`: `<` is written `\u003c`, so no text can close the
+/// element.
+fn blog_posting(config: &Config, doc: &Doc, page: &str, image: Option<&str>) -> String {
+    let Some(date) = doc.date else {
+        return String::new();
+    };
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": doc.title,
+        "datePublished": date.to_rfc3339(),
+        "url": page,
+        "mainEntityOfPage": page,
+    });
+    if let Some(updated) = doc.updated {
+        ld["dateModified"] = updated.to_rfc3339().into();
+    }
+    let authors: Vec<serde_json::Value> = if doc.authors.is_empty() {
+        [&config.author]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .map(|a| serde_json::json!({ "@type": "Person", "name": a }))
+            .collect()
+    } else {
+        doc.authors
+            .iter()
+            .map(|a| serde_json::json!({ "@type": "Person", "name": a }))
+            .collect()
+    };
+    if !authors.is_empty() {
+        ld["author"] = authors.into();
+    }
+    if let Some(image) = image {
+        ld["image"] = image.into();
+    }
+    if let Some(description) = &doc.description {
+        ld["description"] = description.as_str().into();
+    }
+    ld.to_string().replace('<', "\\u003c")
 }
 
 /// Fingerprints of what a document shows in each kind of page, so a rebuild re-renders only

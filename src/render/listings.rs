@@ -47,6 +47,8 @@ pub(super) enum Listing<'s> {
     },
     Archive,
     Feed,
+    /// The Atom feed of one tag: `/tags/<slug>/atom.xml`.
+    TagFeed(&'s Tag),
     Sitemap,
     Robots,
     NotFound,
@@ -213,6 +215,19 @@ impl<'s> Renderer<'s> {
         for p in prints.iter().take(n_posts.min(site.config.feed_limit)) {
             feed.hash(&p.full);
         }
+        for tag in &site.tags {
+            let mut print = self.base_print("tag feed");
+            print.str(&tag.name);
+            // Entries show what listings show (summaries, not full texts).
+            for &i in tag.posts.iter().take(site.config.feed_limit) {
+                print.hash(&prints[i].listing);
+            }
+            plan.push(Planned {
+                key: tag_feed_key(tag).into(),
+                print: print.into_print(),
+                job: Job::Listing(Listing::TagFeed(tag)),
+            });
+        }
         for (key, print, listing) in [
             ("archive/index.html", archive, Listing::Archive),
             ("atom.xml", feed, Listing::Feed),
@@ -303,22 +318,18 @@ impl<'s> Renderer<'s> {
                 ("archive.html", ctx)
             }
             Listing::Feed => {
-                let mut ctx = self.common("/atom.xml");
-                let newest: Vec<&DocCtx<'_>> = (0..self.site.posts.len().min(cfg.feed_limit))
-                    .map(|i| contexts.full(i))
-                    .collect();
-                let updated = self
-                    .site
-                    .posts
-                    .iter()
-                    .take(cfg.feed_limit)
-                    .filter_map(|p| p.updated.or(p.date))
-                    .max()
-                    .map(|d| d.to_rfc3339())
-                    .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
-                ctx.insert("posts", &newest);
-                ctx.insert("updated", &updated);
-                ctx.insert("feed_url", &cfg.permalink("/atom.xml"));
+                let newest = 0..self.site.posts.len().min(cfg.feed_limit);
+                (
+                    "atom.xml",
+                    self.feed_ctx("/atom.xml", newest, contexts, true),
+                )
+            }
+            Listing::TagFeed(tag) => {
+                let path = format!("{}atom.xml", tag.url());
+                let newest = tag.posts.iter().copied().take(cfg.feed_limit);
+                let mut ctx = self.feed_ctx(&path, newest, contexts, false);
+                ctx.insert("tag", &tag_ctx(cfg, tag));
+                ctx.insert("page_url", &cfg.permalink(tag.url()));
                 ("atom.xml", ctx)
             }
             Listing::Sitemap => {
@@ -339,6 +350,39 @@ impl<'s> Renderer<'s> {
             html.into_bytes(),
             OutputKind::Listing,
         ))
+    }
+
+    /// The context of an Atom feed at `path` of the posts `newest` (indexes into
+    /// `Site::posts`, newest first), with their full texts when `full`.
+    fn feed_ctx(
+        &self,
+        path: &str,
+        newest: impl Iterator<Item = usize>,
+        contexts: &Contexts<'_>,
+        full: bool,
+    ) -> tera::Context {
+        let mut ctx = self.common(path);
+        let newest: Vec<usize> = newest.collect();
+        let posts: Vec<&DocCtx<'_>> = newest
+            .iter()
+            .map(|&i| {
+                if full {
+                    contexts.full(i)
+                } else {
+                    contexts.listing(i)
+                }
+            })
+            .collect();
+        let updated = newest
+            .iter()
+            .filter_map(|&i| self.site.posts[i].updated.or(self.site.posts[i].date))
+            .max()
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
+        ctx.insert("posts", &posts);
+        ctx.insert("updated", &updated);
+        ctx.insert("feed_url", &self.site.config.permalink(path));
+        ctx
     }
 
     fn sitemap_entries(&self) -> Vec<SitemapEntry> {
@@ -391,6 +435,11 @@ fn taxonomy_ctx(cfg: &crate::config::Config, name: &str) -> serde_json::Value {
         "title": title,
         "url": cfg.href(&format!("/{name}/")),
     })
+}
+
+/// The object key of a tag's Atom feed: `tags/<slug>/atom.xml`.
+fn tag_feed_key(tag: &Tag) -> String {
+    format!("{}atom.xml", tag.url().trim_start_matches('/'))
 }
 
 fn tag_ctx(cfg: &crate::config::Config, tag: &Tag) -> TagCtx {

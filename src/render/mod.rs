@@ -91,6 +91,34 @@ impl RenderCache {
     pub fn new() -> RenderCache {
         RenderCache::default()
     }
+
+    /// One warning per code language no highlighter knows, at its first fence (files in path
+    /// order): a build says it once, however many blocks use it. Drawn from every rendered
+    /// document, reused ones included, so `serve` keeps saying it after an edit elsewhere.
+    pub fn unknown_languages(&self) -> Vec<Diagnostic> {
+        let mut found: Vec<(&str, &str, usize)> = self
+            .markdown
+            .iter()
+            .flat_map(|(path, entry)| {
+                let langs = &entry.document.unknown_langs;
+                langs
+                    .iter()
+                    .map(|(l, line)| (l.as_str(), path.as_str(), *line))
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup_by(|a, b| a.0 == b.0);
+        found
+            .into_iter()
+            .map(|(lang, path, line)| {
+                let problem = Problem::UnknownLanguage {
+                    lang: lang.to_string(),
+                    hint: crate::highlight::unknown_lang_hint(lang),
+                };
+                Diagnostic::new(Path::new(path), Some(line), problem)
+            })
+            .collect()
+    }
 }
 
 /// Renders one site's pages.

@@ -379,6 +379,7 @@ impl Session {
         let mut warnings = sources.warnings.clone();
         warnings.extend(sources.scan.warnings.iter().cloned());
         warnings.extend(self.cache.warnings.iter().cloned());
+        warnings.extend(self.cache.unknown_languages());
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).

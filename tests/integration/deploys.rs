@@ -17,8 +17,8 @@ use bucketpress::publish::publish_outputs;
 use bucketpress::publish::s3::HASH_METADATA;
 use bucketpress::publish::target::Target;
 
-use crate::publish::{opts, site, without};
 use crate::publish::chaos::stored_manifest;
+use crate::publish::{opts, site, without};
 use crate::s3_server::{BUCKET, S3Server};
 
 /// What a reader gets for a key: the bytes and every header bucketpress sets.

@@ -26,6 +26,7 @@ mod shortcodes;
 mod site_test;
 mod strict_s3;
 mod support;
+mod theme;
 mod torrent;
 mod uploads_s3;
 mod wording;

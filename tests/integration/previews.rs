@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::deploys::snapshot;
-use crate::publish::get;
 use crate::publish::chaos::stored_manifest;
+use crate::publish::get;
 use crate::publish::kill::{assert_success, configure, publish_command, run};
 use crate::s3_server::{Fault, FaultKind, S3Server, SECRET_KEY, isolate_aws_env};
 use crate::support::{corpus, write};

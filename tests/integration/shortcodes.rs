@@ -73,7 +73,7 @@ fn jekyll_fixture_liquid_renders_as_html() {
         "<a href=\"/2016/02/29/leap-day.html\">leap day post</a>",
         "<a href=\"/about/\">about page</a>",
         "The feed is at https://news.example.org/feed.xml.",
-        "<img src=\"/assets/logo.png\" alt=\"Logo\" />",
+        "<img src=\"/assets/logo.png\" alt=\"Logo\"",
         "<p>Liquid such as {{ page.title }} is shown as written.</p>",
         "<p>Posted on May 6, 2014 to Jekyll News.</p>",
         "<footer>Jekyll News</footer>",
