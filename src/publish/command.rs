@@ -25,13 +25,17 @@
 //!   "summary": {"uploaded": 2, "uploaded_bytes": 5920, "deleted": 1, "unchanged": 40,
 //!               "failed": [{"key": "...", "error": "..."}], "manifest_written": true,
 //!               "seconds": 0.41, "requests": 5, "render_skipped": false, "record_only": false,
-//!               "aborted_uploads": 0},
+//!               "aborted_uploads": 0, "deploy": "20261207T130509123Z-1a2b"},
+//!   "preview_url": "https://blog.example/.bucketpress-previews/pr-42/",
 //!   "invalidation": {"distribution_id": "E123EXAMPLE", "status": "created",
 //!                    "paths": ["/", "/index.html", "/tags/*"], "id": "I2J0EXAMPLE", "error": null},
 //!   "highlight_cache": {"downloaded_shards": 64, "downloaded_blocks": 2210, "uploaded_shards": 2}
 //! }
 //! ```
 //!
+//! `summary.deploy` is the id of the deploy recorded in the history (`null` when nothing
+//! changed, on a dry run, or with `keep_deploys = 0`); `preview_url` is there only for
+//! `--preview NAME`.
 //! `highlight_cache` is `null` unless `[publish] highlight_cache_in_bucket` is on and the site
 //! folder had no highlight cache of its own (see [`super::shared_cache`]).
 //! `render_skipped` is true when the manifest recorded these very sources, so nothing was

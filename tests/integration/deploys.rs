@@ -29,7 +29,8 @@ pub struct Stored {
     cache_control: Option<String>,
     content_encoding: Option<String>,
     redirect: Option<String>,
-    hash: Option<String>,
+    /// The hash metadata.
+    pub hash: Option<String>,
 }
 
 /// Every site object under `prefix` (keys relative to it), leaving out bucketpress's own
@@ -55,7 +56,10 @@ pub async fn snapshot(server: &S3Server, prefix: &str) -> BTreeMap<String, Store
             content_encoding: o.content_encoding().map(str::to_owned),
             redirect: o.website_redirect_location().map(str::to_owned),
             hash: o.metadata().and_then(|m| m.get(HASH_METADATA)).cloned(),
-            bytes: o.body.collect().await.unwrap().into_bytes().to_vec(),
+            bytes: match o.body.collect().await {
+                Ok(b) => b.into_bytes().to_vec(),
+                Err(e) => panic!("{key}: {e:?}"),
+            },
         };
         out.insert(rel, stored);
     }

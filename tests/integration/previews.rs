@@ -3,13 +3,14 @@
 //! live key touched), `previews` (list, remove, prune by age), `deploys --json` and `rollback`
 //! (also killed half way with SIGKILL, then run again).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deploys::snapshot;
+use crate::deploys::{Stored, snapshot};
 use crate::publish::chaos::stored_manifest;
 use crate::publish::get;
 use crate::publish::kill::{assert_success, configure, publish_command, run};
@@ -261,9 +262,17 @@ async fn a_rollback_killed_half_way_finishes_when_run_again() {
     }
     child.kill().unwrap(); // SIGKILL: no chance to clean up.
     assert_eq!(child.wait().unwrap().code(), None);
-    let half = snapshot(&server, "blog/").await;
+    // (Hash metadata only: the test server, unlike S3, may leave a copy it was doing when the
+    // client died with the bytes of one version and the checksum of the other.)
+    let hashes = |s: &BTreeMap<String, Stored>| -> BTreeMap<String, Option<String>> {
+        s.iter()
+            .map(|(k, v)| (format!("blog/{k}"), v.hash.clone()))
+            .collect()
+    };
+    let mut half = server.objects("blog/").await;
+    half.retain(|k, _| !k.starts_with("blog/."));
     assert!(
-        half != v1 && half != v2,
+        half != hashes(&v1) && half != hashes(&v2),
         "the kill came too early or too late"
     );
     assert!(
