@@ -108,8 +108,13 @@ pub struct Diagnostic {
     pub path: PathBuf,
     /// The 1-based line, when known.
     pub line: Option<usize>,
+    /// The 1-based column (in characters) on that line, when known.
+    pub column: Option<usize>,
     /// What is wrong.
     pub problem: Problem,
+    /// The page being rendered when a template failed (its source file, or its URL for a
+    /// listing): the same template error on many pages is reported once, with a count.
+    pub page: Option<String>,
 }
 
 impl Diagnostic {
@@ -118,8 +123,39 @@ impl Diagnostic {
         Diagnostic {
             path: path.to_path_buf(),
             line,
+            column: None,
             problem,
+            page: None,
         }
+    }
+
+    /// The same diagnostic at 1-based `column` of its line.
+    pub fn at_column(mut self, column: Option<usize>) -> Diagnostic {
+        self.column = column;
+        self
+    }
+
+    /// The same diagnostic met while rendering `page`.
+    pub fn on_page(mut self, page: impl Into<String>) -> Diagnostic {
+        self.page = Some(page.into());
+        self
+    }
+
+    /// `file:line:col` (as far as known).
+    pub fn position(&self) -> String {
+        match (self.line, self.column) {
+            (Some(line), Some(col)) => format!("{}:{line}:{col}", self.path.display()),
+            (Some(line), None) => format!("{}:{line}", self.path.display()),
+            _ => self.path.display().to_string(),
+        }
+    }
+
+    /// True when `other` is the same problem at the same place (perhaps on another page).
+    fn same_as(&self, other: &Diagnostic) -> bool {
+        self.path == other.path
+            && self.line == other.line
+            && self.column == other.column
+            && self.problem == other.problem
     }
 
     /// The same diagnostic with its path made relative to `root` (for readable messages).
@@ -133,11 +169,74 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.problem),
-            None => write!(f, "{}: {}", self.path.display(), self.problem),
+        let note = match &self.page {
+            Some(page) => format!(" (rendering {page})"),
+            None => String::new(),
+        };
+        f.write_str(&headed(&self.position(), &self.problem, &note))
+    }
+}
+
+/// `position: problem` with `note` at the end of the problem's first line: a multi-line
+/// problem (Tera's source line and caret) keeps its further lines below.
+fn headed(position: &str, problem: &Problem, note: &str) -> String {
+    let text = problem.to_string();
+    match text.split_once('\n') {
+        Some((first, rest)) => format!("{position}: {first}{note}\n{rest}"),
+        None => format!("{position}: {text}{note}"),
+    }
+}
+
+/// Diagnostics with the same problem at the same place said once: a template error met on
+/// 1,979 pages is one line, "(in 1,979 pages, first content/posts/a.md)". Order is kept
+/// (each group where its first member was).
+pub fn grouped(diagnostics: &[Diagnostic]) -> Vec<String> {
+    // Each group: its first member, its size, and the first of its pages by name.
+    let mut groups: Vec<(&Diagnostic, usize, Option<&str>)> = Vec::new();
+    // Diagnostics of one kind come together in practice; an index keeps the worst case linear.
+    let mut index: std::collections::HashMap<(&Path, Option<usize>, Option<usize>), Vec<usize>> =
+        std::collections::HashMap::new();
+    for d in diagnostics {
+        let slot = index.entry((&d.path, d.line, d.column)).or_default();
+        match slot.iter().find(|&&g| groups[g].0.same_as(d)) {
+            Some(&g) => {
+                let group = &mut groups[g];
+                group.1 += 1;
+                if let Some(page) = d.page.as_deref()
+                    && group.2.is_none_or(|first| page < first)
+                {
+                    group.2 = Some(page);
+                }
+            }
+            None => {
+                slot.push(groups.len());
+                groups.push((d, 1, d.page.as_deref()));
+            }
         }
     }
+    groups
+        .into_iter()
+        .map(|(d, n, first)| match first {
+            Some(page) if n > 1 => {
+                let note = format!(" (in {} pages, first {page})", thousands(n));
+                headed(&d.position(), &d.problem, &note)
+            }
+            _ => d.to_string(),
+        })
+        .collect()
+}
+
+/// `1979` → `1,979`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Every error of a build, reported together.
@@ -146,11 +245,11 @@ pub struct BuildErrors(pub Vec<Diagnostic>);
 
 impl fmt::Display for BuildErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, line) in grouped(&self.0).iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{d}")?;
+            write!(f, "{line}")?;
         }
         Ok(())
     }
@@ -228,6 +327,45 @@ mod tests {
             d.to_string(),
             "content/posts/x.md:3: date: expected YYYY-MM-DD or RFC 3339, found \"soon\""
         );
+    }
+
+    #[test]
+    fn the_same_template_error_on_many_pages_is_said_once() {
+        let on = |page: &str| {
+            Diagnostic::new(
+                Path::new("templates/post.html"),
+                Some(4),
+                Problem::Template("Variable `post.titel` not found".into()),
+            )
+            .at_column(Some(8))
+            .on_page(page)
+        };
+        let mut all: Vec<Diagnostic> = (0..1979)
+            .map(|i| on(&format!("content/posts/p{i}.md")))
+            .collect();
+        all.push(Diagnostic::new(
+            Path::new("content/posts/x.md"),
+            Some(2),
+            Problem::BrokenLink("/nope/".into()),
+        ));
+        all.push(on("content/posts/p1.md").at_column(Some(30)));
+        assert_eq!(
+            grouped(&all),
+            [
+                "templates/post.html:4:8: Variable `post.titel` not found (in 1,979 pages, \
+                 first content/posts/p0.md)",
+                "content/posts/x.md:2: link to \"/nope/\": no such post or page",
+                "templates/post.html:4:30: Variable `post.titel` not found (rendering \
+                 content/posts/p1.md)",
+            ]
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1979), "1,979");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -115,13 +115,14 @@ fn render(
             Some(rendered)
         }
         Err(BuildErrors(errors)) => {
-            for e in &errors {
-                reporter.error(e);
+            let lines = bucketpress::error::grouped(&errors);
+            for line in &lines {
+                reporter.error(line);
             }
             reporter.error(format!(
                 "{} problem{} found; nothing was written",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
+                bucketpress::error::thousands(lines.len()),
+                if lines.len() == 1 { "" } else { "s" }
             ));
             None
         }

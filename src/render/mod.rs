@@ -543,12 +543,10 @@ impl<'a> Renderer<'a> {
                 },
             ));
         }
-        let html = self.templates.render(template, &context).map_err(|mut e| {
-            if let Problem::Template(m) = &mut e.problem {
-                m.push_str(&format!(" (rendering {})", doc.rel_path));
-            }
-            e
-        })?;
+        let html = self
+            .templates
+            .render(template, &context)
+            .map_err(|e| e.on_page(&doc.rel_path))?;
         Ok(Output::from_bytes(
             doc.output_key(),
             html.into_bytes(),
@@ -559,7 +557,10 @@ impl<'a> Renderer<'a> {
     fn alias(&self, doc: &Doc, key: &str) -> Result<Output, Diagnostic> {
         let mut ctx = self.common(&format!("/{key}"));
         ctx.insert("target", &self.site.config.permalink(&doc.url));
-        let html = self.templates.render("alias.html", &ctx)?;
+        let html = self
+            .templates
+            .render("alias.html", &ctx)
+            .map_err(|e| e.on_page(key))?;
         let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
         output.content_type = crate::outputs::content_type_for("index.html");
         output.redirect = Some(self.site.config.href(&doc.url));

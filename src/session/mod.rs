@@ -273,6 +273,14 @@ impl Session {
         let mut errors = Vec::new();
         let restat = if reload.everything { None } else { changed };
         let docs = self.load_docs(&sources.scan.markdown, restat, &mut errors);
+        let doc_warnings: Vec<Diagnostic> = docs
+            .iter()
+            .flat_map(|d| {
+                d.warnings.iter().map(|(line, problem)| {
+                    Diagnostic::new(Path::new(&d.rel_path), Some(*line), problem.clone())
+                })
+            })
+            .collect();
         if self.single {
             self.docs.clear();
         }
@@ -373,6 +381,7 @@ impl Session {
         stages.extend(&self.cache.stages);
         let mut warnings = sources.warnings.clone();
         warnings.extend(sources.scan.warnings.iter().cloned());
+        warnings.extend(doc_warnings);
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).

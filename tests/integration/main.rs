@@ -41,3 +41,4 @@ mod strict_s3;
 mod support;
 mod torrent;
 mod uploads_s3;
+mod writer_errors;
