@@ -51,6 +51,8 @@ pub struct Config {
     pub content: crate::content::ContentConfig,
     /// `[images]`: responsive variants of raster images, metadata stripped.
     pub images: crate::images::ImageConfig,
+    /// `[links]`: the link checker (internal links on or off, links to skip, external checks).
+    pub links: crate::links::LinksConfig,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
             permalinks: std::collections::BTreeMap::new(),
             content: crate::content::ContentConfig::default(),
             images: crate::images::ImageConfig::default(),
+            links: crate::links::LinksConfig::default(),
         }
     }
 }
@@ -250,6 +253,23 @@ impl Config {
         if self.publish.concurrency == 0 {
             return Err(bad("concurrency", "a number of 1 or more", "0"));
         }
+        for pattern in &self.links.skip {
+            if globset::Glob::new(pattern).is_err() {
+                return Err(bad(
+                    "skip",
+                    "a glob pattern such as \"/drafts/**\"",
+                    pattern,
+                ));
+            }
+        }
+        for (key, n) in [
+            ("external_concurrency", self.links.external_concurrency),
+            ("external_per_host", self.links.external_per_host),
+        ] {
+            if n == 0 {
+                return Err(bad(key, "a number of 1 or more", "0"));
+            }
+        }
         for rule in &self.publish.cache_control {
             if globset::Glob::new(&rule.glob).is_err() {
                 return Err(bad("cache_control", "a valid glob", &rule.glob));
@@ -395,6 +415,13 @@ const KNOWN_KEYS: &[&str] = &[
     "content.post_sections",
     "content.jekyll",
     "content.excerpt_separator",
+    "links",
+    "links.internal",
+    "links.skip",
+    "links.external_concurrency",
+    "links.external_per_host",
+    "links.external_timeout",
+    "links.external_cache_days",
     "images",
     "images.enabled",
     "images.widths",

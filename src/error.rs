@@ -67,6 +67,17 @@ pub enum Problem {
     /// An internal link to a file that is not part of the site.
     #[error("link to {0:?}: no such post or page")]
     BrokenLink(String),
+    /// A link in a rendered page to a URL of the site that no page or file answers.
+    #[error("link to {0:?}: no page or file of the site has this URL")]
+    DeadLink(String),
+    /// An external link that does not answer well (`check --external`).
+    #[error("link to {url}: {status}")]
+    ExternalLink {
+        /// The URL.
+        url: String,
+        /// What went wrong: `404 Not Found`, `timed out`, …
+        status: String,
+    },
     /// An internal link to an anchor that the target does not have.
     #[error("link to {target:?}: it has no heading with id {anchor:?}")]
     BrokenAnchor {
@@ -191,37 +202,43 @@ fn headed(position: &str, problem: &Problem, note: &str) -> String {
 /// 1,979 pages is one line, "(in 1,979 pages, first content/posts/a.md)". Order is kept
 /// (each group where its first member was).
 pub fn grouped(diagnostics: &[Diagnostic]) -> Vec<String> {
-    // Each group: its first member, its size, and the first of its pages by name.
-    let mut groups: Vec<(&Diagnostic, usize, Option<&str>)> = Vec::new();
+    // Each group: its first member, its size, and the first of its pages by name (a
+    // diagnostic without a page was met on the page of its own file).
+    let mut groups: Vec<(&Diagnostic, usize, String)> = Vec::new();
     // Diagnostics of one kind come together in practice; an index keeps the worst case linear.
     let mut index: std::collections::HashMap<(&Path, Option<usize>, Option<usize>), Vec<usize>> =
         std::collections::HashMap::new();
+    let page_of = |d: &Diagnostic| {
+        d.page
+            .clone()
+            .unwrap_or_else(|| d.path.to_string_lossy().into_owned())
+    };
     for d in diagnostics {
         let slot = index.entry((&d.path, d.line, d.column)).or_default();
         match slot.iter().find(|&&g| groups[g].0.same_as(d)) {
             Some(&g) => {
                 let group = &mut groups[g];
                 group.1 += 1;
-                if let Some(page) = d.page.as_deref()
-                    && group.2.is_none_or(|first| page < first)
-                {
-                    group.2 = Some(page);
+                let page = page_of(d);
+                if page < group.2 {
+                    group.2 = page;
                 }
             }
             None => {
                 slot.push(groups.len());
-                groups.push((d, 1, d.page.as_deref()));
+                groups.push((d, 1, page_of(d)));
             }
         }
     }
     groups
         .into_iter()
-        .map(|(d, n, first)| match first {
-            Some(page) if n > 1 => {
-                let note = format!(" (in {} pages, first {page})", thousands(n));
+        .map(|(d, n, first)| {
+            if n > 1 {
+                let note = format!(" (in {} pages, first {first})", thousands(n));
                 headed(&d.position(), &d.problem, &note)
+            } else {
+                d.to_string()
             }
-            _ => d.to_string(),
         })
         .collect()
 }

@@ -152,6 +152,17 @@ impl Templates {
             .map_err(|e| template_error(name, &e, &self.sources))
     }
 
+    /// Where `text` is first written in the templates (by name order): the template's name,
+    /// the 1-based line and character column.
+    pub fn find_text(&self, text: &str) -> Option<(String, usize, usize)> {
+        let mut names: Vec<&String> = self.sources.keys().collect();
+        names.sort();
+        names.into_iter().find_map(|name| {
+            let (line, col) = crate::links::find_in(&self.sources[name], text)?;
+            Some((name.clone(), line, col))
+        })
+    }
+
     /// True when a template of that name exists.
     pub fn has(&self, name: &str) -> bool {
         self.tera.get_template_names().any(|n| n == name)

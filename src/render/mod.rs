@@ -19,6 +19,7 @@ pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
+use crate::links::PageLinks;
 use crate::markdown::{self, Document};
 use crate::outputs::{Output, OutputKind};
 use crate::private::Keyring;
@@ -49,6 +50,8 @@ struct MarkdownEntry {
     links: blake3::Hash,
     document: Arc<Document>,
     prints: DocPrints,
+    /// Links to documents that are not built: reported by the link check, every render.
+    broken: DocProblems,
 }
 
 /// A document's rendered Markdown and its fingerprints.
@@ -59,6 +62,8 @@ struct PageEntry {
     print: PagePrint,
     output: Arc<Output>,
     render: u64,
+    /// The page's links and anchor ids, when links are checked.
+    links: Option<Arc<PageLinks>>,
 }
 
 /// Rendered Markdown (by source path) and pages (by key) from earlier renders, each with the
@@ -77,12 +82,23 @@ pub struct RenderCache {
     pub stats: RenderStats,
     /// How long each step of the last render took.
     pub stages: Stages,
+    /// Links from Markdown to documents that are not built (`[x](@/posts/gone.md)`), at
+    /// their lines: the link check reports them with the rest.
+    pub broken_links: Vec<Diagnostic>,
 }
 
 impl RenderCache {
     /// An empty cache.
     pub fn new() -> RenderCache {
         RenderCache::default()
+    }
+
+    /// Every page of the last render with the links and ids taken from it (renders with
+    /// [`Renderer::with_link_check`] only): `(object key, links)`.
+    pub fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
+        self.pages
+            .iter()
+            .filter_map(|(key, e)| Some((key.as_str(), e.links.as_deref()?)))
     }
 }
 
@@ -105,6 +121,8 @@ pub struct Renderer<'a> {
     taken_bodies: Vec<Mutex<String>>,
     /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
     images: Arc<crate::images::Catalog>,
+    /// Take each HTML page's links and ids as it is rendered, for the link check.
+    link_check: bool,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -153,7 +171,15 @@ impl<'a> Renderer<'a> {
             spill: None,
             taken_bodies: Vec::new(),
             images: Arc::default(),
+            link_check: false,
         }
+    }
+
+    /// Takes every HTML page's links and anchor ids as it is rendered (before it is spilled
+    /// to disk), for [`crate::links`]; [`RenderCache::page_links`] gives them.
+    pub fn with_link_check(mut self, on: bool) -> Self {
+        self.link_check = on;
+        self
     }
 
     /// Renders the Markdown of document `i` (in [`Site::docs`] order) from `bodies[i]` when
@@ -202,9 +228,9 @@ impl<'a> Renderer<'a> {
         if !unsealable.is_empty() {
             return Err(unsealable);
         }
-        let (rendered, mut errors) = self.render_markdown(&docs, cache, &mut stats);
+        let (rendered, mut errors, broken_links) = self.render_markdown(&docs, cache, &mut stats);
+        cache.broken_links = broken_links;
         stages.lap("markdown");
-        errors.extend(check_anchors(&docs, &rendered));
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -234,17 +260,19 @@ impl<'a> Renderer<'a> {
         }
         stats.pages_rendered = todo.len();
         stages.lap("plan");
-        let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
+        type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
+        let results: Vec<Result<Done<'_>, Diagnostic>> = todo
             .into_par_iter()
             .map(|p| {
                 let mut output = self.run(&p, &docs, &contexts)?;
+                let links = self.links_of(&p, &docs, &output);
                 if let Some(spill) = &self.spill {
                     spill.spill(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
                         Diagnostic::new(Path::new(&output.key), None, problem)
                     })?;
                 }
-                Ok((p, output))
+                Ok((p, output, links))
             })
             .collect();
         stages.lap("templates");
@@ -254,12 +282,13 @@ impl<'a> Renderer<'a> {
         let mut keys_changed = false;
         for r in results {
             match r {
-                Ok((p, output)) => {
+                Ok((p, output, links)) => {
                     let output = Arc::new(output);
                     let entry = PageEntry {
                         print: p.print,
                         output: output.clone(),
                         render: this_render,
+                        links,
                     };
                     match cache.pages.get_mut(p.key.as_ref()) {
                         Some(slot) => *slot = entry,
@@ -344,6 +373,24 @@ impl<'a> Renderer<'a> {
         plan
     }
 
+    /// The links and ids of a rendered HTML page, when links are checked.
+    fn links_of(
+        &self,
+        planned: &Planned<'_>,
+        docs: &[&Arc<Doc>],
+        output: &Output,
+    ) -> Option<Arc<PageLinks>> {
+        if !self.link_check || !output.content_type.starts_with("text/html") {
+            return None;
+        }
+        let source = match planned.job {
+            Job::Doc(i) => Some(docs[i].rel_path.as_str()),
+            _ => None,
+        };
+        let html = output.body.as_bytes()?;
+        Some(Arc::new(crate::links::extract(html, source)))
+    }
+
     fn run(
         &self,
         planned: &Planned<'_>,
@@ -373,7 +420,7 @@ impl<'a> Renderer<'a> {
         docs: &[&Arc<Doc>],
         cache: &mut RenderCache,
         stats: &mut RenderStats,
-    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>) {
+    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>, Vec<Diagnostic>) {
         // What every internal link resolves to: the base path and each document's URL. The
         // map of hrefs is built only if some document is rendered (a serve rebuild after an
         // edit renders one, and looks up the rest).
@@ -394,7 +441,8 @@ impl<'a> Renderer<'a> {
             .get(target)
             .cloned()
         };
-        let results: Vec<Result<(Rendered, bool), DocProblems>> = docs
+        // Each: the rendering, whether it is new, and its links to documents not built.
+        let results: Vec<Result<(Rendered, bool, DocProblems), DocProblems>> = docs
             .par_iter()
             .enumerate()
             .map(|(i, doc)| {
@@ -407,7 +455,11 @@ impl<'a> Renderer<'a> {
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
                 {
-                    return Ok(((hit.document.clone(), hit.prints), false));
+                    return Ok((
+                        (hit.document.clone(), hit.prints),
+                        false,
+                        hit.broken.clone(),
+                    ));
                 }
                 let source = markdown::Source {
                     body: taken.as_deref().unwrap_or(&doc.body),
@@ -416,24 +468,53 @@ impl<'a> Renderer<'a> {
                     base_path: &base_path,
                 };
                 let images = Some(&*self.images).filter(|c| !c.is_empty());
-                markdown::render_with_images(source, &resolve, self.highlighter, images).map(
-                    |mut d| {
-                        if let Some(excerpt) = &doc.excerpt {
-                            d.summary = markdown::render_excerpt(excerpt);
-                        }
-                        let prints = DocPrints::new(doc, &d);
-                        ((Arc::new(d), prints), true)
-                    },
-                )
+                let rendered =
+                    markdown::render_with_images(source, &resolve, self.highlighter, images);
+                let (mut d, broken) = match rendered {
+                    Ok(d) => (d, Vec::new()),
+                    // Links to documents that are not built: rendered as written, reported by
+                    // the link check with every other link problem (anchors included).
+                    Err(broken)
+                        if broken
+                            .iter()
+                            .all(|(_, p)| matches!(p, Problem::BrokenLink(_))) =>
+                    {
+                        let as_written =
+                            |target: &str| resolve(target).or_else(|| Some(format!("@/{target}")));
+                        let d = markdown::render_with_images(
+                            source,
+                            &as_written,
+                            self.highlighter,
+                            images,
+                        )?;
+                        (d, broken)
+                    }
+                    Err(problems) => return Err(problems),
+                };
+                if let Some(excerpt) = &doc.excerpt {
+                    d.summary = markdown::render_excerpt(excerpt);
+                }
+                let prints = DocPrints::new(doc, &d);
+                Ok(((Arc::new(d), prints), true, broken))
             })
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
+        let mut broken_links = Vec::new();
         // Source paths left out of the build, to explain broken links to them (on errors only).
         let mut excluded: Option<HashSet<&str>> = None;
         for (doc, result) in docs.iter().zip(results) {
             match result {
-                Ok(((document, prints), new)) => {
+                Ok(((document, prints), new, broken)) => {
+                    if !broken.is_empty() {
+                        let excluded = excluded.get_or_insert_with(|| {
+                            self.site.excluded.iter().map(String::as_str).collect()
+                        });
+                        broken_links.extend(broken.iter().map(|(line, problem)| {
+                            let problem = explain_unbuilt_target(problem.clone(), excluded);
+                            Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem)
+                        }));
+                    }
                     if new {
                         stats.markdown_rendered += 1;
                         let entry = MarkdownEntry {
@@ -441,6 +522,7 @@ impl<'a> Renderer<'a> {
                             links,
                             document: document.clone(),
                             prints,
+                            broken,
                         };
                         cache.markdown.insert(doc.rel_path.clone(), entry);
                     } else {
@@ -468,7 +550,7 @@ impl<'a> Renderer<'a> {
                 .markdown
                 .retain(|path, _| live.contains(path.as_str()));
         }
-        (rendered, errors)
+        (rendered, errors, broken_links)
     }
 
     /// The context every template gets.
@@ -566,36 +648,6 @@ impl<'a> Renderer<'a> {
         output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
     }
-}
-
-/// Problems with `#anchor` links to documents that rendered (the others are reported).
-fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Rendered>]) -> Vec<Diagnostic> {
-    let anchors: FxHashMap<&str, &[String]> = docs
-        .iter()
-        .zip(rendered)
-        .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.0.anchors.as_slice())))
-        .collect();
-    let mut errors = Vec::new();
-    for (doc, r) in docs.iter().zip(rendered) {
-        let Some((r, _)) = r else { continue };
-        for link in &r.links {
-            let Some(anchor) = &link.anchor else { continue };
-            let Some(target_anchors) = anchors.get(link.target.as_str()) else {
-                continue; // the target failed to render and is reported already
-            };
-            if !target_anchors.contains(anchor) {
-                errors.push(Diagnostic::new(
-                    Path::new(&doc.rel_path),
-                    Some(link.line),
-                    Problem::BrokenAnchor {
-                        target: link.target.clone(),
-                        anchor: anchor.clone(),
-                    },
-                ));
-            }
-        }
-    }
-    errors
 }
 
 /// A broken link to a draft or future post says so: it exists, it just is not built.

@@ -14,6 +14,7 @@ use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
+use crate::links::{Base, Severity, SiteView, check_internal};
 use crate::outputs::{Output, OutputKind, Outputs};
 use crate::pipeline::Rendered;
 use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
@@ -366,6 +367,7 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
+        .with_link_check(site.config.links.internal != Severity::Off)
         .render(&mut self.cache);
         let pages = match pages {
             Ok(pages) if errors.is_empty() => pages,
@@ -401,6 +403,15 @@ impl Session {
                 OutputKind::Asset,
             ));
         }
+        if !outputs.contains("favicon.svg") {
+            // The theme links /favicon.svg on every page: a site without one (not made by
+            // `bucketpress new`) gets the theme's, so no page asks for a missing file.
+            outputs.insert(Output::from_bytes(
+                "favicon.svg",
+                crate::scaffold::favicon(&site.config.title).into_bytes(),
+                OutputKind::Asset,
+            ));
+        }
         if has_private && !outputs.contains(SCRIPT_KEY) {
             outputs.insert(Output::from_bytes(
                 SCRIPT_KEY,
@@ -410,6 +421,13 @@ impl Session {
         }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
         stages.lap("outputs");
+        let link_problems = self.check_links(&site, &sources.templates, &outputs);
+        match site.config.links.internal {
+            _ if link_problems.is_empty() => {}
+            Severity::Error => return Err(sorted(link_problems)),
+            Severity::Warn | Severity::Off => warnings.extend(link_problems),
+        }
+        stages.lap("links");
         if self.cache.stats.markdown_reused == 0 {
             // Every block was asked for: the cache can drop what no page uses any more. After
             // an incremental render the save waits for `save_highlights` (serve calls it when
@@ -429,6 +447,36 @@ impl Session {
             outputs,
             warnings,
         })
+    }
+
+    /// Every broken internal link of the last render (none when `[links] internal = "off"`):
+    /// Markdown links to documents not built, then links and anchors of the rendered pages.
+    fn check_links(
+        &self,
+        site: &Site,
+        templates: &Templates,
+        outputs: &Outputs,
+    ) -> Vec<Diagnostic> {
+        let config = &site.config.links;
+        if config.internal == Severity::Off {
+            return Vec::new();
+        }
+        // site.toml's validation refused bad patterns already.
+        let skip = config
+            .skip_set()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let exists = |key: &str| outputs.contains(key);
+        let read_source = |rel: &str| std::fs::read_to_string(self.site_dir.join(rel)).ok();
+        let view = SiteView {
+            exists: &exists,
+            base: Base::new(&site.config.base_url, &site.config.base_path()),
+            skip: &skip,
+            templates,
+            read_source: &read_source,
+        };
+        let mut problems = self.cache.broken_links.clone();
+        problems.extend(check_internal(self.cache.page_links(), &view));
+        problems
     }
 
     /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.

@@ -1,0 +1,1 @@
+//! `check --external`: external links asked about concurrently and politely.
