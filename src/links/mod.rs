@@ -185,6 +185,71 @@ fn place(b: &Broken<'_>, text: Option<(&str, &str)>, site: &SiteView<'_>) -> Dia
     }
 }
 
+/// An external link and the first page that has it (by key, preferring a document's page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRef {
+    /// The URL, without its fragment.
+    pub url: String,
+    /// The source file of the page, if it is a document's.
+    pub source: Option<String>,
+    /// The page's object key.
+    pub page: String,
+}
+
+/// Every `http(s)` link to another site found on `pages`, once each, sorted by URL; links
+/// matching `skip` are left out.
+pub fn external_links<'a>(
+    pages: impl Iterator<Item = (&'a str, &'a PageLinks)>,
+    base: &Base,
+    skip: &globset::GlobSet,
+) -> Vec<ExternalRef> {
+    let mut pages: Vec<(&str, &PageLinks)> = pages.collect();
+    pages.sort_unstable_by_key(|(k, _)| *k);
+    let mut found: std::collections::BTreeMap<String, ExternalRef> = Default::default();
+    for (key, page) in pages {
+        for link in &page.links {
+            if skip.is_match(link) {
+                continue;
+            }
+            let Target::External(url) = resolve(link, key, base) else {
+                continue;
+            };
+            let better = found
+                .get(&url)
+                .is_none_or(|r| r.source.is_none() && page.source.is_some());
+            if better {
+                let r = ExternalRef {
+                    url: url.clone(),
+                    source: page.source.clone(),
+                    page: key.to_string(),
+                };
+                found.insert(url, r);
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// A diagnostic for an external link that does not answer well, at its line in the Markdown
+/// source (`read_source`) when it is written there, else at its page.
+pub fn external_diagnostic(
+    r: &ExternalRef,
+    status: &str,
+    read_source: &dyn Fn(&str) -> Option<String>,
+) -> Diagnostic {
+    let problem = Problem::ExternalLink {
+        url: r.url.clone(),
+        status: status.to_string(),
+    };
+    if let Some(src) = &r.source
+        && let Some((line, col)) = read_source(src).and_then(|t| find_in(&t, &r.url))
+    {
+        return Diagnostic::new(Path::new(src), Some(line), problem).at_column(Some(col));
+    }
+    let page = r.source.clone().unwrap_or_else(|| format!("/{}", r.page));
+    Diagnostic::new(Path::new(&page), None, problem)
+}
+
 /// The 1-based line and character column of the first `needle` in `text`.
 pub(crate) fn find_in(text: &str, needle: &str) -> Option<(usize, usize)> {
     let at = text.find(needle)?;

@@ -91,7 +91,9 @@ pub fn resolve(link: &str, page_key: &str, base: &Base) -> Target {
     }) else {
         return Target::Skip;
     };
-    let keys = if inside.is_empty() || inside.ends_with('/') {
+    let keys = if path.is_empty() {
+        vec![page_key.to_string()]
+    } else if inside.is_empty() || inside.ends_with('/') {
         vec![format!("{inside}index.html")]
     } else {
         vec![inside.to_string(), format!("{inside}/index.html")]

@@ -217,9 +217,7 @@ fn apply(
     let current = shared.snapshot();
     match result {
         Ok(rendered) => {
-            for w in &rendered.warnings {
-                reporter.warning(w);
-            }
+            reporter.warnings(&rendered.warnings);
             let d = diff(&current.outputs, &rendered.outputs);
             let was_broken = !current.errors.is_empty();
             let n = d.changed.len();

@@ -61,6 +61,8 @@ pub struct Session {
     single: bool,
     /// Goes on past documents that fail to parse, to report every problem (`check`).
     all_problems: bool,
+    /// Takes every page's links even when `[links] internal = "off"` (`check --external`).
+    collect_links: bool,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -139,6 +141,7 @@ impl Session {
             spill: None,
             single: false,
             all_problems: false,
+            collect_links: false,
         }
     }
 
@@ -148,6 +151,28 @@ impl Session {
     pub fn all_problems(mut self) -> Session {
         self.all_problems = true;
         self
+    }
+
+    /// A session that takes every page's links as it renders, for
+    /// [`Session::external_links`], even when internal links are not checked.
+    pub fn collect_links(mut self) -> Session {
+        self.collect_links = true;
+        self
+    }
+
+    /// The links to other sites on the pages of the last render (with
+    /// [`Session::collect_links`] or internal link checks on), once each.
+    pub fn external_links(&self) -> Vec<crate::links::ExternalRef> {
+        let Some(sources) = &self.sources else {
+            return Vec::new();
+        };
+        let config = &sources.config;
+        let skip = config
+            .links
+            .skip_set()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let base = Base::new(&config.base_url, &config.base_path());
+        crate::links::external_links(self.cache.page_links(), &base, &skip)
     }
 
     /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
@@ -367,7 +392,7 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
-        .with_link_check(site.config.links.internal != Severity::Off)
+        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
         .render(&mut self.cache);
         let pages = match pages {
             Ok(pages) if errors.is_empty() => pages,
@@ -425,7 +450,7 @@ impl Session {
         match site.config.links.internal {
             _ if link_problems.is_empty() => {}
             Severity::Error => return Err(sorted(link_problems)),
-            Severity::Warn | Severity::Off => warnings.extend(link_problems),
+            Severity::Warn | Severity::Off => warnings.extend(sorted(link_problems).0),
         }
         stages.lap("links");
         if self.cache.stats.markdown_reused == 0 {
@@ -558,7 +583,11 @@ fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
-    errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    errors.sort_by(|a, b| {
+        (a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+            .then(a.column.cmp(&b.column))
+    });
     errors.dedup();
     BuildErrors(errors)
 }

@@ -10,6 +10,7 @@ mod cloudfront_stub;
 mod corpus;
 mod fuzz;
 mod images;
+mod links;
 mod migrate;
 mod migrate_check;
 mod private;
