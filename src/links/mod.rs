@@ -67,6 +67,22 @@ pub fn check_internal<'a>(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // A listing shows posts' summaries: a link broken there that is broken on the post's
+    // own page too is that post's problem, reported once; a relative link that works on the
+    // post's page but not on a listing (a bundle's `diagram.svg` in a summary) is left alone.
+    let on_documents: rustc_hash::FxHashSet<&str> = broken
+        .iter()
+        .filter(|b| b.page.source.is_some())
+        .map(|b| b.link)
+        .collect();
+    let broken: Vec<Broken<'_>> = broken
+        .into_iter()
+        .filter(|b| {
+            b.page.source.is_some()
+                || !(on_documents.contains(b.link)
+                    || is_relative(b.link) && written_in_doc(b.link, &pages))
+        })
+        .collect();
     let mut out = Vec::with_capacity(broken.len());
     let mut source: Option<(&str, Option<String>)> = None;
     for b in &broken {
@@ -90,6 +106,18 @@ pub fn check_internal<'a>(
         out.push(place(b, text, site));
     }
     out
+}
+
+/// True for a link relative to its page's folder (`a.png`, `../x/`).
+fn is_relative(link: &str) -> bool {
+    !link.starts_with(['/', '#', '?']) && resolve::scheme(link).is_none()
+}
+
+/// True when some document's page has `link` (so a listing shows it in a summary).
+fn written_in_doc(link: &str, pages: &rustc_hash::FxHashMap<&str, &PageLinks>) -> bool {
+    pages
+        .values()
+        .any(|p| p.source.is_some() && p.links.iter().any(|l| l == link))
 }
 
 /// The problem with `link` on page `key`, if it has one.

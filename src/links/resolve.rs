@@ -102,7 +102,7 @@ pub fn resolve(link: &str, page_key: &str, base: &Base) -> Target {
 }
 
 /// The scheme of an absolute URL (`https`, `mailto`), if `s` has one.
-fn scheme(s: &str) -> Option<&str> {
+pub(crate) fn scheme(s: &str) -> Option<&str> {
     let (scheme, _) = s.split_once(':')?;
     let mut chars = scheme.chars();
     let first = chars.next()?;
