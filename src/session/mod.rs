@@ -394,12 +394,18 @@ impl Session {
         .with_taken_bodies(bodies)
         .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
         .render(&mut self.cache);
+        // A failed render still reports the links from Markdown to documents not built.
+        let link_errors = match site.config.links.internal {
+            Severity::Error => self.cache.broken_links.clone(),
+            Severity::Warn | Severity::Off => Vec::new(),
+        };
         let pages = match pages {
             Ok(pages) if errors.is_empty() => pages,
-            Ok(_) => return Err(sorted(errors)),
-            Err(e) => {
+            Ok(_) | Err(_) => {
+                let e = pages.err().unwrap_or_default();
                 errors.extend(
                     e.into_iter()
+                        .chain(link_errors)
                         .filter(|d| !links_to_failed(&d.problem, &d.path, &failed)),
                 );
                 return Err(sorted(errors));
