@@ -206,7 +206,8 @@ pub fn grouped(diagnostics: &[Diagnostic]) -> Vec<String> {
     // diagnostic without a page was met on the page of its own file).
     let mut groups: Vec<(&Diagnostic, usize, String)> = Vec::new();
     // Diagnostics of one kind come together in practice; an index keeps the worst case linear.
-    let mut index: std::collections::HashMap<(&Path, Option<usize>, Option<usize>), Vec<usize>> =
+    type Place<'d> = (&'d Path, Option<usize>, Option<usize>);
+    let mut index: std::collections::HashMap<Place<'_>, Vec<usize>> =
         std::collections::HashMap::new();
     let page_of = |d: &Diagnostic| {
         d.page
@@ -248,7 +249,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

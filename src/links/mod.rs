@@ -148,7 +148,7 @@ fn broken<'a>(
     let fragment = fragment.filter(|f| f != "top")?;
     // Only pages the site rendered have known ids (a static HTML file is not read).
     let target = pages.get(found.as_str())?;
-    (!target.ids.iter().any(|id| *id == fragment)).then_some(Broken {
+    (!target.ids.contains(&fragment)).then_some(Broken {
         key,
         page,
         link,
