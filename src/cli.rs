@@ -113,6 +113,11 @@ pub struct CheckArgs {
     /// working after a move.
     #[arg(long, value_name = "FILE")]
     pub urls: Option<PathBuf>,
+    /// Also check links to other sites: a few requests per host at a time, retries, waits
+    /// when a server says 429; links found good are remembered for `[links]
+    /// external_cache_days` in `.bucketpress/cache/external-links.json`.
+    #[arg(long)]
+    pub external: bool,
 }
 
 /// Which site and which documents.

@@ -54,6 +54,8 @@ pub struct Config {
     /// `[extra]`: the site's own values, for templates and posts (`config.extra.x` in a
     /// shortcode, `{{ site.x }}` in Liquid, Hugo's `param`).
     pub extra: toml::Table,
+    /// `[links]`: the link checker (internal links on or off, links to skip, external checks).
+    pub links: crate::links::LinksConfig,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             content: crate::content::ContentConfig::default(),
             images: crate::images::ImageConfig::default(),
             extra: toml::Table::new(),
+            links: crate::links::LinksConfig::default(),
         }
     }
 }
@@ -270,6 +273,23 @@ impl Config {
                 &self.publish.previews_prefix,
             ));
         }
+        for pattern in &self.links.skip {
+            if globset::Glob::new(pattern).is_err() {
+                return Err(bad(
+                    "skip",
+                    "a glob pattern such as \"/drafts/**\"",
+                    pattern,
+                ));
+            }
+        }
+        for (key, n) in [
+            ("external_concurrency", self.links.external_concurrency),
+            ("external_per_host", self.links.external_per_host),
+        ] {
+            if n == 0 {
+                return Err(bad(key, "a number of 1 or more", "0"));
+            }
+        }
         for rule in &self.publish.cache_control {
             if globset::Glob::new(&rule.glob).is_err() {
                 return Err(bad("cache_control", "a valid glob", &rule.glob));
@@ -418,6 +438,13 @@ const KNOWN_KEYS: &[&str] = &[
     "content.jekyll",
     "content.excerpt_separator",
     "content.lenient",
+    "links",
+    "links.internal",
+    "links.skip",
+    "links.external_concurrency",
+    "links.external_per_host",
+    "links.external_timeout",
+    "links.external_cache_days",
     "images",
     "images.enabled",
     "images.widths",

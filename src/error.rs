@@ -74,6 +74,17 @@ pub enum Problem {
     /// An internal link to a file that is not part of the site.
     #[error("link to {0:?}: no such post or page")]
     BrokenLink(String),
+    /// A link in a rendered page to a URL of the site that no page or file answers.
+    #[error("link to {0:?}: no page or file of the site has this URL")]
+    DeadLink(String),
+    /// An external link that does not answer well (`check --external`).
+    #[error("link to {url}: {status}")]
+    ExternalLink {
+        /// The URL.
+        url: String,
+        /// What went wrong: `404 Not Found`, `timed out`, …
+        status: String,
+    },
     /// An internal link to an anchor that the target does not have.
     #[error("link to {target:?}: it has no heading with id {anchor:?}")]
     BrokenAnchor {
@@ -158,8 +169,13 @@ pub struct Diagnostic {
     pub path: PathBuf,
     /// The 1-based line, when known.
     pub line: Option<usize>,
+    /// The 1-based column (in characters) on that line, when known.
+    pub column: Option<usize>,
     /// What is wrong.
     pub problem: Problem,
+    /// The page being rendered when a template failed (its source file, or its URL for a
+    /// listing): the same template error on many pages is reported once, with a count.
+    pub page: Option<String>,
 }
 
 impl Diagnostic {
@@ -168,8 +184,39 @@ impl Diagnostic {
         Diagnostic {
             path: path.to_path_buf(),
             line,
+            column: None,
             problem,
+            page: None,
         }
+    }
+
+    /// The same diagnostic at 1-based `column` of its line.
+    pub fn at_column(mut self, column: Option<usize>) -> Diagnostic {
+        self.column = column;
+        self
+    }
+
+    /// The same diagnostic met while rendering `page`.
+    pub fn on_page(mut self, page: impl Into<String>) -> Diagnostic {
+        self.page = Some(page.into());
+        self
+    }
+
+    /// `file:line:col` (as far as known).
+    pub fn position(&self) -> String {
+        match (self.line, self.column.or(self.problem.column())) {
+            (Some(line), Some(col)) => format!("{}:{line}:{col}", self.path.display()),
+            (Some(line), None) => format!("{}:{line}", self.path.display()),
+            _ => self.path.display().to_string(),
+        }
+    }
+
+    /// True when `other` is the same problem at the same place (perhaps on another page).
+    fn same_as(&self, other: &Diagnostic) -> bool {
+        self.path == other.path
+            && self.line == other.line
+            && self.column == other.column
+            && self.problem == other.problem
     }
 
     /// The same diagnostic with its path made relative to `root` (for readable messages).
@@ -183,17 +230,81 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.problem.column()) {
-            (Some(line), Some(column)) => write!(
-                f,
-                "{}:{line}:{column}: {}",
-                self.path.display(),
-                self.problem
-            ),
-            (Some(line), None) => write!(f, "{}:{line}: {}", self.path.display(), self.problem),
-            (None, _) => write!(f, "{}: {}", self.path.display(), self.problem),
+        let note = match &self.page {
+            Some(page) => format!(" (rendering {page})"),
+            None => String::new(),
+        };
+        f.write_str(&headed(&self.position(), &self.problem, &note))
+    }
+}
+
+/// `position: problem` with `note` at the end of the problem's first line: a multi-line
+/// problem (Tera's source line and caret) keeps its further lines below.
+fn headed(position: &str, problem: &Problem, note: &str) -> String {
+    let text = problem.to_string();
+    match text.split_once('\n') {
+        Some((first, rest)) => format!("{position}: {first}{note}\n{rest}"),
+        None => format!("{position}: {text}{note}"),
+    }
+}
+
+/// Diagnostics with the same problem at the same place said once: a template error met on
+/// 1,979 pages is one line, "(in 1,979 pages, first content/posts/a.md)". Order is kept
+/// (each group where its first member was).
+pub fn grouped(diagnostics: &[Diagnostic]) -> Vec<String> {
+    // Each group: its first member, its size, and the first of its pages by name (a
+    // diagnostic without a page was met on the page of its own file).
+    let mut groups: Vec<(&Diagnostic, usize, String)> = Vec::new();
+    // Diagnostics of one kind come together in practice; an index keeps the worst case linear.
+    type Place<'d> = (&'d Path, Option<usize>, Option<usize>);
+    let mut index: std::collections::HashMap<Place<'_>, Vec<usize>> =
+        std::collections::HashMap::new();
+    let page_of = |d: &Diagnostic| {
+        d.page
+            .clone()
+            .unwrap_or_else(|| d.path.to_string_lossy().into_owned())
+    };
+    for d in diagnostics {
+        let slot = index.entry((&d.path, d.line, d.column)).or_default();
+        match slot.iter().find(|&&g| groups[g].0.same_as(d)) {
+            Some(&g) => {
+                let group = &mut groups[g];
+                group.1 += 1;
+                let page = page_of(d);
+                if page < group.2 {
+                    group.2 = page;
+                }
+            }
+            None => {
+                slot.push(groups.len());
+                groups.push((d, 1, page_of(d)));
+            }
         }
     }
+    groups
+        .into_iter()
+        .map(|(d, n, first)| {
+            if n > 1 {
+                let note = format!(" (in {} pages, first {first})", thousands(n));
+                headed(&d.position(), &d.problem, &note)
+            } else {
+                d.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `1979` → `1,979`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Every error of a build, reported together.
@@ -202,11 +313,11 @@ pub struct BuildErrors(pub Vec<Diagnostic>);
 
 impl fmt::Display for BuildErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, line) in grouped(&self.0).iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{d}")?;
+            write!(f, "{line}")?;
         }
         Ok(())
     }
@@ -295,6 +406,45 @@ mod tests {
             d.to_string(),
             "content/posts/x.md:3: date: expected YYYY-MM-DD or RFC 3339, found \"soon\""
         );
+    }
+
+    #[test]
+    fn the_same_template_error_on_many_pages_is_said_once() {
+        let on = |page: &str| {
+            Diagnostic::new(
+                Path::new("templates/post.html"),
+                Some(4),
+                Problem::Template("Variable `post.titel` not found".into()),
+            )
+            .at_column(Some(8))
+            .on_page(page)
+        };
+        let mut all: Vec<Diagnostic> = (0..1979)
+            .map(|i| on(&format!("content/posts/p{i}.md")))
+            .collect();
+        all.push(Diagnostic::new(
+            Path::new("content/posts/x.md"),
+            Some(2),
+            Problem::BrokenLink("/nope/".into()),
+        ));
+        all.push(on("content/posts/p1.md").at_column(Some(30)));
+        assert_eq!(
+            grouped(&all),
+            [
+                "templates/post.html:4:8: Variable `post.titel` not found (in 1,979 pages, \
+                 first content/posts/p0.md)",
+                "content/posts/x.md:2: link to \"/nope/\": no such post or page",
+                "templates/post.html:4:30: Variable `post.titel` not found (rendering \
+                 content/posts/p1.md)",
+            ]
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1979), "1,979");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

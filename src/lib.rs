@@ -11,6 +11,7 @@ pub mod content;
 pub mod error;
 pub mod highlight;
 pub mod images;
+pub mod links;
 pub mod markdown;
 pub mod outputs;
 pub mod pipeline;

@@ -102,7 +102,21 @@ fn render(
     persist: bool,
     spill: Option<Arc<Spill>>,
 ) -> Option<Rendered> {
+    render_session(args, reporter, persist, spill, false).map(|(r, _)| r)
+}
+
+/// [`render`], keeping the session (for its links when `collect_links`).
+fn render_session(
+    args: &SiteArgs,
+    reporter: Reporter,
+    persist: bool,
+    spill: Option<Arc<Spill>>,
+    collect_links: bool,
+) -> Option<(Rendered, Session)> {
     let mut session = Session::new(&args.site, args.build_options()).single_render();
+    if collect_links {
+        session = session.collect_links();
+    }
     if !persist {
         // `check`: every problem of every file in one run.
         session = session.all_problems();
@@ -118,19 +132,18 @@ fn render(
     match session.render() {
         Ok(rendered) => {
             tracing::debug!("render stages: {}", session.stages());
-            for w in &rendered.warnings {
-                reporter.warning(w);
-            }
-            Some(rendered)
+            reporter.warnings(&rendered.warnings);
+            Some((rendered, session))
         }
         Err(BuildErrors(errors)) => {
-            for e in &errors {
-                reporter.error(e);
+            let lines = bucketpress::error::grouped(&errors);
+            for line in &lines {
+                reporter.error(line);
             }
             reporter.error(format!(
                 "{} problem{} found; nothing was written",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
+                bucketpress::error::thousands(lines.len()),
+                if lines.len() == 1 { "" } else { "s" }
             ));
             None
         }
@@ -195,6 +208,64 @@ fn build(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `check --external`: asks about every link to another site not found good lately; false
+/// when some do not answer well (each reported).
+fn check_external(
+    session: &Session,
+    rendered: &Rendered,
+    reporter: Reporter,
+) -> anyhow::Result<bool> {
+    use bucketpress::links::external::{Cache, Options, Verdict, check_urls};
+    let config = &rendered.config.links;
+    let links = session.external_links();
+    let mut cache = Cache::load(session.site_dir());
+    let now = chrono::Utc::now().timestamp();
+    let max_age = std::time::Duration::from_secs(config.external_cache_days * 86_400);
+    let ask: Vec<String> = links
+        .iter()
+        .filter(|l| !cache.is_fresh(&l.url, now, max_age))
+        .map(|l| l.url.clone())
+        .collect();
+    reporter.status(format!(
+        "checking {} external links ({} found good in the last {} days not asked again)",
+        ask.len(),
+        links.len() - ask.len(),
+        config.external_cache_days
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the HTTP client: {e}"))?;
+    let verdicts = runtime.block_on(check_urls(&ask, &Options::from_config(config)));
+    cache.record(&verdicts, now);
+    if let Err(e) = cache.save() {
+        reporter.error(format!("cannot save the external link cache: {e}"));
+    }
+    let read_source = |rel: &str| std::fs::read_to_string(session.site_dir().join(rel)).ok();
+    let by_url: std::collections::HashMap<&str, &bucketpress::links::ExternalRef> =
+        links.iter().map(|l| (l.url.as_str(), l)).collect();
+    let mut bad = 0;
+    for (url, verdict) in &verdicts {
+        if let (Verdict::Bad(why), Some(r)) = (verdict, by_url.get(url.as_str())) {
+            bad += 1;
+            reporter.error(bucketpress::links::external_diagnostic(
+                r,
+                why,
+                &read_source,
+            ));
+        }
+    }
+    if bad > 0 {
+        reporter.error(format!(
+            "{bad} of {} external links do not answer",
+            links.len()
+        ));
+        return Ok(false);
+    }
+    reporter.status(format!("ok: all {} external links answer", links.len()));
+    Ok(true)
+}
+
 fn check(args: &CheckArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
     // Read the list first: a list that cannot be read is a usage error, whatever the site.
     let old_urls = match &args.urls {
@@ -207,9 +278,14 @@ fn check(args: &CheckArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let Some(rendered) = render(&args.site, reporter, false, None) else {
+    let Some((rendered, session)) =
+        render_session(&args.site, reporter, false, None, args.external)
+    else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
+    if args.external && !check_external(&session, &rendered, reporter)? {
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    }
     if let Some((path, urls)) = old_urls {
         let base_path = rendered.config.base_path();
         let lost = bucketpress::urlcheck::lost_urls(&rendered.outputs, &urls, &base_path, path);

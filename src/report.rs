@@ -64,6 +64,14 @@ impl Reporter {
         eprintln!("warning: {diagnostic}");
     }
 
+    /// Warnings, the same problem at the same place said once with a count of pages
+    /// ([`crate::error::grouped`]).
+    pub fn warnings(&self, diagnostics: &[Diagnostic]) {
+        for line in crate::error::grouped(diagnostics) {
+            eprintln!("warning: {line}");
+        }
+    }
+
     /// An error line.
     pub fn error(&self, message: impl std::fmt::Display) {
         eprintln!("error: {message}");

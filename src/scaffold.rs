@@ -87,8 +87,9 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A square icon with the title's first letter, for `static/favicon.svg`.
-fn favicon(title: &str) -> String {
+/// A square icon with the title's first letter, for `static/favicon.svg` (and the theme's
+/// `/favicon.svg` of a site that has none).
+pub(crate) fn favicon(title: &str) -> String {
     let letter = title
         .chars()
         .find(|c| c.is_alphanumeric())

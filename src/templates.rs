@@ -79,6 +79,8 @@ pub const THEME_CSS: &str = include_str!("../templates/style.css");
 /// The loaded templates.
 pub struct Templates {
     tera: Tera,
+    /// Every template's source by name, to place a render error at its line and column.
+    sources: std::collections::HashMap<String, String>,
     fingerprint: blake3::Hash,
     /// What the `image` function sees: the images of the render under way.
     images: crate::images::template::ImageSlot,
@@ -177,14 +179,15 @@ impl Templates {
         let mut errors = Vec::new();
         for (name, text) in &sources {
             if let Err(e) = tera::Template::new(name, None, text) {
-                errors.push(template_error(name, &e));
+                errors.push(template_error(name, &e, &Default::default()));
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
+        let by_name: std::collections::HashMap<String, String> = sources.iter().cloned().collect();
         tera.add_raw_templates(sources)
-            .map_err(|e| vec![template_error("templates", &e)])?;
+            .map_err(|e| vec![template_error("templates", &e, &by_name)])?;
         let images = crate::images::template::ImageSlot::default();
         for name in ["image", "resize_image"] {
             let function = crate::images::template::ImageFunction::new(images.clone());
@@ -193,6 +196,7 @@ impl Templates {
         tera.register_filter("markdown", markdown_filter);
         Ok(Templates {
             tera,
+            sources: by_name,
             fingerprint: fingerprint.finalize(),
             images,
             shortcodes: shortcodes.finalize(),
@@ -216,7 +220,18 @@ impl Templates {
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, Diagnostic> {
         self.tera
             .render(name, context)
-            .map_err(|e| template_error(name, &e))
+            .map_err(|e| template_error(name, &e, &self.sources))
+    }
+
+    /// Where `text` is first written in the templates (by name order): the template's name,
+    /// the 1-based line and character column.
+    pub fn find_text(&self, text: &str) -> Option<(String, usize, usize)> {
+        let mut names: Vec<&String> = self.sources.keys().collect();
+        names.sort();
+        names.into_iter().find_map(|name| {
+            let (line, col) = crate::links::find_in(&self.sources[name], text)?;
+            Some((name.clone(), line, col))
+        })
     }
 
     /// True when a template of that name exists.
@@ -224,14 +239,15 @@ impl Templates {
         self.tera.get_template_names().any(|n| n == name)
     }
 
-    /// Renders a shortcode's template; the error is Tera's whole message on one line.
+    /// Renders a shortcode's template; the error is Tera's whole message (its cause chain, one
+    /// cause a line).
     pub(crate) fn render_shortcode(
         &self,
         name: &str,
         context: &tera::Context,
     ) -> Result<String, String> {
         self.tera.render(name, context).map_err(|e| {
-            let d = template_error(name, &e);
+            let d = template_error(name, &e, &self.sources);
             match d.problem {
                 Problem::Template(m) => m,
                 other => other.to_string(),
@@ -297,28 +313,68 @@ fn read_includes(
     includes
 }
 
-/// A diagnostic for a Tera error: the whole cause chain, and the line when Tera gives one.
-fn template_error(name: &str, error: &tera::Error) -> Diagnostic {
+/// A diagnostic for a Tera error: the whole cause chain, one cause a line, with Tera's
+/// multi-line display (the source line and a caret) kept as it is; placed at `file:line:col`
+/// from the parser's position, or else by finding the failing expression in `sources`.
+fn template_error(
+    name: &str,
+    error: &tera::Error,
+    sources: &std::collections::HashMap<String, String>,
+) -> Diagnostic {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        message.push('\n');
+        message.push_str(cause.to_string().trim_end());
         source = cause.source();
     }
+    let mut file = name.to_string();
     // Tera's parse errors carry pest positions like " --> 3:5".
-    let line = message
-        .split("--> ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.trim().parse().ok());
-    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    let path = if name == "templates" {
+    let mut position = message.split("--> ").nth(1).and_then(|rest| {
+        let pos = rest.split_whitespace().next()?;
+        let (line, col) = pos.split_once(':')?;
+        Some((line.parse().ok()?, col.parse().ok()))
+    });
+    if position.is_none()
+        && let Some((found_in, line, col)) = locate(name, &message, sources)
+    {
+        file = found_in;
+        position = Some((line, Some(col)));
+    }
+    let path = if file == "templates" {
         Path::new("templates").to_path_buf()
     } else {
-        Path::new("templates").join(name)
+        Path::new("templates").join(&file)
     };
-    Diagnostic::new(&path, line, Problem::Template(message))
+    let (line, column) = match position {
+        Some((line, col)) => (Some(line), col),
+        None => (None, None),
+    };
+    Diagnostic::new(&path, line, Problem::Template(message)).at_column(column)
+}
+
+/// Where a render error's expression (the `x.y` of "Variable `x.y` not found", of a filter
+/// or function named in backquotes) is written: in template `name`, else in the one template
+/// that has it (a parent it extends, a macro file). The 1-based line and character column.
+fn locate(
+    name: &str,
+    message: &str,
+    sources: &std::collections::HashMap<String, String>,
+) -> Option<(String, usize, usize)> {
+    let needle = message.split('`').nth(1).filter(|n| !n.is_empty())?;
+    let find = |text: &str| {
+        let at = text.find(needle)?;
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[..at].matches('\n').count() + 1;
+        Some((line, text[line_start..at].chars().count() + 1))
+    };
+    if let Some((line, col)) = sources.get(name).and_then(|t| find(t)) {
+        return Some((name.to_string(), line, col));
+    }
+    let mut others = sources.iter().filter_map(|(n, t)| Some((n, find(t)?)));
+    let (n, (line, col)) = others.next()?;
+    // Found in several templates: which one failed is not known, so none is named.
+    others.next().is_none().then(|| (n.clone(), line, col))
 }
 
 #[cfg(test)]
@@ -356,5 +412,36 @@ mod tests {
         let err = t.render("x.html", &tera::Context::new()).unwrap_err();
         assert_eq!(err.path, Path::new("templates/x.html"));
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn a_render_error_is_placed_at_file_line_col() {
+        let t = Templates::from_sources(vec![(
+            "post.html".into(),
+            "<h1>\n  <a>{{ post.titel }}</a>\n</h1>".into(),
+        )])
+        .unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("post", &serde_json::json!({"title": "T"}));
+        let err = t.render("post.html", &ctx).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "templates/post.html:2:9: Failed to render 'post.html'\n\
+             Variable `post.titel` not found in context while rendering 'post.html'"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_teras_multi_line_display() {
+        let errs = Templates::from_sources(vec![(
+            "post.html".into(),
+            "<p>\n{{ post.title }\n</p>".into(),
+        )])
+        .err()
+        .unwrap();
+        let text = errs[0].to_string();
+        assert!(text.starts_with("templates/post.html:2:"), "{text}");
+        assert!(text.lines().count() > 3, "{text}");
+        assert!(text.contains("\n2 | {{ post.title }"), "{text}");
     }
 }

@@ -81,6 +81,8 @@ pub struct Doc {
     pub weight: Option<i64>,
     /// Every front matter key bucketpress does not read, for templates (`page.extra`).
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Warnings at 1-based lines of the file (front-matter keys that look misspelt).
+    pub warnings: Vec<DocError>,
     /// For a bundle (`…/<name>/index.md`), the folder holding its assets.
     bundle: Option<String>,
     /// The Markdown body.
@@ -255,6 +257,7 @@ impl Doc {
             paginate_by: fm.paginate_by,
             weight: fm.weight,
             extra: fm.extra,
+            warnings: fm.warnings.into_iter().map(shift).collect(),
             bundle: bundle_dir(rel_path, &place),
             body,
             body_line: split.body_line + skipped,

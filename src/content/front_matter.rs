@@ -139,6 +139,8 @@ pub struct FrontMatter {
     pub encrypt: Option<String>,
     /// Every other key, and the keys of Zola's `[extra]` and Hugo's `params` tables.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Warnings at 1-based lines of the file: keys that look like misspellings of known ones.
+    pub warnings: Vec<LineError>,
 }
 
 /// How a header is read.
@@ -239,6 +241,7 @@ pub fn parse_partial(
         private: r.boolean("private"),
         encrypt: r.text("encrypt"),
         extra: Map::new(),
+        warnings: Vec::new(),
     };
     if let Some(t) = taxonomies.filter(|t| !t.is_empty()) {
         r.map.insert("taxonomies".into(), Value::Object(t));
@@ -249,11 +252,21 @@ pub fn parse_partial(
             extra.extend(m);
         }
     }
+    let mut warnings =
+        super::known_keys::near_misses(r.map.keys().map(String::as_str), |k| r.line(k));
+    warnings.sort_by_key(|(line, _)| *line);
     for (k, v) in std::mem::take(&mut r.map) {
         extra.entry(k).or_insert(v);
     }
     r.errors.sort_by_key(|(line, _)| *line);
-    Ok((FrontMatter { extra, ..fm }, r.errors))
+    Ok((
+        FrontMatter {
+            extra,
+            warnings,
+            ..fm
+        },
+        r.errors,
+    ))
 }
 
 /// How a list written as one text is split.

@@ -7,6 +7,7 @@ pub mod doc;
 mod doc_tests;
 pub mod front_matter;
 pub mod jekyll_config;
+mod known_keys;
 pub mod load;
 pub mod permalink;
 pub mod section;

@@ -344,7 +344,10 @@ impl<'s> Renderer<'s> {
             }
             Listing::NotFound => ("404.html", self.common("/404.html")),
         };
-        let html = self.templates.render(template, &ctx)?;
+        let html = self
+            .templates
+            .render(template, &ctx)
+            .map_err(|e| e.on_page(key))?;
         Ok(Output::from_bytes(
             key,
             html.into_bytes(),

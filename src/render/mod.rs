@@ -19,6 +19,7 @@ pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
+use crate::links::PageLinks;
 use crate::markdown::{self, Document};
 use crate::outputs::{Output, OutputKind};
 use crate::private::Keyring;
@@ -54,6 +55,8 @@ struct MarkdownEntry {
     warnings: Arc<DocProblems>,
     document: Arc<Document>,
     prints: DocPrints,
+    /// Links to documents that are not built: reported by the link check, every render.
+    broken: DocProblems,
 }
 
 /// A document's rendered Markdown and its fingerprints.
@@ -64,6 +67,8 @@ struct PageEntry {
     print: PagePrint,
     output: Arc<Output>,
     render: u64,
+    /// The page's links and anchor ids, when links are checked.
+    links: Option<Arc<PageLinks>>,
 }
 
 /// Rendered Markdown (by source path) and pages (by key) from earlier renders, each with the
@@ -84,6 +89,9 @@ pub struct RenderCache {
     pub stages: Stages,
     /// Problems of the last render that did not stop it (lenient shortcodes).
     pub warnings: Vec<Diagnostic>,
+    /// Links from Markdown to documents that are not built (`[x](@/posts/gone.md)`), at
+    /// their lines: the link check reports them with the rest.
+    pub broken_links: Vec<Diagnostic>,
 }
 
 impl RenderCache {
@@ -119,6 +127,14 @@ impl RenderCache {
             })
             .collect()
     }
+
+    /// Every page of the last render with the links and ids taken from it (renders with
+    /// [`Renderer::with_link_check`] only): `(object key, links)`.
+    pub fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
+        self.pages
+            .iter()
+            .filter_map(|(key, e)| Some((key.as_str(), e.links.as_deref()?)))
+    }
 }
 
 /// Renders one site's pages.
@@ -142,6 +158,8 @@ pub struct Renderer<'a> {
     images: Arc<crate::images::Catalog>,
     /// Unknown shortcodes, tags and variables are warnings, shown marked on the page.
     lenient: bool,
+    /// Take each HTML page's links and ids as it is rendered, for the link check.
+    link_check: bool,
 }
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
@@ -191,6 +209,7 @@ impl<'a> Renderer<'a> {
             taken_bodies: Vec::new(),
             images: Arc::default(),
             lenient: false,
+            link_check: false,
         }
     }
 
@@ -198,6 +217,13 @@ impl<'a> Renderer<'a> {
     /// on the page) instead of errors.
     pub fn with_lenient(mut self, lenient: bool) -> Self {
         self.lenient = lenient;
+        self
+    }
+
+    /// Takes every HTML page's links and anchor ids as it is rendered (before it is spilled
+    /// to disk), for [`crate::links`]; [`RenderCache::page_links`] gives them.
+    pub fn with_link_check(mut self, on: bool) -> Self {
+        self.link_check = on;
         self
     }
 
@@ -247,10 +273,11 @@ impl<'a> Renderer<'a> {
         if !unsealable.is_empty() {
             return Err(unsealable);
         }
-        let (rendered, mut errors, warnings) = self.render_markdown(&docs, cache, &mut stats);
+        let (rendered, mut errors, warnings, broken_links) =
+            self.render_markdown(&docs, cache, &mut stats);
         cache.warnings = warnings;
+        cache.broken_links = broken_links;
         stages.lap("markdown");
-        errors.extend(check_anchors(&docs, &rendered));
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -280,17 +307,19 @@ impl<'a> Renderer<'a> {
         }
         stats.pages_rendered = todo.len();
         stages.lap("plan");
-        let results: Vec<Result<(Planned<'_>, Output), Diagnostic>> = todo
+        type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
+        let results: Vec<Result<Done<'_>, Diagnostic>> = todo
             .into_par_iter()
             .map(|p| {
                 let mut output = self.run(&p, &docs, &contexts)?;
+                let links = self.links_of(&p, &docs, &output);
                 if let Some(spill) = &self.spill {
                     spill.spill(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
                         Diagnostic::new(Path::new(&output.key), None, problem)
                     })?;
                 }
-                Ok((p, output))
+                Ok((p, output, links))
             })
             .collect();
         stages.lap("templates");
@@ -300,12 +329,13 @@ impl<'a> Renderer<'a> {
         let mut keys_changed = false;
         for r in results {
             match r {
-                Ok((p, output)) => {
+                Ok((p, output, links)) => {
                     let output = Arc::new(output);
                     let entry = PageEntry {
                         print: p.print,
                         output: output.clone(),
                         render: this_render,
+                        links,
                     };
                     match cache.pages.get_mut(p.key.as_ref()) {
                         Some(slot) => *slot = entry,
@@ -390,6 +420,24 @@ impl<'a> Renderer<'a> {
         plan
     }
 
+    /// The links and ids of a rendered HTML page, when links are checked.
+    fn links_of(
+        &self,
+        planned: &Planned<'_>,
+        docs: &[&Arc<Doc>],
+        output: &Output,
+    ) -> Option<Arc<PageLinks>> {
+        if !self.link_check || !output.content_type.starts_with("text/html") {
+            return None;
+        }
+        let source = match planned.job {
+            Job::Doc(i) => Some(docs[i].rel_path.as_str()),
+            _ => None,
+        };
+        let html = output.body.as_bytes()?;
+        Some(Arc::new(crate::links::extract(html, source)))
+    }
+
     fn run(
         &self,
         planned: &Planned<'_>,
@@ -413,13 +461,19 @@ impl<'a> Renderer<'a> {
     }
 
     /// Markdown for every document, reusing a cached rendering when the document and the link
-    /// targets are unchanged. A failed one is `None`, its problems in the second list.
+    /// targets are unchanged. A failed one is `None`, its problems in the second list; then the
+    /// warnings (lenient shortcodes) and the links to documents that are not built.
     fn render_markdown(
         &self,
         docs: &[&Arc<Doc>],
         cache: &mut RenderCache,
         stats: &mut RenderStats,
-    ) -> (Vec<Option<Rendered>>, Vec<Diagnostic>, Vec<Diagnostic>) {
+    ) -> (
+        Vec<Option<Rendered>>,
+        Vec<Diagnostic>,
+        Vec<Diagnostic>,
+        Vec<Diagnostic>,
+    ) {
         // What every internal link resolves to: the base path and each document's URL. The
         // map of hrefs is built only if some document is rendered (a serve rebuild after an
         // edit renders one, and looks up the rest).
@@ -461,6 +515,7 @@ impl<'a> Renderer<'a> {
                         new: false,
                         shortcodes: hit.shortcodes,
                         warnings: hit.warnings.clone(),
+                        broken: hit.broken.clone(),
                     });
                 }
                 let body = taken.as_deref().unwrap_or(&doc.body);
@@ -484,12 +539,30 @@ impl<'a> Renderer<'a> {
                     .into_iter()
                     .map(|(line, e)| (line, Problem::Shortcode(e)))
                     .collect();
-                let document =
+                let rendered =
                     markdown::render_with_images(source, &resolve, self.highlighter, images);
-                let mut d = match document {
-                    Ok(d) if problems.is_empty() => d,
-                    Ok(_) => return Err(problems),
-                    Err(more) => {
+                let outcome = match rendered {
+                    Ok(d) => Ok((d, Vec::new())),
+                    // Links to documents that are not built: rendered as written, reported by
+                    // the link check with every other link problem (anchors included).
+                    Err(broken)
+                        if broken
+                            .iter()
+                            .all(|(_, p)| matches!(p, Problem::BrokenLink(_))) =>
+                    {
+                        let as_written =
+                            |target: &str| resolve(target).or_else(|| Some(format!("@/{target}")));
+                        markdown::render_with_images(source, &as_written, self.highlighter, images)
+                            .map(|d| (d, broken))
+                    }
+                    Err(more) => Err(more),
+                };
+                let (mut d, broken) = match outcome {
+                    Ok((d, broken)) if problems.is_empty() => {
+                        let broken = broken.into_iter().map(|(l, p)| (to_source(l), p));
+                        (d, broken.collect::<DocProblems>())
+                    }
+                    Ok((_, more)) | Err(more) => {
                         problems.extend(more.into_iter().map(|(l, p)| (to_source(l), p)));
                         problems.sort_by_key(|(line, _)| *line);
                         return Err(problems);
@@ -508,12 +581,14 @@ impl<'a> Renderer<'a> {
                     new: true,
                     shortcodes: expanded.used.then_some(shortcodes.print),
                     warnings: Arc::new(warnings.map(|(l, e)| (l, Problem::Shortcode(e))).collect()),
+                    broken,
                 })
             })
             .collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
+        let mut broken_links = Vec::new();
         // Source paths left out of the build, to explain broken links to them (on errors only).
         let mut excluded: Option<HashSet<&str>> = None;
         for (doc, result) in docs.iter().zip(results) {
@@ -523,10 +598,20 @@ impl<'a> Renderer<'a> {
                     new,
                     shortcodes,
                     warnings: doc_warnings,
+                    broken,
                 }) => {
                     warnings.extend(doc_warnings.iter().map(|(line, problem)| {
                         Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem.clone())
                     }));
+                    if !broken.is_empty() {
+                        let excluded = excluded.get_or_insert_with(|| {
+                            self.site.excluded.iter().map(String::as_str).collect()
+                        });
+                        broken_links.extend(broken.iter().map(|(line, problem)| {
+                            let problem = explain_unbuilt_target(problem.clone(), excluded);
+                            Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem)
+                        }));
+                    }
                     if new {
                         stats.markdown_rendered += 1;
                         let entry = MarkdownEntry {
@@ -536,6 +621,7 @@ impl<'a> Renderer<'a> {
                             warnings: doc_warnings,
                             document: document.clone(),
                             prints,
+                            broken,
                         };
                         cache.markdown.insert(doc.rel_path.clone(), entry);
                     } else {
@@ -564,7 +650,7 @@ impl<'a> Renderer<'a> {
                 .retain(|path, _| live.contains(path.as_str()));
         }
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-        (rendered, errors, warnings)
+        (rendered, errors, warnings, broken_links)
     }
 
     /// The context every template gets.
@@ -639,12 +725,10 @@ impl<'a> Renderer<'a> {
                 },
             ));
         }
-        let html = self.templates.render(template, &context).map_err(|mut e| {
-            if let Problem::Template(m) = &mut e.problem {
-                m.push_str(&format!(" (rendering {})", doc.rel_path));
-            }
-            e
-        })?;
+        let html = self
+            .templates
+            .render(template, &context)
+            .map_err(|e| e.on_page(&doc.rel_path))?;
         Ok(Output::from_bytes(
             doc.output_key(),
             html.into_bytes(),
@@ -655,7 +739,10 @@ impl<'a> Renderer<'a> {
     fn alias(&self, doc: &Doc, key: &str) -> Result<Output, Diagnostic> {
         let mut ctx = self.common(&format!("/{key}"));
         ctx.insert("target", &self.site.config.permalink(&doc.url));
-        let html = self.templates.render("alias.html", &ctx)?;
+        let html = self
+            .templates
+            .render("alias.html", &ctx)
+            .map_err(|e| e.on_page(key))?;
         let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
         output.content_type = crate::outputs::content_type_for("index.html");
         output.redirect = Some(self.site.config.href(&doc.url));
@@ -671,6 +758,8 @@ struct MarkdownResult {
     /// See [`MarkdownEntry::shortcodes`].
     shortcodes: Option<blake3::Hash>,
     warnings: Arc<DocProblems>,
+    /// Links to documents that are not built, at their source lines.
+    broken: DocProblems,
 }
 
 /// What every document's shortcodes read: the site's values and the templates.
@@ -729,36 +818,6 @@ impl<'a> ShortcodeSite<'a> {
         };
         crate::shortcodes::expand(body, doc.body_line, &env)
     }
-}
-
-/// Problems with `#anchor` links to documents that rendered (the others are reported).
-fn check_anchors(docs: &[&Arc<Doc>], rendered: &[Option<Rendered>]) -> Vec<Diagnostic> {
-    let anchors: FxHashMap<&str, &[String]> = docs
-        .iter()
-        .zip(rendered)
-        .filter_map(|(d, r)| Some((d.rel_path.as_str(), r.as_ref()?.0.anchors.as_slice())))
-        .collect();
-    let mut errors = Vec::new();
-    for (doc, r) in docs.iter().zip(rendered) {
-        let Some((r, _)) = r else { continue };
-        for link in &r.links {
-            let Some(anchor) = &link.anchor else { continue };
-            let Some(target_anchors) = anchors.get(link.target.as_str()) else {
-                continue; // the target failed to render and is reported already
-            };
-            if !target_anchors.contains(anchor) {
-                errors.push(Diagnostic::new(
-                    Path::new(&doc.rel_path),
-                    Some(link.line),
-                    Problem::BrokenAnchor {
-                        target: link.target.clone(),
-                        anchor: anchor.clone(),
-                    },
-                ));
-            }
-        }
-    }
-    errors
 }
 
 /// A broken link to a draft or future post says so: it exists, it just is not built.

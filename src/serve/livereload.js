@@ -14,11 +14,17 @@
       document.body.appendChild(el);
     }
     el.textContent = "";
+    el.setAttribute("role", "alert");
+    const close = document.createElement("button");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "Dismiss \u00d7";
+    close.onclick = () => el.remove();
     const title = document.createElement("strong");
     title.textContent = __BP_TITLE__;
     const list = document.createElement("pre");
-    list.textContent = errors.join("\n");
-    el.append(title, list);
+    list.textContent = errors.join("\n\n");
+    el.append(close, title, list);
   }
   function swapStylesheets() {
     for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {

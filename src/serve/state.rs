@@ -217,9 +217,7 @@ fn apply(
     let current = shared.snapshot();
     match result {
         Ok(rendered) => {
-            for w in &rendered.warnings {
-                reporter.warning(w);
-            }
+            reporter.warnings(&rendered.warnings);
             let d = diff(&current.outputs, &rendered.outputs);
             let was_broken = !current.errors.is_empty();
             let n = d.changed.len();
@@ -258,10 +256,11 @@ fn apply(
             (Some(event), line)
         }
         Err(BuildErrors(diagnostics)) => {
-            for d in &diagnostics {
-                reporter.error(d);
+            // The same template error on every page is one line, with a count.
+            let errors = crate::error::grouped(&diagnostics);
+            for e in &errors {
+                reporter.error(e);
             }
-            let errors: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
             let n = errors.len();
             shared.replace(Snapshot {
                 outputs: current.outputs.clone(),

@@ -14,6 +14,7 @@ use crate::error::{BuildErrors, Diagnostic, Problem};
 use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
+use crate::links::{Base, Severity, SiteView, check_internal};
 use crate::outputs::{Output, OutputKind, Outputs};
 use crate::pipeline::Rendered;
 use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
@@ -60,6 +61,8 @@ pub struct Session {
     single: bool,
     /// Goes on past documents that fail to parse, to report every problem (`check`).
     all_problems: bool,
+    /// Takes every page's links even when `[links] internal = "off"` (`check --external`).
+    collect_links: bool,
 }
 
 /// What the last load read: kept so a render after an edit to one post reads only that post.
@@ -142,6 +145,7 @@ impl Session {
             spill: None,
             single: false,
             all_problems: false,
+            collect_links: false,
         }
     }
 
@@ -151,6 +155,28 @@ impl Session {
     pub fn all_problems(mut self) -> Session {
         self.all_problems = true;
         self
+    }
+
+    /// A session that takes every page's links as it renders, for
+    /// [`Session::external_links`], even when internal links are not checked.
+    pub fn collect_links(mut self) -> Session {
+        self.collect_links = true;
+        self
+    }
+
+    /// The links to other sites on the pages of the last render (with
+    /// [`Session::collect_links`] or internal link checks on), once each.
+    pub fn external_links(&self) -> Vec<crate::links::ExternalRef> {
+        let Some(sources) = &self.sources else {
+            return Vec::new();
+        };
+        let config = &sources.config;
+        let skip = config
+            .links
+            .skip_set()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let base = Base::new(&config.base_url, &config.base_path());
+        crate::links::external_links(self.cache.page_links(), &base, &skip)
     }
 
     /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
@@ -277,6 +303,14 @@ impl Session {
         let mut errors = Vec::new();
         let restat = if reload.everything { None } else { changed };
         let docs = self.load_docs(&sources.scan.markdown, restat, &mut errors);
+        let doc_warnings: Vec<Diagnostic> = docs
+            .iter()
+            .flat_map(|d| {
+                d.warnings.iter().map(|(line, problem)| {
+                    Diagnostic::new(Path::new(&d.rel_path), Some(*line), problem.clone())
+                })
+            })
+            .collect();
         if self.single {
             self.docs.clear();
         }
@@ -363,13 +397,20 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
+        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
         .render(&mut self.cache);
+        // A failed render still reports the links from Markdown to documents not built.
+        let link_errors = match site.config.links.internal {
+            Severity::Error => self.cache.broken_links.clone(),
+            Severity::Warn | Severity::Off => Vec::new(),
+        };
         let pages = match pages {
             Ok(pages) if errors.is_empty() => pages,
-            Ok(_) => return Err(sorted(errors)),
-            Err(e) => {
+            Ok(_) | Err(_) => {
+                let e = pages.err().unwrap_or_default();
                 errors.extend(
                     e.into_iter()
+                        .chain(link_errors)
                         .filter(|d| !links_to_failed(&d.problem, &d.path, &failed)),
                 );
                 return Err(sorted(errors));
@@ -380,6 +421,7 @@ impl Session {
         warnings.extend(sources.scan.warnings.iter().cloned());
         warnings.extend(self.cache.warnings.iter().cloned());
         warnings.extend(self.cache.unknown_languages());
+        warnings.extend(doc_warnings);
 
         // The pages come sorted, so the stable sort of pages and assets finds them in order
         // and only places the assets (check_clashes refused an asset at a page's key).
@@ -399,6 +441,15 @@ impl Session {
                 OutputKind::Asset,
             ));
         }
+        if !outputs.contains("favicon.svg") {
+            // The theme links /favicon.svg on every page: a site without one (not made by
+            // `bucketpress new`) gets the theme's, so no page asks for a missing file.
+            outputs.insert(Output::from_bytes(
+                "favicon.svg",
+                crate::scaffold::favicon(&site.config.title).into_bytes(),
+                OutputKind::Asset,
+            ));
+        }
         if has_private && !outputs.contains(SCRIPT_KEY) {
             outputs.insert(Output::from_bytes(
                 SCRIPT_KEY,
@@ -408,6 +459,13 @@ impl Session {
         }
         outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
         stages.lap("outputs");
+        let link_problems = self.check_links(&site, &sources.templates, &outputs);
+        match site.config.links.internal {
+            _ if link_problems.is_empty() => {}
+            Severity::Error => return Err(sorted(link_problems)),
+            Severity::Warn | Severity::Off => warnings.extend(sorted(link_problems).0),
+        }
+        stages.lap("links");
         if self.cache.stats.markdown_reused == 0 {
             // Every block was asked for: the cache can drop what no page uses any more. After
             // an incremental render the save waits for `save_highlights` (serve calls it when
@@ -427,6 +485,36 @@ impl Session {
             outputs,
             warnings,
         })
+    }
+
+    /// Every broken internal link of the last render (none when `[links] internal = "off"`):
+    /// Markdown links to documents not built, then links and anchors of the rendered pages.
+    fn check_links(
+        &self,
+        site: &Site,
+        templates: &Templates,
+        outputs: &Outputs,
+    ) -> Vec<Diagnostic> {
+        let config = &site.config.links;
+        if config.internal == Severity::Off {
+            return Vec::new();
+        }
+        // site.toml's validation refused bad patterns already.
+        let skip = config
+            .skip_set()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let exists = |key: &str| outputs.contains(key);
+        let read_source = |rel: &str| std::fs::read_to_string(self.site_dir.join(rel)).ok();
+        let view = SiteView {
+            exists: &exists,
+            base: Base::new(&site.config.base_url, &site.config.base_path()),
+            skip: &skip,
+            templates,
+            read_source: &read_source,
+        };
+        let mut problems = self.cache.broken_links.clone();
+        problems.extend(check_internal(self.cache.page_links(), &view));
+        problems
     }
 
     /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
@@ -508,7 +596,11 @@ fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {
-    errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    errors.sort_by(|a, b| {
+        (a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+            .then(a.column.cmp(&b.column))
+    });
     errors.dedup();
     BuildErrors(errors)
 }

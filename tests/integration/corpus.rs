@@ -424,6 +424,18 @@ fn body(rng: &mut Rng, links: &[String], target_words: usize) -> String {
     out.join("\n\n") + "\n"
 }
 
+/// True when post `i` of `spec` is a draft: its front matter's draws replayed.
+fn is_draft(spec: &Spec, i: usize) -> bool {
+    let mut meta = Rng::new(spec.seed, i as u64, 1);
+    meta.sample(spec.posts, spec.posts.min(20));
+    let n = meta.range(3, 8);
+    meta.words(n);
+    let k = meta.range(1, 4);
+    meta.sample(50, k);
+    meta.words(12);
+    meta.unit() < 0.01
+}
+
 /// The text of post `i` of `spec`, at revision `generation` (0 = as first written; a later
 /// generation keeps the front matter and rewrites the body).
 pub fn post(spec: &Spec, i: usize, generation: u64) -> String {
@@ -433,9 +445,11 @@ pub fn post(spec: &Spec, i: usize, generation: u64) -> String {
         i as u64,
         2,
     );
+    // Drafts are not built: a published post never links to one (the link checker says so).
     let links: Vec<String> = meta
         .sample(spec.posts, spec.posts.min(20))
         .into_iter()
+        .filter(|&j| j == i || !is_draft(spec, j))
         .map(slug)
         .collect();
     let n = meta.range(3, 8);

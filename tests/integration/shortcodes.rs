@@ -73,7 +73,9 @@ fn jekyll_fixture_liquid_renders_as_html() {
         "<a href=\"/2016/02/29/leap-day.html\">leap day post</a>",
         "<a href=\"/about/\">about page</a>",
         "The feed is at https://news.example.org/feed.xml.",
-        "<img src=\"/assets/logo.png\" alt=\"Logo\"",
+        // `{{ site.baseurl }}/assets/logo.png` is found and served as a processed picture.
+        "<picture><source type=\"image/webp\" srcset=\"/img/logo.",
+        "alt=\"Logo\" width=\"32\" height=\"32\"",
         "<p>Liquid such as {{ page.title }} is shown as written.</p>",
         "<p>Posted on May 6, 2014 to Jekyll News.</p>",
         "<footer>Jekyll News</footer>",
@@ -150,6 +152,14 @@ fn builtins_html_matches_the_snapshot() {
             "---\ntitle: Other\ndate: 2024-04-01\n---\n## Part\n",
         ),
     ]);
+    // The figure's image exists (the link check would refuse a missing one).
+    let img = site.path().join("static/img/a.jpg");
+    std::fs::create_dir_all(img.parent().unwrap()).unwrap();
+    std::fs::copy(
+        support::repo().join("tests/fixtures/hugo-blog/static/img/desk.jpg"),
+        &img,
+    )
+    .unwrap();
     let r = render_site(site.path(), &BuildOptions::default()).unwrap();
     let page = text(&r.outputs, "posts/builtins/index.html");
     let html = content(&page);

@@ -4,6 +4,7 @@
 mod browser;
 mod cdp;
 mod images;
+mod overlay;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,127 @@
+//! A page's links and anchor ids, taken from its HTML while it is rendered (lol_html's
+//! streaming tokenizer: no tree is built), so the checker never holds a page's HTML.
+
+use lol_html::{HtmlRewriter, Settings, element};
+use rustc_hash::FxHashSet;
+
+/// What one page links to and which fragment ids it has: all the checker keeps of a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageLinks {
+    /// The source file the page was rendered from (`content/posts/x.md`), if any.
+    pub source: Option<String>,
+    /// Every `href`, `src`, `srcset` candidate and `poster`, as written, once each, in order.
+    pub links: Vec<String>,
+    /// Every `id` (and `name` of an `<a>`): the anchors `#fragment` links may point at.
+    pub ids: Vec<String>,
+}
+
+/// Attributes holding one URL.
+const URL_ATTRS: &[&str] = &["href", "src", "poster"];
+
+/// The links and ids of `html`. Malformed HTML is read as a browser would; links in
+/// `<link rel="preconnect">`/`dns-prefetch` name hosts, not documents, and are left out.
+pub fn extract(html: &[u8], source: Option<&str>) -> PageLinks {
+    let mut links: Vec<String> = Vec::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut ids: Vec<String> = Vec::new();
+    {
+        let mut add = |url: &str| {
+            let url = url.trim();
+            if !url.is_empty() && !seen.contains(url) {
+                seen.insert(url.to_string());
+                links.push(url.to_string());
+            }
+        };
+        let mut rewriter = HtmlRewriter::new(
+            Settings::new().append_element_content_handler(element!("*", |el| {
+                // lol_html gives attribute values as written: `&#x2F;` and `&amp;` (Tera
+                // escapes `/` in values) are read as a browser reads them.
+                let attr = |name: &str| {
+                    el.get_attribute(name)
+                        .map(|v| html_escape::decode_html_entities(&v).into_owned())
+                };
+                if let Some(id) = attr("id") {
+                    ids.push(id);
+                }
+                let tag = el.tag_name();
+                if tag == "a"
+                    && let Some(name) = attr("name")
+                {
+                    ids.push(name);
+                }
+                if tag == "link"
+                    && attr("rel").is_some_and(|r| {
+                        r.split_ascii_whitespace()
+                            .any(|r| r == "preconnect" || r == "dns-prefetch")
+                    })
+                {
+                    return Ok(());
+                }
+                for name in URL_ATTRS {
+                    if let Some(url) = attr(name) {
+                        add(&url);
+                    }
+                }
+                if let Some(set) = attr("srcset") {
+                    for candidate in srcset_urls(&set) {
+                        add(candidate);
+                    }
+                }
+                Ok(())
+            })),
+            |_: &[u8]| {},
+        );
+        // The sink ignores output and the handlers never fail: neither call can error.
+        let _ = rewriter.write(html);
+        let _ = rewriter.end();
+    }
+    PageLinks {
+        source: source.map(str::to_string),
+        links,
+        ids,
+    }
+}
+
+/// The URLs of a `srcset`: comma-separated candidates, each a URL then an optional
+/// descriptor (`a.webp 480w, b.webp 2x`).
+fn srcset_urls(set: &str) -> impl Iterator<Item = &str> {
+    set.split(',')
+        .filter_map(|c| c.split_ascii_whitespace().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_kind_of_link_and_id_once() {
+        let html = br##"<!DOCTYPE html><html><head>
+<link rel="stylesheet" href="/style.css"><link rel="preconnect" href="https://fonts.example">
+</head><body><h2 id="intro">Intro <a class="anchor" href="#intro">#</a></h2>
+<a name="old"></a><a href="../other/#x">o</a><a href="/style.css">again</a>
+<picture><source srcset="/img/a-480.webp 480w, /img/a-960.webp 960w">
+<img src="a.png" srcset="a.png 1x,a@2x.png 2x" alt=""></picture>
+<video poster="/p.jpg" src="v.mp4"></video><a href="mailto:me@example.com">m</a>
+<img src="&#x2F;img&#x2F;t.jpg?a=1&amp;b=2" id="caf&eacute;">
+</body></html>"##;
+        let page = extract(html, Some("content/posts/x.md"));
+        assert_eq!(
+            page.links,
+            [
+                "/style.css",
+                "#intro",
+                "../other/#x",
+                "/img/a-480.webp",
+                "/img/a-960.webp",
+                "a.png",
+                "a@2x.png",
+                "v.mp4",
+                "/p.jpg",
+                "mailto:me@example.com",
+                "/img/t.jpg?a=1&b=2",
+            ]
+        );
+        assert_eq!(page.ids, ["intro", "old", "café"]);
+        assert_eq!(page.source.as_deref(), Some("content/posts/x.md"));
+    }
+}

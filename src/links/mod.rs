@@ -1,0 +1,289 @@
+//! The link checker: every internal `href`/`src`/`srcset` of the rendered site resolves to an
+//! output (a page, a static file, an image variant), and every `#fragment` to an id on the
+//! target page; `check --external` asks the outside world about the rest ([`external`]).
+//!
+//! Pages are not kept: each page's links and ids are taken while it is rendered
+//! ([`extract`], before a build spills it to disk), so the check holds small lists only.
+//! A broken link is placed at its Markdown file and line (found by searching the source for
+//! the link as written), else at the template that writes it.
+
+mod config;
+pub mod external;
+mod extract;
+mod resolve;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Problem};
+use crate::templates::Templates;
+
+pub use config::{LinksConfig, Severity};
+pub use extract::{PageLinks, extract};
+pub use resolve::{Base, Target, resolve};
+
+/// What the internal check needs to know about the site besides its pages' links.
+pub struct SiteView<'a> {
+    /// True when the site has an output at this object key.
+    pub exists: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The site's address.
+    pub base: Base,
+    /// Links to skip (`[links] skip`).
+    pub skip: &'a globset::GlobSet,
+    /// The templates, to place a link no Markdown file has.
+    pub templates: &'a Templates,
+    /// The source text of a document (`content/posts/x.md`), read when one of its links is
+    /// broken.
+    pub read_source: &'a (dyn Fn(&str) -> Option<String> + Sync),
+}
+
+/// A link that does not resolve, found on a page.
+struct Broken<'a> {
+    key: &'a str,
+    page: &'a PageLinks,
+    link: &'a str,
+    /// The missing fragment, when the page exists but has no such id.
+    anchor: Option<String>,
+}
+
+/// Checks every internal link of `pages` (`(object key, links)`), returning a diagnostic per
+/// broken link and page (the same template link broken on many pages groups into one line
+/// when printed, see [`crate::error::grouped`]).
+pub fn check_internal<'a>(
+    pages: impl Iterator<Item = (&'a str, &'a PageLinks)>,
+    site: &SiteView<'_>,
+) -> Vec<Diagnostic> {
+    let pages: rustc_hash::FxHashMap<&str, &PageLinks> = pages.collect();
+    let mut keys: Vec<&str> = pages.keys().copied().collect();
+    keys.sort_unstable();
+    let broken: Vec<Broken<'_>> = keys
+        .par_iter()
+        .flat_map_iter(|&key| {
+            let page = pages[key];
+            page.links
+                .iter()
+                .filter_map(|link| broken(key, page, link, &pages, site))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // A listing shows posts' summaries: a link broken there that is broken on the post's
+    // own page too is that post's problem, reported once; a relative link that works on the
+    // post's page but not on a listing (a bundle's `diagram.svg` in a summary) is left alone.
+    let on_documents: rustc_hash::FxHashSet<&str> = broken
+        .iter()
+        .filter(|b| b.page.source.is_some())
+        .map(|b| b.link)
+        .collect();
+    let broken: Vec<Broken<'_>> = broken
+        .into_iter()
+        .filter(|b| {
+            b.page.source.is_some()
+                || !(on_documents.contains(b.link)
+                    || is_relative(b.link) && written_in_doc(b.link, &pages))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(broken.len());
+    let mut source: Option<(&str, Option<String>)> = None;
+    for b in &broken {
+        // A link broken on a listing (a post's summary on the home page) was written in the
+        // first document whose page has it too.
+        let src = b.page.source.as_deref().or_else(|| {
+            keys.iter()
+                .map(|k| pages[k])
+                .find(|p| p.source.is_some() && p.links.iter().any(|l| l == b.link))
+                .and_then(|p| p.source.as_deref())
+        });
+        let text = match src {
+            Some(src) => {
+                if source.as_ref().is_none_or(|(s, _)| *s != src) {
+                    source = Some((src, (site.read_source)(src)));
+                }
+                source.as_ref().and_then(|(s, t)| Some((*s, t.as_deref()?)))
+            }
+            None => None,
+        };
+        out.push(place(b, text, site));
+    }
+    out
+}
+
+/// True for a link relative to its page's folder (`a.png`, `../x/`).
+fn is_relative(link: &str) -> bool {
+    !link.starts_with(['/', '#', '?']) && resolve::scheme(link).is_none()
+}
+
+/// True when some document's page has `link` (so a listing shows it in a summary).
+fn written_in_doc(link: &str, pages: &rustc_hash::FxHashMap<&str, &PageLinks>) -> bool {
+    pages
+        .values()
+        .any(|p| p.source.is_some() && p.links.iter().any(|l| l == link))
+}
+
+/// The problem with `link` on page `key`, if it has one.
+fn broken<'a>(
+    key: &'a str,
+    page: &'a PageLinks,
+    link: &'a str,
+    pages: &rustc_hash::FxHashMap<&str, &PageLinks>,
+    site: &SiteView<'_>,
+) -> Option<Broken<'a>> {
+    // Markdown links to documents (`@/posts/x.md`, `x.md`) that are not built were
+    // reported with their lines when the Markdown was rendered.
+    let path = link.split(['#', '?']).next().unwrap_or("");
+    if path.starts_with("@/") || path.ends_with(".md") || site.skip.is_match(link) {
+        return None;
+    }
+    let Target::Internal { keys, fragment } = resolve(link, key, &site.base) else {
+        return None;
+    };
+    let Some(found) = keys.iter().find(|k| (site.exists)(k)) else {
+        return Some(Broken {
+            key,
+            page,
+            link,
+            anchor: None,
+        });
+    };
+    let fragment = fragment.filter(|f| f != "top")?;
+    // Only pages the site rendered have known ids (a static HTML file is not read).
+    let target = pages.get(found.as_str())?;
+    (!target.ids.contains(&fragment)).then_some(Broken {
+        key,
+        page,
+        link,
+        anchor: Some(fragment),
+    })
+}
+
+/// A diagnostic for a broken link, placed in the Markdown `text` of its page when it is
+/// written there, else in the template that has it, else at the page.
+fn place(b: &Broken<'_>, text: Option<(&str, &str)>, site: &SiteView<'_>) -> Diagnostic {
+    let problem = match &b.anchor {
+        Some(anchor) => Problem::BrokenAnchor {
+            target: b.link.to_string(),
+            anchor: anchor.clone(),
+        },
+        None => Problem::DeadLink(b.link.to_string()),
+    };
+    let mut needles = vec![b.link.to_string()];
+    let base_path = site.base.path();
+    if base_path != "/"
+        && let Some(rest) = b.link.strip_prefix(base_path)
+    {
+        needles.push(format!("/{rest}"));
+    }
+    if let Some((_, fragment)) = b.link.split_once('#') {
+        needles.push(format!("#{fragment}"));
+    }
+    let page = b
+        .page
+        .source
+        .clone()
+        .unwrap_or_else(|| format!("/{}", b.key));
+    if let Some((src, text)) = text {
+        for needle in &needles {
+            if let Some((line, col)) = find_in(text, needle) {
+                let d = Diagnostic::new(Path::new(src), Some(line), problem.clone())
+                    .at_column(Some(col));
+                return if b.page.source.as_deref() == Some(src) {
+                    d
+                } else {
+                    d.on_page(page)
+                };
+            }
+        }
+    }
+    // A template writes most links from variables (`{{ site.base_path }}favicon.svg`): its
+    // last path segment is what the source has.
+    let path = b.link.split(['#', '?']).next().unwrap_or("");
+    let segment = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let in_template = needles
+        .iter()
+        .map(String::as_str)
+        .chain((segment.len() >= 4).then_some(segment))
+        .find_map(|n| site.templates.find_text(n));
+    match in_template {
+        Some((name, line, col)) => {
+            Diagnostic::new(&Path::new("templates").join(name), Some(line), problem)
+                .at_column(Some(col))
+                .on_page(page)
+        }
+        None => Diagnostic::new(Path::new(&page), None, problem),
+    }
+}
+
+/// An external link and the first page that has it (by key, preferring a document's page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRef {
+    /// The URL, without its fragment.
+    pub url: String,
+    /// The source file of the page, if it is a document's.
+    pub source: Option<String>,
+    /// The page's object key.
+    pub page: String,
+}
+
+/// Every `http(s)` link to another site found on `pages`, once each, sorted by URL; links
+/// matching `skip` are left out.
+pub fn external_links<'a>(
+    pages: impl Iterator<Item = (&'a str, &'a PageLinks)>,
+    base: &Base,
+    skip: &globset::GlobSet,
+) -> Vec<ExternalRef> {
+    let mut pages: Vec<(&str, &PageLinks)> = pages.collect();
+    pages.sort_unstable_by_key(|(k, _)| *k);
+    let mut found: std::collections::BTreeMap<String, ExternalRef> = Default::default();
+    for (key, page) in pages {
+        for link in &page.links {
+            if skip.is_match(link) {
+                continue;
+            }
+            let Target::External(url) = resolve(link, key, base) else {
+                continue;
+            };
+            let better = found
+                .get(&url)
+                .is_none_or(|r| r.source.is_none() && page.source.is_some());
+            if better {
+                let r = ExternalRef {
+                    url: url.clone(),
+                    source: page.source.clone(),
+                    page: key.to_string(),
+                };
+                found.insert(url, r);
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// A diagnostic for an external link that does not answer well, at its line in the Markdown
+/// source (`read_source`) when it is written there, else at its page.
+pub fn external_diagnostic(
+    r: &ExternalRef,
+    status: &str,
+    read_source: &dyn Fn(&str) -> Option<String>,
+) -> Diagnostic {
+    let problem = Problem::ExternalLink {
+        url: r.url.clone(),
+        status: status.to_string(),
+    };
+    if let Some(src) = &r.source
+        && let Some((line, col)) = read_source(src).and_then(|t| find_in(&t, &r.url))
+    {
+        return Diagnostic::new(Path::new(src), Some(line), problem).at_column(Some(col));
+    }
+    let page = r.source.clone().unwrap_or_else(|| format!("/{}", r.page));
+    Diagnostic::new(Path::new(&page), None, problem)
+}
+
+/// The 1-based line and character column of the first `needle` in `text`.
+pub(crate) fn find_in(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let at = text.find(needle)?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((
+        crate::error::line_of(text, at),
+        text[line_start..at].chars().count() + 1,
+    ))
+}
