@@ -77,3 +77,43 @@ impl Reporter {
         eprintln!("error: {message}");
     }
 }
+
+/// The exit codes of every command, in one place (the README and `--help` list them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Done (or nothing to do).
+    Ok = 0,
+    /// Content or configuration errors (also key and usage problems of `backup`).
+    Errors = 1,
+    /// Usage errors: bad flags, an unknown deploy id.
+    Usage = 2,
+    /// Publishing (or another request to the store) failed.
+    Failed = 3,
+    /// Another publish changed the site first.
+    Conflict = 4,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The exit named by `code` (a code this program does not use counts as [`Exit::Failed`]).
+    pub fn from_code(code: u8) -> Exit {
+        match code {
+            0 => Exit::Ok,
+            1 => Exit::Errors,
+            2 => Exit::Usage,
+            4 => Exit::Conflict,
+            _ => Exit::Failed,
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit.code())
+    }
+}

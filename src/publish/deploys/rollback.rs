@@ -90,10 +90,13 @@ pub enum RollbackError {
 impl RollbackError {
     /// The exit code: 4 for a conflict, 2 for an unknown deploy id, 3 otherwise.
     pub fn exit_code(&self) -> u8 {
+        use crate::report::Exit;
         match self {
-            RollbackError::Conflict | RollbackError::Target(TargetError::Conflict) => 4,
-            RollbackError::Plan(UndoError::Unknown(_)) => 2,
-            _ => 3,
+            RollbackError::Conflict | RollbackError::Target(TargetError::Conflict) => {
+                Exit::Conflict.code()
+            }
+            RollbackError::Plan(UndoError::Unknown(_)) => Exit::Usage.code(),
+            _ => Exit::Failed.code(),
         }
     }
 }
