@@ -5,7 +5,6 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
-pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;

@@ -7,9 +7,9 @@
 //! every chunk and file.
 
 pub mod chunk;
-pub mod command;
 pub mod index;
 pub mod key;
+pub mod location;
 pub mod restore;
 pub mod run;
 pub mod sources;
@@ -158,8 +158,8 @@ impl BackupError {
             | BackupError::KeyExists(_)
             | BackupError::BadKey { .. }
             | BackupError::NotEmpty(_)
-            | BackupError::Usage(_) => 1,
-            _ => 3,
+            | BackupError::Usage(_) => crate::report::Exit::Errors.code(),
+            _ => crate::report::Exit::Failed.code(),
         }
     }
 }

@@ -8,16 +8,17 @@ pub mod bucket_rules;
 pub mod cdn;
 pub mod checks;
 pub mod cloudfront;
-pub mod command;
 pub mod concurrency;
 pub mod deploys;
 pub mod dir;
 pub mod headers;
+pub mod lines;
 pub mod manifest;
 pub mod ownership;
 pub mod pending;
 pub mod plan;
 pub mod preview;
+pub mod run;
 pub mod s3;
 pub mod setup;
 mod setup_lifecycle;
@@ -195,6 +196,7 @@ pub enum PublishError {
 impl PublishError {
     /// The process exit code: 4 for a conflict with a concurrent publish, 3 otherwise.
     pub fn exit_code(&self) -> u8 {
+        use crate::report::Exit;
         let conflict = match self {
             PublishError::Target(e) => *e == TargetError::Conflict,
             PublishError::Apply { failure, .. } => matches!(
@@ -202,10 +204,14 @@ impl PublishError {
                 apply::ApplyError::Target(TargetError::Conflict)
                     | apply::ApplyError::Conflict { .. }
             ),
-            PublishError::Build(_) | PublishError::Input(_) => return 1,
+            PublishError::Build(_) | PublishError::Input(_) => return Exit::Errors.code(),
             _ => false,
         };
-        if conflict { 4 } else { 3 }
+        if conflict {
+            Exit::Conflict.code()
+        } else {
+            Exit::Failed.code()
+        }
     }
 }
 

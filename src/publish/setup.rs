@@ -7,8 +7,6 @@
 //! `NotImplemented`, e.g. MinIO, R2 or s3s-fs for some of them) get that step reported as
 //! unsupported and skipped, not failed.
 
-use std::path::PathBuf;
-
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -21,41 +19,9 @@ use super::bucket_rules::{ERROR_DOCUMENT, INDEX_DOCUMENT, location_constraint};
 use super::s3::S3Target;
 use super::target::TargetError;
 
-mod command;
 mod policy;
 
-pub use command::{run, run_async};
 pub use policy::PROBE_KEY;
-
-/// Arguments of `bucketpress setup-bucket`.
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:\n  \
-    bucketpress setup-bucket --to s3://my-blog --public --dry-run\n  \
-    bucketpress setup-bucket --site my-blog --public\n\n\
-    Exit codes: 0 done (or nothing to do), 1 config errors, 2 usage, 3 a request failed.")]
-pub struct SetupArgs {
-    /// The site folder (its [publish] section gives bucket, prefix, region, endpoint).
-    #[arg(long, default_value = ".")]
-    pub site: PathBuf,
-    /// The bucket and prefix: s3://bucket/prefix (default: publish.bucket and publish.prefix).
-    #[arg(long, value_name = "URL")]
-    pub to: Option<String>,
-    /// Let everyone read the site prefix (relaxes the bucket's public access block and adds a
-    /// public-read bucket policy; `.bucketpress/` stays private).
-    #[arg(long)]
-    pub public: bool,
-    /// Print the requests it would send; send no write request.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Replace the bucket's error document when it is another one (it is bucket-wide: every
-    /// prefix's missing pages get it); without this flag a different one is kept, with a
-    /// warning.
-    #[arg(long)]
-    pub replace_error_document: bool,
-    /// The AWS profile to take credentials from (default: publish.profile).
-    #[arg(long)]
-    pub profile: Option<String>,
-}
 
 /// What became of one step.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,6 @@
 //! the key recorded as its `before` (untouched keys are as they are now): rolling back to
 //! before X needs every record from X on, which pruning (oldest first) keeps.
 
-pub mod command;
 pub mod keep;
 pub mod origin;
 pub mod record;

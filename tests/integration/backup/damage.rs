@@ -274,7 +274,7 @@ fn the_public_policy_never_opens_the_backup_prefix() {
     for site_prefix in ["", "blog/"] {
         config.publish.prefix = site_prefix.into();
         let (bucket, prefix) =
-            bucketpress::backup::command::resolve_location(None, &config).unwrap();
+            bucketpress::backup::location::resolve_location(None, &config).unwrap();
         let backup_arn = format!("arn:aws:s3:::{bucket}/{prefix}chunks/x");
         let statements = public_statements(&bucket, site_prefix, &names);
         let covers = |pattern: &str| match pattern.strip_suffix('*') {

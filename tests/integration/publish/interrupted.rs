@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bucketpress::config::PublishConfig;
 use bucketpress::outputs::{Output, OutputKind, Outputs};
 use bucketpress::pipeline::{BuildOptions, render_site};
-use bucketpress::publish::command::summary_line;
+use bucketpress::publish::lines::summary_line;
 use bucketpress::publish::manifest::Manifest;
 use bucketpress::publish::target::{Etag, Listing, Target, TargetError};
 use bucketpress::publish::{Report, TargetSpec};

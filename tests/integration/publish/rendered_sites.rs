@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use bucketpress::pipeline::{BuildOptions, Rendered, render_site};
 use bucketpress::publish::apply::NoProgress;
-use bucketpress::publish::command::{PublishArgs, run_async};
 use bucketpress::publish::dir::DirTarget;
 use bucketpress::publish::publish_outputs;
+use bucketpress::publish::run::{PublishRequest, publish_site};
 
 use crate::publish::opts;
 use crate::s3_server::S3Server;
@@ -177,12 +177,11 @@ async fn corpus_of_200_posts_no_op_is_one_request_and_one_edit_is_three() {
 async fn run_async_exit_codes() {
     let src = example_site();
     let out = tempfile::tempdir().unwrap();
-    let args = |site: &Path, to: Option<String>| PublishArgs {
+    let args = |site: &Path, to: Option<String>| PublishRequest {
         site: site.to_path_buf(),
         to,
         dry_run: false,
         lenient: false,
-        json: true,
         max_deletes: None,
         force: false,
         verify: false,
@@ -190,24 +189,25 @@ async fn run_async_exit_codes() {
         profile: None,
         preview: None,
         base_url: None,
+        quiet: true,
+    };
+    // The exit code `bucketpress publish` would end with.
+    let run_async = |req: PublishRequest| async move {
+        publish_site(&req, &NoProgress)
+            .await
+            .map(|finished| ExitCode::from(finished.code()))
     };
     let to = Some(format!("file://{}", out.path().display()));
-    let code = run_async(&args(src.path(), to.clone()), true, false)
-        .await
-        .unwrap();
+    let code = run_async(args(src.path(), to.clone())).await.unwrap();
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(out.path().join("index.html").is_file());
     assert!(out.path().join(".bucketpress/manifest.json").is_file());
 
     // No target anywhere: a config error.
-    let code = run_async(&args(src.path(), None), true, false)
-        .await
-        .unwrap();
+    let code = run_async(args(src.path(), None)).await.unwrap();
     assert_eq!(code, ExitCode::from(1));
     // A broken site: build errors, nothing published.
     let broken = site(&[("content/posts/bad.md", "no front matter here")]);
-    let code = run_async(&args(broken.path(), to), true, false)
-        .await
-        .unwrap();
+    let code = run_async(args(broken.path(), to)).await.unwrap();
     assert_eq!(code, ExitCode::from(1));
 }

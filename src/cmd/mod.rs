@@ -1,8 +1,23 @@
-//! The command line (clap derive). Parsing only: `main.rs` dispatches.
+//! The commands: the command line (clap derive), one module per command that resolves its
+//! arguments into the library's plain options, calls the library and prints what came of it,
+//! and [`run`], which dispatches. Only the binary knows clap.
+
+mod backup;
+mod build;
+mod check;
+mod deploys;
+mod new;
+mod publish;
+mod serve;
+mod setup;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use bucketpress::error::BuildErrors;
+use bucketpress::pipeline::Recorded;
+use bucketpress::report::{Exit, Reporter};
 
 /// Render a Markdown blog to plain files and publish only what changed to S3.
 #[derive(Debug, Parser)]
@@ -68,11 +83,11 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  bucketpress build\n  bucketpress build --site blog --out /tmp/out --drafts"
     )]
-    Build(BuildArgs),
+    Build(build::BuildArgs),
     /// Validate everything `build` validates, writing nothing: every problem of every file.
     #[command(after_help = "Examples:\n  bucketpress check\n  \
         bucketpress check --urls old-sitemap.xml   # every old URL the new site no longer answers")]
-    Check(CheckArgs),
+    Check(check::CheckArgs),
     /// Upload only what changed to S3 (or a folder), diffed against the bucket's manifest.
     #[command(
         after_help = "Examples:\n  bucketpress publish --to s3://my-bucket/blog\n  \
@@ -81,43 +96,25 @@ pub enum Command {
         Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish \
         failed, 4 another publish changed the site first."
     )]
-    Publish(crate::publish::command::PublishArgs),
+    Publish(publish::PublishArgs),
     /// List the recorded deploys, newest first (`--json` too).
-    Deploys(crate::publish::deploys::command::DeploysArgs),
+    Deploys(deploys::DeploysArgs),
     /// Put the site back as it was before a deploy (default: the last one) by server-side
     /// copies from the deploy history: no render, no upload.
-    Rollback(crate::publish::deploys::command::RollbackArgs),
+    Rollback(deploys::RollbackArgs),
     /// List the previews `publish --preview NAME` made; remove one, or the old ones.
-    Previews(crate::publish::deploys::command::PreviewsArgs),
+    Previews(deploys::PreviewsArgs),
     /// Create the bucket if missing and set up static website hosting (`--public`: let
     /// everyone read the site).
-    SetupBucket(crate::publish::setup::SetupArgs),
+    SetupBucket(setup::SetupArgs),
     /// Preview the site locally, rebuilding and reloading the browser on every save.
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
     /// Store an encrypted, deduplicated snapshot of the site's sources in the bucket
     /// (`--init-key` once first; `--list` shows the snapshots).
-    Backup(crate::backup::command::BackupArgs),
+    Backup(backup::BackupArgs),
     /// Restore a snapshot (an id or `latest`) into a new or empty folder, verifying every
     /// file.
-    Restore(crate::backup::command::RestoreArgs),
-}
-
-/// `check`'s arguments.
-#[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// Which site and which documents.
-    #[command(flatten)]
-    pub site: SiteArgs,
-    /// The old site's sitemap.xml, or a file with one URL or path a line: each one the new
-    /// site does not answer (no page, file or redirect) is reported, so old links keep
-    /// working after a move.
-    #[arg(long, value_name = "FILE")]
-    pub urls: Option<PathBuf>,
-    /// Also check links to other sites: a few requests per host at a time, retries, waits
-    /// when a server says 429; links found good are remembered for `[links]
-    /// external_cache_days` in `.bucketpress/cache/external-links.json`.
-    #[arg(long)]
-    pub external: bool,
+    Restore(backup::RestoreArgs),
 }
 
 /// Which site and which documents.
@@ -143,8 +140,8 @@ pub struct SiteArgs {
 
 impl SiteArgs {
     /// The pipeline's options from these flags.
-    pub fn build_options(&self) -> crate::pipeline::BuildOptions {
-        crate::pipeline::BuildOptions {
+    pub fn build_options(&self) -> bucketpress::pipeline::BuildOptions {
+        bucketpress::pipeline::BuildOptions {
             drafts: self.drafts,
             future: self.future,
             base_url: self.base_url.clone(),
@@ -153,13 +150,53 @@ impl SiteArgs {
     }
 }
 
-/// `build` flags.
-#[derive(Debug, Clone, Args)]
-pub struct BuildArgs {
-    /// Site selection.
-    #[command(flatten)]
-    pub site: SiteArgs,
-    /// The output folder (default `<site>/public`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+/// Runs `command`; the exit code says how it went (errors are printed, or returned for
+/// `main` to print).
+pub fn run(command: Command, reporter: Reporter) -> anyhow::Result<Exit> {
+    match command {
+        Command::New { dir } => new::new_site(&dir, reporter),
+        Command::Post {
+            title,
+            tags,
+            draft,
+            site,
+        } => new::new_post(&site, &title, &tags, draft),
+        Command::Build(args) => build::run(&args, reporter),
+        Command::Check(args) => check::run(&args, reporter),
+        Command::Publish(args) => publish::run(&args, reporter.quiet, reporter.verbose),
+        Command::Deploys(args) => deploys::run_deploys(&args, reporter.quiet),
+        Command::Rollback(args) => deploys::run_rollback(&args, reporter.quiet),
+        Command::Previews(args) => deploys::run_previews(&args, reporter.quiet),
+        Command::SetupBucket(args) => setup::run(&args, reporter.quiet),
+        Command::Serve(args) => serve::run(&args, reporter),
+        Command::Backup(args) => backup::run_backup(&args, reporter),
+        Command::Restore(args) => backup::run_restore(&args, reporter),
+    }
+}
+
+/// A multi-threaded tokio runtime for a command that talks to the network.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Prints a failed render's errors, the same problem at the same place once with a count of
+/// pages, and the closing line.
+fn print_errors(errors: &BuildErrors, reporter: Reporter) {
+    let lines = bucketpress::error::grouped(&errors.0);
+    for line in &lines {
+        reporter.error(line);
+    }
+    reporter.error(format!(
+        "{} problem{} found; nothing was written",
+        bucketpress::error::thousands(lines.len()),
+        if lines.len() == 1 { "" } else { "s" }
+    ));
+}
+
+/// What a good render says before its command goes on: its stages (`-vv`), its warnings.
+fn print_rendered(recorded: &Recorded, reporter: Reporter) {
+    tracing::debug!("render stages: {}", recorded.session.stages());
+    reporter.warnings(&recorded.rendered.warnings);
 }

@@ -1,17 +1,12 @@
-//! Unit tests of the publish command: argument parsing, outcomes, JSON and plain lines.
+//! Unit tests of a publish's outcomes, JSON and plain lines (the arguments are the binary's:
+//! `src/cmd/publish.rs`).
 
 use super::*;
 use crate::outputs::{Output, OutputKind, Outputs};
+use crate::publish::lines::{failed_line, human_bytes, step_line, summary_line};
 use crate::publish::manifest::Manifest;
 use crate::publish::plan::{PlanOptions, plan};
 use crate::publish::target::TargetError;
-use clap::Parser;
-
-#[derive(Debug, Parser)]
-struct Cli {
-    #[command(flatten)]
-    publish: PublishArgs,
-}
 
 fn report_for(outputs: &[(&str, &str)], old: &Manifest) -> Report {
     let outputs: Outputs = outputs
@@ -28,34 +23,6 @@ fn report_for(outputs: &[(&str, &str)], old: &Manifest) -> Report {
         plan,
         highlight_cache: None,
     }
-}
-
-#[test]
-fn args_parse_with_defaults_and_limits() {
-    let cli = Cli::try_parse_from(["publish"]).unwrap().publish;
-    assert_eq!(cli.site, PathBuf::from("."));
-    assert!(cli.to.is_none() && !cli.dry_run && !cli.json && !cli.force && !cli.verify);
-    let cli = Cli::try_parse_from([
-        "publish",
-        "--to",
-        "s3://b/p",
-        "--dry-run",
-        "--json",
-        "--max-deletes",
-        "9",
-        "--concurrency",
-        "4",
-        "--profile",
-        "blog",
-        "--force",
-        "--verify",
-    ])
-    .unwrap()
-    .publish;
-    assert_eq!(cli.to.as_deref(), Some("s3://b/p"));
-    assert_eq!((cli.max_deletes, cli.concurrency), (Some(9), Some(4)));
-    assert!(Cli::try_parse_from(["publish", "--concurrency", "0"]).is_err());
-    assert!(Cli::try_parse_from(["publish", "--drafts"]).is_err());
 }
 
 #[test]

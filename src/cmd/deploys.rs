@@ -1,20 +1,23 @@
-//! `bucketpress deploys`, `rollback` and `previews`: arguments, the run, and what they print.
+//! `bucketpress deploys`, `rollback` and `previews`: their arguments, the runs over the
+//! library's deploy history, and what they print.
 
+use bucketpress::report::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::record::{Deploy, Kind, Status};
-use super::rollback::{RollbackError, RollbackOptions, RollbackReport, rollback};
-use crate::config::{Config, PublishConfig};
-use crate::publish::TargetSpec;
-use crate::publish::cloudfront;
-use crate::publish::dir::DirTarget;
-use crate::publish::plan::{Action, Plan, Reason, Step};
-use crate::publish::preview;
-use crate::publish::s3::{S3Settings, S3Target};
-use crate::publish::target::{Target, TargetError};
+use bucketpress::config::{Config, PublishConfig};
+use bucketpress::publish::TargetSpec;
+use bucketpress::publish::cloudfront;
+use bucketpress::publish::deploys::record::{self, Deploy, Kind, Status};
+use bucketpress::publish::deploys::rollback::{
+    RollbackError, RollbackOptions, RollbackReport, rollback,
+};
+use bucketpress::publish::dir::DirTarget;
+use bucketpress::publish::plan::{Action, Plan, Reason, Step};
+use bucketpress::publish::preview;
+use bucketpress::publish::s3::{S3Settings, S3Target};
+use bucketpress::publish::target::{Target, TargetError};
 
 /// Where the site is: its folder (for site.toml) and its target.
 #[derive(Debug, Clone, clap::Args)]
@@ -89,12 +92,12 @@ pub struct PreviewsArgs {
 }
 
 /// The configuration and target of `at`, or the exit code of the error (printed).
-fn resolve(at: &SiteTarget) -> Result<(Config, PublishConfig, TargetSpec), ExitCode> {
+fn resolve(at: &SiteTarget) -> Result<(Config, PublishConfig, TargetSpec), Exit> {
     let config = match Config::load(&at.site) {
         Ok(loaded) => loaded.config,
         Err(d) => {
             eprintln!("error: {d}");
-            return Err(ExitCode::from(1));
+            return Err(Exit::Errors);
         }
     };
     let mut cfg = config.publish.clone();
@@ -105,15 +108,9 @@ fn resolve(at: &SiteTarget) -> Result<(Config, PublishConfig, TargetSpec), ExitC
         Ok(spec) => Ok((config, cfg, spec)),
         Err(e) => {
             eprintln!("error: {e}");
-            Err(ExitCode::from(2))
+            Err(Exit::Usage)
         }
     }
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
 }
 
 async fn s3_target(
@@ -123,36 +120,37 @@ async fn s3_target(
     quiet: bool,
 ) -> (S3Target, aws_config::SdkConfig) {
     let settings = S3Settings::from_config(bucket, prefix, cfg);
-    let sdk = crate::publish::s3::load_sdk_config(&settings).await;
+    let sdk = bucketpress::publish::s3::load_sdk_config(&settings).await;
     let target = S3Target::from_sdk(&sdk, &settings);
     target.set_quiet(quiet);
     (target, sdk)
 }
 
 /// Runs `deploys`: one line per recorded deploy, newest first.
-pub fn run_deploys(args: &DeploysArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run_deploys(args: &DeploysArgs, quiet: bool) -> anyhow::Result<Exit> {
     let (_, cfg, spec) = match resolve(&args.at) {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let listed = runtime()?.block_on(async {
+    let listed = super::runtime()?.block_on(async {
         match &spec {
             TargetSpec::S3 { bucket, prefix } => {
-                super::list(&s3_target(&cfg, bucket, prefix, quiet).await.0).await
+                bucketpress::publish::deploys::list(&s3_target(&cfg, bucket, prefix, quiet).await.0)
+                    .await
             }
-            TargetSpec::Dir(dir) => super::list(&DirTarget::new(dir)).await,
+            TargetSpec::Dir(dir) => bucketpress::publish::deploys::list(&DirTarget::new(dir)).await,
         }
     });
     let records = match listed {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(3));
+            return Ok(Exit::Failed);
         }
     };
     if args.at.json {
         let deploys: Vec<_> = records.iter().rev().map(deploy_json).collect();
-        crate::report::stdout_line(json!({
+        bucketpress::report::stdout_line(json!({
             "version": 1,
             "target": spec.to_string(),
             "deploys": deploys,
@@ -161,10 +159,10 @@ pub fn run_deploys(args: &DeploysArgs, quiet: bool) -> anyhow::Result<ExitCode> 
         eprintln!("no deploys recorded at {spec}");
     } else {
         for d in records.iter().rev() {
-            crate::report::stdout_line(deploy_line(d));
+            bucketpress::report::stdout_line(deploy_line(d));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// A deploy in `deploys --json`: the record without its per-key before-states.
@@ -211,16 +209,16 @@ pub fn deploy_line(d: &Deploy) -> String {
 }
 
 /// Runs `rollback`; exit codes as in its help.
-pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<Exit> {
     let (config, cfg, spec) = match resolve(&args.at) {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
     if let Some(id) = &args.id
-        && !super::record::is_id(id)
+        && !record::is_id(id)
     {
         eprintln!("error: {id:?} is not a deploy id (see `bucketpress deploys`)");
-        return Ok(ExitCode::from(2));
+        return Ok(Exit::Usage);
     }
     let opts = RollbackOptions {
         to: args.id.clone(),
@@ -229,7 +227,7 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
         dry_run: args.dry_run,
         keep_deploys: cfg.keep_deploys,
     };
-    let (result, invalidation) = runtime()?.block_on(async {
+    let (result, invalidation) = super::runtime()?.block_on(async {
         match &spec {
             TargetSpec::S3 { bucket, prefix } => {
                 let (target, sdk) = s3_target(&cfg, bucket, prefix, quiet).await;
@@ -270,7 +268,7 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
             Err(e) if code == 4 => ("conflict", None, Some(e.to_string())),
             Err(e) => ("failed", None, Some(e.to_string())),
         };
-        crate::report::stdout_line(json!({
+        bucketpress::report::stdout_line(json!({
             "version": 1,
             "target": spec.to_string(),
             "dry_run": args.dry_run,
@@ -282,20 +280,20 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
     } else if let Ok(r) = &result {
         if args.dry_run {
             for restore in &r.plan.restores {
-                crate::report::stdout_line(format!(
+                bucketpress::report::stdout_line(format!(
                     "restore {} (from {})",
                     restore.key, restore.from
                 ));
             }
             for key in &r.plan.deletes {
-                crate::report::stdout_line(format!("delete {key}"));
+                bucketpress::report::stdout_line(format!("delete {key}"));
             }
         }
         if !quiet {
             eprintln!("{}", rollback_line(&spec, args.dry_run, r));
             if let Some(line) = invalidation
                 .as_ref()
-                .and_then(crate::publish::command::invalidation_line)
+                .and_then(bucketpress::publish::lines::invalidation_line)
             {
                 eprintln!("{line}");
             }
@@ -310,7 +308,7 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<ExitCode
     if let Err(e) = &result {
         eprintln!("error: {e}");
     }
-    Ok(ExitCode::from(code))
+    Ok(Exit::from_code(code))
 }
 
 /// A dry run returns before its first write ([`rollback`] checks `opts.dry_run`).
@@ -382,7 +380,7 @@ fn as_plan(r: &RollbackReport) -> Plan {
 }
 
 /// Runs `previews`: lists them, or removes one (`--remove`) or the old ones (`--prune`).
-pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<Exit> {
     let (config, cfg, spec) = match resolve(&args.at) {
         Ok(r) => r,
         Err(code) => return Ok(code),
@@ -391,10 +389,10 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
         && let Err(e) = preview::check_name(name)
     {
         eprintln!("error: {e}");
-        return Ok(ExitCode::from(2));
+        return Ok(Exit::Usage);
     }
     let now = chrono::Utc::now().timestamp();
-    let result = runtime()?.block_on(async {
+    let result = super::runtime()?.block_on(async {
         match &spec {
             TargetSpec::S3 { bucket, prefix } => {
                 let target = s3_target(&cfg, bucket, prefix, quiet).await.0;
@@ -409,7 +407,7 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(3));
+            return Ok(Exit::Failed);
         }
     };
     let url = |name: &str| preview::base_url(&config.base_url, &cfg.previews_prefix, name);
@@ -418,13 +416,13 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
             .iter()
             .map(|p| json!({"name": p.name, "objects": p.objects, "updated": p.updated, "url": url(&p.name)}))
             .collect();
-        crate::report::stdout_line(json!({
+        bucketpress::report::stdout_line(json!({
             "version": 1,
             "target": spec.to_string(),
             "previews": previews,
             "removed": removed,
         }));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok);
     }
     for (name, objects) in &removed {
         if !quiet {
@@ -439,7 +437,7 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
                 .map_or("-".to_string(), |t| {
                     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 });
-            crate::report::stdout_line(format!(
+            bucketpress::report::stdout_line(format!(
                 "{}  {}  {} objects  {}",
                 p.name,
                 updated,
@@ -451,7 +449,7 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<ExitCode
             eprintln!("no previews at {spec}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// Lists the previews, then removes what `args` asks; returns the previews left and

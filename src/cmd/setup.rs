@@ -1,26 +1,54 @@
-//! The command of `setup-bucket`: resolve the site's `[publish]` section and the flags into a
-//! [`Setup`], run it against the store, print the steps and the notes.
+//! `bucketpress setup-bucket`: its arguments; resolve the site's `[publish]` section and the
+//! flags into a [`Setup`], run it against the store, print the steps and the notes.
 
-use std::process::ExitCode;
+use bucketpress::report::Exit;
+use std::path::PathBuf;
 
-use super::{Setup, SetupArgs, State, Step, setup};
-use crate::config::{Config, PublishConfig};
-use crate::publish::TargetSpec;
-use crate::publish::bucket_rules::website_url;
-use crate::publish::s3::{S3Settings, S3Target, load_sdk_config};
+use bucketpress::config::{Config, PublishConfig};
+use bucketpress::publish::TargetSpec;
+use bucketpress::publish::bucket_rules::website_url;
+use bucketpress::publish::s3::{S3Settings, S3Target, load_sdk_config};
+use bucketpress::publish::setup::{Setup, State, Step, setup};
+
+/// Arguments of `bucketpress setup-bucket`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bucketpress setup-bucket --to s3://my-blog --public --dry-run\n  \
+    bucketpress setup-bucket --site my-blog --public\n\n\
+    Exit codes: 0 done (or nothing to do), 1 config errors, 2 usage, 3 a request failed.")]
+pub struct SetupArgs {
+    /// The site folder (its [publish] section gives bucket, prefix, region, endpoint).
+    #[arg(long, default_value = ".")]
+    pub site: PathBuf,
+    /// The bucket and prefix: s3://bucket/prefix (default: publish.bucket and publish.prefix).
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Let everyone read the site prefix (relaxes the bucket's public access block and adds a
+    /// public-read bucket policy; `.bucketpress/` stays private).
+    #[arg(long)]
+    pub public: bool,
+    /// Print the requests it would send; send no write request.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the bucket's error document when it is another one (it is bucket-wide: every
+    /// prefix's missing pages get it); without this flag a different one is kept, with a
+    /// warning.
+    #[arg(long)]
+    pub replace_error_document: bool,
+    /// The AWS profile to take credentials from (default: publish.profile).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
 
 /// Runs `setup-bucket` on its own tokio runtime; prints the steps on stdout, errors on
 /// stderr, and returns the exit code (0 done, 1 config errors, 3 a request failed).
-pub fn run(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_async(args, quiet))
+pub fn run(args: &SetupArgs, quiet: bool) -> anyhow::Result<Exit> {
+    super::runtime()?.block_on(run_async(args, quiet))
 }
 
-/// [`run`] for callers already inside a tokio runtime.
-pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let config_missing = !args.site.join(crate::config::CONFIG_FILE).is_file();
+/// [`run`] inside the runtime.
+async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let config_missing = !args.site.join(bucketpress::config::CONFIG_FILE).is_file();
     let mut cfg = if config_missing && args.to.is_some() {
         PublishConfig::default()
     } else {
@@ -28,7 +56,7 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
             Ok(loaded) => loaded.config.publish,
             Err(d) => {
                 eprintln!("error: {d}");
-                return Ok(ExitCode::from(1));
+                return Ok(Exit::Errors);
             }
         }
     };
@@ -39,11 +67,11 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
         Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),
         Ok(TargetSpec::Dir(_)) => {
             eprintln!("error: setup-bucket needs an s3:// target");
-            return Ok(ExitCode::from(1));
+            return Ok(Exit::Errors);
         }
         Err(msg) => {
             eprintln!("error: {msg}");
-            return Ok(ExitCode::from(1));
+            return Ok(Exit::Errors);
         }
     };
     let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
@@ -76,11 +104,11 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
     match setup(&client, &s).await {
         Ok(steps) => {
             print_steps(&s, &steps, quiet);
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Ok)
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(3))
+            Ok(Exit::Failed)
         }
     }
 }
@@ -88,14 +116,16 @@ pub async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<ExitCode
 /// The top-level names of the site's outputs (what publish would upload), for the public
 /// policy; none when the site does not render (the names already in the bucket still count).
 fn site_names(site: &std::path::Path) -> Vec<String> {
-    let options = crate::pipeline::BuildOptions {
+    let options = bucketpress::pipeline::BuildOptions {
         drafts: false,
         future: false,
         base_url: None,
         lenient: false,
     };
-    match crate::pipeline::render_site(site, &options) {
-        Ok(rendered) => crate::publish::bucket_rules::top_level_names(rendered.outputs.keys()),
+    match bucketpress::pipeline::render_site(site, &options) {
+        Ok(rendered) => {
+            bucketpress::publish::bucket_rules::top_level_names(rendered.outputs.keys())
+        }
         Err(_) => {
             eprintln!(
                 "note: the site does not render: the public policy opens only what the bucket \
@@ -108,16 +138,16 @@ fn site_names(site: &std::path::Path) -> Vec<String> {
 
 fn print_steps(s: &Setup, steps: &[Step], quiet: bool) {
     for step in steps {
-        crate::report::stdout_line(step);
+        bucketpress::report::stdout_line(step);
         if s.dry_run
             && step.state == State::WouldDo
             && let Some(doc) = &step.document
         {
-            crate::report::stdout_line(doc);
+            bucketpress::report::stdout_line(doc);
         }
     }
     match website_url(&s.bucket, &s.region, &s.prefix, s.custom_endpoint) {
-        Some(url) => crate::report::stdout_line(format!("website: {url}")),
+        Some(url) => bucketpress::report::stdout_line(format!("website: {url}")),
         None if !quiet => eprintln!(
             "note: a custom endpoint: the website URL depends on the store (R2: a public bucket \
              or custom domain; MinIO/Garage: their web gateway)"

@@ -1,16 +1,13 @@
-//! `bucketpress backup` and `bucketpress restore`: arguments, where the backups live, the
-//! connection (the same [`S3Settings`] and client as publish), and the printed lines.
+//! `bucketpress backup` and `bucketpress restore`: their arguments, the runs over the
+//! library's backup store ([`bucketpress::backup`]), and the printed lines.
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use bucketpress::report::Exit;
+use std::path::PathBuf;
 
-use super::{BackupError, BackupKey, Store, key, restore, run, verify};
-use crate::config::Config;
-use crate::content::load::Filter;
-use crate::publish::TargetSpec;
-use crate::publish::manifest::RESERVED_PREFIX;
-use crate::publish::s3::{self, S3Settings, S3Target};
-use crate::report::Reporter;
+use bucketpress::backup::location::{StoreOptions, open, site_config};
+use bucketpress::backup::{BackupError, BackupKey, key, restore, run, verify};
+use bucketpress::content::load::Filter;
+use bucketpress::report::Reporter;
 
 /// Where backups go and how to connect (shared by `backup` and `restore`).
 #[derive(Debug, Clone, clap::Args)]
@@ -83,95 +80,29 @@ pub struct RestoreArgs {
     pub store: StoreArgs,
 }
 
-/// Where the backups of a site live: `--to`, else `[backup]`, else
-/// `<publish prefix>.bucketpress/backups/` in the publish bucket. A location that would lie
-/// inside the published (possibly public) site but outside its private `.bucketpress/` is
-/// refused.
-pub fn resolve_location(to: Option<&str>, config: &Config) -> Result<(String, String), String> {
-    let publish = &config.publish;
-    let publish_prefix = s3::normalize_prefix(&publish.prefix);
-    let (bucket, prefix) = match to {
-        Some(url) => match TargetSpec::parse(url)? {
-            TargetSpec::S3 { bucket, prefix } => (bucket, prefix),
-            TargetSpec::Dir(_) => return Err(format!("{url:?}: backups go to s3:// only")),
-        },
-        None if !config.backup.bucket.is_empty() || !config.backup.prefix.is_empty() => {
-            let bucket = if config.backup.bucket.is_empty() {
-                publish.bucket.clone()
-            } else {
-                config.backup.bucket.clone()
-            };
-            (bucket, s3::normalize_prefix(&config.backup.prefix))
+impl StoreArgs {
+    /// The library's options from these flags.
+    fn options(&self) -> StoreOptions {
+        StoreOptions {
+            to: self.to.clone(),
+            key: self.key.clone(),
+            profile: self.profile.clone(),
         }
-        None => (
-            publish.bucket.clone(),
-            format!("{publish_prefix}{RESERVED_PREFIX}backups/"),
-        ),
-    };
-    if bucket.is_empty() {
-        return Err(
-            "nowhere to back up to: pass --to s3://bucket/prefix, or set bucket in \
-                    the [backup] or [publish] section of site.toml"
-                .into(),
-        );
     }
-    let private = format!("{publish_prefix}{RESERVED_PREFIX}");
-    if bucket == publish.bucket
-        && prefix.starts_with(&publish_prefix)
-        && !prefix.starts_with(&private)
-    {
-        return Err(format!(
-            "backup location s3://{bucket}/{prefix} is inside the published site \
-             (s3://{bucket}/{publish_prefix}), which setup-bucket --public makes readable by \
-             everyone: use a prefix under {private} or outside the site"
-        ));
-    }
-    Ok((bucket, prefix))
 }
 
-/// The site's configuration: site.toml when there is one; without it the defaults (a restore
-/// onto a new machine names the location with `--from`).
-fn load_config(site: &Path) -> Result<Config, BackupError> {
-    if !site.join(crate::config::CONFIG_FILE).exists() {
-        return Ok(Config::default());
-    }
-    Config::load(site)
-        .map(|l| l.config)
-        .map_err(|d| BackupError::Usage(d.to_string()))
-}
-
-/// Connects to the backup location of `args` with `[publish]`'s connection settings.
-async fn open(args: &StoreArgs, config: &Config) -> Result<Store, BackupError> {
-    let key_path = key::key_path(args.key.as_deref())?;
-    let key = BackupKey::load(&key_path)?;
-    let (bucket, prefix) =
-        resolve_location(args.to.as_deref(), config).map_err(BackupError::Usage)?;
-    let mut cfg = config.publish.clone();
-    if let Some(p) = &args.profile {
-        cfg.profile = p.clone();
-    }
-    let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
-    Ok(Store::new(S3Target::connect(&settings).await, key))
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
-
-fn finish(result: Result<(), BackupError>, reporter: Reporter) -> ExitCode {
+fn finish(result: Result<(), BackupError>, reporter: Reporter) -> Exit {
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Exit::Ok,
         Err(e) => {
             reporter.error(&e);
-            ExitCode::from(e.exit_code())
+            Exit::from_code(e.exit_code())
         }
     }
 }
 
 /// Runs `backup` (or `--init-key`, `--list`); errors are printed here.
-pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
+pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<Exit> {
     if args.init_key {
         let result = key::key_path(args.store.key.as_deref()).and_then(|path| {
             let key = BackupKey::init(&path)?;
@@ -185,12 +116,12 @@ pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<ExitC
         });
         return Ok(finish(result, reporter));
     }
-    let result = runtime()?.block_on(async {
-        let config = load_config(&args.store.site)?;
-        let store = open(&args.store, &config).await?;
+    let result = super::runtime()?.block_on(async {
+        let config = site_config(&args.store.site)?;
+        let store = open(&args.store.options(), &config).await?;
         if args.list {
             for s in run::list(&store).await? {
-                crate::report::stdout_line(format!(
+                bucketpress::report::stdout_line(format!(
                     "{}  {}  {:>6} files  {}",
                     s.id,
                     s.created,
@@ -244,10 +175,10 @@ pub fn run_backup(args: &BackupArgs, reporter: Reporter) -> anyhow::Result<ExitC
 }
 
 /// Runs `restore`; errors are printed here.
-pub fn run_restore(args: &RestoreArgs, reporter: Reporter) -> anyhow::Result<ExitCode> {
-    let result = runtime()?.block_on(async {
-        let config = load_config(&args.store.site)?;
-        let store = open(&args.store, &config).await?;
+pub fn run_restore(args: &RestoreArgs, reporter: Reporter) -> anyhow::Result<Exit> {
+    let result = super::runtime()?.block_on(async {
+        let config = site_config(&args.store.site)?;
+        let store = open(&args.store.options(), &config).await?;
         let concurrency = usize::from(args.store.concurrency);
         let r = restore::restore(&store, &args.snapshot, &args.dir, concurrency).await?;
         reporter.status(format!(
@@ -262,50 +193,4 @@ pub fn run_restore(args: &RestoreArgs, reporter: Reporter) -> anyhow::Result<Exi
         Ok(())
     });
     Ok(finish(result, reporter))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(bucket: &str, prefix: &str) -> Config {
-        let mut c = Config::default_for_test();
-        c.publish.bucket = bucket.into();
-        c.publish.prefix = prefix.into();
-        c
-    }
-
-    #[test]
-    fn backups_default_to_the_private_prefix() {
-        let loc = |to: Option<&str>, c: &Config| resolve_location(to, c);
-        assert_eq!(
-            loc(None, &config("b", "")).unwrap(),
-            ("b".into(), ".bucketpress/backups/".into())
-        );
-        assert_eq!(
-            loc(None, &config("b", "blog")).unwrap(),
-            ("b".into(), "blog/.bucketpress/backups/".into())
-        );
-        assert_eq!(
-            loc(Some("s3://other/x"), &config("b", "")).unwrap(),
-            ("other".into(), "x/".into())
-        );
-        let mut c = config("b", "blog");
-        c.backup.prefix = "backups".into();
-        assert_eq!(loc(None, &c).unwrap(), ("b".into(), "backups/".into()));
-        c.backup.bucket = "vault".into();
-        assert_eq!(loc(None, &c).unwrap(), ("vault".into(), "backups/".into()));
-        assert!(loc(None, &config("", "")).is_err());
-        assert!(loc(Some("file:///tmp/x"), &config("b", "")).is_err());
-    }
-
-    #[test]
-    fn backups_inside_the_public_site_are_refused() {
-        let err = resolve_location(Some("s3://b/backups"), &config("b", "")).unwrap_err();
-        assert!(err.contains("inside the published site"), "{err}");
-        assert!(resolve_location(Some("s3://b/blog/old"), &config("b", "blog")).is_err());
-        assert!(resolve_location(Some("s3://b/blog-backups"), &config("b", "blog")).is_ok());
-        assert!(resolve_location(Some("s3://b/.bucketpress/mine"), &config("b", "")).is_ok());
-        assert!(resolve_location(Some("s3://c/backups"), &config("b", "")).is_ok());
-    }
 }

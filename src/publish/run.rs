@@ -1,5 +1,8 @@
-//! `bucketpress publish`: the command-line arguments, the run function and the report (plain
-//! lines, a progress bar on a terminal, or JSON).
+//! A whole publish from a site folder: hash the sources, resolve the target, read the
+//! manifest, render when needed ([`crate::pipeline`]), plan and apply, then invalidate
+//! CloudFront. Options come in as a plain [`PublishRequest`]; what happened comes back as a
+//! [`Finished`] value (with the `--json` document), and warnings, errors and progress go to
+//! the caller's [`Notes`]. The `publish` command of the binary prints all of it.
 //!
 //! # `--json` schema (version 1, stable: fields are only ever added)
 //!
@@ -39,7 +42,7 @@
 //! `highlight_cache` is `null` unless `[publish] highlight_cache_in_bucket` is on and the site
 //! folder had no highlight cache of its own (see [`super::shared_cache`]).
 //! `render_skipped` is true when the manifest recorded these very sources, so nothing was
-//! rendered (see [`run_async`]); `record_only` when the manifest was written only to record
+//! rendered (see [`publish_site`]); `record_only` when the manifest was written only to record
 //! the sources (the status is then `nothing_to_do`).
 //! `planned` is a `--dry-run` that found work: nothing was written, and `summary` counts what
 //! would have been done. `reason` is one of `new`, `content_changed`, `headers_changed` (with `headers`: any of
@@ -54,9 +57,8 @@
 //! `failed` (a warning: the exit code stays 0, see [`super::cloudfront`]).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::apply::Summary;
+use super::apply::{Progress, Summary};
 use super::cloudfront::{self, Invalidation};
 use super::dir::DirTarget;
 use super::plan::Plan;
@@ -69,155 +71,171 @@ use super::{
 use crate::config::Config;
 use crate::error::Diagnostic;
 use crate::highlight::Highlighter;
-use crate::pipeline::BuildOptions;
+use crate::pipeline::{BuildOptions, Sources, Stop};
+use crate::report::Exit;
 use crate::session::HIGHLIGHT_CACHE;
-use crate::sources_hash::{record_after_render, sources_hash};
 
-/// Arguments of `bucketpress publish`. Drafts and future posts are never published.
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:\n  \
-    bucketpress publish --to s3://my-bucket/blog\n  \
-    bucketpress publish --dry-run\n  \
-    bucketpress publish --to file:///tmp/site --json\n\n\
-    Exit codes: 0 published or nothing to do, 1 content or config errors, 3 publish failed, \
-    4 another publish changed the site first. With publish.cloudfront_distribution_id the \
-    changed paths are invalidated afterwards; a failed invalidation is a warning (exit 0).\n\n\
-    Timeouts: one attempt of a small S3 request may take 10 s (publish.timeout in site.toml, \
-    or BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS), uploads 10 s more per 1.25 MB; 5 attempts, each \
-    retry printed, so a store that never answers fails a small request within about 65 s.")]
-pub struct PublishArgs {
+/// What to publish and how, resolved from the command line. Drafts and future posts are
+/// never published.
+#[derive(Debug, Clone, Default)]
+pub struct PublishRequest {
     /// The site folder (holding site.toml).
-    #[arg(long, default_value = ".")]
     pub site: PathBuf,
-    /// Where to publish: s3://bucket/prefix or file:///dir (default: publish.bucket and
+    /// Where to publish: s3://bucket/prefix or file:///dir (`None`: publish.bucket and
     /// publish.prefix in site.toml).
-    #[arg(long, value_name = "URL")]
     pub to: Option<String>,
-    /// Show what would be uploaded and deleted; send no write request.
-    #[arg(long)]
+    /// Plan only; send no write request.
     pub dry_run: bool,
-    /// Unknown shortcodes, Liquid tags and variables in posts are warnings, their source
-    /// shown marked on the page, instead of errors.
-    #[arg(long)]
+    /// Unknown shortcodes, Liquid tags and variables in posts are warnings.
     pub lenient: bool,
-    /// Print the plan and summary as JSON on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// Refuse to delete more objects than this (default: publish.max_deletes in site.toml, 256).
-    #[arg(long, value_name = "N")]
+    /// Refuse to delete more objects than this (`None`: publish.max_deletes).
     pub max_deletes: Option<usize>,
-    /// Upload everything, ignoring the manifest's hashes (also rebuilds a corrupt manifest).
-    #[arg(long)]
+    /// Upload everything, ignoring the manifest's hashes.
     pub force: bool,
-    /// Compare against what is really stored (list + hash metadata), not the manifest.
-    #[arg(long)]
+    /// Compare against what is really stored, not the manifest.
     pub verify: bool,
-    /// Uploads in flight, fixed (default: from publish.concurrency in site.toml, 16, growing
-    /// while throughput does up to publish.max_concurrency, 256).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// Uploads in flight, fixed (`None`: from publish.concurrency, growing).
     pub concurrency: Option<u16>,
-    /// The AWS profile to take credentials from (default: publish.profile in site.toml, then
-    /// AWS_PROFILE).
-    #[arg(long)]
+    /// The AWS profile (`None`: publish.profile, then AWS_PROFILE).
     pub profile: Option<String>,
-    /// Publish a preview under `<prefix><previews_prefix>NAME/` (default
-    /// `.bucketpress-previews/NAME/`) with links for that path, and print its URL; objects the
-    /// live site holds as is are server-side copies. The live site is never touched.
-    #[arg(long, value_name = "NAME")]
+    /// Publish a preview with this name instead of the live site.
     pub preview: Option<String>,
-    /// The base URL to render with (set for previews; not a flag).
-    #[arg(skip)]
+    /// The base URL to render with (set for previews).
     pub base_url: Option<String>,
+    /// The S3 client says nothing of its retries.
+    pub quiet: bool,
 }
 
-/// Runs `publish` on its own tokio runtime. Call it from synchronous code only (from inside a
-/// runtime use [`run_async`]). Errors are printed here; the returned code is the exit status:
-/// 0 published or nothing to do, 1 build/content/config errors, 3 publish failed, 4 conflict.
-pub fn run(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_async(args, quiet, verbose))
+/// Where a publish tells what it notices as it goes: warnings, the site's errors, and the
+/// progress of uploads ([`Progress`]). Every method does nothing unless implemented.
+pub trait Notes: Progress {
+    /// A warning (a one-line message without the `warning: ` prefix).
+    fn warning(&self, _message: &str) {}
+    /// An error of the site's sources, one per call (before the publish fails).
+    fn error(&self, _diagnostic: &Diagnostic) {}
 }
 
-/// [`run`] for callers already inside a tokio runtime.
+impl Notes for super::apply::NoProgress {}
+
+/// What a publish came to.
+#[derive(Debug)]
+pub enum Finished {
+    /// It failed before publishing (content or config errors, no target): exit code 1.
+    Early {
+        /// The target, when one was determined.
+        spec: Option<TargetSpec>,
+        /// The one-line error.
+        error: String,
+    },
+    /// It ran against a target (boxed: a report is large).
+    Ran(Box<Ran>),
+}
+
+/// A publish that ran against a target.
+#[derive(Debug)]
+pub struct Ran {
+    /// The target.
+    pub spec: TargetSpec,
+    /// The publish's report or its error.
+    pub result: Result<Report, PublishError>,
+    /// The CloudFront invalidation, when a distribution is configured.
+    pub invalidation: Option<Invalidation>,
+    /// The preview's URL, for `--preview`.
+    pub preview_url: Option<String>,
+}
+
+impl Finished {
+    /// The exit code: 0 published or nothing to do, 1 content or config errors, 3 publish
+    /// failed, 4 another publish changed the site first.
+    pub fn code(&self) -> u8 {
+        match self {
+            Finished::Early { .. } => Exit::Errors.code(),
+            Finished::Ran(ran) => ran
+                .result
+                .as_ref()
+                .err()
+                .map_or(Exit::Ok.code(), PublishError::exit_code),
+        }
+    }
+}
+
+/// Publishes the site `req` names; runs inside a tokio runtime.
 ///
-/// The sources are hashed first ([`sources_hash`]); when the manifest records that same hash,
-/// the bucket already holds this render and nothing is rendered at all (one request). Else
-/// the site is rendered, before any request when the hash is unknown, so content errors never
-/// reach the network.
-pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    let mut preview_args;
-    let args = match &args.preview {
-        None => args,
+/// The sources are hashed first ([`crate::pipeline::Sources::hashed`]); when the manifest
+/// records that same hash, the bucket already holds this render and nothing is rendered at
+/// all (one request). Else the site is rendered, before any request when the hash is
+/// unknown, so content errors never reach the network.
+pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Result<Finished> {
+    let mut preview_req;
+    let req = match &req.preview {
+        None => req,
         Some(name) => {
             if let Err(e) = super::preview::check_name(name) {
-                return Ok(early_failure(args, None, e));
+                return Ok(early(None, e));
             }
-            let config = match Config::load(&args.site) {
+            let config = match Config::load(&req.site) {
                 Ok(loaded) => loaded.config,
-                Err(d) => return Ok(early_failure(args, None, d.to_string())),
+                Err(d) => return Ok(early(None, d.to_string())),
             };
-            preview_args = args.clone();
-            preview_args.base_url = Some(super::preview::base_url(
+            preview_req = req.clone();
+            preview_req.base_url = Some(super::preview::base_url(
                 &config.base_url,
                 &config.publish.previews_prefix,
                 name,
             ));
-            &preview_args
+            &preview_req
         }
     };
-    let hash = sources_hash(&args.site, &build_options(args));
+    let sources = Sources::hashed(&req.site, &build_options(req));
     let mut prerendered = None;
-    let loaded = match hash.as_deref().and_then(|_| load_config(&args.site)) {
+    let loaded = match sources.hash().and_then(|_| load_config(&req.site)) {
         Some(loaded) => loaded,
-        None => match render(args, None, None) {
+        None => match render(req, None, None, notes) {
             Ok(site) => {
                 prerendered = Some(site.publish);
                 (site.config, site.warnings)
             }
-            Err(PublishError::Build(n)) => return Ok(early_failure(args, None, build_failed(n))),
+            Err(PublishError::Build(n)) => return Ok(early(None, build_failed(n))),
             Err(e) => return Err(e.into()),
         },
     };
     let (config, warnings) = loaded;
     for w in &warnings {
-        eprintln!("warning: {w}");
+        notes.warning(&w.to_string());
     }
     let mut cfg = config.publish.clone();
-    if let Some(p) = &args.profile {
+    if let Some(p) = &req.profile {
         cfg.profile = p.clone();
     }
     // A preview has no history of its own.
-    let preview = args.preview.as_ref().map(|name| {
+    let preview = req.preview.as_ref().map(|name| {
         cfg.keep_deploys = 0;
         super::preview::folder(&cfg.previews_prefix, name)
     });
-    let spec = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
+    let spec = match TargetSpec::resolve(req.to.as_deref(), &cfg) {
         Ok(s) => s,
-        Err(msg) => return Ok(early_failure(args, None, msg)),
+        Err(msg) => return Ok(early(None, msg)),
     };
     if let TargetSpec::S3 { prefix, .. } = &spec
         && let Some(warning) = super::checks::prefix_warning(prefix, &config.base_url)
     {
-        eprintln!("warning: {warning}");
+        notes.warning(&warning.to_string());
     }
     let opts = PublishOptions {
-        force: args.force,
-        verify: args.verify,
-        max_deletes: args.max_deletes.unwrap_or(cfg.max_deletes),
-        concurrency: args.concurrency.map_or(cfg.concurrency, usize::from),
-        max_concurrency: args
+        force: req.force,
+        verify: req.verify,
+        max_deletes: req.max_deletes.unwrap_or(cfg.max_deletes),
+        concurrency: req.concurrency.map_or(cfg.concurrency, usize::from),
+        max_concurrency: req
             .concurrency
             .map_or(cfg.max_concurrency.max(cfg.concurrency), usize::from),
     };
-    let ui = Ui::new(args, quiet, verbose);
     let job = Job {
-        args,
+        req,
         cfg: &cfg,
         opts: &opts,
-        ui: &ui,
-        hash: hash.as_deref(),
+        notes,
+        sources: &sources,
         prerendered,
     };
     let mut invalidation = None;
@@ -226,7 +244,7 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             let settings = S3Settings::from_config(bucket, prefix, &cfg);
             let sdk = super::s3::load_sdk_config(&settings).await;
             let target = S3Target::from_sdk(&sdk, &settings);
-            target.set_quiet(quiet);
+            target.set_quiet(req.quiet);
             let result = match &preview {
                 None => job.run(target).await,
                 Some(folder) => match live_copies(target.preview(folder), &target).await {
@@ -237,9 +255,9 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             let distribution = &cfg.cloudfront_distribution_id;
             if let (false, Ok(r)) = (distribution.is_empty(), &result) {
                 let client = cloudfront::client(&sdk);
-                let base = args.base_url.as_ref().unwrap_or(&config.base_url);
+                let base = req.base_url.as_ref().unwrap_or(&config.base_url);
                 invalidation = Some(
-                    cloudfront::after_publish(&client, distribution, &r.plan, base, args.dry_run)
+                    cloudfront::after_publish(&client, distribution, &r.plan, base, req.dry_run)
                         .await,
                 );
             }
@@ -256,11 +274,21 @@ pub async fn run_async(args: &PublishArgs, quiet: bool, verbose: bool) -> anyhow
             }
         }
     };
-    ui.finish();
     if let Err(PublishError::Build(n)) = &result {
-        return Ok(early_failure(args, Some(&spec), build_failed(*n)));
+        return Ok(early(Some(spec), build_failed(*n)));
     }
-    Ok(report(&spec, args, quiet, result, invalidation.as_ref()))
+    let preview_url = req.base_url.clone().filter(|_| req.preview.is_some());
+    Ok(Finished::Ran(Box::new(Ran {
+        spec,
+        result,
+        invalidation,
+        preview_url,
+    })))
+}
+
+/// A failure before publishing.
+fn early(spec: Option<TargetSpec>, error: String) -> Finished {
+    Finished::Early { spec, error }
 }
 
 /// A preview's target: `preview`, copying what the live site at `live` holds as is.
@@ -280,19 +308,19 @@ async fn live_copies<T: Target>(
 
 /// One publish to one target.
 struct Job<'a> {
-    args: &'a PublishArgs,
+    req: &'a PublishRequest,
     cfg: &'a crate::config::PublishConfig,
     opts: &'a PublishOptions,
-    ui: &'a Ui,
-    /// The sources' hash, when they could be hashed.
-    hash: Option<&'a str>,
+    notes: &'a dyn Notes,
+    /// The sources, hashed when they could be.
+    sources: &'a Sources,
     /// The render, when it had to happen before the target was known.
     prerendered: Option<Rendered>,
 }
 
 impl Job<'_> {
     async fn run<T: Target>(self, target: T) -> Result<Report, PublishError> {
-        if self.args.dry_run {
+        if self.req.dry_run {
             self.publish(&DryRun(target)).await
         } else {
             self.publish(&target).await
@@ -302,26 +330,27 @@ impl Job<'_> {
     async fn publish<T: Target>(self, target: &T) -> Result<Report, PublishError> {
         let requests0 = target.requests();
         let stored = read_stored(target, self.opts).await?;
-        let recorded = stored
-            .as_ref()
-            .and_then(|s| s.manifest.as_ref())
-            .filter(|_| !self.opts.force && !self.opts.verify)
-            // Work an interrupted publish left to do: render, plan and finish it.
-            .filter(|m| !m.has_pending_work())
-            .filter(|m| {
-                let now = chrono::Utc::now().timestamp();
-                m.sources
-                    .as_ref()
-                    .zip(self.hash)
-                    .is_some_and(|(record, hash)| record.covers(hash, now))
-            });
+        let recorded = crate::pipeline::unchanged(self.sources, |hash| {
+            stored
+                .as_ref()
+                .and_then(|s| s.manifest.as_ref())
+                .filter(|_| !self.opts.force && !self.opts.verify)
+                // Work an interrupted publish left to do: render, plan and finish it.
+                .filter(|m| !m.has_pending_work())
+                .filter(|m| {
+                    let now = chrono::Utc::now().timestamp();
+                    m.sources
+                        .as_ref()
+                        .is_some_and(|record| record.covers(hash, now))
+                })
+        });
         if let Some(manifest) = recorded {
             let unchanged = manifest.entries.len();
             return Ok(Report::up_to_date(unchanged, target.requests() - requests0));
         }
         let shared = self.cfg.highlight_cache_in_bucket
             && self.prerendered.is_none()
-            && !self.args.site.join(HIGHLIGHT_CACHE).exists();
+            && !self.req.site.join(HIGHLIGHT_CACHE).exists();
         let mut downloaded = match shared {
             true => Some(shared_cache::download(target, self.opts.concurrency).await),
             false => None,
@@ -332,12 +361,13 @@ impl Job<'_> {
         let (rendered, highlighter, cached_blocks) = match self.prerendered {
             Some(r) => (r, None, 0),
             None => {
-                let site = render(self.args, self.hash, shards)?;
+                let hash = self.sources.hash().map(str::to_string);
+                let site = render(self.req, hash, shards, self.notes)?;
                 (site.publish, site.highlighter, site.cached_blocks)
             }
         };
         let mut report = publish_over(
-            target, stored, requests0, rendered, self.cfg, self.opts, self.ui,
+            target, stored, requests0, rendered, self.cfg, self.opts, self.notes,
         )
         .await?;
         if let Some(downloaded) = &downloaded {
@@ -349,7 +379,7 @@ impl Job<'_> {
             // Pages left out of the publish (`exclude` globs, hidden keys) keep their code
             // off the bucket too.
             let all_published = report.plan.skipped.is_empty();
-            if let Some(highlighter) = highlighter.filter(|_| !self.args.dry_run && all_published) {
+            if let Some(highlighter) = highlighter.filter(|_| !self.req.dry_run && all_published) {
                 // Encoded only now that the outputs are gone (they were uploaded).
                 let shards = highlighter.encode_shards(SHARDS);
                 drop(highlighter);
@@ -357,7 +387,9 @@ impl Job<'_> {
                 match shared_cache::upload(target, shards, index, self.opts.concurrency).await {
                     Ok(n) => stats.uploaded_shards = n,
                     // The site is published; the cache only saves time next time.
-                    Err(e) => eprintln!("warning: cannot update the highlight cache: {e}"),
+                    Err(e) => self
+                        .notes
+                        .warning(&format!("cannot update the highlight cache: {e}")),
                 }
             }
             report.highlight_cache = Some(stats);
@@ -368,12 +400,12 @@ impl Job<'_> {
 }
 
 /// What publish renders: never drafts, never future posts; a preview's own base URL.
-fn build_options(args: &PublishArgs) -> BuildOptions {
+fn build_options(req: &PublishRequest) -> BuildOptions {
     BuildOptions {
         drafts: false,
         future: false,
-        base_url: args.base_url.clone(),
-        lenient: args.lenient,
+        base_url: req.base_url.clone(),
+        lenient: req.lenient,
     }
 }
 
@@ -404,55 +436,54 @@ struct RenderedSite {
     cached_blocks: usize,
 }
 
-/// Renders the site, printing its errors. The outputs carry a sources record when the
-/// sources hashed to `hash` before the render and still do after it (see
-/// [`record_after_render`]). With `shared`, the highlight cache comes from the bucket (these
-/// shards) and not from the site folder.
+/// Renders the site through the pipeline, telling `notes` its errors. The outputs carry a
+/// sources record when the sources hashed to `hash` (else hashed now) before the render and
+/// still do after it. With `shared`, the highlight cache comes from the bucket (these shards)
+/// and not from the site folder.
 fn render(
-    args: &PublishArgs,
-    hash: Option<&str>,
+    req: &PublishRequest,
+    hash: Option<String>,
     shared: Option<Vec<Vec<u8>>>,
+    notes: &dyn Notes,
 ) -> Result<RenderedSite, PublishError> {
-    let hash = hash
-        .map(str::to_string)
-        .or_else(|| sources_hash(&args.site, &build_options(args)));
-    let mut session =
-        crate::pipeline::Session::new(&args.site, build_options(args)).single_render();
+    let opts = build_options(req);
+    let sources = match hash {
+        Some(hash) => Sources::with_hash(&req.site, &opts, Some(hash)),
+        None => Sources::hashed(&req.site, &opts),
+    };
     let mut cached_blocks = 0;
     let from_bucket = shared.is_some();
-    match shared {
-        Some(shards) => {
-            for shard in shards {
-                cached_blocks += session.load_highlight_bytes(&shard).unwrap_or(0);
+    let prepare = |mut session: crate::pipeline::Session| {
+        match shared {
+            Some(shards) => {
+                for shard in shards {
+                    cached_blocks += session.load_highlight_bytes(&shard).unwrap_or(0);
+                }
             }
+            None => session.persist_highlights(),
         }
-        None => session.persist_highlights(),
-    }
-    let rendered = session.render().map_err(|errors| {
-        for d in &errors.0 {
-            eprintln!("error: {d}");
+        Ok::<_, std::convert::Infallible>(session)
+    };
+    let recorded = match crate::pipeline::render_recorded(&sources, prepare) {
+        Ok(recorded) => recorded,
+        Err(Stop::Errors(errors)) => {
+            for d in &errors.0 {
+                notes.error(d);
+            }
+            return Err(PublishError::Build(errors.0.len()));
         }
-        PublishError::Build(errors.0.len())
-    })?;
+        Err(Stop::Setup(never)) => match never {},
+    };
+    let rendered = recorded.rendered;
     let public = rendered.private_documents == 0;
-    let config = rendered.config;
-    let warnings = rendered.warnings;
-    let outputs = rendered.outputs;
-    let sources = record_after_render(
-        &args.site,
-        &build_options(args),
-        hash,
-        rendered.private_documents,
-        rendered.next_release,
-    );
-    let highlighter = (from_bucket && public).then(|| session.into_highlighter());
+    let highlighter = (from_bucket && public).then(|| recorded.session.into_highlighter());
     Ok(RenderedSite {
-        config,
-        warnings,
+        config: rendered.config,
+        warnings: rendered.warnings,
         publish: Rendered {
-            outputs,
-            sources,
-            commit: super::deploys::origin::git_head(&args.site),
+            outputs: rendered.outputs,
+            sources: recorded.sources,
+            commit: super::deploys::origin::git_head(&req.site),
         },
         highlighter,
         cached_blocks,
@@ -548,85 +579,6 @@ impl<'a> Outcome<'a> {
     }
 }
 
-/// Prints the outcome and picks the exit code.
-fn report(
-    spec: &TargetSpec,
-    args: &PublishArgs,
-    quiet: bool,
-    result: Result<Report, PublishError>,
-    invalidation: Option<&Invalidation>,
-) -> ExitCode {
-    let mut outcome = Outcome::of(args.dry_run, &result);
-    outcome.invalidation = invalidation;
-    let preview_url = args.base_url.as_ref().filter(|_| args.preview.is_some());
-    if args.json {
-        let mut doc = outcome.to_json(Some(spec), args.dry_run);
-        if let Some(url) = preview_url {
-            doc["preview_url"] = serde_json::Value::from(url.as_str());
-        }
-        crate::report::stdout_line(doc);
-    } else {
-        if let Some(plan) = outcome.plan
-            && args.dry_run
-        {
-            for step in &plan.actions {
-                crate::report::stdout_line(step_line(step));
-            }
-        }
-        if !quiet && let (Some(plan), Some(s)) = (outcome.plan, outcome.summary) {
-            let line = if outcome.code == 0 {
-                summary_line(spec, args.dry_run, plan, s)
-            } else {
-                failed_line(spec, s)
-            };
-            eprintln!("{line}");
-        }
-        if let (TargetSpec::S3 { .. }, Some(plan), false, 0) =
-            (spec, outcome.plan, quiet, outcome.code)
-        {
-            let names = super::bucket_rules::new_top_level_names(plan);
-            if !names.is_empty() {
-                eprintln!(
-                    "note: new top-level name(s) {}: if `bucketpress setup-bucket --public` made \
-                     this bucket public, run it again so that its policy lets readers in",
-                    names.join(" ")
-                );
-            }
-        }
-        if let Some(line) = invalidation.filter(|_| !quiet).and_then(invalidation_line) {
-            eprintln!("{line}");
-        }
-        if let (Some(url), 0) = (preview_url, outcome.code) {
-            eprintln!("preview: {url}");
-        }
-    }
-    if let Some(warning) = invalidation.and_then(Invalidation::warning) {
-        eprintln!("warning: {warning}");
-    }
-    if let Some(e) = &outcome.error {
-        eprintln!("error: {e}");
-    }
-    ExitCode::from(outcome.code)
-}
-
-/// A failure before publishing (build or config errors): exit code 1, and the JSON document
-/// with `status: failed` when `--json` is on.
-fn early_failure(args: &PublishArgs, spec: Option<&TargetSpec>, error: String) -> ExitCode {
-    if args.json {
-        let outcome = Outcome::failed(1, error.clone(), None, None);
-        crate::report::stdout_line(outcome.to_json(spec, args.dry_run));
-    }
-    eprintln!("error: {error}");
-    ExitCode::from(1)
-}
-
-mod lines;
-
-use lines::Ui;
 #[cfg(test)]
-use lines::human_bytes;
-pub use lines::{failed_line, invalidation_line, step_line, summary_line};
-
-#[cfg(test)]
-#[path = "command_tests.rs"]
+#[path = "run_tests.rs"]
 mod tests;

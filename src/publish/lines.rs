@@ -1,14 +1,10 @@
-//! What `publish` prints: one stable line per step, the closing summary, CloudFront's line,
-//! and the progress (a bar on a terminal, `-v` lines otherwise).
+//! The lines `publish` and `rollback` print, as pure functions: one stable line per step,
+//! the closing summary, CloudFront's line.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::PublishArgs;
 use crate::publish::TargetSpec;
-use crate::publish::apply::{Progress, Summary};
+use crate::publish::apply::Summary;
 use crate::publish::cloudfront::{Invalidation, InvalidationStatus};
 use crate::publish::plan::{Plan, Reason, Step};
-use crate::publish::target::TargetError;
 
 /// The line saying what CloudFront did: "invalidated" only when CloudFront accepted the
 /// request (a failure is a warning of its own), "would invalidate" on a dry run.
@@ -117,61 +113,6 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 /// A size for people: `512 B`, `1.5 KiB`, `5.0 MiB`.
-pub(super) fn human_bytes(n: u64) -> String {
+pub fn human_bytes(n: u64) -> String {
     bytesize::ByteSize(n).display().iec().to_string()
-}
-
-/// Progress: a bar on an interactive terminal (not CI), `-v` lines otherwise, nothing for
-/// `--quiet`/`--json`.
-pub(super) struct Ui {
-    bar: Option<ProgressBar>,
-    lines: bool,
-}
-
-impl Ui {
-    pub(super) fn new(args: &PublishArgs, quiet: bool, verbose: bool) -> Ui {
-        let reporter = crate::report::interactive_terminal();
-        let show = !quiet && !args.json && !args.dry_run;
-        let bar = (show && reporter).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Ui {
-            lines: show && verbose && bar.is_none(),
-            bar,
-        }
-    }
-
-    pub(super) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Ui {
-    fn start(&self, uploads: usize, _bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(uploads as u64);
-        }
-    }
-
-    fn uploaded(&self, step: &Step) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            bar.set_message(step.key.clone());
-        } else if self.lines {
-            eprintln!("{}", step_line(step));
-        }
-    }
-
-    fn failed(&self, step: &Step, error: &TargetError) {
-        match &self.bar {
-            Some(bar) => bar.println(format!("error: {}: {error}", step.key)),
-            None => eprintln!("error: {}: {error}", step.key),
-        }
-    }
 }
