@@ -1,8 +1,9 @@
 //! A whole publish from a site folder: hash the sources, resolve the target, read the
 //! manifest, render when needed ([`crate::pipeline`]), plan and apply, then invalidate
 //! CloudFront. Options come in as a plain [`PublishRequest`]; what happened comes back as a
-//! [`Finished`] value (with the `--json` document), and warnings, errors and progress go to
-//! the caller's [`Notes`]. The `publish` command of the binary prints all of it.
+//! [`Finished`] value ([`Outcome`] makes the `--json` document of it), and warnings, errors
+//! and progress go to the caller's [`Notes`]. The `publish` command of the binary prints all
+//! of it.
 //!
 //! # `--json` schema (version 1, stable: fields are only ever added)
 //!
