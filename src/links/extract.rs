@@ -15,6 +15,9 @@ pub struct PageLinks {
     pub ids: Vec<String>,
 }
 
+/// The elements the handler sees: those with a link or an anchor id.
+const WATCHED: &str = "[href], [src], [srcset], [poster], [id], a[name]";
+
 /// Attributes holding one URL.
 const URL_ATTRS: &[&str] = &["href", "src", "poster"];
 
@@ -33,7 +36,9 @@ pub fn extract(html: &[u8], source: Option<&str>) -> PageLinks {
             }
         };
         let mut rewriter = HtmlRewriter::new(
-            Settings::new().append_element_content_handler(element!("*", |el| {
+            // Only elements with an attribute the checker reads: most of a page (highlighted
+            // code's spans) never reaches the handler.
+            Settings::new().append_element_content_handler(element!(WATCHED, |el| {
                 // lol_html gives attribute values as written: `&#x2F;` and `&amp;` (Tera
                 // escapes `/` in values) are read as a browser reads them.
                 let attr = |name: &str| {

@@ -2,7 +2,7 @@
 //! the post page, listings and the feed.
 
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::content::{Doc, tag_slug};
 use crate::markdown::{Document, TocEntry};
 use crate::private::Keyring;
+use crate::render::parked::{HtmlStore, Parked};
 
 /// `site` in every template.
 #[derive(Debug, Clone, Serialize)]
@@ -379,6 +380,10 @@ pub struct Contexts<'a> {
     full: Vec<OnceLock<Box<DocCtx<'a>>>>,
     listing: Vec<OnceLock<Box<DocCtx<'a>>>>,
     images: Option<&'a crate::images::Catalog>,
+    /// Documents whose HTML is parked on disk (a one-shot render), by index.
+    parked: Option<(&'a HtmlStore, &'a [Option<Parked>])>,
+    /// Parked HTML that could not be read back: the render fails with these.
+    failures: Mutex<Vec<crate::error::Diagnostic>>,
 }
 
 impl<'a> Contexts<'a> {
@@ -398,7 +403,25 @@ impl<'a> Contexts<'a> {
             full: docs.iter().map(|_| OnceLock::new()).collect(),
             listing: docs.iter().map(|_| OnceLock::new()).collect(),
             images: None,
+            parked: None,
+            failures: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Reads each document's HTML from `store` where `parked` says it is (same order as the
+    /// documents): a document's own page gets a context of its own, dropped with the page.
+    pub fn with_parked(
+        mut self,
+        store: &'a HtmlStore,
+        parked: &'a [Option<Parked>],
+    ) -> Contexts<'a> {
+        self.parked = Some((store, parked));
+        self
+    }
+
+    /// Problems reading parked HTML back (the pages concerned were rendered without it).
+    pub fn failures(&self) -> Vec<crate::error::Diagnostic> {
+        std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Resolves each document's `cover` in `images`.
@@ -409,37 +432,82 @@ impl<'a> Contexts<'a> {
 
     /// The full context of document `i`.
     pub fn full(&self, i: usize) -> &DocCtx<'a> {
-        self.full[i].get_or_init(|| {
-            let doc = self.docs[i];
-            Box::new(match &doc.private {
-                None => {
-                    let mut ctx = DocCtx::new(self.config, doc, &self.rendered[i]);
-                    ctx.cover = (doc.image.as_deref())
-                        .zip(self.images)
-                        .and_then(|(cover, images)| images.lookup(cover, &doc.rel_path));
-                    ctx
-                }
-                Some(group) => {
-                    // The renderer checked every group has a key; without one nothing of
-                    // the body is shown, never the plaintext.
-                    let locked = self.keys.get(group).map_or_else(String::new, |key| {
-                        crate::private::page::locked_html(
-                            key,
-                            &doc.url,
-                            &doc.title,
-                            &self.rendered[i].html,
-                            &self.config.base_path(),
-                        )
-                    });
-                    DocCtx::private(self.config, doc, locked)
-                }
-            })
-        })
+        self.full[i].get_or_init(|| Box::new(self.make(i, true)))
+    }
+
+    /// The full context of document `i` for its own page: with the document's HTML parked,
+    /// made for the page and dropped with it, so rendering every page does not bring every
+    /// document's HTML back into memory.
+    pub fn page(&self, i: usize) -> Cow<'_, DocCtx<'a>> {
+        match self.parked_at(i) {
+            Some(_) => Cow::Owned(self.make(i, true)),
+            None => Cow::Borrowed(self.full(i)),
+        }
+    }
+
+    fn parked_at(&self, i: usize) -> Option<(&'a HtmlStore, Parked)> {
+        let (store, parked) = self.parked?;
+        Some((store, (*parked.get(i)?)?))
+    }
+
+    /// Document `i`'s HTML (read back when parked; empty without `content`).
+    fn html(&self, i: usize, content: bool) -> Cow<'a, str> {
+        match self.parked_at(i) {
+            None => Cow::Borrowed(&self.rendered[i].html),
+            Some(_) if !content => Cow::Borrowed(""),
+            Some((store, parked)) => store.load(parked).map_or_else(
+                |e| {
+                    let problem = crate::error::Problem::Io(format!(
+                        "cannot read its rendered HTML back from the temporary file: {e}"
+                    ));
+                    let path = std::path::Path::new(&self.docs[i].rel_path);
+                    let failure = crate::error::Diagnostic::new(path, None, problem);
+                    let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+                    failures.push(failure);
+                    Cow::Borrowed("")
+                },
+                Cow::Owned,
+            ),
+        }
+    }
+
+    /// The full context of document `i`, with its HTML when `content`.
+    fn make(&self, i: usize, content: bool) -> DocCtx<'a> {
+        let doc = self.docs[i];
+        let html = self.html(i, content);
+        match &doc.private {
+            None => {
+                let mut ctx = DocCtx::new(self.config, doc, &self.rendered[i]);
+                ctx.content = html;
+                ctx.cover = (doc.image.as_deref())
+                    .zip(self.images)
+                    .and_then(|(cover, images)| images.lookup(cover, &doc.rel_path));
+                ctx
+            }
+            Some(group) => {
+                // The renderer checked every group has a key; without one nothing of the
+                // body is shown, never the plaintext.
+                let locked = self.keys.get(group).map_or_else(String::new, |key| {
+                    crate::private::page::locked_html(
+                        key,
+                        &doc.url,
+                        &doc.title,
+                        &html,
+                        &self.config.base_path(),
+                    )
+                });
+                DocCtx::private(self.config, doc, locked)
+            }
+        }
     }
 
     /// The listing context (no content, no TOC) of document `i`.
     pub fn listing(&self, i: usize) -> &DocCtx<'a> {
-        self.listing[i].get_or_init(|| Box::new(self.full(i).for_listing()))
+        self.listing[i].get_or_init(|| match self.parked_at(i) {
+            // Not `full`: that would read the HTML back only to leave it out.
+            Some(_) => Box::new(self.make(i, false).for_listing()),
+            None => Box::new(self.full(i).for_listing()),
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod context;
 mod listings;
+pub mod parked;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -28,6 +29,7 @@ use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
 use crate::write::Spill;
+use parked::{HtmlStore, Parked};
 
 /// What a render reused and redid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +59,8 @@ struct MarkdownEntry {
     prints: DocPrints,
     /// Links to documents that are not built: reported by the link check, every render.
     broken: DocProblems,
+    /// The document's HTML was parked (the entry holds none): never reused.
+    parked: bool,
 }
 
 /// A document's rendered Markdown and its fingerprints.
@@ -158,6 +162,8 @@ pub struct Renderer<'a> {
     images: Arc<crate::images::Catalog>,
     /// Unknown shortcodes, tags and variables are warnings, shown marked on the page.
     lenient: bool,
+    /// Park each document's HTML on disk until its page is rendered (a one-shot render).
+    park_html: bool,
     /// Take each HTML page's links and ids as it is rendered, for the link check.
     link_check: bool,
 }
@@ -209,6 +215,7 @@ impl<'a> Renderer<'a> {
             taken_bodies: Vec::new(),
             images: Arc::default(),
             lenient: false,
+            park_html: false,
             link_check: false,
         }
     }
@@ -231,6 +238,14 @@ impl<'a> Renderer<'a> {
     /// that is not empty, dropping it once rendered.
     pub fn with_taken_bodies(mut self, bodies: Vec<String>) -> Self {
         self.taken_bodies = bodies.into_iter().map(Mutex::new).collect();
+        self
+    }
+
+    /// Parks each document's rendered HTML in a temporary file until its page is rendered,
+    /// so a one-shot render holds metadata, not content ([`parked`]). Not for `serve`: a
+    /// parked rendering is not reused.
+    pub fn with_parked_html(mut self, on: bool) -> Self {
+        self.park_html = on;
         self
     }
 
@@ -273,8 +288,22 @@ impl<'a> Renderer<'a> {
         if !unsealable.is_empty() {
             return Err(unsealable);
         }
-        let (rendered, mut errors, warnings, broken_links) =
-            self.render_markdown(&docs, cache, &mut stats);
+        // A store that cannot be made (no temporary folder) leaves the HTML in memory.
+        let store = self
+            .park_html
+            .then(|| {
+                HtmlStore::new()
+                    .inspect_err(|e| tracing::debug!("HTML stays in memory: {e}"))
+                    .ok()
+            })
+            .flatten();
+        let MarkdownStage {
+            rendered,
+            mut errors,
+            warnings,
+            broken_links,
+            parked,
+        } = self.render_markdown(&docs, cache, &mut stats, store.as_ref());
         cache.warnings = warnings;
         cache.broken_links = broken_links;
         stages.lap("markdown");
@@ -283,8 +312,11 @@ impl<'a> Renderer<'a> {
         }
         let (rendered, prints): (Vec<Arc<Document>>, Vec<DocPrints>) =
             rendered.into_iter().flatten().unzip();
-        let contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered)
+        let mut contexts = Contexts::new(&self.site.config, &self.keys, &docs, &rendered)
             .with_images(&self.images);
+        if let Some(store) = &store {
+            contexts = contexts.with_parked(store, &parked);
+        }
         self.templates.set_images(self.images.clone());
 
         stages.lap("anchors+prints");
@@ -323,6 +355,10 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         stages.lap("templates");
+        let unreadable = contexts.failures();
+        if !unreadable.is_empty() {
+            return Err(unreadable);
+        }
 
         // Pages rendered again at a key the cache knew: the sorted list takes them in place.
         let mut replaced = Vec::new();
@@ -453,7 +489,7 @@ impl<'a> Renderer<'a> {
                     // A private post is a post without neighbours: no listing knows it.
                     (doc.kind == crate::content::DocKind::Post).then_some(None)
                 };
-                self.doc_page(doc, contexts.full(*i), as_post)
+                self.doc_page(doc, &contexts.page(*i), as_post)
             }
             Job::Alias { doc, key } => self.alias(docs[*doc], key),
             Job::Listing(l) => self.listing(l, &planned.key, contexts),
@@ -461,19 +497,14 @@ impl<'a> Renderer<'a> {
     }
 
     /// Markdown for every document, reusing a cached rendering when the document and the link
-    /// targets are unchanged. A failed one is `None`, its problems in the second list; then the
-    /// warnings (lenient shortcodes) and the links to documents that are not built.
+    /// targets are unchanged; with a `store`, each new rendering's HTML is parked in it.
     fn render_markdown(
         &self,
         docs: &[&Arc<Doc>],
         cache: &mut RenderCache,
         stats: &mut RenderStats,
-    ) -> (
-        Vec<Option<Rendered>>,
-        Vec<Diagnostic>,
-        Vec<Diagnostic>,
-        Vec<Diagnostic>,
-    ) {
+        store: Option<&HtmlStore>,
+    ) -> MarkdownStage {
         // What every internal link resolves to: the base path and each document's URL. The
         // map of hrefs is built only if some document is rendered (a serve rebuild after an
         // edit renders one, and looks up the rest).
@@ -509,6 +540,7 @@ impl<'a> Renderer<'a> {
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
                     && hit.shortcodes.is_none_or(|p| p == shortcodes.print)
+                    && !hit.parked
                 {
                     return Ok(MarkdownResult {
                         rendered: (hit.document.clone(), hit.prints),
@@ -516,6 +548,7 @@ impl<'a> Renderer<'a> {
                         shortcodes: hit.shortcodes,
                         warnings: hit.warnings.clone(),
                         broken: hit.broken.clone(),
+                        parked: None,
                     });
                 }
                 let body = taken.as_deref().unwrap_or(&doc.body);
@@ -575,6 +608,16 @@ impl<'a> Renderer<'a> {
                     d.summary = markdown::render_excerpt(excerpt);
                 }
                 let prints = DocPrints::new(doc, &d);
+                let parked = store.and_then(|store| match store.park(&d.html) {
+                    Ok(parked) => {
+                        d.html = String::new();
+                        Some(parked)
+                    }
+                    Err(e) => {
+                        tracing::debug!("{}: HTML stays in memory: {e}", doc.rel_path);
+                        None
+                    }
+                });
                 let warnings = expanded.warnings.into_iter();
                 Ok(MarkdownResult {
                     rendered: (Arc::new(d), prints),
@@ -582,6 +625,7 @@ impl<'a> Renderer<'a> {
                     shortcodes: expanded.used.then_some(shortcodes.print),
                     warnings: Arc::new(warnings.map(|(l, e)| (l, Problem::Shortcode(e))).collect()),
                     broken,
+                    parked,
                 })
             })
             .collect();
@@ -589,6 +633,7 @@ impl<'a> Renderer<'a> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut broken_links = Vec::new();
+        let mut parked_html = Vec::with_capacity(docs.len());
         // Source paths left out of the build, to explain broken links to them (on errors only).
         let mut excluded: Option<HashSet<&str>> = None;
         for (doc, result) in docs.iter().zip(results) {
@@ -599,6 +644,7 @@ impl<'a> Renderer<'a> {
                     shortcodes,
                     warnings: doc_warnings,
                     broken,
+                    parked,
                 }) => {
                     warnings.extend(doc_warnings.iter().map(|(line, problem)| {
                         Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem.clone())
@@ -622,15 +668,18 @@ impl<'a> Renderer<'a> {
                             document: document.clone(),
                             prints,
                             broken,
+                            parked: parked.is_some(),
                         };
                         cache.markdown.insert(doc.rel_path.clone(), entry);
                     } else {
                         stats.markdown_reused += 1;
                     }
                     rendered.push(Some((document, prints)));
+                    parked_html.push(parked);
                 }
                 Err(problems) => {
                     rendered.push(None);
+                    parked_html.push(None);
                     let excluded = excluded.get_or_insert_with(|| {
                         self.site.excluded.iter().map(String::as_str).collect()
                     });
@@ -650,7 +699,13 @@ impl<'a> Renderer<'a> {
                 .retain(|path, _| live.contains(path.as_str()));
         }
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-        (rendered, errors, warnings, broken_links)
+        MarkdownStage {
+            rendered,
+            errors,
+            warnings,
+            broken_links,
+            parked: parked_html,
+        }
     }
 
     /// The context every template gets.
@@ -750,6 +805,18 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// Every document's Markdown: each rendering (`None` where it failed) and where its HTML was
+/// parked, in document order, with the problems found.
+struct MarkdownStage {
+    rendered: Vec<Option<Rendered>>,
+    errors: Vec<Diagnostic>,
+    /// Problems that did not stop the render (lenient shortcodes).
+    warnings: Vec<Diagnostic>,
+    /// Links to documents that are not built.
+    broken_links: Vec<Diagnostic>,
+    parked: Vec<Option<Parked>>,
+}
+
 /// One document's Markdown, rendered or reused.
 struct MarkdownResult {
     rendered: Rendered,
@@ -760,6 +827,8 @@ struct MarkdownResult {
     warnings: Arc<DocProblems>,
     /// Links to documents that are not built, at their source lines.
     broken: DocProblems,
+    /// Where the HTML went, when it was parked.
+    parked: Option<Parked>,
 }
 
 /// What every document's shortcodes read: the site's values and the templates.

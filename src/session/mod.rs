@@ -397,6 +397,7 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_spill(self.spill.clone())
         .with_taken_bodies(bodies)
+        .with_parked_html(self.single)
         .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
         .render(&mut self.cache);
         // A failed render still reports the links from Markdown to documents not built.

@@ -492,3 +492,24 @@ print(json.loads(plain)["html"])
     assert!(run(PASS).contains("Zanzibarwombat lives here."));
     assert_eq!(run("not it").trim(), "WRONG");
 }
+
+/// A one-shot render parks each document's HTML on disk until its page is rendered (issue
+/// #22); `serve` keeps it in memory. Both give the same bytes, sealed pages included (the
+/// sealed body is made from the HTML read back), and the parked build's sealed page opens.
+#[test]
+fn a_one_shot_render_with_parked_html_equals_the_in_memory_render() {
+    let dir = make_site("");
+    let in_memory = render(dir.path());
+    let one_shot = Session::new(dir.path(), BuildOptions::default())
+        .with_env(no_env)
+        .single_render()
+        .render()
+        .expect("site builds")
+        .outputs;
+    assert_eq!(all_text(&one_shot), all_text(&in_memory));
+    let page = text(&one_shot, "posts/secret/index.html");
+    let opened = open_page(&page, PASS).expect("the parked build's page opens");
+    assert!(opened.to_string().contains("Zanzibarwombat"), "{opened}");
+    // The full-text feed shows public posts' HTML read back from the store.
+    assert!(text(&one_shot, "atom.xml").contains("Beta body."));
+}
