@@ -18,7 +18,9 @@ pub fn invalidation_line(inv: &Invalidation) -> Option<String> {
     Some(format!("CloudFront {id}: {verb} {paths}"))
 }
 
-/// One stable line per step: `upload posts/a/index.html (content_changed, 5120 bytes)`.
+/// One stable line per step, in plain words: `upload posts/a/index.html (changed, 5120 bytes)`,
+/// `upload style.css (headers changed: Cache-Control, 811 bytes)`. `--json` gives the same plan
+/// with machine names (`content_changed`).
 pub fn step_line(step: &Step) -> String {
     let verb = match step.action {
         crate::publish::plan::Action::Upload => "upload",
@@ -26,23 +28,27 @@ pub fn step_line(step: &Step) -> String {
     };
     let reason = match &step.reason {
         Reason::New => "new".to_string(),
-        Reason::ContentChanged => "content_changed".to_string(),
+        Reason::ContentChanged => "changed".to_string(),
         Reason::HeadersChanged(h) => {
-            let names: Vec<String> = h
-                .iter()
-                .map(|x| {
-                    serde_json::to_value(x)
-                        .map(|v| v.as_str().unwrap_or("").to_string())
-                        .unwrap_or_default()
-                })
-                .collect();
-            format!("headers_changed: {}", names.join(","))
+            let names: Vec<&str> = h.iter().map(header_name).collect();
+            format!("headers changed: {}", names.join(", "))
         }
         Reason::Forced => "forced".to_string(),
-        Reason::Removed => "removed".to_string(),
-        Reason::Interrupted => "interrupted".to_string(),
+        Reason::Removed => "no longer in the site".to_string(),
+        Reason::Interrupted => "left by an interrupted publish".to_string(),
     };
     format!("{verb} {} ({reason}, {} bytes)", step.key, step.size)
+}
+
+/// The HTTP name of a stored header (the redirect is S3's website redirect).
+fn header_name(header: &crate::publish::plan::Header) -> &'static str {
+    use crate::publish::plan::Header;
+    match header {
+        Header::ContentType => "Content-Type",
+        Header::ContentEncoding => "Content-Encoding",
+        Header::CacheControl => "Cache-Control",
+        Header::Redirect => "x-amz-website-redirect-location",
+    }
 }
 
 /// The closing line of a publish.

@@ -322,7 +322,11 @@ struct Job<'a> {
 impl Job<'_> {
     async fn run<T: Target>(self, target: T) -> Result<Report, PublishError> {
         if self.req.dry_run {
-            self.publish(&DryRun(target)).await
+            // The dry-run target accepts the manifest write without sending it: nothing was
+            // written, whatever the apply step believes.
+            let mut report = self.publish(&DryRun(target)).await?;
+            report.summary.manifest_written = false;
+            Ok(report)
         } else {
             self.publish(&target).await
         }

@@ -70,6 +70,23 @@ fn plain_lines_are_stable() {
         step_line(&r.plan.actions[0]),
         "upload a/index.html (new, 3 bytes)"
     );
+    use crate::publish::plan::{Action, Header, Reason, Step};
+    let step = |reason| Step {
+        key: "style.css".into(),
+        action: Action::Upload,
+        reason,
+        size: 811,
+        kind: None,
+    };
+    let headers = Reason::HeadersChanged(vec![Header::CacheControl, Header::ContentType]);
+    assert_eq!(
+        step_line(&step(headers)),
+        "upload style.css (headers changed: Cache-Control, Content-Type, 811 bytes)"
+    );
+    assert_eq!(
+        step_line(&step(Reason::ContentChanged)),
+        "upload style.css (changed, 811 bytes)"
+    );
     let spec = TargetSpec::parse("s3://b").unwrap();
     assert_eq!(
         summary_line(&spec, true, &r.plan, &r.summary),
