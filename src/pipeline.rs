@@ -111,8 +111,9 @@ pub enum Run<T> {
 pub enum Stop<E> {
     /// Setting up the session failed (`prepare`'s error).
     Setup(E),
-    /// The sources have errors.
-    Errors(BuildErrors),
+    /// The sources have errors; with the warnings met before the render stopped (site.toml's
+    /// unknown keys, say), which the errors must not hide.
+    Errors(BuildErrors, Vec<Diagnostic>),
 }
 
 /// The one orchestration `build`, `check` and `publish` share: given the hashed `sources`,
@@ -146,7 +147,9 @@ pub fn render_recorded<E>(
 ) -> Result<Recorded, Stop<E>> {
     let session = Session::new(&sources.site_dir, sources.opts.clone()).single_render();
     let mut session = prepare(session).map_err(Stop::Setup)?;
-    let rendered = session.render().map_err(Stop::Errors)?;
+    let rendered = session
+        .render()
+        .map_err(|errors| Stop::Errors(errors, session.source_warnings()))?;
     let rendered_at = std::time::Instant::now();
     let record = record_after_render(
         &sources.site_dir,

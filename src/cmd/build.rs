@@ -57,7 +57,8 @@ pub fn run(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<Exit> {
         }
         Ok(Run::Rendered(recorded)) => recorded,
         Err(Stop::Setup(e)) => return Err(e),
-        Err(Stop::Errors(errors)) => {
+        Err(Stop::Errors(errors, warnings)) => {
+            reporter.warnings(&warnings);
             super::print_errors(&errors, reporter);
             if let Some(spill) = &spill {
                 spill

@@ -111,7 +111,8 @@ pub fn run(args: &CheckArgs, reporter: Reporter) -> anyhow::Result<Exit> {
     let recorded = match pipeline::run(&sources, |_| None::<Infallible>, prepare) {
         Ok(Run::Rendered(recorded)) => recorded,
         Ok(Run::Unchanged(never)) => match never {},
-        Err(Stop::Errors(errors)) => {
+        Err(Stop::Errors(errors, warnings)) => {
+            reporter.warnings(&warnings);
             super::print_errors(&errors, reporter);
             return Ok(Exit::Errors);
         }

@@ -471,7 +471,10 @@ fn render(
     };
     let recorded = match crate::pipeline::render_recorded(&sources, prepare) {
         Ok(recorded) => recorded,
-        Err(Stop::Errors(errors)) => {
+        Err(Stop::Errors(errors, warnings)) => {
+            for d in &warnings {
+                notes.warning(&d.to_string());
+            }
             for d in &errors.0 {
                 notes.error(d);
             }

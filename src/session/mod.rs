@@ -273,6 +273,17 @@ impl Session {
         self.images_made
     }
 
+    /// The warnings of the sources the last render read (site.toml's unknown keys, files
+    /// left out), also when that render failed: `check` shows them with the errors.
+    pub fn source_warnings(&self) -> Vec<Diagnostic> {
+        let Some(sources) = &self.sources else {
+            return Vec::new();
+        };
+        let mut warnings = sources.warnings.clone();
+        warnings.extend(sources.scan.warnings.iter().cloned());
+        warnings
+    }
+
     /// How long each step of the last successful render took.
     pub fn stages(&self) -> &Stages {
         &self.stages
