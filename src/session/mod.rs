@@ -16,7 +16,6 @@ use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
 use crate::links::{Base, Severity, SiteView, check_internal};
 use crate::outputs::{Output, OutputKind, Outputs};
-use crate::pipeline::Rendered;
 use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
 use crate::private::{EnvLookup, KeyCache, process_env};
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
@@ -29,6 +28,25 @@ use crate::write::Spill;
 mod load;
 
 use load::Stamp;
+
+/// A rendered site and what was noticed on the way.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The configuration in force (with any `--base-url` override applied).
+    pub config: Config,
+    /// Every output.
+    pub outputs: Outputs,
+    /// Non-fatal problems (unknown config keys).
+    pub warnings: Vec<Diagnostic>,
+    /// How many posts and pages were built.
+    pub documents: usize,
+    /// How many of them are private (sealed with passphrases from the environment).
+    pub private_documents: usize,
+    /// The earliest date of a future post left out: the same sources build differently then.
+    pub next_release: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// How many documents were left out (drafts, future and expired posts).
+    pub left_out: crate::site::LeftOut,
+}
 
 /// A parsed document (or why it failed) and the stamp of the file it came from.
 type CachedDoc = (Stamp, Result<Arc<Doc>, Vec<Diagnostic>>);
@@ -343,17 +361,18 @@ impl Session {
         };
         stages.lap("assemble");
 
-        let keyring =
-            match self
-                .keys
-                .keyring(&site.private, &site.config, &self.site_dir, &*self.env)
-            {
-                Ok(k) => k,
-                Err(e) => {
-                    errors.extend(e);
-                    return Err(sorted(errors));
-                }
-            };
+        let keyring = match self.keys.keyring(
+            &site.private,
+            &site.config.sealing(),
+            &self.site_dir,
+            &*self.env,
+        ) {
+            Ok(k) => k,
+            Err(e) => {
+                errors.extend(e);
+                return Err(sorted(errors));
+            }
+        };
         stages.lap("private keys");
         let assets = match self.load_assets(&site.assets, restat) {
             Ok(a) => a,
@@ -520,7 +539,7 @@ impl Session {
     /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
     fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
         let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
-        make_torrents(&site.config, &pairs, &self.torrent_pieces).map_err(sorted)
+        make_torrents(&site.config.seeding(), &pairs, &self.torrent_pieces).map_err(sorted)
     }
 
     fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
