@@ -144,6 +144,15 @@ impl Output {
     }
 }
 
+/// Where a render hands each page as soon as it is rendered (mdBook's `Renderer`, Zola's
+/// `BuildMode`): a sink may put the page's bytes elsewhere and point its body there (a build
+/// writes it to disk and keeps only the file), so a render need not hold every page at once.
+/// The render knows the trait only; `write.rs` implements it for a folder.
+pub trait PageSink: Send + Sync {
+    /// Takes one rendered page, and may replace its body (with a file holding the same bytes).
+    fn accept(&self, page: &mut Output) -> std::io::Result<()>;
+}
+
 /// Text types get `; charset=utf-8`; everything else is what mime_guess says, except source
 /// maps (`.map`: JSON) and compressed SVG (`.svgz`: `image/svg+xml` without a charset, since
 /// its bytes are gzip, not text; see [`content_encoding_for`]).

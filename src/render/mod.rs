@@ -21,13 +21,12 @@ use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::links::PageLinks;
 use crate::markdown::{self, Document};
-use crate::outputs::{Output, OutputKind};
+use crate::outputs::{Output, OutputKind, PageSink};
 use crate::private::Keyring;
 use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
-use crate::write::Spill;
 
 /// What a render reused and redid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -150,8 +149,8 @@ pub struct Renderer<'a> {
     torrents: Arc<BTreeMap<String, TorrentLinks>>,
     /// The keys of private documents' groups (fingerprinted by the caller).
     keys: Arc<Keyring>,
-    /// Where pages go as soon as they are rendered (a build), if anywhere.
-    spill: Option<Arc<Spill>>,
+    /// Where pages go as soon as they are rendered (a build to disk), if anywhere.
+    sink: Option<Arc<dyn PageSink>>,
     /// Bodies taken out of the documents ([`Site::take_bodies`]), each dropped once rendered.
     taken_bodies: Vec<Mutex<String>>,
     /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
@@ -205,7 +204,7 @@ impl<'a> Renderer<'a> {
             common: common.finish(),
             torrents: Arc::default(),
             keys: Arc::default(),
-            spill: None,
+            sink: None,
             taken_bodies: Vec::new(),
             images: Arc::default(),
             lenient: false,
@@ -220,8 +219,8 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Takes every HTML page's links and anchor ids as it is rendered (before it is spilled
-    /// to disk), for [`crate::links`]; [`RenderCache::page_links`] gives them.
+    /// Takes every HTML page's links and anchor ids as it is rendered (before a sink takes
+    /// it), for [`crate::links`]; [`RenderCache::page_links`] gives them.
     pub fn with_link_check(mut self, on: bool) -> Self {
         self.link_check = on;
         self
@@ -234,10 +233,10 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Puts every rendered page on disk through `spill` as soon as it is rendered, keeping
-    /// only its hash and file in memory.
-    pub fn with_spill(mut self, spill: Option<Arc<Spill>>) -> Self {
-        self.spill = spill;
+    /// Hands every page to `sink` as soon as it is rendered (a build puts it on disk, keeping
+    /// only its hash and file in memory).
+    pub fn with_sink(mut self, sink: Option<Arc<dyn PageSink>>) -> Self {
+        self.sink = sink;
         self
     }
 
@@ -313,8 +312,8 @@ impl<'a> Renderer<'a> {
             .map(|p| {
                 let mut output = self.run(&p, &docs, &contexts)?;
                 let links = self.links_of(&p, &docs, &output);
-                if let Some(spill) = &self.spill {
-                    spill.spill(&mut output).map_err(|e| {
+                if let Some(sink) = &self.sink {
+                    sink.accept(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
                         Diagnostic::new(Path::new(&output.key), None, problem)
                     })?;

@@ -15,7 +15,7 @@ use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
 use crate::links::{Base, Severity, SiteView, check_internal};
-use crate::outputs::{Output, OutputKind, Outputs};
+use crate::outputs::{Output, OutputKind, Outputs, PageSink};
 use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
 use crate::private::{EnvLookup, KeyCache, process_env};
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
@@ -23,7 +23,6 @@ use crate::site::{BuildOptions, Site};
 use crate::templates::{THEME_CSS, Templates};
 use crate::timing::Stages;
 use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
-use crate::write::Spill;
 
 mod load;
 
@@ -74,7 +73,7 @@ pub struct Session {
     sources: Option<Arc<Sources>>,
     keys: KeyCache,
     env: Box<EnvLookup>,
-    spill: Option<Arc<Spill>>,
+    sink: Option<Arc<dyn PageSink>>,
     /// Renders once: sources are dropped as soon as they are rendered.
     single: bool,
     /// Goes on past documents that fail to parse, to report every problem (`check`).
@@ -160,7 +159,7 @@ impl Session {
             sources: None,
             keys: KeyCache::new(),
             env: Box::new(process_env),
-            spill: None,
+            sink: None,
             single: false,
             all_problems: false,
             collect_links: false,
@@ -205,10 +204,10 @@ impl Session {
         self
     }
 
-    /// Hands every page to `spill` as soon as it is rendered (a build to disk), so a render
-    /// never holds every page's bytes at once.
-    pub fn spill_pages(&mut self, spill: Arc<Spill>) {
-        self.spill = Some(spill);
+    /// Hands every page to `sink` as soon as it is rendered (a build to disk: `write::Spill`),
+    /// so a render never holds every page's bytes at once.
+    pub fn page_sink(&mut self, sink: Arc<dyn PageSink>) {
+        self.sink = Some(sink);
     }
 
     /// Takes passphrases from `env` instead of the process environment (for tests).
@@ -414,7 +413,7 @@ impl Session {
         .with_lenient(self.opts.lenient || site.config.content.lenient)
         .with_images(images.catalog)
         .with_keys(Arc::new(keyring))
-        .with_spill(self.spill.clone())
+        .with_sink(self.sink.clone())
         .with_taken_bodies(bodies)
         .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
         .render(&mut self.cache);
