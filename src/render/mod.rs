@@ -4,6 +4,7 @@
 //! empty [`RenderCache`]; `serve` keeps one, so an edit re-renders only what it touches.
 
 mod context;
+mod files;
 mod listings;
 
 use std::borrow::Cow;
@@ -15,12 +16,14 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
+pub use files::favicon;
 
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::links::PageLinks;
 use crate::markdown::{self, Document};
+use crate::outputs::generated::{self, Depends};
 use crate::outputs::{Output, OutputKind, PageSink};
 use crate::private::Keyring;
 use crate::site::Site;
@@ -79,6 +82,8 @@ pub struct RenderCache {
     pages: FxHashMap<String, PageEntry>,
     /// Counts renders, to tell the pages the last one produced from those it no longer does.
     renders: u64,
+    /// The last code stylesheet made (see [`Renderer::add_files`]).
+    highlight_css: files::HighlightCss,
     /// The pages of the last render, sorted by key: an edit replaces a few in place, so
     /// no render after the first sorts 10,000 pages again unless pages come or go.
     sorted: Vec<Arc<Output>>,
@@ -677,7 +682,7 @@ impl<'a> Renderer<'a> {
                 context.insert("newer", &None::<context::LinkCtx>);
                 context.insert("older", &None::<context::LinkCtx>);
                 context.insert("post", ctx);
-                "post.html"
+                generated::template(Depends::Post)
             }
             Some(Some(i)) => {
                 let link = |j: usize| {
@@ -693,11 +698,11 @@ impl<'a> Renderer<'a> {
                     &(i + 1 < self.site.posts.len()).then(|| link(i + 1)),
                 );
                 context.insert("post", ctx);
-                "post.html"
+                generated::template(Depends::Post)
             }
             None => {
                 context.insert("page", ctx);
-                "page.html"
+                generated::template(Depends::Page)
             }
         };
         // A Jekyll `layout` is used when the site has a template of its own by that name; the
@@ -740,10 +745,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("target", &self.site.config.permalink(&doc.url));
         let html = self
             .templates
-            .render("alias.html", &ctx)
+            .render(generated::template(Depends::Alias), &ctx)
             .map_err(|e| e.on_page(key))?;
         let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
-        output.content_type = crate::outputs::content_type_for("index.html");
+        output.content_type = generated::row(Depends::Alias).media_type.to_string();
         output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
     }

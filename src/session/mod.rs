@@ -15,12 +15,11 @@ use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
 use crate::links::{Base, Severity, SiteView, check_internal};
-use crate::outputs::{Output, OutputKind, Outputs, PageSink};
-use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
+use crate::outputs::{Output, Outputs, PageSink};
 use crate::private::{EnvLookup, KeyCache, process_env};
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
-use crate::templates::{THEME_CSS, Templates};
+use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
 
@@ -62,7 +61,6 @@ pub struct Session {
     /// The options the cached documents were parsed with (from site.toml).
     content_options: ContentOptions,
     assets: HashMap<PathBuf, (Stamp, Output)>,
-    highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
     torrent_pieces: PieceCache,
@@ -149,7 +147,6 @@ impl Session {
             docs: FxHashMap::default(),
             content_options: ContentOptions::default(),
             assets: HashMap::new(),
-            highlight_css: None,
             cache: RenderCache::new(),
             highlight_file: None,
             torrent_pieces: PieceCache::in_memory(),
@@ -397,13 +394,12 @@ impl Session {
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
             .hash(&keyring.fingerprint())
             .hash(&images.catalog.fingerprint());
-        let has_private = !keyring.is_empty();
         let bodies = if self.single {
             site.take_bodies()
         } else {
             Vec::new()
         };
-        let pages = Renderer::new(
+        let renderer = Renderer::new(
             &site,
             &sources.templates,
             &self.highlighter,
@@ -415,8 +411,8 @@ impl Session {
         .with_keys(Arc::new(keyring))
         .with_sink(self.sink.clone())
         .with_taken_bodies(bodies)
-        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
-        .render(&mut self.cache);
+        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links);
+        let pages = renderer.render(&mut self.cache);
         // A failed render still reports the links from Markdown to documents not built.
         let link_errors = match site.config.links.internal {
             Severity::Error => self.cache.broken_links.clone(),
@@ -452,30 +448,10 @@ impl Session {
                 return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
             }
         }
-        if !outputs.contains("style.css") {
-            outputs.insert(Output::from_bytes(
-                "style.css",
-                THEME_CSS.as_bytes().to_vec(),
-                OutputKind::Asset,
-            ));
-        }
-        if !outputs.contains("favicon.svg") {
-            // The theme links /favicon.svg on every page: a site without one (not made by
-            // `bucketpress new`) gets the theme's, so no page asks for a missing file.
-            outputs.insert(Output::from_bytes(
-                "favicon.svg",
-                crate::scaffold::favicon(&site.config.title).into_bytes(),
-                OutputKind::Asset,
-            ));
-        }
-        if has_private && !outputs.contains(SCRIPT_KEY) {
-            outputs.insert(Output::from_bytes(
-                SCRIPT_KEY,
-                PRIVATE_JS.as_bytes().to_vec(),
-                OutputKind::Asset,
-            ));
-        }
-        outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
+        renderer
+            .add_files(&mut outputs, &mut self.cache)
+            .map_err(sorted)?;
+        drop(renderer);
         stages.lap("outputs");
         let link_problems = self.check_links(&site, &sources.templates, &outputs);
         match site.config.links.internal {
@@ -539,32 +515,6 @@ impl Session {
     fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
         let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
         make_torrents(&site.config.seeding(), &pairs, &self.torrent_pieces).map_err(sorted)
-    }
-
-    fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
-        let themes = (
-            config.highlight_theme.clone(),
-            config.highlight_theme_dark.clone(),
-        );
-        if let Some((cached_for, output)) = &self.highlight_css
-            && *cached_for == themes
-        {
-            return Ok(output.clone());
-        }
-        let css = crate::highlight::stylesheet(&themes.0, &themes.1).map_err(|e| {
-            vec![Diagnostic::new(
-                Path::new(CONFIG_FILE),
-                None,
-                Problem::Invalid {
-                    field: "highlight_theme".into(),
-                    expected: format!("one of: {}", e.available),
-                    found: e.name,
-                },
-            )]
-        })?;
-        let output = Output::from_bytes("highlight.css", css.into_bytes(), OutputKind::Asset);
-        self.highlight_css = Some((themes, output.clone()));
-        Ok(output)
     }
 }
 

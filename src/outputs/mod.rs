@@ -2,7 +2,9 @@
 //!
 //! The same value feeds `build` (written to disk), `serve` (answered from memory) and `publish`
 //! (diffed against the remote manifest), so what a writer previews is byte for byte what is
-//! uploaded.
+//! uploaded. [`generated`] is the table of every output bucketpress generates.
+
+pub mod generated;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
