@@ -250,7 +250,7 @@ impl Templates {
         let mut names: Vec<&String> = self.sources.keys().collect();
         names.sort();
         names.into_iter().find_map(|name| {
-            let (line, col) = crate::links::find_in(&self.sources[name], text)?;
+            let (line, col) = crate::error::find_in(&self.sources[name], text)?;
             Some((name.clone(), line, col))
         })
     }
