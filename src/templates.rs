@@ -75,7 +75,7 @@ fn theme() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// The names of the theme's templates that render a page of their own or are shared by
 /// them (no shortcodes): what a site's `templates/` may override.
-pub fn page_template_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn page_template_names() -> impl Iterator<Item = &'static str> {
     theme()
         .map(|(name, _)| name)
         .filter(|n| !n.starts_with("shortcodes/"))

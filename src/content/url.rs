@@ -197,7 +197,7 @@ fn base_dir(base_url: &str) -> &str {
 /// The link to a site path (`/posts/x/`) as pages write it, for a site at `base_url`: under
 /// the base path, so a site published below a prefix (`https://example.com/blog/`) links
 /// correctly.
-pub fn href(base_url: &str, path: &str) -> String {
+pub(crate) fn href(base_url: &str, path: &str) -> String {
     // Called for every link of every page: one allocation, no formatting machinery.
     let dir = base_dir(base_url);
     let rest = path.trim_start_matches('/');
@@ -212,7 +212,7 @@ pub fn href(base_url: &str, path: &str) -> String {
 }
 
 /// The absolute URL of a site path such as `/posts/x/`, for a site at `base_url`.
-pub fn permalink(base_url: &str, path: &str) -> String {
+pub(crate) fn permalink(base_url: &str, path: &str) -> String {
     format!(
         "{}/{}",
         base_url.trim_end_matches('/'),

@@ -18,7 +18,7 @@ impl Renderer<'_> {
     /// icon unless the site has its own, the unlock script when the site has private posts,
     /// and the code stylesheet for the site's highlight themes (reused from `cache` while
     /// the themes are the same).
-    pub fn add_files(
+    pub(crate) fn add_files(
         &self,
         outputs: &mut Outputs,
         cache: &mut RenderCache,
@@ -78,7 +78,7 @@ fn highlight_css(config: &Config, cached: &mut HighlightCss) -> Result<Output, V
 
 /// A square icon with the title's first letter: the theme's `/favicon.svg` for a site that
 /// has none, and `static/favicon.svg` of a new site.
-pub fn favicon(title: &str) -> String {
+pub(crate) fn favicon(title: &str) -> String {
     let letter = title
         .chars()
         .find(|c| c.is_alphanumeric())

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
-pub use files::favicon;
+pub(crate) use files::favicon;
 
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
