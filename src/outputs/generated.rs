@@ -6,7 +6,7 @@
 //!
 //! A new output is a row here and, when it is rendered, its template under `templates/`: a
 //! JSON feed is `{ key: "feed.json", template: Some(theme!("feed.json")), media_type:
-//! "application/feed+json; charset=utf-8", depends: Depends::Feed, reserve: Reserve::Key }`
+//! "application/json; charset=utf-8", depends: Depends::Feed, reserve: Reserve::Key }`
 //! (the feed context — `posts`, `updated`, `feed_url` — is the Atom feed's).
 
 /// A theme template: its name and its source, embedded in the binary.
@@ -276,8 +276,8 @@ pub(crate) fn is_reserved(key: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// A row's media type is what the key's extension gives today, so the table changes no
-    /// header of an existing output.
+    /// A row's media type is what the key's extension gives (`content_type_for`, what any
+    /// other file of that name is served with), so the table changed no header.
     #[test]
     fn media_types_match_the_keys() {
         for g in GENERATED {
