@@ -387,6 +387,24 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The 1-based line on which `key = …` appears, if it does.
+pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+        })
+        .map(|i| i + 1)
+}
+
+/// The 1-based line and character column of the first `needle` in `text`.
+pub(crate) fn find_in(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let at = text.find(needle)?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((line_of(text, at), text[line_start..at].chars().count() + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,12 +71,9 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
             "content/about.md",
             "---\ntitle: About\n---\n\nWho writes here, and why.\n".into(),
         ),
-        (
-            "templates/README.md",
-            "Put a template here to override the built-in theme's template of the same name\n(base.html, index.html, post.html, page.html, tags.html, tag.html, post_list.html, archive.html,\n404.html, atom.xml, sitemap.xml, robots.txt, alias.html).\n".into(),
-        ),
+        ("templates/README.md", templates_readme()),
         // The theme links /favicon.svg: a new site has one, so no page asks for a missing file.
-        ("static/favicon.svg", favicon(&title)),
+        ("static/favicon.svg", crate::render::favicon(&title)),
     ];
     for (rel, text) in files {
         let path = dir.join(rel);
@@ -87,23 +84,28 @@ pub fn create_site(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A square icon with the title's first letter, for `static/favicon.svg` (and the theme's
-/// `/favicon.svg` of a site that has none).
-pub(crate) fn favicon(title: &str) -> String {
-    let letter = title
-        .chars()
-        .find(|c| c.is_alphanumeric())
-        .map_or('B', |c| c.to_uppercase().next().unwrap_or(c));
-    let letter = match letter {
-        '&' | '<' | '>' => 'B',
-        c => c,
-    };
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\">\n\
-         \x20 <rect width=\"64\" height=\"64\" rx=\"14\" fill=\"#1c5fb0\"/>\n\
-         \x20 <text x=\"32\" y=\"45\" font-family=\"system-ui, sans-serif\" font-size=\"38\" \
-         font-weight=\"700\" text-anchor=\"middle\" fill=\"#fcfcfb\">{letter}</text>\n</svg>\n"
-    )
+/// `templates/README.md` of a new site: which of the theme's templates a file there replaces.
+fn templates_readme() -> String {
+    let names: Vec<&str> = crate::templates::page_template_names().collect();
+    let list = format!("({}).", names.join(", "));
+    let mut text = String::from(
+        "Put a template here to override the built-in theme's template of the same name\n",
+    );
+    let mut line = String::new();
+    for word in list.split(' ') {
+        if !line.is_empty() && line.len() + 1 + word.len() > 96 {
+            text.push_str(&line);
+            text.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    text.push_str(&line);
+    text.push('\n');
+    text
 }
 
 /// Creates `content/posts/<slug>.md` for a new post and returns its path.

@@ -363,14 +363,6 @@ impl Site {
         let mut owners: FxHashMap<&str, &str> = FxHashMap::default();
         owners.reserve(self.posts.len() + self.pages.len() + self.assets.len());
         let mut errors = Vec::new();
-        let reserved = [
-            "index.html",
-            "atom.xml",
-            "sitemap.xml",
-            "robots.txt",
-            "404.html",
-            "highlight.css",
-        ];
         let taken: Vec<&str> = self
             .taxonomies
             .iter()
@@ -393,10 +385,7 @@ impl Site {
                     .map(|a| (a.key.as_str(), a.rel_path.as_str())),
             );
         for (key, source) in keys {
-            let generated = reserved.contains(&key)
-                || key.starts_with("tags/")
-                || key.starts_with("archive/")
-                || key.starts_with("page/")
+            let generated = crate::outputs::generated::is_reserved(key)
                 || taken.iter().any(|t| {
                     key.strip_prefix(t)
                         .is_some_and(|rest| rest.starts_with('/'))

@@ -8,7 +8,7 @@
 //! file under `templates/`, and every source file the build reads (the same scan, so files it
 //! skips, such as dotfiles, leave the hash alone). What cannot go in: the clock (a post dated
 //! in the future appears by itself once its date passes: the caller records when, see
-//! [`crate::pipeline::Rendered::next_release`]), private-post passphrases, which come from
+//! [`crate::session::Rendered::next_release`]), private-post passphrases, which come from
 //! the environment (the caller records no hash for sites with private documents), and
 //! environment variables a template reads with Tera's `get_env` (such a site gets no hash).
 
@@ -109,7 +109,7 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
 /// `None` when they hash differently now (an edit during the render must not be vouched for)
 /// or when the render depended on more than the sources (`private_documents`, sealed with
 /// passphrases from the environment). `next_release` is the render's
-/// [`crate::pipeline::Rendered::next_release`].
+/// [`crate::session::Rendered::next_release`].
 pub fn record_after_render(
     site_dir: &Path,
     opts: &BuildOptions,

@@ -6,26 +6,24 @@ use std::path::Path;
 use tera::Tera;
 
 use crate::error::{Diagnostic, Problem};
+use crate::outputs::generated::{self, ThemeFile};
 
-/// The embedded default theme: (template name, source).
-const THEME: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("index.html", include_str!("../templates/index.html")),
-    ("post.html", include_str!("../templates/post.html")),
-    ("page.html", include_str!("../templates/page.html")),
-    ("tags.html", include_str!("../templates/tags.html")),
-    ("tag.html", include_str!("../templates/tag.html")),
-    ("section.html", include_str!("../templates/section.html")),
-    (
-        "post_list.html",
-        include_str!("../templates/post_list.html"),
-    ),
-    ("archive.html", include_str!("../templates/archive.html")),
-    ("404.html", include_str!("../templates/404.html")),
-    ("alias.html", include_str!("../templates/alias.html")),
-    ("atom.xml", include_str!("../templates/atom.xml")),
-    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
-    ("robots.txt", include_str!("../templates/robots.txt")),
+/// The theme's templates that render no output of their own: the layout and the partials
+/// the others extend or include.
+const PARTIALS: &[ThemeFile] = &[
+    ThemeFile {
+        name: "base.html",
+        source: include_str!("../templates/base.html"),
+    },
+    ThemeFile {
+        name: "post_list.html",
+        source: include_str!("../templates/post_list.html"),
+    },
+];
+
+/// The theme's shortcodes (called from Markdown); `tweet` and `relref` are other names of
+/// `x` and `ref`.
+const SHORTCODES: &[(&str, &str)] = &[
     (
         "shortcodes/youtube.html",
         include_str!("../templates/shortcodes/youtube.html"),
@@ -64,17 +62,43 @@ const THEME: &[(&str, &str)] = &[
     ),
 ];
 
+/// The embedded default theme, (template name, source): the layout and partials, every
+/// template of the table of generated outputs ([`generated::GENERATED`]), the shortcodes.
+fn theme() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PARTIALS
+        .iter()
+        .copied()
+        .chain(generated::templates())
+        .map(|t| (t.name, t.source))
+        .chain(SHORTCODES.iter().copied())
+}
+
+/// The names of the theme's templates that render a page of their own or are shared by
+/// them (no shortcodes): what a site's `templates/` may override.
+pub(crate) fn page_template_names() -> impl Iterator<Item = &'static str> {
+    theme()
+        .map(|(name, _)| name)
+        .filter(|n| !n.starts_with("shortcodes/"))
+}
+
 /// Where a Jekyll site keeps the files `{% include %}` reads.
 pub const INCLUDES_DIR: &str = "_includes";
 
 /// True when `name` is one of the theme's templates (`post.html`, `page.html`, …): each
 /// expects the context of its own kind of page.
 pub fn is_theme_template(name: &str) -> bool {
-    THEME.iter().any(|(n, _)| *n == name)
+    theme().any(|(n, _)| n == name)
 }
 
-/// The theme's stylesheet, published as `/style.css` unless the site's `static/` has one.
-pub const THEME_CSS: &str = include_str!("../templates/style.css");
+/// True when a file of a site's `templates/` is a template: its extension is one the theme's
+/// templates have (`html`, `xml`, `txt`, and any a new output's template brings).
+fn is_template_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|ext| {
+            theme().any(|(name, _)| name.rsplit_once('.').is_some_and(|(_, e)| e == ext))
+        })
+}
 
 /// The loaded templates.
 pub struct Templates {
@@ -93,8 +117,7 @@ pub struct Templates {
 impl Templates {
     /// The embedded theme overlaid with `<site_dir>/templates/*` (if the folder exists).
     pub fn load(site_dir: &Path) -> Result<Templates, Vec<Diagnostic>> {
-        let mut sources: Vec<(String, String)> = THEME
-            .iter()
+        let mut sources: Vec<(String, String)> = theme()
             .map(|(n, s)| (n.to_string(), s.to_string()))
             .collect();
         let mut errors = Vec::new();
@@ -109,9 +132,7 @@ impl Templates {
                     }
                 };
                 let path = entry.path();
-                let is_template = path
-                    .extension()
-                    .is_some_and(|e| e == "html" || e == "xml" || e == "txt");
+                let is_template = is_template_file(path);
                 if !entry.file_type().is_file() || !is_template {
                     continue;
                 }
@@ -229,7 +250,7 @@ impl Templates {
         let mut names: Vec<&String> = self.sources.keys().collect();
         names.sort();
         names.into_iter().find_map(|name| {
-            let (line, col) = crate::links::find_in(&self.sources[name], text)?;
+            let (line, col) = crate::error::find_in(&self.sources[name], text)?;
             Some((name.clone(), line, col))
         })
     }
@@ -381,11 +402,63 @@ fn locate(
 mod tests {
     use super::*;
 
+    /// Every file the theme ships (`templates/`) is an output's template or fixed file in the
+    /// table of generated outputs, a partial those templates use, or a shortcode: a template
+    /// added without its row (or a row without its template) fails here.
+    #[test]
+    fn the_outputs_table_covers_every_theme_template() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let rows: Vec<&str> = generated::GENERATED
+            .iter()
+            .filter_map(|g| g.template.map(|t| t.name))
+            .collect();
+        let shipped: Vec<String> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(&dir).unwrap();
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .filter(|n| n.as_str() != "README.md")
+            .collect();
+        assert!(shipped.len() > 10, "{shipped:?}");
+        for name in &shipped {
+            let covered = rows.contains(&name.as_str())
+                || PARTIALS.iter().any(|p| p.name == name)
+                || SHORTCODES.iter().any(|(n, _)| n == name);
+            assert!(
+                covered,
+                "templates/{name} is in no row of outputs::generated"
+            );
+        }
+        for row in &rows {
+            assert!(
+                shipped.iter().any(|n| n == row),
+                "{row} is not in templates/"
+            );
+        }
+        // A partial is used by some output's template: else it is an output without a row.
+        let row_sources: Vec<&str> = generated::templates().map(|t| t.source).collect();
+        for partial in PARTIALS {
+            let used = |text: &str| {
+                text.contains(&format!("\"{}\"", partial.name))
+                    || PARTIALS
+                        .iter()
+                        .any(|p| p.source.contains(&format!("\"{}\"", partial.name)))
+            };
+            assert!(
+                row_sources.iter().any(|s| used(s)),
+                "{} is used by no output's template",
+                partial.name
+            );
+        }
+    }
+
     #[test]
     fn theme_parses() {
         let t = Templates::from_sources(
-            THEME
-                .iter()
+            theme()
                 .map(|(n, s)| (n.to_string(), s.to_string()))
                 .collect(),
         );

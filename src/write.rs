@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::outputs::{Body, Output, Outputs};
+use crate::outputs::{Body, Output, Outputs, PageSink};
 use crate::sources_hash::SourcesRecord;
 
 /// What the last build wrote, kept in the output folder: a header naming the sources it
@@ -64,6 +64,12 @@ pub struct Spill {
 struct Created {
     files: HashSet<PathBuf>,
     journal: Option<std::fs::File>,
+}
+
+impl PageSink for Spill {
+    fn accept(&self, page: &mut Output) -> io::Result<()> {
+        self.spill(page)
+    }
 }
 
 impl Spill {

@@ -41,7 +41,7 @@ pub fn run(args: &BuildArgs, reporter: Reporter) -> anyhow::Result<Exit> {
                 .map(Arc::new)
                 .map_err(|e| anyhow::anyhow!("preparing {}: {e}", out.display()))?;
             session.persist_highlights();
-            session.spill_pages(pages.clone());
+            session.page_sink(pages.clone());
             spill = Some(pages);
             Ok::<_, anyhow::Error>(session)
         },

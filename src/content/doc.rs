@@ -140,7 +140,7 @@ impl Doc {
         let bad_date = bad_field(&errors, "date") || bad_field(&errors, "publishDate");
         let head_line = split.front_line.min(2);
         let line_of = |key: &str| {
-            crate::config::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
+            crate::error::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
         };
         let title = match fm.title.clone() {
             Some(t) if !t.trim().is_empty() => t,

@@ -290,7 +290,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn line(&self, key: &str) -> usize {
-        crate::config::find_key_line(self.split.front, key)
+        crate::error::find_key_line(self.split.front, key)
             .map_or(self.split.front_line.min(2), |l| {
                 l + self.split.front_line - 1
             })

@@ -6,7 +6,6 @@ pub mod doc;
 #[cfg(test)]
 mod doc_tests;
 pub mod front_matter;
-pub mod jekyll_config;
 mod known_keys;
 pub mod load;
 pub mod permalink;

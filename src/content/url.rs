@@ -186,3 +186,36 @@ fn url_key(alias: &str, field: &str) -> Result<String, Problem> {
         Ok(format!("{path}/index.html"))
     }
 }
+/// The path part of a base URL without its slashes: `blog` for `https://example.com/blog/`.
+fn base_dir(base_url: &str) -> &str {
+    let rest = base_url.split_once("://").map_or("", |(_, rest)| rest);
+    rest.split_once('/')
+        .map_or("", |(_, p)| p)
+        .trim_matches('/')
+}
+
+/// The link to a site path (`/posts/x/`) as pages write it, for a site at `base_url`: under
+/// the base path, so a site published below a prefix (`https://example.com/blog/`) links
+/// correctly.
+pub(crate) fn href(base_url: &str, path: &str) -> String {
+    // Called for every link of every page: one allocation, no formatting machinery.
+    let dir = base_dir(base_url);
+    let rest = path.trim_start_matches('/');
+    let mut href = String::with_capacity(dir.len() + rest.len() + 2);
+    href.push('/');
+    if !dir.is_empty() {
+        href.push_str(dir);
+        href.push('/');
+    }
+    href.push_str(rest);
+    href
+}
+
+/// The absolute URL of a site path such as `/posts/x/`, for a site at `base_url`.
+pub(crate) fn permalink(base_url: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base_url.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::error::find_in;
 use crate::error::{Diagnostic, Problem};
 use crate::templates::Templates;
 
@@ -276,14 +277,4 @@ pub fn external_diagnostic(
     }
     let page = r.source.clone().unwrap_or_else(|| format!("/{}", r.page));
     Diagnostic::new(Path::new(&page), None, problem)
-}
-
-/// The 1-based line and character column of the first `needle` in `text`.
-pub(crate) fn find_in(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let at = text.find(needle)?;
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    Some((
-        crate::error::line_of(text, at),
-        text[line_start..at].chars().count() + 1,
-    ))
 }

@@ -52,6 +52,18 @@ impl Default for PrivateConfig {
     }
 }
 
+/// What sealing private documents reads from site.toml: `[private]`, the top-level `exclude`
+/// (a key file must not be published) and the base URL (part of each key's salt).
+#[derive(Debug, Clone, Copy)]
+pub struct Sealing<'a> {
+    /// `[private]`.
+    pub private: &'a PrivateConfig,
+    /// The site's `exclude` globs.
+    pub exclude: &'a [String],
+    /// The site's `base_url`, as written.
+    pub base_url: &'a str,
+}
+
 impl PrivateConfig {
     /// The first invalid setting: (key, expected, found).
     pub fn problem(&self) -> Option<(&'static str, String, String)> {
@@ -226,7 +238,7 @@ impl KeyCache {
     pub fn keyring(
         &mut self,
         private: &[Arc<Doc>],
-        config: &crate::config::Config,
+        config: &Sealing<'_>,
         site_dir: &Path,
         env: &EnvLookup,
     ) -> Result<Keyring, Vec<Diagnostic>> {
@@ -267,7 +279,7 @@ impl KeyCache {
             return Err(errors);
         }
         let iterations = config.private.iterations;
-        let base_url = config.base_url();
+        let base_url = format!("{}/", config.base_url.trim_end_matches('/'));
         let slots: Vec<(&str, blake3::Hash, Passphrase)> = wanted
             .into_iter()
             .map(|(group, pass)| {
@@ -362,7 +374,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = KeyCache::new();
         let env = env_of(&[("BUCKETPRESS_PASSPHRASE_FAMILY", "f")]);
-        let errors = cache.keyring(&docs, &config, dir.path(), &env).unwrap_err();
+        let errors = cache
+            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, Path::new("content/posts/c.md"));
         assert!(
@@ -376,17 +390,23 @@ mod tests {
             ("BUCKETPRESS_PASSPHRASE_FAMILY", "f"),
             ("BUCKETPRESS_PASSPHRASE_WORK", "w"),
         ]);
-        let ring = cache.keyring(&docs, &config, dir.path(), &env).unwrap();
+        let ring = cache
+            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .unwrap();
         assert_eq!(cache.derivations(), 2);
         assert!(ring.get("family").is_some() && ring.get("work").is_some());
-        let again = cache.keyring(&docs, &config, dir.path(), &env).unwrap();
+        let again = cache
+            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .unwrap();
         assert_eq!(cache.derivations(), 2, "cached across renders");
         assert_eq!(ring.fingerprint(), again.fingerprint());
         let env = env_of(&[
             ("BUCKETPRESS_PASSPHRASE_FAMILY", "f2"),
             ("BUCKETPRESS_PASSPHRASE_WORK", "w"),
         ]);
-        let changed = cache.keyring(&docs, &config, dir.path(), &env).unwrap();
+        let changed = cache
+            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .unwrap();
         assert_eq!(cache.derivations(), 3);
         assert_ne!(ring.fingerprint(), changed.fingerprint());
     }

@@ -6,10 +6,8 @@ use serde::Serialize;
 
 use super::crypto::GroupKey;
 
-/// The script that decrypts private pages, published as `/private.js` when a site has any.
-pub const PRIVATE_JS: &str = include_str!("../../templates/private.js");
-
-/// The object key of the script.
+/// The object key of the script that decrypts private pages (`templates/private.js`,
+/// published when a site has any: its row in `outputs::generated`).
 pub const SCRIPT_KEY: &str = "private.js";
 
 /// What is encrypted: the title (shown once unlocked) and the rendered body HTML.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{DEFAULT_GROUP, PrivateError};
+use super::{DEFAULT_GROUP, PrivateError, Sealing};
 use crate::content::Filter;
 
 /// The variable holding a group's passphrase: `BUCKETPRESS_PASSPHRASE[_<GROUP>]`.
@@ -53,7 +53,7 @@ pub fn process_env(name: &str) -> Option<String> {
 /// key file site.toml names (relative to `site_dir`). `Ok(None)` when none is set.
 pub fn find_passphrase(
     group: &str,
-    config: &crate::config::Config,
+    config: &Sealing<'_>,
     site_dir: &Path,
     env: &EnvLookup,
 ) -> Result<Option<Passphrase>, PrivateError> {
@@ -71,7 +71,7 @@ pub fn find_passphrase(
         (None, Some(f)) => site_dir.join(f),
         (None, None) => return Ok(None),
     };
-    read_key_file(&path, site_dir, &config.exclude).map(Some)
+    read_key_file(&path, site_dir, config.exclude).map(Some)
 }
 
 /// Reads a key file: its first line that is neither blank nor a `#` comment, trimmed.
@@ -149,7 +149,7 @@ pub(crate) mod tests {
         let mut config = Config::default_for_test();
         config.private.key_file = "k.txt".into();
         let find = |env: &EnvLookup, config: &Config| {
-            find_passphrase("default", config, dir.path(), env).map(|p| p.map(|p| p.0))
+            find_passphrase("default", &config.sealing(), dir.path(), env).map(|p| p.map(|p| p.0))
         };
         assert_eq!(
             find(&env_of(&[]), &config).unwrap().as_deref(),
@@ -184,11 +184,12 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("static/.key.txt"), "secret-pass\n").unwrap();
         let mut config = Config::default_for_test();
         config.private.key_file = "static/key.txt".into();
-        let err = find_passphrase("default", &config, dir.path(), &env_of(&[])).unwrap_err();
+        let err =
+            find_passphrase("default", &config.sealing(), dir.path(), &env_of(&[])).unwrap_err();
         assert!(matches!(err, PrivateError::PublishedKeyFile(_)), "{err:?}");
         assert!(!err.to_string().contains("secret-pass"));
         config.private.key_file = "static/.key.txt".into();
-        assert!(find_passphrase("default", &config, dir.path(), &env_of(&[])).is_ok());
+        assert!(find_passphrase("default", &config.sealing(), dir.path(), &env_of(&[])).is_ok());
     }
 
     #[test]

@@ -14,9 +14,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-/// The most uploads in flight, whatever the link: beyond this, connections cost more than
-/// they bring, and stores begin to throttle one client.
-pub const MAX_IN_FLIGHT: usize = 256;
+pub use crate::config::publish::MAX_IN_FLIGHT;
 
 /// The adaptive limit: pure state, fed with completions, retries and the time.
 #[derive(Debug, Clone)]

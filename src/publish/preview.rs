@@ -11,28 +11,9 @@ use super::manifest::{Entry, Manifest};
 use super::target::{Etag, Listing, Target, TargetError};
 use crate::outputs::Output;
 
-/// The default of `[publish] previews_prefix`.
-pub const DEFAULT_PREFIX: &str = ".bucketpress-previews/";
-
-/// Checks a `previews_prefix`: one or more path segments, the first starting with `.` (so the
-/// live site's publishes never touch it); `Err` says what is expected.
-pub fn check_prefix(prefix: &str) -> Result<(), &'static str> {
-    let ok = prefix.starts_with('.')
-        && !prefix.starts_with(".bucketpress/")
-        && prefix.ends_with('/')
-        && prefix
-            .trim_end_matches('/')
-            .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != "..")
-        && prefix.bytes().all(|b| b.is_ascii_graphic());
-    match ok {
-        true => Ok(()),
-        false => Err(
-            "a folder starting with a dot and ending with /, such as \".bucketpress-previews/\" \
-             (not under .bucketpress/)",
-        ),
-    }
-}
+pub use crate::config::publish::{
+    DEFAULT_PREVIEWS_PREFIX as DEFAULT_PREFIX, check_previews_prefix as check_prefix,
+};
 
 /// Checks a preview name: 1-64 of `a-z`, `0-9`, `-`, `_`, `.`, not starting with `.`.
 pub fn check_name(name: &str) -> Result<(), String> {

@@ -7,6 +7,7 @@ use super::context::{
 };
 use super::{Job, Planned, Renderer};
 use crate::error::Diagnostic;
+use crate::outputs::generated::{self, Depends, GENERATED, Generated};
 use crate::outputs::{Output, OutputKind};
 use crate::site::{Section, Tag};
 
@@ -36,22 +37,14 @@ impl<'s> IndexOf<'s> {
 /// A listing page to render.
 pub(super) enum Listing<'s> {
     /// The home page, a term's page or a section's, one page of a pagination.
-    Index {
-        of: IndexOf<'s>,
-        page: Page<'s>,
-    },
+    Index { of: IndexOf<'s>, page: Page<'s> },
     /// The page listing a taxonomy's terms: `/tags/`, `/categories/`, `/authors/`.
-    Terms {
-        taxonomy: &'s str,
-        terms: &'s [Tag],
-    },
-    Archive,
-    Feed,
+    Terms { taxonomy: &'s str, terms: &'s [Tag] },
     /// The Atom feed of one tag: `/tags/<slug>/atom.xml`.
     TagFeed(&'s Tag),
-    Sitemap,
-    Robots,
-    NotFound,
+    /// A page of its own at a fixed key, as its row of the table of generated outputs says:
+    /// the archive, the feed, the sitemap, robots.txt, the 404 page.
+    Single(&'static Generated),
 }
 
 /// One page of a paginated listing: which posts it shows, as a range, and its number. Only
@@ -228,17 +221,25 @@ impl<'s> Renderer<'s> {
                 job: Job::Listing(Listing::TagFeed(tag)),
             });
         }
-        for (key, print, listing) in [
-            ("archive/index.html", archive, Listing::Archive),
-            ("atom.xml", feed, Listing::Feed),
-            ("sitemap.xml", sitemap, Listing::Sitemap),
-            ("robots.txt", self.base_print("robots"), Listing::Robots),
-            ("404.html", self.base_print("404"), Listing::NotFound),
-        ] {
+        let (archive, feed, sitemap) = (
+            archive.into_print(),
+            feed.into_print(),
+            sitemap.into_print(),
+        );
+        for row in GENERATED {
+            let print = match row.depends {
+                Depends::Archive => archive.clone(),
+                Depends::Feed => feed.clone(),
+                Depends::Sitemap => sitemap.clone(),
+                Depends::Robots => self.base_print("robots").into_print(),
+                Depends::NotFound => self.base_print("404").into_print(),
+                // Planned above (documents, paginated listings) or made in code (files).
+                _ => continue,
+            };
             plan.push(Planned {
-                key: std::borrow::Cow::Borrowed(key),
-                print: print.into_print(),
-                job: Job::Listing(listing),
+                key: std::borrow::Cow::Borrowed(row.key),
+                print,
+                job: Job::Listing(Listing::Single(row)),
             });
         }
         plan
@@ -279,17 +280,17 @@ impl<'s> Renderer<'s> {
                     IndexOf::Term { taxonomy, tag } => {
                         ctx.insert("tag", &tag_ctx(cfg, tag));
                         ctx.insert("taxonomy", &taxonomy_ctx(cfg, taxonomy));
-                        ("tag.html", ctx)
+                        (generated::template(Depends::Term), ctx)
                     }
                     IndexOf::Section(s) => {
                         ctx.insert("section", contexts.full(s.index));
-                        ("section.html", ctx)
+                        (generated::template(Depends::Section), ctx)
                     }
                     IndexOf::Home => {
                         if let Some(home) = self.site.home() {
                             ctx.insert("section", contexts.full(home.index));
                         }
-                        ("index.html", ctx)
+                        (generated::template(Depends::Home), ctx)
                     }
                 }
             }
@@ -298,10 +299,45 @@ impl<'s> Renderer<'s> {
                 let tags: Vec<TagCtx> = terms.iter().map(|t| tag_ctx(cfg, t)).collect();
                 ctx.insert("tags", &tags);
                 ctx.insert("taxonomy", &taxonomy_ctx(cfg, taxonomy));
-                ("tags.html", ctx)
+                (generated::template(Depends::Terms), ctx)
             }
-            Listing::Archive => {
-                let mut ctx = self.common("/archive/");
+            Listing::TagFeed(tag) => {
+                let path = format!("{}atom.xml", tag.url());
+                let newest = tag.posts.iter().copied().take(cfg.feed_limit);
+                let mut ctx = self.feed_ctx(&path, newest, contexts, false);
+                ctx.insert("tag", &tag_ctx(cfg, tag));
+                ctx.insert("page_url", &cfg.permalink(tag.url()));
+                (generated::template(Depends::TermFeed), ctx)
+            }
+            Listing::Single(row) => {
+                let path = format!("/{}", row.key.strip_suffix("index.html").unwrap_or(row.key));
+                let template = row.template.map_or("", |t| t.name);
+                let html = self
+                    .templates
+                    .render(template, &self.single_ctx(row, &path, contexts))
+                    .map_err(|e| e.on_page(key))?;
+                let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Listing);
+                output.content_type = row.media_type.to_string();
+                return Ok(output);
+            }
+        };
+        let html = self
+            .templates
+            .render(template, &ctx)
+            .map_err(|e| e.on_page(key))?;
+        Ok(Output::from_bytes(
+            key,
+            html.into_bytes(),
+            OutputKind::Listing,
+        ))
+    }
+
+    /// The context of the page of its own `row` makes at `path`.
+    fn single_ctx(&self, row: &Generated, path: &str, contexts: &Contexts<'_>) -> tera::Context {
+        let cfg = &self.site.config;
+        match row.depends {
+            Depends::Archive => {
+                let mut ctx = self.common(path);
                 let mut years: Vec<YearCtx<'_>> = Vec::new();
                 for (i, doc) in self.site.posts.iter().enumerate() {
                     let post = contexts.listing(i);
@@ -315,44 +351,24 @@ impl<'s> Renderer<'s> {
                     }
                 }
                 ctx.insert("years", &years);
-                ("archive.html", ctx)
+                ctx
             }
-            Listing::Feed => {
+            Depends::Feed => {
                 let newest = 0..self.site.posts.len().min(cfg.feed_limit);
-                (
-                    "atom.xml",
-                    self.feed_ctx("/atom.xml", newest, contexts, true),
-                )
+                self.feed_ctx(path, newest, contexts, true)
             }
-            Listing::TagFeed(tag) => {
-                let path = format!("{}atom.xml", tag.url());
-                let newest = tag.posts.iter().copied().take(cfg.feed_limit);
-                let mut ctx = self.feed_ctx(&path, newest, contexts, false);
-                ctx.insert("tag", &tag_ctx(cfg, tag));
-                ctx.insert("page_url", &cfg.permalink(tag.url()));
-                ("atom.xml", ctx)
-            }
-            Listing::Sitemap => {
-                let mut ctx = self.common("/sitemap.xml");
+            Depends::Sitemap => {
+                let mut ctx = self.common(path);
                 ctx.insert("entries", &self.sitemap_entries());
-                ("sitemap.xml", ctx)
+                ctx
             }
-            Listing::Robots => {
-                let mut ctx = self.common("/robots.txt");
+            Depends::Robots => {
+                let mut ctx = self.common(path);
                 ctx.insert("sitemap_url", &cfg.permalink("/sitemap.xml"));
-                ("robots.txt", ctx)
+                ctx
             }
-            Listing::NotFound => ("404.html", self.common("/404.html")),
-        };
-        let html = self
-            .templates
-            .render(template, &ctx)
-            .map_err(|e| e.on_page(key))?;
-        Ok(Output::from_bytes(
-            key,
-            html.into_bytes(),
-            OutputKind::Listing,
-        ))
+            _ => self.common(path),
+        }
     }
 
     /// The context of an Atom feed at `path` of the posts `newest` (indexes into

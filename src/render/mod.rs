@@ -4,6 +4,7 @@
 //! empty [`RenderCache`]; `serve` keeps one, so an edit re-renders only what it touches.
 
 mod context;
+mod files;
 mod listings;
 pub mod parked;
 
@@ -16,19 +17,20 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
+pub(crate) use files::favicon;
 
 use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::links::PageLinks;
 use crate::markdown::{self, Document};
-use crate::outputs::{Output, OutputKind};
+use crate::outputs::generated::{self, Depends};
+use crate::outputs::{Output, OutputKind, PageSink};
 use crate::private::Keyring;
 use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
-use crate::write::Spill;
 use parked::{HtmlStore, Parked};
 
 /// What a render reused and redid.
@@ -84,6 +86,8 @@ pub struct RenderCache {
     pages: FxHashMap<String, PageEntry>,
     /// Counts renders, to tell the pages the last one produced from those it no longer does.
     renders: u64,
+    /// The last code stylesheet made (see [`Renderer::add_files`]).
+    highlight_css: files::HighlightCss,
     /// The pages of the last render, sorted by key: an edit replaces a few in place, so
     /// no render after the first sorts 10,000 pages again unless pages come or go.
     sorted: Vec<Arc<Output>>,
@@ -154,8 +158,8 @@ pub struct Renderer<'a> {
     torrents: Arc<BTreeMap<String, TorrentLinks>>,
     /// The keys of private documents' groups (fingerprinted by the caller).
     keys: Arc<Keyring>,
-    /// Where pages go as soon as they are rendered (a build), if anywhere.
-    spill: Option<Arc<Spill>>,
+    /// Where pages go as soon as they are rendered (a build to disk), if anywhere.
+    sink: Option<Arc<dyn PageSink>>,
     /// Bodies taken out of the documents ([`Site::take_bodies`]), each dropped once rendered.
     taken_bodies: Vec<Mutex<String>>,
     /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
@@ -211,7 +215,7 @@ impl<'a> Renderer<'a> {
             common: common.finish(),
             torrents: Arc::default(),
             keys: Arc::default(),
-            spill: None,
+            sink: None,
             taken_bodies: Vec::new(),
             images: Arc::default(),
             lenient: false,
@@ -227,8 +231,8 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Takes every HTML page's links and anchor ids as it is rendered (before it is spilled
-    /// to disk), for [`crate::links`]; [`RenderCache::page_links`] gives them.
+    /// Takes every HTML page's links and anchor ids as it is rendered (before a sink takes
+    /// it), for [`crate::links`]; [`RenderCache::page_links`] gives them.
     pub fn with_link_check(mut self, on: bool) -> Self {
         self.link_check = on;
         self
@@ -249,10 +253,10 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Puts every rendered page on disk through `spill` as soon as it is rendered, keeping
-    /// only its hash and file in memory.
-    pub fn with_spill(mut self, spill: Option<Arc<Spill>>) -> Self {
-        self.spill = spill;
+    /// Hands every page to `sink` as soon as it is rendered (a build puts it on disk, keeping
+    /// only its hash and file in memory).
+    pub fn with_sink(mut self, sink: Option<Arc<dyn PageSink>>) -> Self {
+        self.sink = sink;
         self
     }
 
@@ -345,8 +349,8 @@ impl<'a> Renderer<'a> {
             .map(|p| {
                 let mut output = self.run(&p, &docs, &contexts)?;
                 let links = self.links_of(&p, &docs, &output);
-                if let Some(spill) = &self.spill {
-                    spill.spill(&mut output).map_err(|e| {
+                if let Some(sink) = &self.sink {
+                    sink.accept(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
                         Diagnostic::new(Path::new(&output.key), None, problem)
                     })?;
@@ -733,7 +737,7 @@ impl<'a> Renderer<'a> {
                 context.insert("newer", &None::<context::LinkCtx>);
                 context.insert("older", &None::<context::LinkCtx>);
                 context.insert("post", ctx);
-                "post.html"
+                generated::template(Depends::Post)
             }
             Some(Some(i)) => {
                 let link = |j: usize| {
@@ -749,11 +753,11 @@ impl<'a> Renderer<'a> {
                     &(i + 1 < self.site.posts.len()).then(|| link(i + 1)),
                 );
                 context.insert("post", ctx);
-                "post.html"
+                generated::template(Depends::Post)
             }
             None => {
                 context.insert("page", ctx);
-                "page.html"
+                generated::template(Depends::Page)
             }
         };
         // A Jekyll `layout` is used when the site has a template of its own by that name; the
@@ -796,10 +800,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("target", &self.site.config.permalink(&doc.url));
         let html = self
             .templates
-            .render("alias.html", &ctx)
+            .render(generated::template(Depends::Alias), &ctx)
             .map_err(|e| e.on_page(key))?;
         let mut output = Output::from_bytes(key, html.into_bytes(), OutputKind::Redirect);
-        output.content_type = crate::outputs::content_type_for("index.html");
+        output.content_type = generated::row(Depends::Alias).media_type.to_string();
         output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
     }

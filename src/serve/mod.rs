@@ -5,6 +5,7 @@
 //! the last good build, [`reload`] carries events to pages, [`http`] answers requests,
 //! [`overlay`] shows build errors in the page.
 
+mod event;
 pub mod http;
 pub mod overlay;
 pub mod reload;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use tokio::sync::{broadcast, watch};
 
-use super::reload::Event;
+use super::event::Event;
 use super::watch::ChangeSet;
 use crate::error::BuildErrors;
 use crate::outputs::{Output, Outputs};

@@ -254,7 +254,7 @@ fn jekyll_config_hints(site_dir: &Path, config: &Config, found: &Scan) -> Vec<Di
         .map(|(_, rel)| rel.clone())
         .chain(found.assets.iter().map(|a| a.rel_path.clone()))
         .collect();
-    crate::content::jekyll_config::hints(&yml, config, &published)
+    crate::config::jekyll::hints(&yml, config, &published)
         .into_iter()
         .map(|hint| {
             Diagnostic::new(&path, Some(hint.line), Problem::Hint(hint.text)).relative_to(site_dir)

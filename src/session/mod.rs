@@ -15,20 +15,36 @@ use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
 use crate::links::{Base, Severity, SiteView, check_internal};
-use crate::outputs::{Output, OutputKind, Outputs};
-use crate::pipeline::Rendered;
-use crate::private::page::{PRIVATE_JS, SCRIPT_KEY};
+use crate::outputs::{Output, Outputs, PageSink};
 use crate::private::{EnvLookup, KeyCache, process_env};
 use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
 use crate::site::{BuildOptions, Site};
-use crate::templates::{THEME_CSS, Templates};
+use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
-use crate::write::Spill;
 
 mod load;
 
 use load::Stamp;
+
+/// A rendered site and what was noticed on the way.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The configuration in force (with any `--base-url` override applied).
+    pub config: Config,
+    /// Every output.
+    pub outputs: Outputs,
+    /// Non-fatal problems (unknown config keys).
+    pub warnings: Vec<Diagnostic>,
+    /// How many posts and pages were built.
+    pub documents: usize,
+    /// How many of them are private (sealed with passphrases from the environment).
+    pub private_documents: usize,
+    /// The earliest date of a future post left out: the same sources build differently then.
+    pub next_release: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// How many documents were left out (drafts, future and expired posts).
+    pub left_out: crate::site::LeftOut,
+}
 
 /// A parsed document (or why it failed) and the stamp of the file it came from.
 type CachedDoc = (Stamp, Result<Arc<Doc>, Vec<Diagnostic>>);
@@ -45,7 +61,6 @@ pub struct Session {
     /// The options the cached documents were parsed with (from site.toml).
     content_options: ContentOptions,
     assets: HashMap<PathBuf, (Stamp, Output)>,
-    highlight_css: Option<((String, String), Output)>,
     cache: RenderCache,
     highlight_file: Option<PathBuf>,
     torrent_pieces: PieceCache,
@@ -56,7 +71,7 @@ pub struct Session {
     sources: Option<Arc<Sources>>,
     keys: KeyCache,
     env: Box<EnvLookup>,
-    spill: Option<Arc<Spill>>,
+    sink: Option<Arc<dyn PageSink>>,
     /// Renders once: sources are dropped as soon as they are rendered.
     single: bool,
     /// Goes on past documents that fail to parse, to report every problem (`check`).
@@ -132,7 +147,6 @@ impl Session {
             docs: FxHashMap::default(),
             content_options: ContentOptions::default(),
             assets: HashMap::new(),
-            highlight_css: None,
             cache: RenderCache::new(),
             highlight_file: None,
             torrent_pieces: PieceCache::in_memory(),
@@ -142,7 +156,7 @@ impl Session {
             sources: None,
             keys: KeyCache::new(),
             env: Box::new(process_env),
-            spill: None,
+            sink: None,
             single: false,
             all_problems: false,
             collect_links: false,
@@ -187,10 +201,10 @@ impl Session {
         self
     }
 
-    /// Hands every page to `spill` as soon as it is rendered (a build to disk), so a render
-    /// never holds every page's bytes at once.
-    pub fn spill_pages(&mut self, spill: Arc<Spill>) {
-        self.spill = Some(spill);
+    /// Hands every page to `sink` as soon as it is rendered (a build to disk: `write::Spill`),
+    /// so a render never holds every page's bytes at once.
+    pub fn page_sink(&mut self, sink: Arc<dyn PageSink>) {
+        self.sink = Some(sink);
     }
 
     /// Takes passphrases from `env` instead of the process environment (for tests).
@@ -354,17 +368,18 @@ impl Session {
         };
         stages.lap("assemble");
 
-        let keyring =
-            match self
-                .keys
-                .keyring(&site.private, &site.config, &self.site_dir, &*self.env)
-            {
-                Ok(k) => k,
-                Err(e) => {
-                    errors.extend(e);
-                    return Err(sorted(errors));
-                }
-            };
+        let keyring = match self.keys.keyring(
+            &site.private,
+            &site.config.sealing(),
+            &self.site_dir,
+            &*self.env,
+        ) {
+            Ok(k) => k,
+            Err(e) => {
+                errors.extend(e);
+                return Err(sorted(errors));
+            }
+        };
         stages.lap("private keys");
         let assets = match self.load_assets(&site.assets, restat) {
             Ok(a) => a,
@@ -390,13 +405,12 @@ impl Session {
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
             .hash(&keyring.fingerprint())
             .hash(&images.catalog.fingerprint());
-        let has_private = !keyring.is_empty();
         let bodies = if self.single {
             site.take_bodies()
         } else {
             Vec::new()
         };
-        let pages = Renderer::new(
+        let renderer = Renderer::new(
             &site,
             &sources.templates,
             &self.highlighter,
@@ -406,11 +420,11 @@ impl Session {
         .with_lenient(self.opts.lenient || site.config.content.lenient)
         .with_images(images.catalog)
         .with_keys(Arc::new(keyring))
-        .with_spill(self.spill.clone())
+        .with_sink(self.sink.clone())
         .with_taken_bodies(bodies)
         .with_parked_html(self.single)
-        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links)
-        .render(&mut self.cache);
+        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links);
+        let pages = renderer.render(&mut self.cache);
         // A failed render still reports the links from Markdown to documents not built.
         let link_errors = match site.config.links.internal {
             Severity::Error => self.cache.broken_links.clone(),
@@ -446,30 +460,10 @@ impl Session {
                 return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
             }
         }
-        if !outputs.contains("style.css") {
-            outputs.insert(Output::from_bytes(
-                "style.css",
-                THEME_CSS.as_bytes().to_vec(),
-                OutputKind::Asset,
-            ));
-        }
-        if !outputs.contains("favicon.svg") {
-            // The theme links /favicon.svg on every page: a site without one (not made by
-            // `bucketpress new`) gets the theme's, so no page asks for a missing file.
-            outputs.insert(Output::from_bytes(
-                "favicon.svg",
-                crate::scaffold::favicon(&site.config.title).into_bytes(),
-                OutputKind::Asset,
-            ));
-        }
-        if has_private && !outputs.contains(SCRIPT_KEY) {
-            outputs.insert(Output::from_bytes(
-                SCRIPT_KEY,
-                PRIVATE_JS.as_bytes().to_vec(),
-                OutputKind::Asset,
-            ));
-        }
-        outputs.insert(self.highlight_css(&site.config).map_err(sorted)?);
+        renderer
+            .add_files(&mut outputs, &mut self.cache)
+            .map_err(sorted)?;
+        drop(renderer);
         stages.lap("outputs");
         let link_problems = self.check_links(&site, &sources.templates, &outputs);
         match site.config.links.internal {
@@ -532,33 +526,7 @@ impl Session {
     /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
     fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
         let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
-        make_torrents(&site.config, &pairs, &self.torrent_pieces).map_err(sorted)
-    }
-
-    fn highlight_css(&mut self, config: &Config) -> Result<Output, Vec<Diagnostic>> {
-        let themes = (
-            config.highlight_theme.clone(),
-            config.highlight_theme_dark.clone(),
-        );
-        if let Some((cached_for, output)) = &self.highlight_css
-            && *cached_for == themes
-        {
-            return Ok(output.clone());
-        }
-        let css = crate::highlight::stylesheet(&themes.0, &themes.1).map_err(|e| {
-            vec![Diagnostic::new(
-                Path::new(CONFIG_FILE),
-                None,
-                Problem::Invalid {
-                    field: "highlight_theme".into(),
-                    expected: format!("one of: {}", e.available),
-                    found: e.name,
-                },
-            )]
-        })?;
-        let output = Output::from_bytes("highlight.css", css.into_bytes(), OutputKind::Asset);
-        self.highlight_css = Some((themes, output.clone()));
-        Ok(output)
+        make_torrents(&site.config.seeding(), &pairs, &self.torrent_pieces).map_err(sorted)
     }
 }
 

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 pub use cache::{PieceCache, TORRENT_CACHE};
 pub use metainfo::{Info, MetaInfo, hash_pieces, hex, piece_count, piece_length};
 
-use crate::config::Config;
 use crate::content::SourceAsset;
 use crate::error::{Diagnostic, Problem};
 use crate::outputs::{Body, Output, OutputKind};
@@ -102,6 +101,26 @@ pub struct Torrents {
     pub outputs: Vec<Output>,
 }
 
+/// What making torrents reads from site.toml: `[torrents]` and the base URL (web seeds and
+/// links are absolute).
+#[derive(Debug, Clone, Copy)]
+pub struct Seeding<'a> {
+    /// `[torrents]`.
+    pub settings: &'a TorrentConfig,
+    /// The site's `base_url`, as written.
+    pub base_url: &'a str,
+}
+
+impl Seeding<'_> {
+    fn href(&self, path: &str) -> String {
+        crate::content::url::href(self.base_url, path)
+    }
+
+    fn permalink(&self, path: &str) -> String {
+        crate::content::url::permalink(self.base_url, path)
+    }
+}
+
 /// The object key of the torrent for the file at `key`.
 pub fn torrent_key(key: &str) -> String {
     format!("{key}.torrent")
@@ -110,11 +129,11 @@ pub fn torrent_key(key: &str) -> String {
 /// Makes a torrent for every asset at or above the threshold, in parallel. `assets` pairs each
 /// source file with its loaded output; pieces come from `cache` when the content is known.
 pub fn make_torrents(
-    config: &Config,
+    config: &Seeding<'_>,
     assets: &[(&SourceAsset, &Output)],
     cache: &PieceCache,
 ) -> Result<Torrents, Vec<Diagnostic>> {
-    let settings = &config.torrents;
+    let settings = config.settings;
     let results: Vec<Result<(String, TorrentLinks, Output), Diagnostic>> = assets
         .par_iter()
         .filter(|(_, output)| settings.wants(output.body.len()))
@@ -146,7 +165,11 @@ pub fn make_torrents(
 }
 
 /// The metainfo of one asset, hashing its body unless the cache knows its pieces.
-fn metainfo_for(config: &Config, output: &Output, cache: &PieceCache) -> std::io::Result<MetaInfo> {
+fn metainfo_for(
+    config: &Seeding<'_>,
+    output: &Output,
+    cache: &PieceCache,
+) -> std::io::Result<MetaInfo> {
     let size = output.body.len();
     let piece_len = piece_length(size);
     let pieces = match cache.get(&output.hash, piece_len, piece_count(size, piece_len)) {
@@ -179,10 +202,10 @@ fn metainfo_for(config: &Config, output: &Output, cache: &PieceCache) -> std::io
         pieces: pieces.to_vec(),
     };
     let web_seed = config.permalink(&encode_key(&output.key));
-    Ok(MetaInfo::new(info, web_seed, &config.torrents.trackers))
+    Ok(MetaInfo::new(info, web_seed, &config.settings.trackers))
 }
 
-fn torrent_output(config: &Config, key: &str, meta: &MetaInfo) -> (TorrentLinks, Output) {
+fn torrent_output(config: &Seeding<'_>, key: &str, meta: &MetaInfo) -> (TorrentLinks, Output) {
     let torrent_key = torrent_key(key);
     let links = TorrentLinks {
         name: meta.info.name.clone(),
@@ -228,6 +251,7 @@ pub fn encode_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     fn asset(key: &str, bytes: Vec<u8>) -> (SourceAsset, Output) {
         let source = SourceAsset {
@@ -250,7 +274,8 @@ mod tests {
         let edge = asset("edge.bin", vec![1u8; 1000]);
         let small = asset("small.txt", vec![2u8; 999]);
         let all = [(&big.0, &big.1), (&edge.0, &edge.1), (&small.0, &small.1)];
-        let torrents = make_torrents(&config(1000), &all, &PieceCache::in_memory()).unwrap();
+        let torrents =
+            make_torrents(&config(1000).seeding(), &all, &PieceCache::in_memory()).unwrap();
         let keys: Vec<&str> = torrents.outputs.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(keys, ["media/big talk.mp4.torrent", "edge.bin.torrent"]);
         assert!(
@@ -275,7 +300,7 @@ mod tests {
 
         let mut off = config(1000);
         off.torrents.enabled = false;
-        let none = make_torrents(&off, &all, &PieceCache::in_memory()).unwrap();
+        let none = make_torrents(&off.seeding(), &all, &PieceCache::in_memory()).unwrap();
         assert!(none.outputs.is_empty() && none.links.is_empty());
     }
 
@@ -284,9 +309,9 @@ mod tests {
         let big = asset("v.bin", (0..70_001u32).map(|i| (i % 241) as u8).collect());
         let all = [(&big.0, &big.1)];
         let cache = PieceCache::in_memory();
-        let first = make_torrents(&config(1), &all, &cache).unwrap();
-        let cached = make_torrents(&config(1), &all, &cache).unwrap();
-        let cold = make_torrents(&config(1), &all, &PieceCache::in_memory()).unwrap();
+        let first = make_torrents(&config(1).seeding(), &all, &cache).unwrap();
+        let cached = make_torrents(&config(1).seeding(), &all, &cache).unwrap();
+        let cold = make_torrents(&config(1).seeding(), &all, &PieceCache::in_memory()).unwrap();
         assert_eq!(first.outputs[0].hash, cached.outputs[0].hash);
         assert_eq!(first.outputs[0].hash, cold.outputs[0].hash);
         assert_eq!(first.links, cold.links);

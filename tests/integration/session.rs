@@ -409,3 +409,112 @@ fn editing_migrated_front_matter_fields_matches_a_full_render() {
     assert!(last.outputs.contains("authors/kim/index.html"));
     assert!(last.outputs.contains("2019/03/my-first-post/index.html"));
 }
+
+/// Every field templates see of a post (`post.*`, dumped as JSON by the site's post.html)
+/// is part of the page's fingerprint: an edit to the front matter field behind it re-renders
+/// the page in a session, byte for byte as a full render does. A new field of the template
+/// context fails here until it has an edit below (or a reason it comes from no field).
+#[test]
+fn every_template_visible_front_matter_field_rerenders_its_page() {
+    let post = "---\ntitle: Alpha\ndate: 2024-03-01T10:00:00Z\nupdated: 2024-03-02T10:00:00Z\n\
+                tags: [one]\ncategories: [cat]\nauthors: [kim]\ndescription: First words\n\
+                slug: alpha\nimage: https://example.org/cover.png\nexcerpt: A teaser\n\
+                mood: calm\n---\n\n## A heading\n\nBody text with words.\n";
+    let site = support::site(&[
+        (
+            "site.toml",
+            // The JSON dump holds the contents' `#anchors` as text, not links.
+            "title = \"T\"\nbase_url = \"https://example.org/\"\n[links]\ninternal = \"off\"\n",
+        ),
+        ("templates/post.html", "{{ post | json_encode() | safe }}"),
+        ("content/posts/a.md", post),
+        (
+            "content/posts/b.md",
+            "---\ntitle: Beta\ndate: 2024-01-01T10:00:00Z\n---\n\nOther.\n",
+        ),
+    ]);
+    // (what templates see, the edit of the source behind it); `None`: no field of its own.
+    let a = site.path().join("content/posts/a.md");
+    let fields: &[(&str, Option<(&str, &str)>)] = &[
+        ("title", Some(("title: Alpha", "title: Alpha two"))),
+        ("url", Some(("slug: alpha", "slug: alpha-two"))),
+        ("permalink", Some(("slug: alpha-two", "slug: alpha-three"))),
+        ("slug", Some(("slug: alpha-three", "slug: alpha"))),
+        ("date", Some(("date: 2024-03-01T", "date: 2024-03-03T"))),
+        (
+            "date_display",
+            Some(("date: 2024-03-03T", "date: 2024-03-04T")),
+        ),
+        (
+            "updated",
+            Some(("updated: 2024-03-02T", "updated: 2024-03-05T")),
+        ),
+        (
+            "updated_display",
+            Some(("updated: 2024-03-05T", "updated: 2024-03-06T")),
+        ),
+        ("tags", Some(("tags: [one]", "tags: [one, two]"))),
+        (
+            "categories",
+            Some(("categories: [cat]", "categories: [dog]")),
+        ),
+        ("authors", Some(("authors: [kim]", "authors: [kim, lee]"))),
+        ("section", None), // the folder the file sits in
+        ("image", Some(("cover.png", "other.png"))),
+        ("extra", Some(("mood: calm", "mood: bright"))),
+        ("description", Some(("First words", "Second words"))),
+        ("summary", Some(("A teaser", "Another teaser"))),
+        ("content", Some(("with words.", "with more words."))),
+        ("toc", Some(("## A heading", "## The heading"))),
+        (
+            "heading_count",
+            Some(("## The heading", "## The heading\n\n## Two")),
+        ),
+        ("word_count", Some(("more words.", "even more words."))),
+        ("reading_minutes", None), // from word_count
+        ("private", None),         // tests/integration/private.rs
+        ("og_image", Some(("other.png", "third.png"))),
+        ("json_ld", Some(("Alpha two", "Alpha three"))),
+        ("cover", None), // `image` of a raster file of the site: tests/integration/images.rs
+    ];
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    let page_of = |outputs: &Outputs| {
+        let page = outputs
+            .iter()
+            .find(|o| {
+                let body = o.body.as_bytes().unwrap_or_default();
+                body.starts_with(b"{") && !body.starts_with(b"{\"title\":\"Beta\"")
+            })
+            .expect("the post's page");
+        (
+            page.key.clone(),
+            page.hash.clone(),
+            page.body.read_all().unwrap(),
+        )
+    };
+    let first = session.render().unwrap();
+    let (_, _, json) = page_of(&first.outputs);
+    let seen: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    for key in seen.as_object().unwrap().keys() {
+        assert!(
+            fields.iter().any(|(f, _)| f == key),
+            "templates see post.{key}: add the edit of the field behind it here"
+        );
+    }
+    let mut last = page_of(&first.outputs);
+    for (field, edit_of) in fields {
+        let Some((from, to)) = edit_of else { continue };
+        edit(&a, from, to);
+        let incremental = session.render().unwrap();
+        assert_same(
+            &incremental.outputs,
+            &render_site(site.path(), &opts).unwrap().outputs,
+        );
+        let stats = session.stats();
+        assert!(stats.pages_rendered >= 1, "{field}: {stats:?}");
+        let now = page_of(&incremental.outputs);
+        assert_ne!(now.1, last.1, "{field}: the page did not change");
+        last = now;
+    }
+}

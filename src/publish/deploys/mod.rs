@@ -27,8 +27,7 @@ pub const DEPLOYS_PREFIX: &str = ".bucketpress/deploys/";
 /// Where the objects deploys replaced are kept, relative to the site prefix.
 pub const HISTORY_PREFIX: &str = ".bucketpress/history/";
 
-/// The default of `[publish] keep_deploys`.
-pub const DEFAULT_KEEP: usize = 20;
+pub use crate::config::publish::DEFAULT_KEEP;
 
 /// The key of deploy `id`'s record.
 pub fn record_key(id: &str) -> String {

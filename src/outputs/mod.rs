@@ -2,7 +2,9 @@
 //!
 //! The same value feeds `build` (written to disk), `serve` (answered from memory) and `publish`
 //! (diffed against the remote manifest), so what a writer previews is byte for byte what is
-//! uploaded.
+//! uploaded. [`generated`] is the table of every output bucketpress generates.
+
+pub mod generated;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -142,6 +144,15 @@ impl Output {
     pub fn is_html(&self) -> bool {
         self.content_type.starts_with("text/html")
     }
+}
+
+/// Where a render hands each page as soon as it is rendered (mdBook's `Renderer`, Zola's
+/// `BuildMode`): a sink may put the page's bytes elsewhere and point its body there (a build
+/// writes it to disk and keeps only the file), so a render need not hold every page at once.
+/// The render knows the trait only; `write.rs` implements it for a folder.
+pub trait PageSink: Send + Sync {
+    /// Takes one rendered page, and may replace its body (with a file holding the same bytes).
+    fn accept(&self, page: &mut Output) -> std::io::Result<()>;
 }
 
 /// Text types get `; charset=utf-8`; everything else is what mime_guess says, except source

@@ -1,9 +1,19 @@
 //! `site.toml` → [`Config`]: defaults, validation, and "did you mean" warnings for unknown keys.
+//!
+//! Each feature owns its section's struct (`[torrents]` in `torrent/`, `[private]` in
+//! `private/`, …) and this module gathers them; no feature module imports `config` back: they
+//! take their own section (and the base URL) as arguments.
+
+pub mod jekyll;
+pub mod publish;
+
+pub use publish::{CacheRule, PublishConfig};
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::error::find_key_line;
 use crate::error::{Diagnostic, Problem};
 
 /// The file name of a site's configuration.
@@ -97,85 +107,6 @@ pub struct BackupConfig {
     pub prefix: String,
 }
 
-/// One Cache-Control rule: the first rule whose glob matches a key wins.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct CacheRule {
-    /// A glob over object keys, e.g. `**/*.html` or `img/**`.
-    pub glob: String,
-    /// The Cache-Control value to send.
-    pub value: String,
-}
-
-/// The `[publish]` section.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PublishConfig {
-    /// The target bucket (for `s3://`).
-    pub bucket: String,
-    /// A key prefix inside the bucket (`blog/`), empty for the bucket root.
-    pub prefix: String,
-    /// The AWS region (or the S3-compatible store's region name).
-    pub region: String,
-    /// An endpoint URL for S3-compatible stores (R2, MinIO, Garage, B2).
-    pub endpoint: String,
-    /// Path-style addressing (`https://host/bucket/key`), needed by some stores.
-    pub path_style: bool,
-    /// The named AWS profile to take credentials from.
-    pub profile: String,
-    /// Precompress text types with gzip and send `Content-Encoding: gzip`.
-    pub gzip: bool,
-    /// Refuse a publish that would delete more keys than this.
-    pub max_deletes: usize,
-    /// How many uploads run at once at the start; the number grows while throughput does
-    /// (up to `max_concurrency`) and halves when the store makes requests retry.
-    pub concurrency: usize,
-    /// The most uploads in flight (set it to `concurrency` for a fixed number).
-    pub max_concurrency: usize,
-    /// Cache-Control rules, tried in order before the built-in defaults.
-    pub cache_control: Vec<CacheRule>,
-    /// Globs of object keys never to upload (in addition to dotfiles and drafts).
-    pub exclude: Vec<String>,
-    /// A CloudFront distribution to invalidate after a publish.
-    pub cloudfront_distribution_id: String,
-    /// Keep the highlight cache in the bucket too (under `.bucketpress/cache/`), so a publish
-    /// from a fresh checkout with no local cache (CI) does not highlight every block again
-    /// (the cache holds the dear highlighters' blocks: Go, C and syntect's languages).
-    pub highlight_cache_in_bucket: bool,
-    /// Seconds one attempt of a small S3 request may take before it is retried (0: the
-    /// default, 10); uploads get more by size. `BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS` overrides it.
-    pub timeout: u64,
-    /// Deploys kept in the history for `rollback` (0: keep no history, and publishes make no
-    /// server-side copies).
-    pub keep_deploys: usize,
-    /// Where `publish --preview NAME` puts previews, below the site prefix (starts with `.`,
-    /// so that the live site never publishes or deletes there).
-    pub previews_prefix: String,
-}
-
-impl Default for PublishConfig {
-    fn default() -> PublishConfig {
-        PublishConfig {
-            bucket: String::new(),
-            prefix: String::new(),
-            region: String::new(),
-            endpoint: String::new(),
-            path_style: false,
-            profile: String::new(),
-            gzip: false,
-            max_deletes: 256,
-            concurrency: 16,
-            max_concurrency: crate::publish::concurrency::MAX_IN_FLIGHT,
-            cache_control: Vec::new(),
-            exclude: Vec::new(),
-            cloudfront_distribution_id: String::new(),
-            highlight_cache_in_bucket: false,
-            timeout: 0,
-            keep_deploys: crate::publish::deploys::DEFAULT_KEEP,
-            previews_prefix: crate::publish::preview::DEFAULT_PREFIX.to_string(),
-        }
-    }
-}
-
 /// A parsed configuration and the warnings met on the way (unknown keys).
 #[derive(Debug)]
 pub struct Loaded {
@@ -265,8 +196,7 @@ impl Config {
         if self.publish.concurrency == 0 {
             return Err(bad("concurrency", "a number of 1 or more", "0"));
         }
-        if let Err(expected) = crate::publish::preview::check_prefix(&self.publish.previews_prefix)
-        {
+        if let Err(expected) = publish::check_previews_prefix(&self.publish.previews_prefix) {
             return Err(bad(
                 "previews_prefix",
                 expected,
@@ -324,6 +254,23 @@ impl Config {
         Ok(())
     }
 
+    /// What making torrents needs from this configuration.
+    pub fn seeding(&self) -> crate::torrent::Seeding<'_> {
+        crate::torrent::Seeding {
+            settings: &self.torrents,
+            base_url: &self.base_url,
+        }
+    }
+
+    /// What sealing private documents needs from this configuration.
+    pub fn sealing(&self) -> crate::private::Sealing<'_> {
+        crate::private::Sealing {
+            private: &self.private,
+            exclude: &self.exclude,
+            base_url: &self.base_url,
+        }
+    }
+
     /// What the document parser needs from this configuration.
     pub fn content_options(&self) -> crate::content::ContentOptions {
         crate::content::ContentOptions::new(&self.timezone, &self.permalinks, &self.content)
@@ -339,37 +286,15 @@ impl Config {
         self.href("")
     }
 
-    /// The path part of `base_url` without its slashes: `blog` for `https://example.com/blog/`.
-    fn base_dir(&self) -> &str {
-        let rest = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
-        rest.split_once('/')
-            .map_or("", |(_, p)| p)
-            .trim_matches('/')
-    }
-
     /// The link to a site path (`/posts/x/`) as pages write it: under the base path, so a
     /// site published below a prefix (`https://example.com/blog/`) links correctly.
     pub fn href(&self, path: &str) -> String {
-        // Called for every link of every page: one allocation, no formatting machinery.
-        let dir = self.base_dir();
-        let rest = path.trim_start_matches('/');
-        let mut href = String::with_capacity(dir.len() + rest.len() + 2);
-        href.push('/');
-        if !dir.is_empty() {
-            href.push_str(dir);
-            href.push('/');
-        }
-        href.push_str(rest);
-        href
+        crate::content::url::href(&self.base_url, path)
     }
 
     /// The absolute URL of a site path such as `/posts/x/`.
     pub fn permalink(&self, path: &str) -> String {
-        format!(
-            "{}/{}",
-            self.base_url.trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )
+        crate::content::url::permalink(&self.base_url, path)
     }
 }
 
@@ -468,17 +393,6 @@ fn suggest(unknown: &str) -> Option<&'static str> {
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
-}
-
-/// The 1-based line on which `key = …` appears, if it does.
-pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
-        })
-        .map(|i| i + 1)
 }
 
 fn toml_diagnostic(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {

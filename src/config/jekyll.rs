@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{Config, find_key_line};
+use super::{Config, find_key_line};
 
 /// The keys of `_config.yml` that matter here; the rest is ignored.
 #[derive(Debug, Default, Deserialize)]

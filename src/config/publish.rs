@@ -1,0 +1,114 @@
+//! The `[publish]` section: where and how `publish` uploads, with its defaults. The publish
+//! modules read it; the defaults they share with it are declared here, so `config` imports
+//! nothing of `publish`.
+
+use serde::{Deserialize, Serialize};
+
+/// The most uploads in flight, whatever the link: beyond this, connections cost more than
+/// they bring, and stores begin to throttle one client.
+pub const MAX_IN_FLIGHT: usize = 256;
+
+/// The default of `[publish] keep_deploys`.
+pub const DEFAULT_KEEP: usize = 20;
+
+/// The default of `[publish] previews_prefix`.
+pub const DEFAULT_PREVIEWS_PREFIX: &str = ".bucketpress-previews/";
+
+/// Checks a `previews_prefix`: one or more path segments, the first starting with `.` (so the
+/// live site's publishes never touch it); `Err` says what is expected.
+pub fn check_previews_prefix(prefix: &str) -> Result<(), &'static str> {
+    let ok = prefix.starts_with('.')
+        && !prefix.starts_with(".bucketpress/")
+        && prefix.ends_with('/')
+        && prefix
+            .trim_end_matches('/')
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+        && prefix.bytes().all(|b| b.is_ascii_graphic());
+    match ok {
+        true => Ok(()),
+        false => Err(
+            "a folder starting with a dot and ending with /, such as \".bucketpress-previews/\" \
+             (not under .bucketpress/)",
+        ),
+    }
+}
+
+/// One Cache-Control rule: the first rule whose glob matches a key wins.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CacheRule {
+    /// A glob over object keys, e.g. `**/*.html` or `img/**`.
+    pub glob: String,
+    /// The Cache-Control value to send.
+    pub value: String,
+}
+
+/// The `[publish]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublishConfig {
+    /// The target bucket (for `s3://`).
+    pub bucket: String,
+    /// A key prefix inside the bucket (`blog/`), empty for the bucket root.
+    pub prefix: String,
+    /// The AWS region (or the S3-compatible store's region name).
+    pub region: String,
+    /// An endpoint URL for S3-compatible stores (R2, MinIO, Garage, B2).
+    pub endpoint: String,
+    /// Path-style addressing (`https://host/bucket/key`), needed by some stores.
+    pub path_style: bool,
+    /// The named AWS profile to take credentials from.
+    pub profile: String,
+    /// Precompress text types with gzip and send `Content-Encoding: gzip`.
+    pub gzip: bool,
+    /// Refuse a publish that would delete more keys than this.
+    pub max_deletes: usize,
+    /// How many uploads run at once at the start; the number grows while throughput does
+    /// (up to `max_concurrency`) and halves when the store makes requests retry.
+    pub concurrency: usize,
+    /// The most uploads in flight (set it to `concurrency` for a fixed number).
+    pub max_concurrency: usize,
+    /// Cache-Control rules, tried in order before the built-in defaults.
+    pub cache_control: Vec<CacheRule>,
+    /// Globs of object keys never to upload (in addition to dotfiles and drafts).
+    pub exclude: Vec<String>,
+    /// A CloudFront distribution to invalidate after a publish.
+    pub cloudfront_distribution_id: String,
+    /// Keep the highlight cache in the bucket too (under `.bucketpress/cache/`), so a publish
+    /// from a fresh checkout with no local cache (CI) does not highlight every block again
+    /// (the cache holds the dear highlighters' blocks: Go, C and syntect's languages).
+    pub highlight_cache_in_bucket: bool,
+    /// Seconds one attempt of a small S3 request may take before it is retried (0: the
+    /// default, 10); uploads get more by size. `BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS` overrides it.
+    pub timeout: u64,
+    /// Deploys kept in the history for `rollback` (0: keep no history, and publishes make no
+    /// server-side copies).
+    pub keep_deploys: usize,
+    /// Where `publish --preview NAME` puts previews, below the site prefix (starts with `.`,
+    /// so that the live site never publishes or deletes there).
+    pub previews_prefix: String,
+}
+
+impl Default for PublishConfig {
+    fn default() -> PublishConfig {
+        PublishConfig {
+            bucket: String::new(),
+            prefix: String::new(),
+            region: String::new(),
+            endpoint: String::new(),
+            path_style: false,
+            profile: String::new(),
+            gzip: false,
+            max_deletes: 256,
+            concurrency: 16,
+            max_concurrency: MAX_IN_FLIGHT,
+            cache_control: Vec::new(),
+            exclude: Vec::new(),
+            cloudfront_distribution_id: String::new(),
+            highlight_cache_in_bucket: false,
+            timeout: 0,
+            keep_deploys: DEFAULT_KEEP,
+            previews_prefix: DEFAULT_PREVIEWS_PREFIX.to_string(),
+        }
+    }
+}
