@@ -1,11 +1,7 @@
-//! A page's links and anchor ids, taken from its HTML while it is rendered (html5gum's
-//! WHATWG tokenizer with a callback: no tree, no token objects, attribute values borrowed
-//! and their character references decoded), so the checker never holds a page's HTML.
+//! A page's links and anchor ids, taken from its HTML while it is rendered (lol_html's
+//! streaming tokenizer: no tree is built), so the checker never holds a page's HTML.
 
-use std::convert::Infallible;
-
-use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
-use html5gum::{Span, Tokenizer};
+use lol_html::{HtmlRewriter, Settings, element};
 use rustc_hash::FxHashSet;
 
 /// What one page links to and which fragment ids it has: all the checker keeps of a page.
@@ -19,108 +15,75 @@ pub struct PageLinks {
     pub ids: Vec<String>,
 }
 
-/// An attribute the checker reads. The order is the order a tag's links are listed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Attr {
-    Href,
-    Src,
-    Poster,
-    Srcset,
-    Id,
-    Name,
-    Rel,
-}
+/// The elements the handler sees: those with a link or an anchor id.
+const WATCHED: &str = "[href], [src], [srcset], [poster], [id], a[name]";
 
-impl Attr {
-    fn of(name: &[u8]) -> Option<Attr> {
-        Some(match name {
-            b"href" => Attr::Href,
-            b"src" => Attr::Src,
-            b"poster" => Attr::Poster,
-            b"srcset" => Attr::Srcset,
-            b"id" => Attr::Id,
-            b"name" => Attr::Name,
-            b"rel" => Attr::Rel,
-            _ => return None,
-        })
-    }
-}
-
-/// The tag being read: its name and the attributes the checker reads.
-#[derive(Default)]
-struct OpenTag {
-    name: Vec<u8>,
-    attrs: Vec<(Attr, String)>,
-    reading: Option<Attr>,
-}
+/// Attributes holding one URL.
+const URL_ATTRS: &[&str] = &["href", "src", "poster"];
 
 /// The links and ids of `html`. Malformed HTML is read as a browser would; links in
 /// `<link rel="preconnect">`/`dns-prefetch` name hosts, not documents, and are left out.
 pub fn extract(html: &[u8], source: Option<&str>) -> PageLinks {
-    let mut page = PageLinks {
-        source: source.map(str::to_string),
-        ..PageLinks::default()
-    };
+    let mut links: Vec<String> = Vec::new();
     let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut tag = OpenTag::default();
-    let mut emitter = CallbackEmitter::new(
-        |event: CallbackEvent<'_>, _: Span<()>| -> Option<Infallible> {
-            match event {
-                CallbackEvent::OpenStartTag { name } => {
-                    tag.name.clear();
-                    tag.name.extend_from_slice(name);
-                    tag.attrs.clear();
-                    tag.reading = None;
+    let mut ids: Vec<String> = Vec::new();
+    {
+        let mut add = |url: &str| {
+            let url = url.trim();
+            if !url.is_empty() && !seen.contains(url) {
+                seen.insert(url.to_string());
+                links.push(url.to_string());
+            }
+        };
+        let mut rewriter = HtmlRewriter::new(
+            // Only elements with an attribute the checker reads: most of a page (highlighted
+            // code's spans) never reaches the handler.
+            Settings::new().append_element_content_handler(element!(WATCHED, |el| {
+                // lol_html gives attribute values as written: `&#x2F;` and `&amp;` (Tera
+                // escapes `/` in values) are read as a browser reads them.
+                let attr = |name: &str| {
+                    el.get_attribute(name)
+                        .map(|v| html_escape::decode_html_entities(&v).into_owned())
+                };
+                if let Some(id) = attr("id") {
+                    ids.push(id);
                 }
-                CallbackEvent::AttributeName { name } => tag.reading = Attr::of(name),
-                CallbackEvent::AttributeValue { value } => {
-                    if let Some(attr) = tag.reading.take() {
-                        tag.attrs
-                            .push((attr, String::from_utf8_lossy(value).into_owned()));
+                let tag = el.tag_name();
+                if tag == "a"
+                    && let Some(name) = attr("name")
+                {
+                    ids.push(name);
+                }
+                if tag == "link"
+                    && attr("rel").is_some_and(|r| {
+                        r.split_ascii_whitespace()
+                            .any(|r| r == "preconnect" || r == "dns-prefetch")
+                    })
+                {
+                    return Ok(());
+                }
+                for name in URL_ATTRS {
+                    if let Some(url) = attr(name) {
+                        add(&url);
                     }
                 }
-                CallbackEvent::CloseStartTag { .. } => close_tag(&mut tag, &mut page, &mut seen),
-                _ => {}
-            }
-            None
-        },
-    );
-    // `<script>`, `<style>` and `<textarea>` hold text, not tags, as in a browser.
-    emitter.naively_switch_states(true);
-    // Reading from memory cannot fail.
-    let _ = Tokenizer::new_with_emitter(html, emitter).finish();
-    page
-}
-
-/// Takes a finished start tag's ids and links into `page` (each link once).
-fn close_tag(tag: &mut OpenTag, page: &mut PageLinks, seen: &mut FxHashSet<String>) {
-    if tag.attrs.is_empty() {
-        return;
+                if let Some(set) = attr("srcset") {
+                    for candidate in srcset_urls(&set) {
+                        add(candidate);
+                    }
+                }
+                Ok(())
+            })),
+            |_: &[u8]| {},
+        );
+        // The sink ignores output and the handlers never fail: neither call can error.
+        let _ = rewriter.write(html);
+        let _ = rewriter.end();
     }
-    let is_a = tag.name == b"a";
-    let hosts_only = tag.name == b"link"
-        && tag.attrs.iter().any(|(a, v)| {
-            *a == Attr::Rel
-                && v.split_ascii_whitespace()
-                    .any(|r| r == "preconnect" || r == "dns-prefetch")
-        });
-    // A tag's links in a fixed order (href, src, poster, srcset), whatever the order written.
-    tag.attrs.sort_by_key(|(a, _)| *a);
-    let mut add = |url: &str| {
-        let url = url.trim();
-        if !url.is_empty() && !seen.contains(url) {
-            seen.insert(url.to_string());
-            page.links.push(url.to_string());
-        }
-    };
-    for (attr, value) in tag.attrs.drain(..) {
-        match attr {
-            Attr::Href | Attr::Src | Attr::Poster if !hosts_only => add(&value),
-            Attr::Srcset if !hosts_only => srcset_urls(&value).for_each(&mut add),
-            Attr::Id => page.ids.push(value),
-            Attr::Name if is_a => page.ids.push(value),
-            _ => {}
-        }
+    PageLinks {
+        source: source.map(str::to_string),
+        links,
+        ids,
     }
 }
 
@@ -145,7 +108,6 @@ mod tests {
 <img src="a.png" srcset="a.png 1x,a@2x.png 2x" alt=""></picture>
 <video poster="/p.jpg" src="v.mp4"></video><a href="mailto:me@example.com">m</a>
 <img src="&#x2F;img&#x2F;t.jpg?a=1&amp;b=2" id="caf&eacute;">
-<script>let s = '<a href="/in-a-script/">';</script><style>a[href="/in-css/"] {}</style>
 </body></html>"##;
         let page = extract(html, Some("content/posts/x.md"));
         assert_eq!(
