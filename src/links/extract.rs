@@ -76,8 +76,10 @@ pub fn extract(html: &[u8], source: Option<&str>) -> PageLinks {
             })),
             |_: &[u8]| {},
         );
-        // The sink ignores output and the handlers never fail: neither call can error.
-        let _ = rewriter.write(html);
+        // The sink ignores output and the handlers never fail: no call can error.
+        for part in outside_pre(html) {
+            let _ = rewriter.write(part);
+        }
         let _ = rewriter.end();
     }
     PageLinks {
@@ -85,6 +87,42 @@ pub fn extract(html: &[u8], source: Option<&str>) -> PageLinks {
         links,
         ids,
     }
+}
+
+/// `html` without its `<pre>…</pre>` elements, in parts. A `<pre>` holds code: escaped text
+/// and the highlighter's `<span class>`, never a link (Markdown makes none in code), and it
+/// is most of a technical post's bytes, so the tokenizer is spared it. A `</pre>` inside code
+/// is escaped (`&lt;/pre&gt;`); from an unclosed `<pre>` on, everything is read.
+fn outside_pre(html: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let open = memchr::memmem::Finder::new(b"<pre");
+    let close = memchr::memmem::Finder::new(b"</pre>");
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut from = 0;
+        // A `<pre` that starts a `<pre>` tag, not `<prefix>`.
+        let start = loop {
+            let Some(at) = open.find(&rest[from..]).map(|i| from + i) else {
+                break None;
+            };
+            match rest.get(at + 4) {
+                Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/') => break Some(at),
+                _ => from = at + 4,
+            }
+        };
+        let Some(start) = start else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let Some(end) = close.find(&rest[start..]) else {
+            // Unclosed: the tokenizer reads the rest as it is.
+            return Some(std::mem::take(&mut rest));
+        };
+        let part = &rest[..start];
+        rest = &rest[start + end + b"</pre>".len()..];
+        Some(part)
+    })
 }
 
 /// The URLs of a `srcset`: comma-separated candidates, each a URL then an optional
@@ -128,5 +166,16 @@ mod tests {
         );
         assert_eq!(page.ids, ["intro", "old", "café"]);
         assert_eq!(page.source.as_deref(), Some("content/posts/x.md"));
+    }
+
+    #[test]
+    fn code_blocks_are_skipped_and_the_rest_read() {
+        let html = br#"<p id="a"><a href="/x/">x</a></p><pre class="z"><code><span class="k">fn</span> <a href="/in-pre/">no</a></code></pre>
+<prefix-tag href="/after/"></prefix-tag><pre>one</pre><pre>two</pre><img src="/y.png"><pre><a href="/unclosed/">"#;
+        let page = extract(html, None);
+        assert_eq!(page.links, ["/x/", "/after/", "/y.png", "/unclosed/"]);
+        assert_eq!(page.ids, ["a"]);
+        let parts: Vec<&[u8]> = outside_pre(b"a<pre>b</pre>c").collect();
+        assert_eq!(parts, [&b"a"[..], &b"c"[..]]);
     }
 }
