@@ -498,13 +498,29 @@ fn render(
     })
 }
 
+/// How a publish ended, as `--json`'s `status` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishStatus {
+    /// The bucket now holds the site (`published`).
+    Published,
+    /// The bucket already held this site (`nothing_to_do`).
+    NothingToDo,
+    /// A dry run made a plan and changed nothing (`planned`).
+    Planned,
+    /// The publish failed (`failed`).
+    Failed,
+    /// Someone else's publish or the bucket's state was in the way (`conflict`, exit 4).
+    Conflict,
+}
+
 /// What a publish came to: the exit code and what `--json` reports.
 #[derive(Debug)]
 pub struct Outcome<'a> {
     /// The exit code: 0, 1, 3 or 4.
     pub code: u8,
-    /// `published`, `nothing_to_do`, `planned`, `failed` or `conflict`.
-    pub status: &'static str,
+    /// How it ended: `--json`'s `status`.
+    pub status: PublishStatus,
     /// A one-line error, when failed.
     pub error: Option<String>,
     /// The plan, when one was made.
@@ -525,11 +541,11 @@ impl<'a> Outcome<'a> {
                 let status = if r.plan.is_empty()
                     && (!r.summary.manifest_written || r.summary.record_only)
                 {
-                    "nothing_to_do"
+                    PublishStatus::NothingToDo
                 } else if dry_run {
-                    "planned"
+                    PublishStatus::Planned
                 } else {
-                    "published"
+                    PublishStatus::Published
                 };
                 Outcome {
                     code: 0,
@@ -562,7 +578,11 @@ impl<'a> Outcome<'a> {
     ) -> Outcome<'a> {
         Outcome {
             code,
-            status: if code == 4 { "conflict" } else { "failed" },
+            status: if code == 4 {
+                PublishStatus::Conflict
+            } else {
+                PublishStatus::Failed
+            },
             error: Some(error),
             plan,
             summary,
