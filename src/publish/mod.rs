@@ -321,12 +321,15 @@ pub async fn publish_over<T: Target>(
         let d = history::start(target, &plan, &baseline, commit, opts.concurrency).await?;
         deploy = Some(d);
     }
+    let job = apply::Job {
+        plan: &plan,
+        outputs: &outputs,
+        baseline: &baseline,
+        stored: stored.as_ref(),
+    };
     let result = apply::apply(
         target,
-        &plan,
-        &outputs,
-        &baseline,
-        stored.as_ref(),
+        job,
         concurrency::Limit::new(opts.concurrency, opts.max_concurrency, Instant::now()),
         progress,
     )
