@@ -95,16 +95,19 @@ impl Default for Config {
     }
 }
 
-/// The `[backup]` section: both empty means the `[publish]` bucket under
+/// The `[backup]` section: both unset means the `[publish]` bucket under
 /// `<publish prefix>.bucketpress/backups/`. The connection settings (region, endpoint,
 /// path style, profile) are always those of `[publish]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct BackupConfig {
-    /// The bucket for backups (default: `[publish] bucket`).
-    pub bucket: String,
-    /// The key prefix of backups in that bucket.
-    pub prefix: String,
+    /// The bucket for backups (`None`: `[publish] bucket`).
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub bucket: Option<String>,
+    /// The key prefix of backups in that bucket (`None`: the default place, when `bucket` is
+    /// unset too; else the bucket's root).
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub prefix: Option<String>,
 }
 
 /// A parsed configuration and the warnings met on the way (unknown keys).
@@ -416,6 +419,23 @@ mod tests {
         Config::parse(Path::new("site.toml"), text)
     }
 
+    /// Optional settings are `None` when missing and when empty, as `""` always meant unset.
+    #[test]
+    fn empty_optional_settings_are_unset() {
+        let text = "[publish]\nbucket = \"\"\nregion = \"eu-west-1\"\nprofile = \"\"\n\
+                    [private]\nkey_file = \"\"\n[backup]\nprefix = \"b/\"\n";
+        let c = Config::parse(Path::new("site.toml"), text).unwrap().config;
+        assert_eq!(c.publish.bucket, None);
+        assert_eq!(c.publish.region.as_deref(), Some("eu-west-1"));
+        assert_eq!((c.publish.profile, c.publish.endpoint), (None, None));
+        assert_eq!(c.publish.cloudfront_distribution_id, None);
+        assert_eq!(c.private.key_file, None);
+        assert_eq!(
+            (c.backup.bucket, c.backup.prefix.as_deref()),
+            (None, Some("b/"))
+        );
+    }
+
     /// Every field of the configuration structs is a known key (else writing it would warn
     /// "unknown key"), and every known key is a field (else a typo would pass unwarned).
     #[test]
@@ -441,6 +461,14 @@ mod tests {
         }
         // Fields that are unset (None) by default serialize to nothing.
         let unset = [
+            "publish.bucket",
+            "publish.region",
+            "publish.endpoint",
+            "publish.profile",
+            "publish.cloudfront_distribution_id",
+            "backup.bucket",
+            "backup.prefix",
+            "private.key_file",
             "content.post_sections",
             "content.jekyll",
             "private.key_files",

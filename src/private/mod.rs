@@ -28,8 +28,10 @@ pub const DEFAULT_GROUP: &str = "default";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct PrivateConfig {
-    /// A file holding the default group's passphrase, relative to the site folder.
-    pub key_file: String,
+    /// A file holding the default group's passphrase, relative to the site folder (`None`:
+    /// the passphrase comes from the environment).
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub key_file: Option<String>,
     /// Files holding other groups' passphrases: `family = "family.key"`.
     pub key_files: BTreeMap<String, String>,
     /// Show a private post's title, date and description on its page (never in listings).
@@ -43,13 +45,22 @@ pub struct PrivateConfig {
 impl Default for PrivateConfig {
     fn default() -> PrivateConfig {
         PrivateConfig {
-            key_file: String::new(),
+            key_file: None,
             key_files: BTreeMap::new(),
             show_title: false,
             placeholder_title: "Private post".into(),
             iterations: crypto::DEFAULT_ITERATIONS,
         }
     }
+}
+
+/// Reads `key_file`: an empty string is unset, as it was before the setting was an option.
+/// (`config::publish::unset_if_empty` does the same; features do not import `config`.)
+fn unset_if_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = Option::deserialize(deserializer)?;
+    Ok(value.filter(|s| !s.is_empty()))
 }
 
 /// What sealing private documents reads from site.toml: `[private]`, the top-level `exclude`

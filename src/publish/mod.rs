@@ -86,21 +86,21 @@ impl TargetSpec {
         if let TargetSpec::S3 { bucket, prefix } = &spec {
             checks::check_bucket(bucket).map_err(|e| e.to_string())?;
             checks::check_prefix(prefix).map_err(|e| e.to_string())?;
-            if !cfg.endpoint.is_empty() {
-                checks::check_endpoint(&cfg.endpoint).map_err(|e| e.to_string())?;
+            if let Some(endpoint) = &cfg.endpoint {
+                checks::check_endpoint(endpoint).map_err(|e| e.to_string())?;
             }
         }
         Ok(spec)
     }
 
     fn resolve_unchecked(to: Option<&str>, cfg: &PublishConfig) -> Result<TargetSpec, String> {
-        match to {
-            Some(url) => TargetSpec::parse(url),
-            None if !cfg.bucket.is_empty() => Ok(TargetSpec::S3 {
-                bucket: cfg.bucket.clone(),
+        match (to, &cfg.bucket) {
+            (Some(url), _) => TargetSpec::parse(url),
+            (None, Some(bucket)) => Ok(TargetSpec::S3 {
+                bucket: bucket.clone(),
                 prefix: s3::normalize_prefix(&cfg.prefix),
             }),
-            None => Err(
+            (None, None) => Err(
                 "nowhere to publish: pass --to s3://bucket/prefix (or file:///dir), or set \
                  bucket in the [publish] section of site.toml"
                     .to_string(),
@@ -387,7 +387,7 @@ mod tests {
         assert!(TargetSpec::parse("http://x").is_err());
         assert!(TargetSpec::parse("file://").is_err());
         let cfg = PublishConfig {
-            bucket: "cfg-bucket".into(),
+            bucket: Some("cfg-bucket".into()),
             prefix: "p".into(),
             ..PublishConfig::default()
         };
@@ -400,7 +400,7 @@ mod tests {
         assert!(TargetSpec::resolve(Some("s3://cb"), &cfg).is_err());
         assert!(TargetSpec::resolve(Some("s3://cfg-bucket/a/../b"), &cfg).is_err());
         let endpoint = PublishConfig {
-            endpoint: "localhost:9000".into(),
+            endpoint: Some("localhost:9000".into()),
             ..cfg.clone()
         };
         assert!(TargetSpec::resolve(None, &endpoint).is_err());

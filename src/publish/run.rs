@@ -206,7 +206,7 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
     }
     let mut cfg = config.publish.clone();
     if let Some(p) = &req.profile {
-        cfg.profile = p.clone();
+        cfg.profile = Some(p.clone());
     }
     // A preview has no history of its own.
     let preview = req.preview.as_ref().map(|name| {
@@ -253,8 +253,7 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
                     Err(e) => Err(e),
                 },
             };
-            let distribution = &cfg.cloudfront_distribution_id;
-            if let (false, Ok(r)) = (distribution.is_empty(), &result) {
+            if let (Some(distribution), Ok(r)) = (&cfg.cloudfront_distribution_id, &result) {
                 let client = cloudfront::client(&sdk);
                 let base = req.base_url.as_ref().unwrap_or(&config.base_url);
                 invalidation = Some(

@@ -129,14 +129,14 @@ pub struct S3Settings {
 }
 
 impl S3Settings {
-    /// Settings for `bucket`/`prefix` with the connection fields of `[publish]` (empty strings
-    /// in site.toml mean "not set").
+    /// Settings for `bucket`/`prefix` with the connection fields of `[publish]` (an empty
+    /// `--profile` is unset too).
     pub fn from_config(
         bucket: &str,
         prefix: &str,
         cfg: &crate::config::PublishConfig,
     ) -> S3Settings {
-        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
         S3Settings {
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
