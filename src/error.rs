@@ -105,9 +105,15 @@ pub enum Problem {
     /// A template failed to parse or render.
     #[error("{0}")]
     Template(String),
-    /// A symlink loop or similar walk error.
+    /// A walk error other than a symlink loop (a folder that cannot be listed, …).
     #[error("{0}")]
     Walk(String),
+    /// A symlink in the sources points back to a folder it is in.
+    #[error("symlink loop back to {}; remove the link", .ancestor.display())]
+    SymlinkLoop {
+        /// The folder the link leads back to.
+        ancestor: std::path::PathBuf,
+    },
     /// A private post cannot be built (no passphrase, bad group, …).
     #[error(transparent)]
     Private(#[from] crate::private::PrivateError),

@@ -339,13 +339,13 @@ fn walk(
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().unwrap_or(&root).to_path_buf();
-                let message = match e.loop_ancestor() {
-                    Some(a) => format!("symlink loop back to {}; remove the link", a.display()),
-                    None => e.to_string(),
+                let problem = match e.loop_ancestor() {
+                    Some(a) => Problem::SymlinkLoop {
+                        ancestor: a.to_path_buf(),
+                    },
+                    None => Problem::Walk(e.to_string()),
                 };
-                errors.push(
-                    Diagnostic::new(&path, None, Problem::Walk(message)).relative_to(site_dir),
-                );
+                errors.push(Diagnostic::new(&path, None, problem).relative_to(site_dir));
                 continue;
             }
         };
