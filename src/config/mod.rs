@@ -149,7 +149,7 @@ impl Config {
     }
 
     /// The text of `site_dir`'s `site.toml`; a folder without one is told how to start.
-    pub fn read_text(site_dir: &Path) -> Result<String, Diagnostic> {
+    pub(crate) fn read_text(site_dir: &Path) -> Result<String, Diagnostic> {
         let path = site_dir.join(CONFIG_FILE);
         std::fs::read_to_string(&path).map_err(|e| {
             let message = if e.kind() == std::io::ErrorKind::NotFound {
@@ -258,7 +258,7 @@ impl Config {
     }
 
     /// What making torrents needs from this configuration.
-    pub fn seeding(&self) -> crate::torrent::Seeding<'_> {
+    pub(crate) fn seeding(&self) -> crate::torrent::Seeding<'_> {
         crate::torrent::Seeding {
             settings: &self.torrents,
             base_url: &self.base_url,
@@ -266,7 +266,7 @@ impl Config {
     }
 
     /// What sealing private documents needs from this configuration.
-    pub fn sealing(&self) -> crate::private::Sealing<'_> {
+    pub(crate) fn sealing(&self) -> crate::private::Sealing<'_> {
         crate::private::Sealing {
             private: &self.private,
             exclude: &self.exclude,
@@ -275,7 +275,7 @@ impl Config {
     }
 
     /// What the document parser needs from this configuration.
-    pub fn content_options(&self) -> crate::content::ContentOptions {
+    pub(crate) fn content_options(&self) -> crate::content::ContentOptions {
         crate::content::ContentOptions::new(&self.timezone, &self.permalinks, &self.content)
     }
 

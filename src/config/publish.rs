@@ -36,7 +36,7 @@ pub fn check_previews_prefix(prefix: &str) -> Result<(), &'static str> {
 
 /// Reads an optional setting: a missing key, and an empty string (which meant "unset" before
 /// these settings were options), are both `None`.
-pub fn unset_if_empty<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn unset_if_empty<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     let value: Option<String> = Option::deserialize(deserializer)?;

@@ -22,7 +22,7 @@ pub use crypto::GroupKey;
 pub use passphrase::{EnvLookup, Passphrase, env_var, file_env_var, find_passphrase, process_env};
 
 /// The group of `private: true`.
-pub const DEFAULT_GROUP: &str = "default";
+pub(crate) const DEFAULT_GROUP: &str = "default";
 
 /// The `[private]` section of site.toml. Passphrases are never here, only where to find them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -165,7 +165,10 @@ fn check_group(group: &str) -> Result<(), PrivateError> {
 }
 
 /// The group of a document from its `private` and `encrypt` fields; `None` when public.
-pub fn group_of(private: Option<bool>, encrypt: Option<&str>) -> Result<Option<String>, Problem> {
+pub(crate) fn group_of(
+    private: Option<bool>,
+    encrypt: Option<&str>,
+) -> Result<Option<String>, Problem> {
     match (private, encrypt) {
         (Some(false), Some(g)) => Err(PrivateError::Contradiction(g.to_string()).into()),
         (_, Some(g)) => {
@@ -228,7 +231,7 @@ impl Keyring {
 /// Derived keys kept between renders, by (salt, iterations, passphrase hash); PBKDF2 is slow
 /// on purpose, so a rebuild must not pay it again.
 #[derive(Default)]
-pub struct KeyCache {
+pub(crate) struct KeyCache {
     keys: HashMap<blake3::Hash, Arc<GroupKey>>,
     derivations: usize,
 }
@@ -240,13 +243,13 @@ impl KeyCache {
     }
 
     /// How many keys were derived (cache misses) so far.
-    pub fn derivations(&self) -> usize {
+    pub(crate) fn derivations(&self) -> usize {
         self.derivations
     }
 
     /// The keyring for `private` documents: finds each group's passphrase and derives its key
     /// unless cached. A document whose group has no passphrase gets a diagnostic naming it.
-    pub fn keyring(
+    pub(crate) fn keyring(
         &mut self,
         private: &[Arc<Doc>],
         config: &Sealing<'_>,

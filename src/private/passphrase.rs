@@ -30,7 +30,7 @@ pub struct Passphrase(String);
 
 impl Passphrase {
     /// The passphrase itself: only for key derivation.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
