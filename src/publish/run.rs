@@ -332,8 +332,8 @@ impl Job<'_> {
     }
 
     async fn publish<T: Target>(self, target: &T) -> Result<Report, PublishError> {
-        let requests0 = target.requests();
-        let stored = read_stored(target, self.opts).await?;
+        let read = read_stored(target, self.opts).await?;
+        let (stored, requests0) = (&read.stored, read.requests0);
         let recorded = crate::pipeline::unchanged(self.sources, |hash| {
             stored
                 .as_ref()
@@ -370,10 +370,8 @@ impl Job<'_> {
                 (site.publish, site.highlighter, site.cached_blocks)
             }
         };
-        let mut report = publish_over(
-            target, stored, requests0, rendered, self.cfg, self.opts, self.notes,
-        )
-        .await?;
+        let mut report =
+            publish_over(target, read, rendered, self.cfg, self.opts, self.notes).await?;
         if let Some(downloaded) = &downloaded {
             let mut stats = CacheStats {
                 downloaded_shards,
