@@ -105,9 +105,15 @@ pub enum Problem {
     /// A template failed to parse or render.
     #[error("{0}")]
     Template(String),
-    /// A symlink loop or similar walk error.
+    /// A walk error other than a symlink loop (a folder that cannot be listed, …).
     #[error("{0}")]
     Walk(String),
+    /// A symlink in the sources points back to a folder it is in.
+    #[error("symlink loop back to {}; remove the link", .ancestor.display())]
+    SymlinkLoop {
+        /// The folder the link leads back to.
+        ancestor: std::path::PathBuf,
+    },
     /// A private post cannot be built (no passphrase, bad group, …).
     #[error(transparent)]
     Private(#[from] crate::private::PrivateError),
@@ -142,7 +148,7 @@ impl fmt::Display for SyntaxFormat {
 
 impl Problem {
     /// The column the problem is at, for the problems that know one.
-    pub fn column(&self) -> Option<usize> {
+    pub(crate) fn column(&self) -> Option<usize> {
         match self {
             Problem::Syntax { column, .. } => *column,
             _ => None,
@@ -191,13 +197,13 @@ impl Diagnostic {
     }
 
     /// The same diagnostic at 1-based `column` of its line.
-    pub fn at_column(mut self, column: Option<usize>) -> Diagnostic {
+    pub(crate) fn at_column(mut self, column: Option<usize>) -> Diagnostic {
         self.column = column;
         self
     }
 
     /// The same diagnostic met while rendering `page`.
-    pub fn on_page(mut self, page: impl Into<String>) -> Diagnostic {
+    pub(crate) fn on_page(mut self, page: impl Into<String>) -> Diagnostic {
         self.page = Some(page.into());
         self
     }
@@ -220,7 +226,7 @@ impl Diagnostic {
     }
 
     /// The same diagnostic with its path made relative to `root` (for readable messages).
-    pub fn relative_to(mut self, root: &Path) -> Diagnostic {
+    pub(crate) fn relative_to(mut self, root: &Path) -> Diagnostic {
         if let Ok(rel) = self.path.strip_prefix(root) {
             self.path = rel.to_path_buf();
         }
@@ -334,7 +340,7 @@ impl From<Diagnostic> for BuildErrors {
 /// A parser's message in a writer's words: without the parser's own "error:" and
 /// "line L column C:" prefixes (the diagnostic names the file's line) and with Rust type names
 /// (`usize`, `i64`, `f64`, sequence, map) said plainly.
-pub fn plain_words(message: &str) -> String {
+pub(crate) fn plain_words(message: &str) -> String {
     let mut text = message.trim();
     text = text.strip_prefix("error: ").unwrap_or(text);
     if let Some(rest) = text.strip_prefix("line ")
@@ -367,7 +373,7 @@ pub fn plain_words(message: &str) -> String {
 }
 
 /// The 1-based column (in characters) of byte `offset` in `text`.
-pub fn column_of(text: &str, offset: usize) -> usize {
+pub(crate) fn column_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     let line_start = text.as_bytes()[..end]
         .iter()
@@ -378,7 +384,7 @@ pub fn column_of(text: &str, offset: usize) -> usize {
 }
 
 /// The 1-based line of byte `offset` in `text`.
-pub fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()

@@ -96,7 +96,7 @@ fn has_more(html: &str) -> bool {
 }
 
 /// Renders a short Markdown text (a front matter `excerpt`) to HTML.
-pub fn render_excerpt(text: &str) -> String {
+pub(crate) fn render_excerpt(text: &str) -> String {
     let mut html = String::with_capacity(text.len() + 16);
     pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
     html
@@ -124,7 +124,7 @@ pub fn render(
 
 /// [`render`], with images found in `images` written as responsive `<picture>` elements
 /// (the first of the document loads eagerly, the others lazily).
-pub fn render_with_images(
+pub(crate) fn render_with_images(
     source: Source<'_>,
     resolve: &dyn Fn(&str) -> Option<String>,
     highlighter: &Highlighter,

@@ -35,7 +35,7 @@ impl Sources {
     }
 
     /// The sources in `site_dir`, with a hash taken earlier (or none: nothing is recorded).
-    pub fn with_hash(site_dir: &Path, opts: &BuildOptions, hash: Option<String>) -> Sources {
+    pub(crate) fn with_hash(site_dir: &Path, opts: &BuildOptions, hash: Option<String>) -> Sources {
         Sources {
             site_dir: site_dir.to_path_buf(),
             opts: opts.clone(),
@@ -120,7 +120,7 @@ pub fn unchanged<T>(sources: &Sources, current: impl FnOnce(&str) -> Option<T>) 
 
 /// The second half of [`run`]: render once with the session `prepare` sets up, then record
 /// the hash when the sources hashed the same before and after the render.
-pub fn render_recorded<E>(
+pub(crate) fn render_recorded<E>(
     sources: &Sources,
     prepare: impl FnOnce(Session) -> Result<Session, E>,
 ) -> Result<Recorded, Stop<E>> {

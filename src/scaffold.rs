@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, SecondsFormat, Timelike};
 
 /// The `site.toml` a new site starts with.
-pub fn site_toml(title: &str) -> String {
+pub(crate) fn site_toml(title: &str) -> String {
     format!(
         r#"title = "{title}"
 base_url = "https://blog.example.com/"
@@ -26,7 +26,12 @@ posts_per_page = 10
 
 /// The front matter and body of a new post, dated to the second (so two posts of one day
 /// sort by the time they were written).
-pub fn post_text(title: &str, date: DateTime<FixedOffset>, tags: &[String], draft: bool) -> String {
+pub(crate) fn post_text(
+    title: &str,
+    date: DateTime<FixedOffset>,
+    tags: &[String],
+    draft: bool,
+) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let tags: Vec<String> = tags
         .iter()

@@ -63,7 +63,7 @@ impl Tag {
 
 /// The taxonomies besides tags, each with its listing pages like tags': `/<name>/`,
 /// `/<name>/<term>/`.
-pub const TAXONOMIES: &[&str] = &["categories", "authors"];
+pub(crate) const TAXONOMIES: &[&str] = &["categories", "authors"];
 
 /// A taxonomy other than tags (Zola's `[taxonomies]`, Hugo's `categories`): its terms.
 #[derive(Debug, Clone)]
@@ -191,7 +191,7 @@ impl Site {
 
     /// [`Site::assemble`], returning the URL clashes beside the site instead of failing on
     /// them (a check goes on to find the problems a render finds).
-    pub fn assemble_with_clashes(
+    pub(crate) fn assemble_with_clashes(
         config: Config,
         docs: Vec<Arc<Doc>>,
         assets: Vec<SourceAsset>,
@@ -325,7 +325,7 @@ impl Site {
     /// Moves every document's Markdown body out (leaving it empty), in [`Site::docs`] order,
     /// for a render that drops each one once rendered. A document shared elsewhere keeps its
     /// body: its slot is empty and the renderer reads the document's own.
-    pub fn take_bodies(&mut self) -> Vec<String> {
+    pub(crate) fn take_bodies(&mut self) -> Vec<String> {
         self.posts
             .iter_mut()
             .chain(&mut self.pages)
@@ -354,7 +354,7 @@ impl Site {
     }
 
     /// The documents that may be listed: posts then pages (no private ones).
-    pub fn public_docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
+    pub(crate) fn public_docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
         self.posts.iter().chain(&self.pages)
     }
 

@@ -24,7 +24,7 @@ use crate::content::{Filter, scan};
 use crate::site::BuildOptions;
 
 /// The bucketpress build: version and a hash of its sources (from `build.rs`).
-pub const BUILD_ID: &str = env!("BUCKETPRESS_BUILD_ID");
+pub(crate) const BUILD_ID: &str = env!("BUCKETPRESS_BUILD_ID");
 
 /// The sources a complete publish or build rendered ([`sources_hash`]): while they stay the
 /// same (and the clock has not reached `until`), the bucket or the output folder already
@@ -48,7 +48,7 @@ impl SourcesRecord {
 /// The hash (hex) of everything a render of `site_dir` with `opts` reads, or `None` when a
 /// source cannot be read or parsed as far as listing the files needs (the render then reports
 /// why).
-pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
+pub(crate) fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
     let config_path = site_dir.join(CONFIG_FILE);
     let config_text = std::fs::read_to_string(&config_path).ok()?;
     let config = Config::parse(&config_path, &config_text).ok()?.config;
@@ -110,7 +110,7 @@ pub fn sources_hash(site_dir: &Path, opts: &BuildOptions) -> Option<String> {
 /// or when the render depended on more than the sources (`private_documents`, sealed with
 /// passphrases from the environment). `next_release` is the render's
 /// [`crate::session::Rendered::next_release`].
-pub fn record_after_render(
+pub(crate) fn record_after_render(
     site_dir: &Path,
     opts: &BuildOptions,
     before: Option<String>,

@@ -82,11 +82,11 @@ pub(crate) fn page_template_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// Where a Jekyll site keeps the files `{% include %}` reads.
-pub const INCLUDES_DIR: &str = "_includes";
+pub(crate) const INCLUDES_DIR: &str = "_includes";
 
 /// True when `name` is one of the theme's templates (`post.html`, `page.html`, …): each
 /// expects the context of its own kind of page.
-pub fn is_theme_template(name: &str) -> bool {
+pub(crate) fn is_theme_template(name: &str) -> bool {
     theme().any(|(n, _)| n == name)
 }
 
@@ -101,7 +101,7 @@ fn is_template_file(path: &Path) -> bool {
 }
 
 /// The loaded templates.
-pub struct Templates {
+pub(crate) struct Templates {
     tera: Tera,
     /// Every template's source by name, to place a render error at its line and column.
     sources: std::collections::HashMap<String, String>,
@@ -162,7 +162,10 @@ impl Templates {
     }
 
     /// The same templates with Jekyll's includes (`{% include name %}` in posts).
-    pub fn with_includes(mut self, includes: std::collections::BTreeMap<String, String>) -> Self {
+    pub(crate) fn with_includes(
+        mut self,
+        includes: std::collections::BTreeMap<String, String>,
+    ) -> Self {
         let mut print = blake3::Hasher::new();
         print.update(self.shortcodes.as_bytes());
         for (name, text) in &includes {
@@ -181,7 +184,9 @@ impl Templates {
     }
 
     /// Templates from (name, source) pairs. Syntax errors name the template and line.
-    pub fn from_sources(sources: Vec<(String, String)>) -> Result<Templates, Vec<Diagnostic>> {
+    pub(crate) fn from_sources(
+        sources: Vec<(String, String)>,
+    ) -> Result<Templates, Vec<Diagnostic>> {
         let mut fingerprint = blake3::Hasher::new();
         let mut shortcodes = blake3::Hasher::new();
         for (name, text) in &sources {
@@ -233,7 +238,7 @@ impl Templates {
 
     /// Gives the `image` template function the images of the render about to start. The
     /// renderer's fingerprint covers them, so pages are re-rendered when they change.
-    pub fn set_images(&self, images: std::sync::Arc<crate::images::Catalog>) {
+    pub(crate) fn set_images(&self, images: std::sync::Arc<crate::images::Catalog>) {
         *self.images.write().unwrap_or_else(|e| e.into_inner()) = images;
     }
 
@@ -246,7 +251,7 @@ impl Templates {
 
     /// Where `text` is first written in the templates (by name order): the template's name,
     /// the 1-based line and character column.
-    pub fn find_text(&self, text: &str) -> Option<(String, usize, usize)> {
+    pub(crate) fn find_text(&self, text: &str) -> Option<(String, usize, usize)> {
         let mut names: Vec<&String> = self.sources.keys().collect();
         names.sort();
         names.into_iter().find_map(|name| {
@@ -278,7 +283,7 @@ impl Templates {
 
     /// A hash of the shortcode templates and includes: Markdown that used none of them is
     /// the same whatever they say.
-    pub fn shortcodes_fingerprint(&self) -> blake3::Hash {
+    pub(crate) fn shortcodes_fingerprint(&self) -> blake3::Hash {
         self.shortcodes
     }
 

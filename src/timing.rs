@@ -14,7 +14,7 @@ pub struct Stages {
 }
 
 /// The peak resident set size of this process so far, in bytes (`VmHWM`), where known.
-pub fn peak_rss() -> Option<u64> {
+pub(crate) fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -32,7 +32,7 @@ impl Stages {
     }
 
     /// Ends the current step under `name` and starts the next one.
-    pub fn lap(&mut self, name: &'static str) {
+    pub(crate) fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
         if let Some(started) = self.started {
             self.done.push((name, now - started));

@@ -88,7 +88,7 @@ fn parse_sitemap(text: &str) -> Result<Vec<OldUrl>, String> {
 
 /// The site path of an old URL: scheme and host, query and fragment dropped, percent-escapes
 /// decoded, and the site's base path (`/blog/`) taken off.
-pub fn site_path(url: &str, base_path: &str) -> String {
+pub(crate) fn site_path(url: &str, base_path: &str) -> String {
     let rest = match url.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => url,

@@ -20,7 +20,7 @@ use crate::sources_hash::SourcesRecord;
 /// What the last build wrote, kept in the output folder: a header naming the sources it
 /// rendered (when known), then one `hash<TAB>size<TAB>key` line per file. (Older builds wrote
 /// bare keys; those are still read, and never taken as up to date.)
-pub const RECORD_FILE: &str = ".bucketpress-outputs";
+pub(crate) const RECORD_FILE: &str = ".bucketpress-outputs";
 
 /// The first word of the record's header line.
 const RECORD_HEADER: &str = "#bucketpress-outputs-v2";
@@ -36,7 +36,7 @@ struct Record {
 
 /// Where a [`Spill`] stages changed pages, inside the output folder (so moving them into place
 /// is a rename on the same file system).
-pub const STAGING_DIR: &str = ".bucketpress-staging";
+pub(crate) const STAGING_DIR: &str = ".bucketpress-staging";
 
 /// The journal in [`STAGING_DIR`] of the pages a [`Spill`] created in place, one key a line,
 /// each written before its page: what the next build removes if this one was killed.
@@ -306,7 +306,7 @@ fn safe_join(out_dir: &Path, key: &str) -> Option<PathBuf> {
 
 /// True for keys a build writes: not empty, relative, no `.`, `..` or empty part, no
 /// backslash (publish refuses the same keys).
-pub fn is_safe_key(key: &str) -> bool {
+pub(crate) fn is_safe_key(key: &str) -> bool {
     !key.is_empty()
         && !key.starts_with('/')
         && key

@@ -5,14 +5,14 @@ use std::io::Read;
 
 /// The smallest chunk (except a file's last one). Most blog sources are smaller than this and
 /// stay one chunk each.
-pub const MIN_SIZE: usize = 16 * 1024;
+pub(crate) const MIN_SIZE: usize = 16 * 1024;
 
 /// The average chunk: big static files (images, audio) are cut about this often, so editing
 /// one costs ~64 KiB of upload, while the object count (one PUT each) stays low.
-pub const AVG_SIZE: usize = 64 * 1024;
+pub(crate) const AVG_SIZE: usize = 64 * 1024;
 
 /// The largest chunk (also bounds the memory one chunk needs).
-pub const MAX_SIZE: usize = 256 * 1024;
+pub(crate) const MAX_SIZE: usize = 256 * 1024;
 
 /// Splits a stream into chunks, reading it once with at most [`MAX_SIZE`] buffered. An empty
 /// stream yields no chunk.

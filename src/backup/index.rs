@@ -82,7 +82,7 @@ pub enum IndexError {
 
 impl Snapshot {
     /// The sum of the file sizes.
-    pub fn total_size(&self) -> u64 {
+    pub(crate) fn total_size(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
 
@@ -145,13 +145,13 @@ impl Snapshot {
 }
 
 /// A snapshot id for `now`: `YYYYMMDDTHHMMSS.mmmZ` (sorts as time does).
-pub fn snapshot_id(now: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn snapshot_id(now: chrono::DateTime<chrono::Utc>) -> String {
     now.format("%Y%m%dT%H%M%S%.3fZ").to_string()
 }
 
 /// True for a relative `/`-separated path of plain names: no leading `/`, no empty, `.` or
 /// `..` part, no backslash, colon-drive or NUL (so joining it to a folder stays inside).
-pub fn is_safe_path(path: &str) -> bool {
+pub(crate) fn is_safe_path(path: &str) -> bool {
     !path.is_empty()
         && !path.contains(['\\', '\0'])
         && path
@@ -161,7 +161,7 @@ pub fn is_safe_path(path: &str) -> bool {
 }
 
 /// 64 lowercase hex digits (a BLAKE3 hash or keyed hash).
-pub fn is_hex_hash(s: &str) -> bool {
+pub(crate) fn is_hex_hash(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -34,16 +34,16 @@ pub fn resolve_location(to: Option<&str>, config: &Config) -> Result<(String, St
             TargetSpec::S3 { bucket, prefix } => (bucket, prefix),
             TargetSpec::Dir(_) => return Err(format!("{url:?}: backups go to s3:// only")),
         },
-        None if !config.backup.bucket.is_empty() || !config.backup.prefix.is_empty() => {
-            let bucket = if config.backup.bucket.is_empty() {
-                publish.bucket.clone()
-            } else {
-                config.backup.bucket.clone()
-            };
-            (bucket, s3::normalize_prefix(&config.backup.prefix))
+        None if config.backup.bucket.is_some() || config.backup.prefix.is_some() => {
+            let bucket = config.backup.bucket.as_ref().or(publish.bucket.as_ref());
+            let prefix = config.backup.prefix.as_deref().unwrap_or_default();
+            (
+                bucket.cloned().unwrap_or_default(),
+                s3::normalize_prefix(prefix),
+            )
         }
         None => (
-            publish.bucket.clone(),
+            publish.bucket.clone().unwrap_or_default(),
             format!("{publish_prefix}{RESERVED_PREFIX}backups/"),
         ),
     };
@@ -55,7 +55,7 @@ pub fn resolve_location(to: Option<&str>, config: &Config) -> Result<(String, St
         );
     }
     let private = format!("{publish_prefix}{RESERVED_PREFIX}");
-    if bucket == publish.bucket
+    if publish.bucket.as_ref() == Some(&bucket)
         && prefix.starts_with(&publish_prefix)
         && !prefix.starts_with(&private)
     {
@@ -87,7 +87,7 @@ pub async fn open(opts: &StoreOptions, config: &Config) -> Result<Store, BackupE
         resolve_location(opts.to.as_deref(), config).map_err(BackupError::Usage)?;
     let mut cfg = config.publish.clone();
     if let Some(p) = &opts.profile {
-        cfg.profile = p.clone();
+        cfg.profile = Some(p.clone());
     }
     let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
     Ok(Store::new(S3Target::connect(&settings).await, key))
@@ -99,7 +99,7 @@ mod tests {
 
     fn config(bucket: &str, prefix: &str) -> Config {
         let mut c = Config::default_for_test();
-        c.publish.bucket = bucket.into();
+        c.publish.bucket = Some(bucket.into()).filter(|b: &String| !b.is_empty());
         c.publish.prefix = prefix.into();
         c
     }
@@ -120,9 +120,9 @@ mod tests {
             ("other".into(), "x/".into())
         );
         let mut c = config("b", "blog");
-        c.backup.prefix = "backups".into();
+        c.backup.prefix = Some("backups".into());
         assert_eq!(loc(None, &c).unwrap(), ("b".into(), "backups/".into()));
-        c.backup.bucket = "vault".into();
+        c.backup.bucket = Some("vault".into());
         assert_eq!(loc(None, &c).unwrap(), ("vault".into(), "backups/".into()));
         assert!(loc(None, &config("", "")).is_err());
         assert!(loc(Some("file:///tmp/x"), &config("b", "")).is_err());

@@ -10,7 +10,7 @@ use crate::config::CONFIG_FILE;
 use crate::content::load::{Filter, site_relative, source_walker};
 
 /// The folders of a site that hold sources.
-pub const SOURCE_DIRS: [&str; 3] = ["content", "templates", "static"];
+pub(crate) const SOURCE_DIRS: [&str; 3] = ["content", "templates", "static"];
 
 /// A file to back up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct Source {
 
 /// The site's source files, sorted by relative path. Symlinks are followed (like the build);
 /// an unreadable folder or a symlink loop is an error, not a silent gap in the backup.
-pub fn list_sources(site: &Path, filter: &Filter) -> Result<Vec<Source>, BackupError> {
+pub(crate) fn list_sources(site: &Path, filter: &Filter) -> Result<Vec<Source>, BackupError> {
     let mut found = Vec::new();
     let config = site.join(CONFIG_FILE);
     if config.is_file() {

@@ -10,14 +10,14 @@ use super::{BackupError, BackupKey};
 use crate::publish::s3::{S3Target, StoredObject};
 
 /// The sub-prefix of chunk objects.
-pub const CHUNKS: &str = "chunks/";
+pub(crate) const CHUNKS: &str = "chunks/";
 
 /// The sub-prefix of snapshot index objects.
-pub const SNAPSHOTS: &str = "snapshots/";
+pub(crate) const SNAPSHOTS: &str = "snapshots/";
 
 /// The objects of a backup prefix.
 #[derive(Debug, Clone, Default)]
-pub struct Inventory {
+pub(crate) struct Inventory {
     /// Stored chunks by id, as listed (size; ETag and modification time when listed).
     pub chunks: HashMap<String, StoredObject>,
     /// Snapshot ids, oldest first (ids sort by time).
@@ -56,7 +56,7 @@ impl Store {
     }
 
     /// What the backup prefix holds, from one listing (one ListObjectsV2 per 1,000 objects).
-    pub async fn inventory(&self) -> Result<Inventory, BackupError> {
+    pub(crate) async fn inventory(&self) -> Result<Inventory, BackupError> {
         let mut inventory = Inventory::default();
         for mut object in self.target.list_stored("").await? {
             if let Some(id) = object.key.strip_prefix(CHUNKS) {
@@ -76,7 +76,7 @@ impl Store {
     /// What the newest of `snapshots` recorded about its chunks (one GET); empty when there is
     /// none, or when it cannot be read with this key (nothing is then trusted, and the chunks a
     /// backup needs are uploaded again).
-    pub async fn latest_records(
+    pub(crate) async fn latest_records(
         &self,
         snapshots: &[String],
     ) -> Result<BTreeMap<String, ChunkRecord>, BackupError> {
@@ -141,7 +141,7 @@ impl Store {
     }
 
     /// The snapshot ids, oldest first (ids sort by time).
-    pub async fn snapshot_ids(&self) -> Result<Vec<String>, BackupError> {
+    pub(crate) async fn snapshot_ids(&self) -> Result<Vec<String>, BackupError> {
         let mut ids: Vec<String> = self
             .target
             .list_keys(SNAPSHOTS)

@@ -26,7 +26,7 @@ pub fn matches(record: &ChunkRecord, listed: &StoredObject) -> bool {
 }
 
 /// What differs between `record` and the listed object, in words (`None`: nothing).
-pub fn difference(record: &ChunkRecord, listed: &StoredObject) -> Option<String> {
+pub(crate) fn difference(record: &ChunkRecord, listed: &StoredObject) -> Option<String> {
     let differs = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => (a != b).then(|| format!("{b}, recorded {a}")),
         _ => None,
@@ -45,7 +45,7 @@ pub fn difference(record: &ChunkRecord, listed: &StoredObject) -> Option<String>
 
 /// `record` completed with what the listing shows (its ETag and modification time, when the
 /// record lacks them), so the next comparison checks those too.
-pub fn refreshed(record: &ChunkRecord, listed: &StoredObject) -> ChunkRecord {
+pub(crate) fn refreshed(record: &ChunkRecord, listed: &StoredObject) -> ChunkRecord {
     ChunkRecord {
         size: record.size,
         etag: record.etag.clone().or_else(|| listed.etag.clone()),
@@ -179,7 +179,7 @@ pub async fn check(store: &Store, full: bool) -> Result<CheckReport, BackupError
 }
 
 /// The message of [`BackupError::Damaged`]: the snapshots, then each damaged chunk with why.
-pub fn damage_message(snapshots: &[String], of: usize, damage: &[Damage]) -> String {
+pub(crate) fn damage_message(snapshots: &[String], of: usize, damage: &[Damage]) -> String {
     let mut text = format!(
         "{} of {of} snapshots cannot be restored: {}",
         snapshots.len(),

@@ -102,7 +102,7 @@ fn resolve(at: &SiteTarget) -> Result<(Config, PublishConfig, TargetSpec), Exit>
     };
     let mut cfg = config.publish.clone();
     if let Some(p) = &at.profile {
-        cfg.profile = p.clone();
+        cfg.profile = Some(p.clone());
     }
     match TargetSpec::resolve(at.to.as_deref(), &cfg) {
         Ok(spec) => Ok((config, cfg, spec)),
@@ -232,9 +232,8 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<Exit> {
             TargetSpec::S3 { bucket, prefix } => {
                 let (target, sdk) = s3_target(&cfg, bucket, prefix, quiet).await;
                 let result = run_on(&target, &opts).await;
-                let distribution = &cfg.cloudfront_distribution_id;
-                let invalidation = match (&result, distribution.is_empty()) {
-                    (Ok(r), false) => {
+                let invalidation = match (&result, &cfg.cloudfront_distribution_id) {
+                    (Ok(r), Some(distribution)) => {
                         let client = cloudfront::client(&sdk);
                         let plan = as_plan(r);
                         let base = &config.base_url;

@@ -61,7 +61,7 @@ async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<Exit> {
         }
     };
     if let Some(p) = &args.profile {
-        cfg.profile = p.clone();
+        cfg.profile = Some(p.clone());
     }
     let (bucket, prefix) = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
         Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),

@@ -95,16 +95,19 @@ impl Default for Config {
     }
 }
 
-/// The `[backup]` section: both empty means the `[publish]` bucket under
+/// The `[backup]` section: both unset means the `[publish]` bucket under
 /// `<publish prefix>.bucketpress/backups/`. The connection settings (region, endpoint,
 /// path style, profile) are always those of `[publish]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct BackupConfig {
-    /// The bucket for backups (default: `[publish] bucket`).
-    pub bucket: String,
-    /// The key prefix of backups in that bucket.
-    pub prefix: String,
+    /// The bucket for backups (`None`: `[publish] bucket`).
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub bucket: Option<String>,
+    /// The key prefix of backups in that bucket (`None`: the default place, when `bucket` is
+    /// unset too; else the bucket's root).
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub prefix: Option<String>,
 }
 
 /// A parsed configuration and the warnings met on the way (unknown keys).
@@ -146,7 +149,7 @@ impl Config {
     }
 
     /// The text of `site_dir`'s `site.toml`; a folder without one is told how to start.
-    pub fn read_text(site_dir: &Path) -> Result<String, Diagnostic> {
+    pub(crate) fn read_text(site_dir: &Path) -> Result<String, Diagnostic> {
         let path = site_dir.join(CONFIG_FILE);
         std::fs::read_to_string(&path).map_err(|e| {
             let message = if e.kind() == std::io::ErrorKind::NotFound {
@@ -255,7 +258,7 @@ impl Config {
     }
 
     /// What making torrents needs from this configuration.
-    pub fn seeding(&self) -> crate::torrent::Seeding<'_> {
+    pub(crate) fn seeding(&self) -> crate::torrent::Seeding<'_> {
         crate::torrent::Seeding {
             settings: &self.torrents,
             base_url: &self.base_url,
@@ -263,7 +266,7 @@ impl Config {
     }
 
     /// What sealing private documents needs from this configuration.
-    pub fn sealing(&self) -> crate::private::Sealing<'_> {
+    pub(crate) fn sealing(&self) -> crate::private::Sealing<'_> {
         crate::private::Sealing {
             private: &self.private,
             exclude: &self.exclude,
@@ -272,7 +275,7 @@ impl Config {
     }
 
     /// What the document parser needs from this configuration.
-    pub fn content_options(&self) -> crate::content::ContentOptions {
+    pub(crate) fn content_options(&self) -> crate::content::ContentOptions {
         crate::content::ContentOptions::new(&self.timezone, &self.permalinks, &self.content)
     }
 
@@ -416,6 +419,23 @@ mod tests {
         Config::parse(Path::new("site.toml"), text)
     }
 
+    /// Optional settings are `None` when missing and when empty, as `""` always meant unset.
+    #[test]
+    fn empty_optional_settings_are_unset() {
+        let text = "[publish]\nbucket = \"\"\nregion = \"eu-west-1\"\nprofile = \"\"\n\
+                    [private]\nkey_file = \"\"\n[backup]\nprefix = \"b/\"\n";
+        let c = Config::parse(Path::new("site.toml"), text).unwrap().config;
+        assert_eq!(c.publish.bucket, None);
+        assert_eq!(c.publish.region.as_deref(), Some("eu-west-1"));
+        assert_eq!((c.publish.profile, c.publish.endpoint), (None, None));
+        assert_eq!(c.publish.cloudfront_distribution_id, None);
+        assert_eq!(c.private.key_file, None);
+        assert_eq!(
+            (c.backup.bucket, c.backup.prefix.as_deref()),
+            (None, Some("b/"))
+        );
+    }
+
     /// Every field of the configuration structs is a known key (else writing it would warn
     /// "unknown key"), and every known key is a field (else a typo would pass unwarned).
     #[test]
@@ -441,6 +461,14 @@ mod tests {
         }
         // Fields that are unset (None) by default serialize to nothing.
         let unset = [
+            "publish.bucket",
+            "publish.region",
+            "publish.endpoint",
+            "publish.profile",
+            "publish.cloudfront_distribution_id",
+            "backup.bucket",
+            "backup.prefix",
+            "private.key_file",
             "content.post_sections",
             "content.jekyll",
             "private.key_files",

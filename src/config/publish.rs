@@ -34,6 +34,15 @@ pub fn check_previews_prefix(prefix: &str) -> Result<(), &'static str> {
     }
 }
 
+/// Reads an optional setting: a missing key, and an empty string (which meant "unset" before
+/// these settings were options), are both `None`.
+pub(crate) fn unset_if_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = Option::deserialize(deserializer)?;
+    Ok(value.filter(|s| !s.is_empty()))
+}
+
 /// One Cache-Control rule: the first rule whose glob matches a key wins.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CacheRule {
@@ -47,18 +56,22 @@ pub struct CacheRule {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PublishConfig {
-    /// The target bucket (for `s3://`).
-    pub bucket: String,
+    /// The target bucket (for `s3://`); `None`: publish needs `--to`.
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub bucket: Option<String>,
     /// A key prefix inside the bucket (`blog/`), empty for the bucket root.
     pub prefix: String,
-    /// The AWS region (or the S3-compatible store's region name).
-    pub region: String,
-    /// An endpoint URL for S3-compatible stores (R2, MinIO, Garage, B2).
-    pub endpoint: String,
+    /// The AWS region (or the S3-compatible store's region name); `None`: the standard chain.
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub region: Option<String>,
+    /// An endpoint URL for S3-compatible stores (R2, MinIO, Garage, B2); `None`: AWS.
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub endpoint: Option<String>,
     /// Path-style addressing (`https://host/bucket/key`), needed by some stores.
     pub path_style: bool,
-    /// The named AWS profile to take credentials from.
-    pub profile: String,
+    /// The named AWS profile to take credentials from; `None`: `AWS_PROFILE` or the default.
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub profile: Option<String>,
     /// Precompress text types with gzip and send `Content-Encoding: gzip`.
     pub gzip: bool,
     /// Refuse a publish that would delete more keys than this.
@@ -72,8 +85,9 @@ pub struct PublishConfig {
     pub cache_control: Vec<CacheRule>,
     /// Globs of object keys never to upload (in addition to dotfiles and drafts).
     pub exclude: Vec<String>,
-    /// A CloudFront distribution to invalidate after a publish.
-    pub cloudfront_distribution_id: String,
+    /// A CloudFront distribution to invalidate after a publish; `None`: no invalidation.
+    #[serde(deserialize_with = "crate::config::publish::unset_if_empty")]
+    pub cloudfront_distribution_id: Option<String>,
     /// Keep the highlight cache in the bucket too (under `.bucketpress/cache/`), so a publish
     /// from a fresh checkout with no local cache (CI) does not highlight every block again
     /// (the cache holds the dear highlighters' blocks: Go, C and syntect's languages).
@@ -92,19 +106,19 @@ pub struct PublishConfig {
 impl Default for PublishConfig {
     fn default() -> PublishConfig {
         PublishConfig {
-            bucket: String::new(),
+            bucket: None,
             prefix: String::new(),
-            region: String::new(),
-            endpoint: String::new(),
+            region: None,
+            endpoint: None,
             path_style: false,
-            profile: String::new(),
+            profile: None,
             gzip: false,
             max_deletes: 256,
             concurrency: 16,
             max_concurrency: MAX_IN_FLIGHT,
             cache_control: Vec::new(),
             exclude: Vec::new(),
-            cloudfront_distribution_id: String::new(),
+            cloudfront_distribution_id: None,
             highlight_cache_in_bucket: false,
             timeout: 0,
             keep_deploys: DEFAULT_KEEP,

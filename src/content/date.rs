@@ -21,7 +21,7 @@ use chrono::{
 
 /// What the message of a bad date says was expected (the README lists every accepted form;
 /// this wording is the one the messages always had, and scripts may match it).
-pub const EXPECTED: &str = "YYYY-MM-DD or RFC 3339";
+pub(crate) const EXPECTED: &str = "YYYY-MM-DD or RFC 3339";
 
 /// The zone of dates written without an offset: `timezone` in site.toml, an IANA name
 /// (`Europe/Berlin`) or a fixed offset (`+02:00`); UTC by default.
@@ -50,7 +50,7 @@ impl SiteZone {
     }
 
     /// `local` read in this zone (in a daylight-saving gap, the offset before the gap).
-    pub fn localize(&self, local: NaiveDateTime) -> DateTime<FixedOffset> {
+    pub(crate) fn localize(&self, local: NaiveDateTime) -> DateTime<FixedOffset> {
         match self {
             SiteZone::Utc => local.and_utc().fixed_offset(),
             SiteZone::Fixed(offset) => fixed(offset, local),
@@ -93,7 +93,7 @@ fn fixed(offset: &FixedOffset, local: NaiveDateTime) -> DateTime<FixedOffset> {
 
 /// Parses a date in any of the forms the module lists; a date without an offset is read in
 /// `zone`.
-pub fn parse_date(s: &str, zone: &SiteZone) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn parse_date(s: &str, zone: &SiteZone) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
         return Some(d);
@@ -174,7 +174,7 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
 
 /// The date a file or bundle-folder name starts with (`2014-05-06-title`,
 /// `2014-05-06_title`), as a day.
-pub fn date_in_name(name: &str) -> Option<NaiveDate> {
+pub(crate) fn date_in_name(name: &str) -> Option<NaiveDate> {
     let b = name.as_bytes();
     let shaped = b.len() >= 10
         && b[..10].iter().enumerate().all(|(i, c)| {
@@ -192,7 +192,7 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
 }
 
 /// The date a URL path starts with (`2014/12/12/1.0-Timeline`, Zola's `path`), as a day.
-pub fn date_in_path(path: &str) -> Option<NaiveDate> {
+pub(crate) fn date_in_path(path: &str) -> Option<NaiveDate> {
     let mut parts = path.trim_start_matches('/').split('/');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     let all_digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());

@@ -92,7 +92,7 @@ pub struct Doc {
 }
 
 /// An error at a 1-based line of the document's file.
-pub type DocError = (usize, Problem);
+pub(crate) type DocError = (usize, Problem);
 
 impl Doc {
     /// Parses a document's text with the default options; the first problem on failure.
@@ -104,7 +104,7 @@ impl Doc {
     /// Parses a document's text: `rel_path` decides its kind, section, slug and default URL;
     /// `opts` come from site.toml; `modified` (the file's modification time) dates a Jekyll
     /// draft that has no date. Every problem of the file is returned, sorted by line.
-    pub fn parse_with(
+    pub(crate) fn parse_with(
         rel_path: &str,
         text: &str,
         opts: &ContentOptions,
@@ -265,18 +265,18 @@ impl Doc {
     }
 
     /// The object key of the rendered page: `posts/hello/index.html`.
-    pub fn output_key(&self) -> &str {
+    pub(crate) fn output_key(&self) -> &str {
         &self.key
     }
 
     /// For a bundle (`…/<name>/index.md`), the folder holding its assets, relative to the site.
-    pub fn bundle_dir(&self) -> Option<&str> {
+    pub(crate) fn bundle_dir(&self) -> Option<&str> {
         self.bundle.as_deref()
     }
 
     /// The folder part of the URL, where a bundle's assets go: `/posts/trip/` for both
     /// `/posts/trip/` and `/posts/trip.html`.
-    pub fn url_dir(&self) -> &str {
+    pub(crate) fn url_dir(&self) -> &str {
         match self.url.rfind('/') {
             Some(i) if i + 1 < self.url.len() => &self.url[..=i],
             _ => &self.url,

@@ -38,7 +38,7 @@ pub struct Split<'a> {
 }
 
 /// An error at a 1-based line of the file.
-pub type LineError = (usize, Problem);
+pub(crate) type LineError = (usize, Problem);
 
 /// Splits `text` into front matter and body.
 pub fn split(text: &str) -> Result<Split<'_>, LineError> {
@@ -158,7 +158,7 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, LineError> {
 }
 
 /// Parses a header, reporting every problem of it (sorted by line).
-pub fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<LineError>> {
+pub(crate) fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<LineError>> {
     match parse_partial(split, opts) {
         Err(e) => Err(vec![e]),
         Ok((fm, errors)) if errors.is_empty() => Ok(fm),
@@ -168,7 +168,7 @@ pub fn parse_with(split: &Split<'_>, opts: &Options) -> Result<FrontMatter, Vec<
 
 /// Parses a header: `Err` when it is not valid YAML/TOML; else the fields that could be read
 /// and the problems of the others (sorted by line; a field with a problem is left unset).
-pub fn parse_partial(
+pub(crate) fn parse_partial(
     split: &Split<'_>,
     opts: &Options,
 ) -> Result<(FrontMatter, Vec<LineError>), LineError> {

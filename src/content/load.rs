@@ -11,7 +11,7 @@ use crate::error::{Diagnostic, Problem};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// Files at or above this size are not held in memory; they are hashed and uploaded streaming.
-pub const STREAM_THRESHOLD: u64 = 8 * 1024 * 1024;
+pub(crate) const STREAM_THRESHOLD: u64 = 8 * 1024 * 1024;
 
 /// A file copied as is into the site.
 #[derive(Debug, Clone)]
@@ -51,20 +51,20 @@ impl Filter {
 
     /// The same filter, reading a Jekyll layout at the site's top when `jekyll` says so
     /// (`[content] jekyll` in site.toml; `None` detects it).
-    pub fn with_jekyll(mut self, jekyll: Option<bool>) -> Filter {
+    pub(crate) fn with_jekyll(mut self, jekyll: Option<bool>) -> Filter {
         self.jekyll = jekyll;
         self
     }
 
     /// True when the site's top is read as a Jekyll layout.
-    pub fn reads_jekyll_layout(&self, site_dir: &Path) -> bool {
+    pub(crate) fn reads_jekyll_layout(&self, site_dir: &Path) -> bool {
         self.jekyll.unwrap_or_else(|| {
             site_dir.join("_posts").is_dir() || site_dir.join("_config.yml").is_file()
         })
     }
 
     /// True for hidden names (`.env`, `.git`), editor leftovers (`x~`, `#x#`, `x.swp`).
-    pub fn is_ignored_name(name: &str) -> bool {
+    pub(crate) fn is_ignored_name(name: &str) -> bool {
         name.starts_with('.')
             || name.ends_with('~')
             || (name.starts_with('#') && name.ends_with('#'))
@@ -75,7 +75,7 @@ impl Filter {
     /// True when a path relative to the site should be left out. `static/.well-known/` is the
     /// one hidden folder kept (RFC 8615: `security.txt`, WebFinger); hidden names inside it are
     /// still left out.
-    pub fn excludes(&self, rel_path: &str) -> bool {
+    pub(crate) fn excludes(&self, rel_path: &str) -> bool {
         let checked = rel_path.strip_prefix(WELL_KNOWN).unwrap_or(rel_path);
         checked.split('/').any(Filter::is_ignored_name) || self.exclude.is_match(rel_path)
     }
@@ -210,7 +210,7 @@ const NOT_SITE: &[&str] = &[
 
 /// True for a file at a Jekyll site's top that is about the project, not the site
 /// (`README.md`, `LICENSE`, a gemspec).
-pub fn project_file(name: &str) -> bool {
+pub(crate) fn project_file(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     [
         "README",
@@ -295,7 +295,7 @@ fn scan_jekyll_top(site_dir: &Path, filter: &Filter, found: &mut Scan) {
 /// file-name order, following links, never entering or yielding an ignored name (dotfiles,
 /// editor leftovers) except `static/.well-known/`. The one definition of which files are
 /// sources: the build and the backups both walk with it.
-pub fn source_walker(
+pub(crate) fn source_walker(
     root: &Path,
     dir: &str,
 ) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
@@ -313,7 +313,7 @@ pub fn source_walker(
 
 /// `path` relative to `site_dir` with `/` separators (`content/posts/a.md`), the form every
 /// message, filter and key uses; `None` when `path` is not under `site_dir`.
-pub fn site_relative(site_dir: &Path, path: &Path) -> Option<String> {
+pub(crate) fn site_relative(site_dir: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(site_dir).ok()?;
     Some(
         rel.components()
@@ -339,13 +339,13 @@ fn walk(
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().unwrap_or(&root).to_path_buf();
-                let message = match e.loop_ancestor() {
-                    Some(a) => format!("symlink loop back to {}; remove the link", a.display()),
-                    None => e.to_string(),
+                let problem = match e.loop_ancestor() {
+                    Some(a) => Problem::SymlinkLoop {
+                        ancestor: a.to_path_buf(),
+                    },
+                    None => Problem::Walk(e.to_string()),
                 };
-                errors.push(
-                    Diagnostic::new(&path, None, Problem::Walk(message)).relative_to(site_dir),
-                );
+                errors.push(Diagnostic::new(&path, None, problem).relative_to(site_dir));
                 continue;
             }
         };
@@ -363,7 +363,7 @@ fn walk(
 }
 
 /// Reads and parses one Markdown file; every problem of it on failure.
-pub fn read_doc(
+pub(crate) fn read_doc(
     path: &Path,
     rel_path: &str,
     opts: &ContentOptions,

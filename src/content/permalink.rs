@@ -23,7 +23,7 @@ const STYLES: &[(&str, &str)] = &[
 ];
 
 /// Jekyll's default for posts: the `date` style.
-pub const JEKYLL_DEFAULT: &str = "date";
+pub(crate) const JEKYLL_DEFAULT: &str = "date";
 
 /// What a pattern's placeholders are filled from.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +52,7 @@ pub struct Fields<'a> {
 }
 
 /// The pattern a Jekyll style name stands for, or the pattern itself.
-pub fn resolve_style(pattern: &str) -> &str {
+pub(crate) fn resolve_style(pattern: &str) -> &str {
     STYLES
         .iter()
         .find(|(name, _)| *name == pattern)
@@ -162,7 +162,7 @@ fn jekyll_title(name: &str) -> String {
 
 /// Hugo's `urlize` of a title: lowercase, spaces to `-` (one for a run), other punctuation
 /// dropped; a title with letters outside ASCII is transliterated.
-pub fn urlize(title: &str) -> String {
+pub(crate) fn urlize(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
     for c in title.trim().chars() {
         let c = if c.is_whitespace() { '-' } else { c };
@@ -179,7 +179,7 @@ pub fn urlize(title: &str) -> String {
 }
 
 /// Why `pattern` cannot be a URL pattern (an unknown placeholder), if it cannot.
-pub fn check_pattern(pattern: &str) -> Option<String> {
+pub(crate) fn check_pattern(pattern: &str) -> Option<String> {
     let sample = Fields {
         date: chrono::DateTime::parse_from_rfc3339("2014-05-06T10:20:30Z").ok(),
         title: "t",

@@ -5,14 +5,14 @@
 use super::doc::DocKind;
 
 /// The file extensions read as Markdown.
-pub const MARKDOWN_EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "mkd", "mkdn", "mdwn"];
+pub(crate) const MARKDOWN_EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "mkd", "mkdn", "mdwn"];
 
 /// The sections whose documents are posts when site.toml does not say
 /// (`[content] post_sections`): the names Hugo themes and Zola sites use for a blog.
-pub const DEFAULT_POST_SECTIONS: &[&str] = &["posts", "post", "blog", "news", "articles"];
+pub(crate) const DEFAULT_POST_SECTIONS: &[&str] = &["posts", "post", "blog", "news", "articles"];
 
 /// The stem of a Markdown file name (`a.markdown` → `a`), `None` for any other file.
-pub fn markdown_stem(file_name: &str) -> Option<&str> {
+pub(crate) fn markdown_stem(file_name: &str) -> Option<&str> {
     let (stem, ext) = file_name.rsplit_once('.')?;
     let known = MARKDOWN_EXTENSIONS
         .iter()

@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 
 /// What a fence's info string asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Fence {
+pub(crate) struct Fence {
     /// The language word, lower-cased (empty when none is given).
     pub lang: String,
     /// Show line numbers.
@@ -20,7 +20,7 @@ pub struct Fence {
 
 /// An option with a value the parser cannot use: the option and the value as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadOption {
+pub(crate) struct BadOption {
     /// `hl_lines`, `linenostart` or `linenos`.
     pub option: &'static str,
     /// What it accepts.
@@ -31,7 +31,7 @@ pub struct BadOption {
 
 impl Fence {
     /// True when the block needs line markup (numbers or marked lines).
-    pub fn has_line_options(&self) -> bool {
+    pub(crate) fn has_line_options(&self) -> bool {
         self.linenos || !self.hl_lines.is_empty()
     }
 
@@ -172,7 +172,7 @@ fn line_ranges(value: &str) -> Result<Vec<RangeInclusive<usize>>, BadOption> {
 /// data-ln="N">` before it when numbered: the stylesheet shows the number, so copying the
 /// code does not copy it. Spans a backend opened across a line end are closed at the end of
 /// the line and opened again on the next, so every line is well-formed HTML on its own.
-pub fn mark_lines(block: &str, fence: &Fence) -> String {
+pub(crate) fn mark_lines(block: &str, fence: &Fence) -> String {
     if !fence.has_line_options() {
         return block.to_string();
     }

@@ -143,7 +143,7 @@ impl Highlighter {
     /// Adds the blocks of a cache file's bytes (as [`Highlighter::save`] or
     /// [`Highlighter::encode_shards`] wrote them) to the cache; returns how many it held, or
     /// `None` (adding nothing) when the bytes are not such a file.
-    pub fn load_bytes(&self, bytes: &[u8]) -> Option<usize> {
+    pub(crate) fn load_bytes(&self, bytes: &[u8]) -> Option<usize> {
         let blocks = decode_cache(bytes)?;
         let n = blocks.len();
         let mut cache = self.cache.lock().expect("cache lock");
@@ -157,7 +157,7 @@ impl Highlighter {
     /// byte of their key (so an edit changes few of them), each sorted by key: the same blocks
     /// give the same bytes. What a render of every document used, for keeping elsewhere; as
     /// (shard number, cache file) for the shards that hold any block.
-    pub fn encode_shards(&self, shards: usize) -> Vec<(usize, Vec<u8>)> {
+    pub(crate) fn encode_shards(&self, shards: usize) -> Vec<(usize, Vec<u8>)> {
         let shards = shards.clamp(1, 256);
         let cache = self.cache.lock().expect("cache lock");
         let mut keys: Vec<&blake3::Hash> = cache.used.iter().collect();
@@ -434,7 +434,7 @@ fn too_big_for_tree_sitter(code: &str) -> bool {
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     escape_into(&mut out, text);
     out

@@ -38,7 +38,7 @@ impl VariantCache {
     }
 
     /// Keeps variants as files in `dir` (created when first written).
-    pub fn persist_in(&mut self, dir: PathBuf) {
+    pub(crate) fn persist_in(&mut self, dir: PathBuf) {
         self.dir = Some(dir);
     }
 
@@ -99,7 +99,7 @@ impl VariantCache {
 
     /// Forgets the entries no render asked for since the last prune, in memory and on disk,
     /// so replaced photos do not leave their variants behind for ever.
-    pub fn prune_unused(&self) {
+    pub(crate) fn prune_unused(&self) {
         let used = std::mem::take(&mut *self.used.lock().expect("cache lock"));
         self.known
             .lock()

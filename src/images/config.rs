@@ -70,7 +70,7 @@ impl ImageConfig {
     }
 
     /// The widths sorted, without duplicates.
-    pub fn sorted_widths(&self) -> Vec<u32> {
+    pub(crate) fn sorted_widths(&self) -> Vec<u32> {
         let mut widths = self.widths.clone();
         widths.sort_unstable();
         widths.dedup();
@@ -78,7 +78,7 @@ impl ImageConfig {
     }
 
     /// The most pixels an image may have.
-    pub fn max_pixels(&self) -> u64 {
+    pub(crate) fn max_pixels(&self) -> u64 {
         u64::from(self.max_megapixels) * 1_000_000
     }
 }

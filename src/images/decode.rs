@@ -10,7 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use super::ImageError;
 
 /// The raster formats bucketpress makes variants of (by file extension, lowercased).
-pub fn is_raster(key: &str) -> bool {
+pub(crate) fn is_raster(key: &str) -> bool {
     let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp"))
 }

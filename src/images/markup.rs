@@ -39,7 +39,7 @@ pub struct Picture {
 
 impl Picture {
     /// Builds the `srcset` text from `webp`.
-    pub fn srcset_of(webp: &[Candidate]) -> String {
+    pub(crate) fn srcset_of(webp: &[Candidate]) -> String {
         webp.iter()
             .map(|c| format!("{} {}w", c.url, c.width))
             .collect::<Vec<_>>()

@@ -99,7 +99,7 @@ impl Catalog {
 
     /// The same catalog, knowing the pixel sizes of the images it did not process, by
     /// `(object key, source path)`.
-    pub fn with_sizes(mut self, sizes: Vec<(String, String, (u32, u32))>) -> Catalog {
+    pub(crate) fn with_sizes(mut self, sizes: Vec<(String, String, (u32, u32))>) -> Catalog {
         let mut fp = blake3::Hasher::new();
         fp.update(self.fingerprint.as_bytes());
         for (key, path, (w, h)) in sizes {
@@ -119,7 +119,7 @@ impl Catalog {
 
     /// The (width, height) of an image left as it is, found as [`Catalog::lookup`] finds
     /// pictures.
-    pub fn size_of(&self, dest: &str, from: &str) -> Option<(u32, u32)> {
+    pub(crate) fn size_of(&self, dest: &str, from: &str) -> Option<(u32, u32)> {
         self.sizes.get(&self.key_for(dest, from)?).copied()
     }
 
@@ -129,7 +129,7 @@ impl Catalog {
     }
 
     /// The pictures by object key, as templates see them.
-    pub fn by_key(&self) -> &BTreeMap<String, Picture> {
+    pub(crate) fn by_key(&self) -> &BTreeMap<String, Picture> {
         &self.by_key
     }
 
@@ -145,7 +145,7 @@ impl Catalog {
     /// The picture an image link in the Markdown file `from` (`content/posts/t/index.md`)
     /// points at: `/img/a.jpg` is the object `img/a.jpg`; `a.jpg` and `../a.jpg` are
     /// resolved against the Markdown file's folder. `None` for other URLs and other files.
-    pub fn lookup(&self, dest: &str, from: &str) -> Option<&Picture> {
+    pub(crate) fn lookup(&self, dest: &str, from: &str) -> Option<&Picture> {
         if self.by_key.is_empty() {
             return None;
         }

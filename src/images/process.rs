@@ -68,7 +68,7 @@ impl Images {
     }
 
     /// Keeps variants under `dir` (a site's [`super::IMAGE_CACHE`]).
-    pub fn persist_in(&mut self, dir: &Path) {
+    pub(crate) fn persist_in(&mut self, dir: &Path) {
         let mut cache = VariantCache::in_memory();
         cache.persist_in(dir.to_path_buf());
         self.cache = Arc::new(cache);
@@ -76,12 +76,12 @@ impl Images {
 
     /// Deletes cached variants the renders since the last call did not use (after a render
     /// that succeeded: every variant of the site was asked for).
-    pub fn prune_cache(&self) {
+    pub(crate) fn prune_cache(&self) {
         self.cache.prune_unused();
     }
 
     /// Makes missing variants in the background and calls `notify` when a batch is done.
-    pub fn lazily(&mut self, notify: Notify) {
+    pub(crate) fn lazily(&mut self, notify: Notify) {
         self.lazy = Some(notify);
     }
 

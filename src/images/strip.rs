@@ -7,7 +7,7 @@ use super::ImageError;
 
 /// The bytes of `source` (JPEG, PNG or WebP, told from its first bytes) without metadata.
 /// `orientation` is the EXIF orientation (1 = upright) kept in JPEGs.
-pub fn strip(source: &[u8], orientation: u16) -> Result<Vec<u8>, ImageError> {
+pub(crate) fn strip(source: &[u8], orientation: u16) -> Result<Vec<u8>, ImageError> {
     if source.starts_with(&[0xFF, 0xD8]) {
         jpeg(source, orientation)
     } else if source.starts_with(b"\x89PNG\r\n\x1a\n") {

@@ -13,10 +13,10 @@ use tera::Value;
 use super::Catalog;
 
 /// The catalog the function reads: set before each render.
-pub type ImageSlot = Arc<RwLock<Arc<Catalog>>>;
+pub(crate) type ImageSlot = Arc<RwLock<Arc<Catalog>>>;
 
 /// The Tera function.
-pub struct ImageFunction {
+pub(crate) struct ImageFunction {
     slot: ImageSlot,
 }
 

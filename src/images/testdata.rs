@@ -116,7 +116,7 @@ pub fn exif(orientation: u16, gps: bool) -> Vec<u8> {
 }
 
 /// The latitude rationals of [`exif`]'s GPS IFD, as stored (big-endian): tests look for them.
-pub const GPS_LATITUDE: [u32; 6] = [52, 1, 31, 1, 1234, 100];
+pub(crate) const GPS_LATITUDE: [u32; 6] = [52, 1, 31, 1, 1234, 100];
 
 /// A big-endian TIFF structure: IFD0 with Make, Orientation and (optionally) a GPS IFD.
 fn tiff(orientation: u16, gps: bool) -> Vec<u8> {

@@ -39,7 +39,7 @@ impl Format {
     }
 
     /// The media type.
-    pub fn mime(self) -> &'static str {
+    pub(crate) fn mime(self) -> &'static str {
         match self {
             Format::WebP => "image/webp",
             Format::Jpeg => "image/jpeg",
@@ -76,7 +76,7 @@ impl Spec {
     }
 
     /// The name of the cached file under the cache folder.
-    pub fn cache_name(&self) -> String {
+    pub(crate) fn cache_name(&self) -> String {
         format!("{}.{}", self.id, self.format.ext())
     }
 }
@@ -94,7 +94,7 @@ pub struct Plan {
 
 impl Plan {
     /// Every spec, WebP first.
-    pub fn specs(&self) -> impl Iterator<Item = &Spec> {
+    pub(crate) fn specs(&self) -> impl Iterator<Item = &Spec> {
         self.webp.iter().chain(std::iter::once(&self.fallback))
     }
 }
@@ -149,7 +149,7 @@ fn scaled_height(probe: &Probe, width: u32) -> u32 {
 }
 
 /// Pixels ready to resize: 8-bit RGB, or RGBA when the source has transparency.
-pub struct Pixels {
+pub(crate) struct Pixels {
     image: Image<'static>,
 }
 

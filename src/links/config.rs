@@ -50,7 +50,7 @@ impl Default for LinksConfig {
 
 impl LinksConfig {
     /// The `skip` patterns as one matcher; a bad pattern's message names it.
-    pub fn skip_set(&self) -> Result<globset::GlobSet, String> {
+    pub(crate) fn skip_set(&self) -> Result<globset::GlobSet, String> {
         let mut set = globset::GlobSetBuilder::new();
         for pattern in &self.skip {
             let glob = globset::GlobBuilder::new(pattern)

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use super::LinksConfig;
 
 /// Where the cache of good links lives, under the site folder.
-pub const CACHE_FILE: &str = ".bucketpress/cache/external-links.json";
+pub(crate) const CACHE_FILE: &str = ".bucketpress/cache/external-links.json";
 
 /// The most a `Retry-After` is waited for; a server asking for more counts as a failure.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);

@@ -25,7 +25,7 @@ pub use extract::{PageLinks, extract};
 pub use resolve::{Base, Target, resolve};
 
 /// What the internal check needs to know about the site besides its pages' links.
-pub struct SiteView<'a> {
+pub(crate) struct SiteView<'a> {
     /// True when the site has an output at this object key.
     pub exists: &'a (dyn Fn(&str) -> bool + Sync),
     /// The site's address.
@@ -51,7 +51,7 @@ struct Broken<'a> {
 /// Checks every internal link of `pages` (`(object key, links)`), returning a diagnostic per
 /// broken link and page (the same template link broken on many pages groups into one line
 /// when printed, see [`crate::error::grouped`]).
-pub fn check_internal<'a>(
+pub(crate) fn check_internal<'a>(
     pages: impl Iterator<Item = (&'a str, &'a PageLinks)>,
     site: &SiteView<'_>,
 ) -> Vec<Diagnostic> {

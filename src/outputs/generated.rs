@@ -11,7 +11,7 @@
 
 /// A theme template: its name and its source, embedded in the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThemeFile {
+pub(crate) struct ThemeFile {
     /// The name under `templates/` (what a site's override is named).
     pub name: &'static str,
     /// The theme's source.
@@ -31,7 +31,7 @@ macro_rules! theme {
 /// What a generated output is made from: which inputs a render plans it with (its
 /// fingerprint, so an edit re-renders it) and which context its template sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Depends {
+pub(crate) enum Depends {
     /// A post: its document, and its neighbours' titles (`post`, `newer`, `older`).
     Post,
     /// A standalone page: its document (`page`).
@@ -73,7 +73,7 @@ pub enum Depends {
 
 /// Which object keys a row keeps for itself: a document or static file there is a clash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reserve {
+pub(crate) enum Reserve {
     /// Exactly the row's key.
     Key,
     /// Every key under this prefix (`tags/`).
@@ -84,7 +84,7 @@ pub enum Reserve {
 
 /// One generated output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Generated {
+pub(crate) struct Generated {
     /// The object key; `{…}` stands for a part made at render time (`{url}` a document's
     /// URL path, `{n}` a page number, `{term}` a term's slug, `{taxonomy}` a taxonomy's name).
     pub key: &'static str,
@@ -102,7 +102,7 @@ pub struct Generated {
 const HTML: &str = "text/html; charset=utf-8";
 
 /// Everything bucketpress generates, in the order the render plans listings.
-pub const GENERATED: &[Generated] = &[
+pub(crate) const GENERATED: &[Generated] = &[
     Generated {
         key: "{url}index.html",
         template: Some(theme!("post.html")),

@@ -90,7 +90,7 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// [`hash_file`] as BLAKE3's hash value, for callers that feed it into another hash.
-pub fn hash_file_raw(path: &Path) -> std::io::Result<blake3::Hash> {
+pub(crate) fn hash_file_raw(path: &Path) -> std::io::Result<blake3::Hash> {
     let mut hasher = blake3::Hasher::new();
     hasher.update_reader(std::fs::File::open(path)?)?;
     Ok(hasher.finalize())
@@ -135,7 +135,7 @@ impl Output {
     }
 
     /// Replaces the body (and its hash), e.g. after compression or live-reload injection.
-    pub fn set_bytes(&mut self, bytes: Vec<u8>) {
+    pub(crate) fn set_bytes(&mut self, bytes: Vec<u8>) {
         self.hash = hash_bytes(&bytes);
         self.body = Body::Bytes(bytes.into());
     }
@@ -195,7 +195,7 @@ pub fn content_type_for(key: &str) -> String {
 
 /// The `Content-Encoding` a file's name implies: `gzip` for `.svgz` (an SVG stored gzipped,
 /// which a browser only renders when told it is encoded), else none.
-pub fn content_encoding_for(key: &str) -> Option<&'static str> {
+pub(crate) fn content_encoding_for(key: &str) -> Option<&'static str> {
     key.to_ascii_lowercase()
         .ends_with(".svgz")
         .then_some("gzip")
@@ -229,7 +229,7 @@ impl Outputs {
 
     /// Adds a shared output; returns the one it replaced, if any. Each insert moves the
     /// outputs after it: to add many at once, collect them ([`FromIterator`]).
-    pub fn insert_shared(&mut self, output: Arc<Output>) -> Option<Arc<Output>> {
+    pub(crate) fn insert_shared(&mut self, output: Arc<Output>) -> Option<Arc<Output>> {
         match self.position(&output.key) {
             Ok(i) => Some(std::mem::replace(&mut self.sorted[i], output)),
             Err(i) => {

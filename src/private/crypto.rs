@@ -10,15 +10,15 @@ use sha2::{Digest, Sha256};
 
 /// PBKDF2 iterations unless `[private] iterations` says otherwise (OWASP's 2023 advice for
 /// PBKDF2-HMAC-SHA256).
-pub const DEFAULT_ITERATIONS: u32 = 600_000;
+pub(crate) const DEFAULT_ITERATIONS: u32 = 600_000;
 
 /// The fewest iterations `[private] iterations` accepts.
-pub const MIN_ITERATIONS: u32 = 100_000;
+pub(crate) const MIN_ITERATIONS: u32 = 100_000;
 
 /// Label hashed into every salt, so the salt of one scheme is never reused by another.
 const SALT_LABEL: &[u8] = b"bucketpress private posts v1\0";
 /// HKDF `info` of the AES-256-GCM key (the browser derives this one too).
-pub const ENC_INFO: &[u8] = b"bucketpress v1 aes-256-gcm key";
+pub(crate) const ENC_INFO: &[u8] = b"bucketpress v1 aes-256-gcm key";
 /// HKDF `info` of the nonce key (build side only).
 const NONCE_INFO: &[u8] = b"bucketpress v1 nonce key";
 
@@ -113,7 +113,7 @@ impl GroupKey {
 
     /// The nonce for `plaintext` at `aad` (the page's URL path): the first 12 bytes of
     /// HMAC-SHA256(nonce key, len(aad) ‖ aad ‖ plaintext). Equal only for equal inputs.
-    pub fn nonce_for(&self, aad: &str, plaintext: &[u8]) -> [u8; 12] {
+    pub(crate) fn nonce_for(&self, aad: &str, plaintext: &[u8]) -> [u8; 12] {
         let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.nonce)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(&(aad.len() as u64).to_le_bytes());
@@ -127,7 +127,7 @@ impl GroupKey {
 
     /// Encrypts `plaintext` with AES-256-GCM, `aad` as associated data, under the
     /// deterministic nonce of [`GroupKey::nonce_for`]: same inputs, same bytes.
-    pub fn seal(&self, aad: &str, plaintext: &[u8]) -> Sealed {
+    pub(crate) fn seal(&self, aad: &str, plaintext: &[u8]) -> Sealed {
         let nonce = self.nonce_for(aad, plaintext);
         let cipher = Aes256Gcm::new(&self.enc.into());
         let payload = Payload {

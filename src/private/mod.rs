@@ -22,14 +22,16 @@ pub use crypto::GroupKey;
 pub use passphrase::{EnvLookup, Passphrase, env_var, file_env_var, find_passphrase, process_env};
 
 /// The group of `private: true`.
-pub const DEFAULT_GROUP: &str = "default";
+pub(crate) const DEFAULT_GROUP: &str = "default";
 
 /// The `[private]` section of site.toml. Passphrases are never here, only where to find them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct PrivateConfig {
-    /// A file holding the default group's passphrase, relative to the site folder.
-    pub key_file: String,
+    /// A file holding the default group's passphrase, relative to the site folder (`None`:
+    /// the passphrase comes from the environment).
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub key_file: Option<String>,
     /// Files holding other groups' passphrases: `family = "family.key"`.
     pub key_files: BTreeMap<String, String>,
     /// Show a private post's title, date and description on its page (never in listings).
@@ -43,13 +45,22 @@ pub struct PrivateConfig {
 impl Default for PrivateConfig {
     fn default() -> PrivateConfig {
         PrivateConfig {
-            key_file: String::new(),
+            key_file: None,
             key_files: BTreeMap::new(),
             show_title: false,
             placeholder_title: "Private post".into(),
             iterations: crypto::DEFAULT_ITERATIONS,
         }
     }
+}
+
+/// Reads `key_file`: an empty string is unset, as it was before the setting was an option.
+/// (`config::publish::unset_if_empty` does the same; features do not import `config`.)
+fn unset_if_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = Option::deserialize(deserializer)?;
+    Ok(value.filter(|s| !s.is_empty()))
 }
 
 /// What sealing private documents reads from site.toml: `[private]`, the top-level `exclude`
@@ -154,7 +165,10 @@ fn check_group(group: &str) -> Result<(), PrivateError> {
 }
 
 /// The group of a document from its `private` and `encrypt` fields; `None` when public.
-pub fn group_of(private: Option<bool>, encrypt: Option<&str>) -> Result<Option<String>, Problem> {
+pub(crate) fn group_of(
+    private: Option<bool>,
+    encrypt: Option<&str>,
+) -> Result<Option<String>, Problem> {
     match (private, encrypt) {
         (Some(false), Some(g)) => Err(PrivateError::Contradiction(g.to_string()).into()),
         (_, Some(g)) => {
@@ -217,7 +231,7 @@ impl Keyring {
 /// Derived keys kept between renders, by (salt, iterations, passphrase hash); PBKDF2 is slow
 /// on purpose, so a rebuild must not pay it again.
 #[derive(Default)]
-pub struct KeyCache {
+pub(crate) struct KeyCache {
     keys: HashMap<blake3::Hash, Arc<GroupKey>>,
     derivations: usize,
 }
@@ -229,13 +243,13 @@ impl KeyCache {
     }
 
     /// How many keys were derived (cache misses) so far.
-    pub fn derivations(&self) -> usize {
+    pub(crate) fn derivations(&self) -> usize {
         self.derivations
     }
 
     /// The keyring for `private` documents: finds each group's passphrase and derives its key
     /// unless cached. A document whose group has no passphrase gets a diagnostic naming it.
-    pub fn keyring(
+    pub(crate) fn keyring(
         &mut self,
         private: &[Arc<Doc>],
         config: &Sealing<'_>,

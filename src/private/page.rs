@@ -8,7 +8,7 @@ use super::crypto::GroupKey;
 
 /// The object key of the script that decrypts private pages (`templates/private.js`,
 /// published when a site has any: its row in `outputs::generated`).
-pub const SCRIPT_KEY: &str = "private.js";
+pub(crate) const SCRIPT_KEY: &str = "private.js";
 
 /// What is encrypted: the title (shown once unlocked) and the rendered body HTML.
 #[derive(Serialize)]
@@ -32,7 +32,13 @@ struct Wire<'a> {
 /// The HTML that replaces a private document's content: the unlock form, the sealed
 /// `{title, html}` of the document at `url` (its site path, bound as associated data), and
 /// the script tag (under `base_path`).
-pub fn locked_html(key: &GroupKey, url: &str, title: &str, html: &str, base_path: &str) -> String {
+pub(crate) fn locked_html(
+    key: &GroupKey,
+    url: &str,
+    title: &str,
+    html: &str,
+    base_path: &str,
+) -> String {
     let plain = serde_json::to_vec(&Plain { title, html }).unwrap_or_default();
     let sealed = key.seal(url, &plain);
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);

@@ -30,7 +30,7 @@ pub struct Passphrase(String);
 
 impl Passphrase {
     /// The passphrase itself: only for key derivation.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -62,7 +62,7 @@ pub fn find_passphrase(
         return non_empty(p, &var).map(Some);
     }
     let configured = if group == DEFAULT_GROUP {
-        Some(config.private.key_file.as_str()).filter(|f| !f.is_empty())
+        config.private.key_file.as_deref()
     } else {
         config.private.key_files.get(group).map(String::as_str)
     };
@@ -147,7 +147,7 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("k.txt"), "# demo key\n\n  from file  \n").unwrap();
         std::fs::write(dir.path().join("env.txt"), "from env file\n").unwrap();
         let mut config = Config::default_for_test();
-        config.private.key_file = "k.txt".into();
+        config.private.key_file = Some("k.txt".into());
         let find = |env: &EnvLookup, config: &Config| {
             find_passphrase("default", &config.sealing(), dir.path(), env).map(|p| p.map(|p| p.0))
         };
@@ -167,9 +167,9 @@ pub(crate) mod tests {
             find(&env_of(&[("BUCKETPRESS_PASSPHRASE", "")]), &config).unwrap_err(),
             PrivateError::Empty("BUCKETPRESS_PASSPHRASE".into())
         );
-        config.private.key_file = String::new();
+        config.private.key_file = None;
         assert_eq!(find(&env_of(&[]), &config).unwrap(), None);
-        config.private.key_file = "missing.txt".into();
+        config.private.key_file = Some("missing.txt".into());
         assert!(matches!(
             find(&env_of(&[]), &config).unwrap_err(),
             PrivateError::KeyFile { .. }
@@ -183,12 +183,12 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("static/key.txt"), "secret-pass\n").unwrap();
         std::fs::write(dir.path().join("static/.key.txt"), "secret-pass\n").unwrap();
         let mut config = Config::default_for_test();
-        config.private.key_file = "static/key.txt".into();
+        config.private.key_file = Some("static/key.txt".into());
         let err =
             find_passphrase("default", &config.sealing(), dir.path(), &env_of(&[])).unwrap_err();
         assert!(matches!(err, PrivateError::PublishedKeyFile(_)), "{err:?}");
         assert!(!err.to_string().contains("secret-pass"));
-        config.private.key_file = "static/.key.txt".into();
+        config.private.key_file = Some("static/.key.txt".into());
         assert!(find_passphrase("default", &config.sealing(), dir.path(), &env_of(&[])).is_ok());
     }
 

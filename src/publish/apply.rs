@@ -258,60 +258,169 @@ pub struct Stored {
     pub etag: Etag,
 }
 
-/// Applies `plan` (made from `outputs` against `baseline`) to `target` with at most
-/// `concurrency` uploads in flight. `stored` is the manifest read at the start (`None`: there
-/// was none), which the manifest write is conditional on.
+/// What an apply works from: the plan, the outputs it was made from, the manifest it was made
+/// against, and the manifest as read at the start (which the manifest write is conditional on).
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The plan to apply.
+    pub plan: &'a Plan,
+    /// The outputs the plan uploads from.
+    pub outputs: &'a Outputs,
+    /// The manifest the plan was made against (what is taken to be stored).
+    pub baseline: &'a Manifest,
+    /// The manifest read at the start (`None`: there was none).
+    pub stored: Option<&'a Stored>,
+}
+
+/// Applies `job`'s plan to `target` with at most `limit` uploads in flight: multipart uploads
+/// left pending are aborted and this publish's are recorded, uploads run phase by phase, the
+/// manifest of what landed is written, then deletes are sent.
 pub async fn apply<T: Target>(
     target: &T,
-    plan: &Plan,
-    outputs: &Outputs,
-    baseline: &Manifest,
-    stored: Option<&Stored>,
-    mut limit: Limit,
+    job: Job<'_>,
+    limit: Limit,
     progress: &dyn Progress,
 ) -> Result<Summary, Box<ApplyFailure>> {
     let t0 = Instant::now();
     let requests0 = target.requests();
     let mut summary = Summary {
-        unchanged: plan.unchanged,
+        unchanged: job.plan.unchanged,
         ..Summary::default()
     };
-    let uploads: Vec<&Step> = plan.uploads().collect();
-    let finish =
-        |mut summary: Summary, error: Option<ApplyError>| -> Result<Summary, Box<ApplyFailure>> {
-            summary.seconds = t0.elapsed().as_secs_f64();
-            summary.requests = target.requests() - requests0;
-            match error {
-                None => Ok(summary),
-                Some(error) => Err(Box::new(ApplyFailure { error, summary })),
-            }
-        };
+    let error = apply_phases(target, job, limit, progress, &mut summary).await;
+    summary.seconds = t0.elapsed().as_secs_f64();
+    summary.requests = target.requests() - requests0;
+    match error {
+        Ok(()) => Ok(summary),
+        Err(error) => Err(Box::new(ApplyFailure { error, summary })),
+    }
+}
 
-    // Multipart uploads a killed publish left unfinished, then this one's (recorded first).
-    let stored_manifest = stored.and_then(|s| s.manifest.as_ref());
-    let (aborted, still_pending) = pending::abort_recorded(target, stored_manifest).await;
+/// [`apply`]'s phases in order; `summary` records what was done, also when one fails.
+async fn apply_phases<T: Target>(
+    target: &T,
+    job: Job<'_>,
+    limit: Limit,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+) -> Result<(), ApplyError> {
+    let uploads: Vec<&Step> = job.plan.uploads().collect();
+    let pending = prepare_multipart(target, job, &uploads, summary).await?;
+    progress.start(uploads.len(), job.plan.upload_bytes());
+    let up = upload_phases(target, job, &uploads, limit, progress, summary).await;
+    let upload_failed = up.landed.len() < uploads.len();
+    let mut manifest = landed_manifest(job, &uploads, &up.landed, pending.multipart, pending.still);
+    if up.landed.is_empty()
+        && let Some(err) = &up.fatal
+    {
+        return Err(err.clone().into());
+    }
+    let needs_write = pending.intent_written
+        || match job.stored {
+            None => true,
+            Some(s) => s.manifest.as_ref() != Some(&manifest),
+        };
+    summary.record_only = needs_write
+        && job
+            .stored
+            .and_then(|s| s.manifest.as_ref())
+            .is_some_and(|m| m.entries == manifest.entries);
+    let mut etag = pending.etag;
+    if needs_write {
+        // Every key this publish tried to upload, in case another publish won the race.
+        let attempted: Vec<&Step> = uploads
+            .iter()
+            .copied()
+            .filter(|s| {
+                up.landed.contains(s.key.as_str()) || summary.failed.iter().any(|f| f.key == s.key)
+            })
+            .collect();
+        let planned = &job.plan.manifest;
+        etag = Some(write_landed(target, planned, &attempted, &manifest, etag, summary).await?);
+    }
+    if upload_failed {
+        return Err(match up.fatal {
+            Some(err) => err.into(),
+            None => ApplyError::Uploads {
+                failed: summary.failed.len(),
+                not_attempted: uploads.len() - up.landed.len() - summary.failed.len(),
+                planned: uploads.len(),
+                first: up.first_error.unwrap_or_default(),
+            },
+        });
+    }
+    send_deletes(target, job.plan, &mut manifest, etag, progress, summary).await
+}
+
+/// Where the multipart bookkeeping stands after [`prepare_multipart`].
+struct Pending {
+    /// This publish's multipart uploads (recorded in the manifest before they start).
+    multipart: BTreeSet<String>,
+    /// Multipart uploads of an interrupted publish that could not be aborted yet.
+    still: BTreeSet<String>,
+    /// The stored manifest's version tag now.
+    etag: Option<Etag>,
+    /// Whether the manifest was written to record this publish's multipart uploads.
+    intent_written: bool,
+}
+
+/// Aborts the multipart uploads a killed publish left unfinished, then records this one's in
+/// the manifest before they start.
+async fn prepare_multipart<T: Target>(
+    target: &T,
+    job: Job<'_>,
+    uploads: &[&Step],
+    summary: &mut Summary,
+) -> Result<Pending, ApplyError> {
+    let stored_manifest = job.stored.and_then(|s| s.manifest.as_ref());
+    let (aborted, still) = pending::abort_recorded(target, stored_manifest).await;
     summary.aborted_uploads = aborted;
-    let multipart = pending::multipart_keys(target, &uploads, outputs);
-    let mut etag = stored.map(|s| s.etag.clone());
+    let multipart = pending::multipart_keys(target, uploads, job.outputs);
+    let mut etag = job.stored.map(|s| s.etag.clone());
     let intent_written = !multipart.is_empty();
     if intent_written {
-        let keys = multipart.union(&still_pending).cloned().collect();
-        let site_id = plan.manifest.site_id.as_deref();
-        match pending::record_intent(target, baseline, site_id, keys, etag.as_ref()).await {
+        let keys = multipart.union(&still).cloned().collect();
+        let site_id = job.plan.manifest.site_id.as_deref();
+        match pending::record_intent(target, job.baseline, site_id, keys, etag.as_ref()).await {
             Ok(new) => etag = Some(new),
             Err(TargetError::Conflict) => {
-                let error = ApplyError::Conflict {
+                return Err(ApplyError::Conflict {
                     attempted: 0,
                     repair: None,
-                };
-                return finish(summary, Some(error));
+                });
             }
-            Err(err) => return finish(summary, Some(err.into())),
+            Err(err) => return Err(err.into()),
         }
     }
-    progress.start(uploads.len(), plan.upload_bytes());
+    Ok(Pending {
+        multipart,
+        still,
+        etag,
+        intent_written,
+    })
+}
 
-    let site_id = plan.manifest.site_id.as_deref().unwrap_or_default();
+/// What the uploads came to.
+struct Uploaded<'a> {
+    /// The keys that landed.
+    landed: BTreeSet<&'a str>,
+    /// The error that stopped the uploads, if one did.
+    fatal: Option<TargetError>,
+    /// The first upload error, as one line.
+    first_error: Option<String>,
+}
+
+/// Runs the uploads phase by phase (a phase starts only when the one before fully landed),
+/// recording each in `summary`.
+async fn upload_phases<'a, T: Target>(
+    target: &T,
+    job: Job<'_>,
+    uploads: &[&'a Step],
+    mut limit: Limit,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+) -> Uploaded<'a> {
+    let site_id = job.plan.manifest.site_id.as_deref().unwrap_or_default();
     let mut landed = BTreeSet::new();
     let mut fatal: Option<TargetError> = None;
     let mut first_error = None;
@@ -331,7 +440,7 @@ pub async fn apply<T: Target>(
         // adaptive limit; a closure in `.map` here trips rustc's higher-ranked Send inference.
         let puts: Vec<_> = uploads[start..end]
             .iter()
-            .map(|step| put_step(target, outputs, site_id, step))
+            .map(|step| put_step(target, job.outputs, site_id, step))
             .collect();
         let round = limit.current();
         let driven = concurrency::drive(
@@ -370,17 +479,30 @@ pub async fn apply<T: Target>(
         limit = driven.limit;
         start = end;
     }
-    let upload_failed = landed.len() < uploads.len();
+    Uploaded {
+        landed,
+        fatal,
+        first_error,
+    }
+}
 
-    // The manifest of what is really there: planned entries for what landed, the old entries
-    // (or nothing) for what did not, and the to-be-deleted keys kept until they are deleted.
+/// The manifest of what is really there: planned entries for what landed, the old entries (or
+/// nothing) for what did not, and the to-be-deleted keys kept until they are deleted.
+fn landed_manifest(
+    job: Job<'_>,
+    uploads: &[&Step],
+    landed: &BTreeSet<&str>,
+    multipart: BTreeSet<String>,
+    still_pending: BTreeSet<String>,
+) -> Manifest {
+    let (plan, baseline) = (job.plan, job.baseline);
     let mut manifest = plan.manifest.clone();
     manifest.pending_multipart = multipart
         .into_iter()
         .filter(|k| !landed.contains(k.as_str()))
         .chain(still_pending)
         .collect();
-    for step in &uploads {
+    for step in uploads {
         if !landed.contains(step.key.as_str()) {
             match baseline.entries.get(&step.key) {
                 Some(old) => manifest.entries.insert(step.key.clone(), old.clone()),
@@ -388,7 +510,7 @@ pub async fn apply<T: Target>(
             };
         }
     }
-    if upload_failed {
+    if landed.len() < uploads.len() {
         // The sources were rendered but not all of them landed: the removed keys stay (pages
         // still being served may link to them); deletes already decided on stay pending.
         manifest.sources = None;
@@ -410,72 +532,57 @@ pub async fn apply<T: Target>(
             .pending_deletes
             .extend(plan.deletes().map(|s| s.key.clone()));
     }
-    if landed.is_empty()
-        && let Some(err) = &fatal
-    {
-        return finish(summary, Some(err.clone().into()));
-    }
+    manifest
+}
 
-    let needs_write = intent_written
-        || match stored {
-            None => true,
-            Some(s) => s.manifest.as_ref() != Some(&manifest),
-        };
-    summary.record_only = needs_write
-        && stored
-            .and_then(|s| s.manifest.as_ref())
-            .is_some_and(|m| m.entries == manifest.entries);
-    if needs_write {
-        match target.write_manifest(&manifest, etag.as_ref()).await {
-            Ok(new) => {
-                etag = Some(new);
-                summary.manifest_written = true;
-            }
-            Err(TargetError::Conflict) => {
-                if let Some(new) = own_write(target, &manifest).await {
-                    // Our own write landed but its answer was lost, and the retry was refused.
-                    etag = Some(new);
-                    summary.manifest_written = true;
-                } else {
-                    let attempted: Vec<&Step> = uploads
-                        .iter()
-                        .copied()
-                        .filter(|s| {
-                            landed.contains(s.key.as_str())
-                                || summary.failed.iter().any(|f| f.key == s.key)
-                        })
-                        .collect();
-                    let repair = mark_unknown(target, &attempted, &plan.manifest)
-                        .await
-                        .err()
-                        .map(|e| e.to_string());
-                    let error = ApplyError::Conflict {
-                        attempted: attempted.len(),
-                        repair,
-                    };
-                    return finish(summary, Some(error));
-                }
-            }
-            Err(err) => return finish(summary, Some(err.into())),
+/// Writes the manifest of what landed, conditionally on `etag`, and returns its new tag. On a
+/// lost race it marks the `attempted` keys (with their `planned` entries) for re-upload in the
+/// winner's manifest and fails with [`ApplyError::Conflict`].
+async fn write_landed<T: Target>(
+    target: &T,
+    planned: &Manifest,
+    attempted: &[&Step],
+    manifest: &Manifest,
+    etag: Option<Etag>,
+    summary: &mut Summary,
+) -> Result<Etag, ApplyError> {
+    match target.write_manifest(manifest, etag.as_ref()).await {
+        Ok(new) => {
+            summary.manifest_written = true;
+            Ok(new)
         }
+        Err(TargetError::Conflict) => {
+            if let Some(new) = own_write(target, manifest).await {
+                // Our own write landed but its answer was lost, and the retry was refused.
+                summary.manifest_written = true;
+                return Ok(new);
+            }
+            let repair = mark_unknown(target, attempted, planned)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            Err(ApplyError::Conflict {
+                attempted: attempted.len(),
+                repair,
+            })
+        }
+        Err(err) => Err(err.into()),
     }
+}
 
-    if upload_failed {
-        let error = match fatal {
-            Some(err) => err.into(),
-            None => ApplyError::Uploads {
-                failed: summary.failed.len(),
-                not_attempted: uploads.len() - landed.len() - summary.failed.len(),
-                planned: uploads.len(),
-                first: first_error.unwrap_or_default(),
-            },
-        };
-        return finish(summary, Some(error));
-    }
-
+/// Sends the plan's deletes, then writes the manifest again with only the deletes that failed
+/// still pending.
+async fn send_deletes<T: Target>(
+    target: &T,
+    plan: &Plan,
+    manifest: &mut Manifest,
+    etag: Option<Etag>,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+) -> Result<(), ApplyError> {
     let deletes: Vec<String> = plan.deletes().map(|s| s.key.clone()).collect();
     if deletes.is_empty() {
-        return finish(summary, None);
+        return Ok(());
     }
     let failed = match target.delete_many(&deletes).await {
         Ok(failed) => failed,
@@ -491,25 +598,22 @@ pub async fn apply<T: Target>(
     if !failed.is_empty() {
         manifest.sources = None;
     }
-    match target.write_manifest(&manifest, etag.as_ref()).await {
+    match target.write_manifest(manifest, etag.as_ref()).await {
         Ok(_) => {}
         // Another publish wrote since: it read our pending deletes and finishes them.
         Err(TargetError::Conflict) if failed.is_empty() => {}
-        Err(err) => return finish(summary, Some(err.into())),
+        Err(err) => return Err(err.into()),
     }
     if failed.is_empty() {
-        return finish(summary, None);
+        return Ok(());
     }
     let first = failed[0].1.to_string();
     summary.failed.extend(failed.iter().map(|(key, e)| Failure {
         key: key.clone(),
         error: e.to_string(),
     }));
-    finish(
-        summary,
-        Some(ApplyError::Deletes {
-            failed: failed.len(),
-            first,
-        }),
-    )
+    Err(ApplyError::Deletes {
+        failed: failed.len(),
+        first,
+    })
 }

@@ -10,17 +10,17 @@ use serde_json::{Value, json};
 use super::manifest::RESERVED_PREFIX;
 
 /// The index document suffix of static website hosting.
-pub const INDEX_DOCUMENT: &str = "index.html";
+pub(crate) const INDEX_DOCUMENT: &str = "index.html";
 
 /// The error document, relative to the site prefix.
-pub const ERROR_DOCUMENT: &str = "404.html";
+pub(crate) const ERROR_DOCUMENT: &str = "404.html";
 
 /// The `Sid` of the statement that makes the site readable by everyone.
-pub const PUBLIC_READ_SID: &str = "BucketpressPublicRead";
+pub(crate) const PUBLIC_READ_SID: &str = "BucketpressPublicRead";
 
 /// The `Sid` of the Deny statement earlier versions added to keep `.bucketpress/` private
 /// (removed when the policy is next merged: see [`public_statements`]).
-pub const PRIVATE_STATE_SID: &str = "BucketpressPrivateState";
+pub(crate) const PRIVATE_STATE_SID: &str = "BucketpressPrivateState";
 
 /// Regions whose website endpoint uses a dash (`s3-website-us-east-1`); all others use a dot
 /// (`s3-website.eu-central-1`).
@@ -175,7 +175,7 @@ pub fn new_top_level_names(plan: &super::plan::Plan) -> Vec<String> {
 
 /// The `Sid`s of the Deny statements of a policy document (to say which to change when the
 /// owner is locked out).
-pub fn deny_sids(policy: &str) -> Vec<String> {
+pub(crate) fn deny_sids(policy: &str) -> Vec<String> {
     let Ok(doc) = serde_json::from_str::<Value>(policy) else {
         return Vec::new();
     };
@@ -195,7 +195,7 @@ pub fn deny_sids(policy: &str) -> Vec<String> {
 /// already holds them unchanged, else the merged document (other statements are kept; ours,
 /// and the Deny of earlier versions, are replaced by `Sid`). An unreadable existing policy is
 /// an error, never overwritten.
-pub fn merge_policy(
+pub(crate) fn merge_policy(
     existing: Option<&str>,
     bucket: &str,
     prefix: &str,
@@ -237,11 +237,11 @@ pub fn merge_policy(
 pub const ABORT_RULE_ID: &str = "bucketpress-abort-incomplete-multipart";
 
 /// Days after which an unfinished multipart upload under the site prefix is aborted.
-pub const ABORT_AFTER_DAYS: i32 = 1;
+pub(crate) const ABORT_AFTER_DAYS: i32 = 1;
 
 /// The lifecycle rule aborting multipart uploads under `prefix` left unfinished for
 /// [`ABORT_AFTER_DAYS`] (a publish killed during a big upload leaves one, stored and billed).
-pub fn abort_rule(prefix: &str) -> LifecycleRule {
+pub(crate) fn abort_rule(prefix: &str) -> LifecycleRule {
     LifecycleRule::builder()
         .id(ABORT_RULE_ID)
         .status(ExpirationStatus::Enabled)
@@ -274,22 +274,22 @@ fn is_our_rule(rule: &LifecycleRule, prefix: &str) -> bool {
 
 /// The id of the rule expiring deploy history (kept objects, then records) after
 /// [`HISTORY_DAYS`].
-pub const HISTORY_RULE_IDS: [&str; 2] = [
+pub(crate) const HISTORY_RULE_IDS: [&str; 2] = [
     "bucketpress-expire-deploy-history",
     "bucketpress-expire-deploy-records",
 ];
 
 /// Days after which deploy history expires (`rollback` reaches no further back).
-pub const HISTORY_DAYS: i32 = 90;
+pub(crate) const HISTORY_DAYS: i32 = 90;
 
 /// True for the ids of the rules bucketpress manages.
-pub fn is_our_id(id: Option<&str>) -> bool {
+pub(crate) fn is_our_id(id: Option<&str>) -> bool {
     id == Some(ABORT_RULE_ID) || HISTORY_RULE_IDS.iter().any(|i| id == Some(*i))
 }
 
 /// The rules expiring the deploy history under `prefix` ([`crate::publish::deploys`]) after
 /// [`HISTORY_DAYS`]: the objects deploys kept, and their records.
-pub fn history_rules(prefix: &str) -> Vec<LifecycleRule> {
+pub(crate) fn history_rules(prefix: &str) -> Vec<LifecycleRule> {
     use crate::publish::deploys::{DEPLOYS_PREFIX, HISTORY_PREFIX};
     [HISTORY_PREFIX, DEPLOYS_PREFIX]
         .iter()
@@ -335,7 +335,10 @@ fn same_expiry(rule: &LifecycleRule, want: &LifecycleRule) -> bool {
 /// does, else every existing rule (the user's are kept as they are; a rule of ours with
 /// another prefix or settings is replaced by `ID`) plus ours. PutBucketLifecycleConfiguration
 /// replaces the whole list, so nothing may be dropped here.
-pub fn merge_lifecycle(existing: &[LifecycleRule], prefix: &str) -> Option<Vec<LifecycleRule>> {
+pub(crate) fn merge_lifecycle(
+    existing: &[LifecycleRule],
+    prefix: &str,
+) -> Option<Vec<LifecycleRule>> {
     let has_history = history_rules(prefix)
         .iter()
         .all(|want| existing.iter().any(|r| same_expiry(r, want)));

@@ -8,18 +8,18 @@
 use std::collections::BTreeSet;
 
 /// A folder with more than this many changed paths beneath it is invalidated as `folder/*`.
-pub const GROUP_LIMIT: usize = 10;
+pub(crate) const GROUP_LIMIT: usize = 10;
 
 /// More paths than this after grouping: invalidate everything under the site (`/*`).
 pub const MAX_PATHS: usize = 30;
 
 /// More wildcard paths than this after grouping: invalidate everything (CloudFront allows 15
 /// wildcard paths in progress per distribution).
-pub const MAX_WILDCARDS: usize = 15;
+pub(crate) const MAX_WILDCARDS: usize = 15;
 
 /// The limits of [`reduce`]; [`Default`] gives the documented ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// See [`GROUP_LIMIT`].
     pub group: usize,
     /// See [`MAX_PATHS`].
@@ -58,7 +58,7 @@ pub fn base_path(base_url: &str) -> String {
 /// files also under their folder (`posts/x/index.html` → `/posts/x/` and
 /// `/posts/x/index.html`). Characters outside the URL-safe set are percent-encoded, so a `*`
 /// in a key is never taken for a wildcard.
-pub fn key_paths(base: &str, key: &str) -> Vec<String> {
+pub(crate) fn key_paths(base: &str, key: &str) -> Vec<String> {
     let full = format!("{base}{}", encode(key));
     match full.strip_suffix("index.html") {
         Some(dir) if dir.ends_with('/') => vec![dir.to_string(), full.clone()],
@@ -83,7 +83,7 @@ fn encode(key: &str) -> String {
 
 /// The invalidation paths for changed (uploaded or deleted) `keys` of a site served at `base`:
 /// expanded with [`key_paths`], then [`reduce`]d. Empty when nothing changed.
-pub fn invalidation_paths<'a>(
+pub(crate) fn invalidation_paths<'a>(
     base: &str,
     keys: impl IntoIterator<Item = &'a str>,
     limits: Limits,
@@ -96,7 +96,7 @@ pub fn invalidation_paths<'a>(
 /// itself) with more than `limits.group` paths beneath it becomes `folder/*`, which then
 /// counts as one path for its parent. If more than `limits.max_paths` paths or
 /// `limits.max_wildcards` wildcards remain, the answer is `[base*]`. Sorted, no duplicates.
-pub fn reduce(base: &str, paths: BTreeSet<String>, limits: Limits) -> Vec<String> {
+pub(crate) fn reduce(base: &str, paths: BTreeSet<String>, limits: Limits) -> Vec<String> {
     let mut paths = paths;
     if paths.is_empty() {
         return Vec::new();

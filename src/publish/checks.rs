@@ -52,7 +52,7 @@ pub enum InputError {
 
 /// Checks a bucket name against S3's rules for new buckets (which R2, MinIO and Garage
 /// share, give or take).
-pub fn check_bucket(name: &str) -> Result<(), InputError> {
+pub(crate) fn check_bucket(name: &str) -> Result<(), InputError> {
     let bad = |why| {
         Err(InputError::Bucket {
             name: name.to_string(),
@@ -93,7 +93,7 @@ pub fn check_bucket(name: &str) -> Result<(), InputError> {
 
 /// Checks a (normalised) prefix: folder names joined by `/`, none of them `.` or `..`, empty,
 /// or holding a space, a backslash or a control character.
-pub fn check_prefix(prefix: &str) -> Result<(), InputError> {
+pub(crate) fn check_prefix(prefix: &str) -> Result<(), InputError> {
     let bad = |why| {
         Err(InputError::Prefix {
             prefix: prefix.to_string(),
@@ -122,7 +122,7 @@ pub fn check_prefix(prefix: &str) -> Result<(), InputError> {
 
 /// Checks an endpoint URL: `http://` or `https://`, a host (name, IPv4 or `[IPv6]`), an
 /// optional port, nothing that is not part of a URL.
-pub fn check_endpoint(url: &str) -> Result<(), InputError> {
+pub(crate) fn check_endpoint(url: &str) -> Result<(), InputError> {
     let bad = |why| {
         Err(InputError::Endpoint {
             url: url.to_string(),
@@ -178,7 +178,7 @@ pub fn check_endpoint(url: &str) -> Result<(), InputError> {
 
 /// A warning when `prefix` is not the path of `base_url`: the pages link to `base_url`'s
 /// path, so unless a CDN or proxy maps one onto the other, the site's links miss.
-pub fn prefix_warning(prefix: &str, base_url: &str) -> Option<String> {
+pub(crate) fn prefix_warning(prefix: &str, base_url: &str) -> Option<String> {
     let path = base_url.split_once("://").map_or(base_url, |(_, rest)| {
         rest.find('/').map_or("", |i| &rest[i..])
     });
@@ -204,7 +204,7 @@ pub fn prefix_warning(prefix: &str, base_url: &str) -> Option<String> {
 
 /// The keys `build` would refuse to write, which publish refuses too (a backslash, `..`,
 /// `.`, empty parts, a leading `/`).
-pub fn check_keys(outputs: &Outputs) -> Result<(), InputError> {
+pub(crate) fn check_keys(outputs: &Outputs) -> Result<(), InputError> {
     let bad: Vec<String> = outputs
         .keys()
         .filter(|k| !crate::write::is_safe_key(k))

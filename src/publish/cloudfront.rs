@@ -62,7 +62,7 @@ impl Invalidation {
 
 /// The paths a plan makes stale, for a site served at `base_url`: every uploaded and every
 /// deleted key.
-pub fn plan_paths(plan: &Plan, base_url: &str) -> Vec<String> {
+pub(crate) fn plan_paths(plan: &Plan, base_url: &str) -> Vec<String> {
     let keys = plan.actions.iter().map(|s| s.key.as_str());
     invalidation_paths(&base_path(base_url), keys, Limits::default())
 }
@@ -79,7 +79,7 @@ pub fn client(sdk: &aws_config::SdkConfig) -> Client {
 }
 
 /// A unique caller reference: `bucketpress-<unix ms>-<hash of the paths>`.
-pub fn caller_reference(paths: &[String]) -> String {
+pub(crate) fn caller_reference(paths: &[String]) -> String {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());

@@ -90,7 +90,7 @@ pub fn default_cache_control(output: &Output) -> &'static str {
 
 /// True when the file name carries a content hash as a dot-separated part of at least eight hex
 /// digits, as Hugo and bundlers write them: `main.3f2a9c1d.css`.
-pub fn is_fingerprinted(key: &str) -> bool {
+pub(crate) fn is_fingerprinted(key: &str) -> bool {
     let name = key.rsplit('/').next().unwrap_or(key);
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() >= 3
@@ -106,7 +106,7 @@ fn essence(content_type: &str) -> &str {
 
 /// True for the types worth compressing: HTML, CSS, JavaScript, XML (feeds, sitemap), JSON,
 /// plain text and SVG.
-pub fn is_compressible(content_type: &str) -> bool {
+pub(crate) fn is_compressible(content_type: &str) -> bool {
     matches!(
         essence(content_type),
         "text/html"

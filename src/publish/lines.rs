@@ -119,6 +119,6 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 /// A size for people: `512 B`, `1.5 KiB`, `5.0 MiB`.
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     bytesize::ByteSize(n).display().iec().to_string()
 }

@@ -13,14 +13,14 @@ pub const MANIFEST_KEY: &str = ".bucketpress/manifest.json";
 
 /// The prefix (relative to the publish prefix) reserved for bucketpress's own objects; never
 /// uploaded to or deleted as site content.
-pub const RESERVED_PREFIX: &str = ".bucketpress/";
+pub(crate) const RESERVED_PREFIX: &str = ".bucketpress/";
 
 /// The hash recorded for a key whose stored content is not known (a concurrent publish may
 /// have overwritten it): it matches no output, so the next publish uploads the key again.
 pub const UNKNOWN_HASH: &str = "unknown";
 
 /// The manifest format this version writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// A decoded manifest larger than this is refused (a guard against decompression bombs).
 const MAX_DECODED: u64 = 512 << 20;
@@ -105,7 +105,7 @@ impl Manifest {
 }
 
 /// A fresh site id: 128 random bits in hex. Only uniqueness matters (it is not a secret).
-pub fn new_site_id() -> String {
+pub(crate) fn new_site_id() -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
         // No OS randomness: the time and process id still make a collision unlikely.

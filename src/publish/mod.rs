@@ -86,21 +86,21 @@ impl TargetSpec {
         if let TargetSpec::S3 { bucket, prefix } = &spec {
             checks::check_bucket(bucket).map_err(|e| e.to_string())?;
             checks::check_prefix(prefix).map_err(|e| e.to_string())?;
-            if !cfg.endpoint.is_empty() {
-                checks::check_endpoint(&cfg.endpoint).map_err(|e| e.to_string())?;
+            if let Some(endpoint) = &cfg.endpoint {
+                checks::check_endpoint(endpoint).map_err(|e| e.to_string())?;
             }
         }
         Ok(spec)
     }
 
     fn resolve_unchecked(to: Option<&str>, cfg: &PublishConfig) -> Result<TargetSpec, String> {
-        match to {
-            Some(url) => TargetSpec::parse(url),
-            None if !cfg.bucket.is_empty() => Ok(TargetSpec::S3 {
-                bucket: cfg.bucket.clone(),
+        match (to, &cfg.bucket) {
+            (Some(url), _) => TargetSpec::parse(url),
+            (None, Some(bucket)) => Ok(TargetSpec::S3 {
+                bucket: bucket.clone(),
                 prefix: s3::normalize_prefix(&cfg.prefix),
             }),
-            None => Err(
+            (None, None) => Err(
                 "nowhere to publish: pass --to s3://bucket/prefix (or file:///dir), or set \
                  bucket in the [publish] section of site.toml"
                     .to_string(),
@@ -224,14 +224,22 @@ pub async fn publish_outputs<T: Target>(
     opts: &PublishOptions,
     progress: &dyn Progress,
 ) -> Result<Report, PublishError> {
-    let requests0 = target.requests();
-    let stored = read_stored(target, opts).await?;
+    let read = read_stored(target, opts).await?;
     let rendered = Rendered {
         outputs,
         sources: None,
         commit: None,
     };
-    publish_over(target, stored, requests0, rendered, cfg, opts, progress).await
+    publish_over(target, read, rendered, cfg, opts, progress).await
+}
+
+/// The manifest as a publish read it at its start, and where the request count stood before.
+#[derive(Debug, Clone)]
+pub struct StoredRead {
+    /// The stored manifest (`None`: there is none).
+    pub stored: Option<Stored>,
+    /// The requests the target had served before the read (the summary counts from here).
+    pub requests0: u64,
 }
 
 /// Reads and decodes the manifest stored at `target` (one request; `None`: there is none). An
@@ -239,8 +247,9 @@ pub async fn publish_outputs<T: Target>(
 pub async fn read_stored<T: Target>(
     target: &T,
     opts: &PublishOptions,
-) -> Result<Option<Stored>, PublishError> {
-    Ok(match target.read_manifest().await? {
+) -> Result<StoredRead, PublishError> {
+    let requests0 = target.requests();
+    let stored = match target.read_manifest().await? {
         None => None,
         Some((bytes, etag)) => match Manifest::decode(&bytes) {
             Ok(m) => Some(Stored {
@@ -253,7 +262,8 @@ pub async fn read_stored<T: Target>(
             }),
             Err(e) => return Err(PublishError::Manifest(e)),
         },
-    })
+    };
+    Ok(StoredRead { stored, requests0 })
 }
 
 /// What a render gives a publish: the outputs, and the sources they were rendered from when
@@ -267,12 +277,10 @@ pub struct Rendered {
     pub commit: Option<(String, String)>,
 }
 
-/// [`publish_outputs`] with the manifest already read as `stored` (the target had served
-/// `requests0` requests before that read).
+/// [`publish_outputs`] with the manifest already read ([`read_stored`]).
 pub async fn publish_over<T: Target>(
     target: &T,
-    stored: Option<Stored>,
-    requests0: u64,
+    read: StoredRead,
     rendered: Rendered,
     cfg: &PublishConfig,
     opts: &PublishOptions,
@@ -283,6 +291,7 @@ pub async fn publish_over<T: Target>(
         sources,
         commit,
     } = rendered;
+    let StoredRead { stored, requests0 } = read;
     checks::check_keys(&outputs)?;
     if target.stores_headers() {
         headers::apply_headers(&mut outputs, cfg);
@@ -321,12 +330,15 @@ pub async fn publish_over<T: Target>(
         let d = history::start(target, &plan, &baseline, commit, opts.concurrency).await?;
         deploy = Some(d);
     }
+    let job = apply::Job {
+        plan: &plan,
+        outputs: &outputs,
+        baseline: &baseline,
+        stored: stored.as_ref(),
+    };
     let result = apply::apply(
         target,
-        &plan,
-        &outputs,
-        &baseline,
-        stored.as_ref(),
+        job,
         concurrency::Limit::new(opts.concurrency, opts.max_concurrency, Instant::now()),
         progress,
     )
@@ -384,7 +396,7 @@ mod tests {
         assert!(TargetSpec::parse("http://x").is_err());
         assert!(TargetSpec::parse("file://").is_err());
         let cfg = PublishConfig {
-            bucket: "cfg-bucket".into(),
+            bucket: Some("cfg-bucket".into()),
             prefix: "p".into(),
             ..PublishConfig::default()
         };
@@ -397,7 +409,7 @@ mod tests {
         assert!(TargetSpec::resolve(Some("s3://cb"), &cfg).is_err());
         assert!(TargetSpec::resolve(Some("s3://cfg-bucket/a/../b"), &cfg).is_err());
         let endpoint = PublishConfig {
-            endpoint: "localhost:9000".into(),
+            endpoint: Some("localhost:9000".into()),
             ..cfg.clone()
         };
         assert!(TargetSpec::resolve(None, &endpoint).is_err());

@@ -14,7 +14,7 @@ use crate::outputs::Outputs;
 /// The sub-prefixes (relative to ours, ending in `/`) that hold another site's manifest,
 /// among `keys` (relative to our prefix): `blog/.bucketpress/manifest.json` → `blog/`. Our own
 /// manifest (at the top) is not one.
-pub fn foreign_roots<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn foreign_roots<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let suffix = format!("/{MANIFEST_KEY}");
     let mut roots: Vec<String> = keys
         .into_iter()
@@ -28,7 +28,7 @@ pub fn foreign_roots<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String>
 }
 
 /// True when `key` (relative to our prefix) is bucketpress state or inside one of `roots`.
-pub fn is_foreign_or_reserved(key: &str, roots: &[String]) -> bool {
+pub(crate) fn is_foreign_or_reserved(key: &str, roots: &[String]) -> bool {
     key.starts_with(RESERVED_PREFIX) || roots.iter().any(|r| key.starts_with(r.as_str()))
 }
 
@@ -36,7 +36,7 @@ pub fn is_foreign_or_reserved(key: &str, roots: &[String]) -> bool {
 /// ours. An object the site still produces is kept whoever wrote it (it is compared, and
 /// uploaded over if it differs); one it no longer produces is kept, and so deleted, only if it
 /// carries `site_id` or the `stored` manifest lists it (or its pending deletes do).
-pub fn verified_baseline(
+pub(crate) fn verified_baseline(
     listing: Listing,
     site_id: &str,
     stored: Option<&Manifest>,

@@ -16,7 +16,7 @@ use crate::outputs::Outputs;
 
 /// Aborts the unfinished uploads `stored` records (if any): how many were aborted, and the
 /// keys to keep recording because the abort failed (it is retried next time).
-pub async fn abort_recorded<T: Target>(
+pub(crate) async fn abort_recorded<T: Target>(
     target: &T,
     stored: Option<&Manifest>,
 ) -> (usize, BTreeSet<String>) {
@@ -36,7 +36,7 @@ pub async fn abort_recorded<T: Target>(
 }
 
 /// The keys of `uploads` that `target` uploads in parts.
-pub fn multipart_keys<T: Target>(
+pub(crate) fn multipart_keys<T: Target>(
     target: &T,
     uploads: &[&Step],
     outputs: &Outputs,
@@ -50,7 +50,7 @@ pub fn multipart_keys<T: Target>(
 
 /// Writes `baseline` (what is stored now) with `keys` recorded as multipart uploads about to
 /// start, conditionally on `expected`; returns the new version tag.
-pub async fn record_intent<T: Target>(
+pub(crate) async fn record_intent<T: Target>(
     target: &T,
     baseline: &Manifest,
     site_id: Option<&str>,

@@ -114,7 +114,7 @@ impl Plan {
     }
 
     /// Total bytes to upload.
-    pub fn upload_bytes(&self) -> u64 {
+    pub(crate) fn upload_bytes(&self) -> u64 {
         self.uploads().map(|s| s.size).sum()
     }
 
@@ -176,7 +176,7 @@ pub enum PlanError {
 /// True for keys a publish never uploads nor deletes: any path segment starting with `.`
 /// (editor and VCS droppings, `.bucketpress/`), except a leading `.well-known/` (RFC 8615:
 /// `security.txt`, WebFinger), which sites do mean to publish.
-pub fn is_hidden(key: &str) -> bool {
+pub(crate) fn is_hidden(key: &str) -> bool {
     if key.starts_with(RESERVED_PREFIX) {
         return true;
     }

@@ -50,7 +50,7 @@ pub fn base_url(base_url: &str, previews_prefix: &str, name: &str) -> String {
 /// headers, per its manifest) become server-side copies from the live object; everything else
 /// passes through to the preview's own target.
 #[derive(Debug)]
-pub struct LiveCopies<T> {
+pub(crate) struct LiveCopies<T> {
     /// The preview's target (its prefix is the preview folder; its copies read the live site).
     pub inner: T,
     /// The live site's manifest.

@@ -206,7 +206,7 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
     }
     let mut cfg = config.publish.clone();
     if let Some(p) = &req.profile {
-        cfg.profile = p.clone();
+        cfg.profile = Some(p.clone());
     }
     // A preview has no history of its own.
     let preview = req.preview.as_ref().map(|name| {
@@ -253,8 +253,7 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
                     Err(e) => Err(e),
                 },
             };
-            let distribution = &cfg.cloudfront_distribution_id;
-            if let (false, Ok(r)) = (distribution.is_empty(), &result) {
+            if let (Some(distribution), Ok(r)) = (&cfg.cloudfront_distribution_id, &result) {
                 let client = cloudfront::client(&sdk);
                 let base = req.base_url.as_ref().unwrap_or(&config.base_url);
                 invalidation = Some(
@@ -333,8 +332,8 @@ impl Job<'_> {
     }
 
     async fn publish<T: Target>(self, target: &T) -> Result<Report, PublishError> {
-        let requests0 = target.requests();
-        let stored = read_stored(target, self.opts).await?;
+        let read = read_stored(target, self.opts).await?;
+        let (stored, requests0) = (&read.stored, read.requests0);
         let recorded = crate::pipeline::unchanged(self.sources, |hash| {
             stored
                 .as_ref()
@@ -371,10 +370,8 @@ impl Job<'_> {
                 (site.publish, site.highlighter, site.cached_blocks)
             }
         };
-        let mut report = publish_over(
-            target, stored, requests0, rendered, self.cfg, self.opts, self.notes,
-        )
-        .await?;
+        let mut report =
+            publish_over(target, read, rendered, self.cfg, self.opts, self.notes).await?;
         if let Some(downloaded) = &downloaded {
             let mut stats = CacheStats {
                 downloaded_shards,
@@ -498,13 +495,29 @@ fn render(
     })
 }
 
+/// How a publish ended, as `--json`'s `status` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishStatus {
+    /// The bucket now holds the site (`published`).
+    Published,
+    /// The bucket already held this site (`nothing_to_do`).
+    NothingToDo,
+    /// A dry run made a plan and changed nothing (`planned`).
+    Planned,
+    /// The publish failed (`failed`).
+    Failed,
+    /// Someone else's publish or the bucket's state was in the way (`conflict`, exit 4).
+    Conflict,
+}
+
 /// What a publish came to: the exit code and what `--json` reports.
 #[derive(Debug)]
 pub struct Outcome<'a> {
     /// The exit code: 0, 1, 3 or 4.
     pub code: u8,
-    /// `published`, `nothing_to_do`, `planned`, `failed` or `conflict`.
-    pub status: &'static str,
+    /// How it ended: `--json`'s `status`.
+    pub status: PublishStatus,
     /// A one-line error, when failed.
     pub error: Option<String>,
     /// The plan, when one was made.
@@ -525,11 +538,11 @@ impl<'a> Outcome<'a> {
                 let status = if r.plan.is_empty()
                     && (!r.summary.manifest_written || r.summary.record_only)
                 {
-                    "nothing_to_do"
+                    PublishStatus::NothingToDo
                 } else if dry_run {
-                    "planned"
+                    PublishStatus::Planned
                 } else {
-                    "published"
+                    PublishStatus::Published
                 };
                 Outcome {
                     code: 0,
@@ -562,7 +575,11 @@ impl<'a> Outcome<'a> {
     ) -> Outcome<'a> {
         Outcome {
             code,
-            status: if code == 4 { "conflict" } else { "failed" },
+            status: if code == 4 {
+                PublishStatus::Conflict
+            } else {
+                PublishStatus::Failed
+            },
             error: Some(error),
             plan,
             summary,

@@ -37,8 +37,9 @@ fn outcomes_and_json() {
     );
     let noop = Ok(report_for(&outputs, &same));
     let o = Outcome::of(false, &noop);
-    assert_eq!((o.code, o.status), (0, "nothing_to_do"));
+    assert_eq!((o.code, o.status), (0, PublishStatus::NothingToDo));
     let v = o.to_json(Some(&spec), false);
+    assert_eq!(v["status"], "nothing_to_do");
     assert_eq!(v["version"], 1);
     assert_eq!(v["target"], "s3://b/p/");
     assert_eq!(v["plan"]["actions"], serde_json::json!([]));
@@ -46,13 +47,19 @@ fn outcomes_and_json() {
     assert!(v["error"].is_null());
 
     let first = Ok(report_for(&outputs, &Manifest::new()));
-    assert_eq!(Outcome::of(false, &first).status, "published");
-    assert_eq!(Outcome::of(true, &first).status, "planned");
+    assert_eq!(Outcome::of(false, &first).status, PublishStatus::Published);
+    assert_eq!(Outcome::of(true, &first).status, PublishStatus::Planned);
+    let json = |dry_run| Outcome::of(dry_run, &first).to_json(None, dry_run)["status"].clone();
+    assert_eq!(
+        (json(false), json(true)),
+        ("published".into(), "planned".into())
+    );
 
     let conflict: Result<Report, PublishError> = Err(TargetError::Conflict.into());
     let o = Outcome::of(false, &conflict);
-    assert_eq!((o.code, o.status), (4, "conflict"));
+    assert_eq!((o.code, o.status), (4, PublishStatus::Conflict));
     let v = o.to_json(Some(&spec), false);
+    assert_eq!(v["status"], "conflict");
     assert!(v["plan"].is_null());
     assert!(v["error"].as_str().unwrap().contains("run publish again"));
 

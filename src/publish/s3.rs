@@ -38,7 +38,7 @@ pub const HASH_METADATA: &str = "bucketpress-hash";
 pub const SITE_METADATA: &str = "bucketpress-site";
 
 /// Files of this size or more are uploaded in parts, streamed from disk.
-pub const MULTIPART_THRESHOLD: u64 = 16 << 20;
+pub(crate) const MULTIPART_THRESHOLD: u64 = 16 << 20;
 
 /// The part size of multipart uploads (grown for huge files to stay under 10,000 parts).
 const PART_SIZE: u64 = 8 << 20;
@@ -69,14 +69,14 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The slowest upload bandwidth an upload's timeout allows for: 1 Mbit/s (125,000 bytes a
 /// second), so an 8 MiB part may take 10 s + 67 s before its attempt is abandoned.
-pub const FLOOR_BANDWIDTH: u64 = 125_000;
+pub(crate) const FLOOR_BANDWIDTH: u64 = 125_000;
 
 /// How long connecting (TCP and TLS) may take before the attempt is retried.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The environment variable overriding the attempt timeout, in milliseconds (for slow
 /// links, and for tests that need a short timeout); `[publish] timeout` sets it in seconds.
-pub const ATTEMPT_TIMEOUT_ENV: &str = "BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS";
+pub(crate) const ATTEMPT_TIMEOUT_ENV: &str = "BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS";
 
 /// The timeouts: [`CONNECT_TIMEOUT`], and `attempt` per attempt (a hung or very slow request
 /// fails that attempt, which the retry policy then retries). No whole-operation timeout: the
@@ -90,13 +90,13 @@ pub fn timeout_config(attempt: Duration) -> aws_config::timeout::TimeoutConfig {
 
 /// The attempt timeout of a request sending `bytes`: `base` plus the time `bytes` take at
 /// [`FLOOR_BANDWIDTH`].
-pub fn attempt_timeout_for(base: Duration, bytes: u64) -> Duration {
+pub(crate) fn attempt_timeout_for(base: Duration, bytes: u64) -> Duration {
     base + Duration::from_millis(bytes.saturating_mul(1000) / FLOOR_BANDWIDTH)
 }
 
 /// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when set to a positive number of
 /// milliseconds, else `configured` (`[publish] timeout`), else [`DEFAULT_ATTEMPT_TIMEOUT`].
-pub fn attempt_timeout(configured: Option<Duration>) -> Duration {
+pub(crate) fn attempt_timeout(configured: Option<Duration>) -> Duration {
     parse_attempt_timeout(std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref())
         .or(configured)
         .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)
@@ -129,14 +129,14 @@ pub struct S3Settings {
 }
 
 impl S3Settings {
-    /// Settings for `bucket`/`prefix` with the connection fields of `[publish]` (empty strings
-    /// in site.toml mean "not set").
+    /// Settings for `bucket`/`prefix` with the connection fields of `[publish]` (an empty
+    /// `--profile` is unset too).
     pub fn from_config(
         bucket: &str,
         prefix: &str,
         cfg: &crate::config::PublishConfig,
     ) -> S3Settings {
-        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
         S3Settings {
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
@@ -224,7 +224,7 @@ impl S3Target {
 
     /// Says whether requests go to a custom endpoint with virtual-hosted addressing (then a
     /// host name that does not resolve hints at `path_style`).
-    pub fn set_virtual_hosted_endpoint(&mut self, yes: bool) {
+    pub(crate) fn set_virtual_hosted_endpoint(&mut self, yes: bool) {
         self.virtual_hosted_endpoint = yes;
     }
 
@@ -317,7 +317,7 @@ pub fn client(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> Client {
 }
 
 /// `"blog"` → `"blog/"`, `"/a/b/"` → `"a/b/"`, `""` → `""`.
-pub fn normalize_prefix(prefix: &str) -> String {
+pub(crate) fn normalize_prefix(prefix: &str) -> String {
     let p = prefix.trim_matches('/');
     if p.is_empty() {
         String::new()

@@ -110,14 +110,41 @@ pub(crate) fn unsupported<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>
 pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError> {
     let mut classifier = S3Target::with_client(client.clone(), &s.bucket, "");
     classifier.set_virtual_hosted_endpoint(s.custom_endpoint && !s.path_style);
-    let b = &s.bucket;
     let mut steps = Vec::new();
 
-    // 1. The bucket.
+    // 1. The bucket; a dry run against a bucket still to create reads nothing more.
+    let step = bucket_step(client, &classifier, s).await?;
+    let fresh = step.state == State::WouldDo;
+    steps.push(step);
+
+    // 2. Static website hosting.
+    steps.extend(website_steps(client, &classifier, s, fresh).await?);
+
+    // 3. Unfinished multipart uploads (a killed publish of a big file) are aborted after a day.
+    steps.push(super::setup_lifecycle::lifecycle_step(client, &classifier, s, fresh).await?);
+    if !s.public {
+        return Ok(steps);
+    }
+
+    // 4. The public access block (before the policy: a blocking one refuses public policies).
+    steps.push(public_access_step(client, &classifier, s, fresh).await?);
+
+    // 5. The public-read bucket policy (and the check that it leaves the owner in).
+    steps.push(policy::policy_step(client, &classifier, s, fresh).await?);
+    Ok(steps)
+}
+
+/// Step 1, the bucket: created when missing (with the region's location constraint).
+async fn bucket_step(
+    client: &Client,
+    classifier: &S3Target,
+    s: &Setup,
+) -> Result<Step, TargetError> {
+    let b = &s.bucket;
     let exists = match client.head_bucket().bucket(b).send().await {
         Ok(_) => true,
         Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
-        Err(e) => match fail(&classifier, e, &format!("HeadBucket s3://{b}")) {
+        Err(e) => match fail(classifier, e, &format!("HeadBucket s3://{b}")) {
             TargetError::NotFound(_) | TargetError::NoSuchBucket(_) => false,
             TargetError::AccessDenied(d) => {
                 return Err(TargetError::AccessDenied(format!(
@@ -160,13 +187,22 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
                      global); choose another"
                 )));
             }
-            Err(e) => return Err(fail(&classifier, e, &format!("CreateBucket s3://{b}"))),
+            Err(e) => return Err(fail(classifier, e, &format!("CreateBucket s3://{b}"))),
         };
     }
-    let fresh = step.state == State::WouldDo;
-    steps.push(step);
+    Ok(step)
+}
 
-    // 2. Static website hosting.
+/// Step 2, static website hosting: index and error documents (another prefix's error
+/// document is kept unless `--replace-error-document`, and said so in a second step).
+async fn website_steps(
+    client: &Client,
+    classifier: &S3Target,
+    s: &Setup,
+    fresh: bool,
+) -> Result<Vec<Step>, TargetError> {
+    let b = &s.bucket;
+    let mut steps = Vec::new();
     let error_key = format!("{}{ERROR_DOCUMENT}", s.prefix);
     let current = if fresh {
         Read::Missing
@@ -175,7 +211,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
             Ok(w) => Read::Found(w),
             Err(e) if unsupported(&e) => Read::Unsupported,
             Err(e) if e.code() == Some("NoSuchWebsiteConfiguration") => Read::Missing,
-            Err(e) => return Err(fail(&classifier, e, &format!("GetBucketWebsite s3://{b}"))),
+            Err(e) => return Err(fail(classifier, e, &format!("GetBucketWebsite s3://{b}"))),
         }
     };
     let (matches, rules) = match &current {
@@ -242,7 +278,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         {
             Ok(_) => State::Done,
             Err(e) if unsupported(&e) => State::Unsupported,
-            Err(e) => return Err(fail(&classifier, e, &format!("PutBucketWebsite s3://{b}"))),
+            Err(e) => return Err(fail(classifier, e, &format!("PutBucketWebsite s3://{b}"))),
         }
     };
     let kept = other_error.filter(|_| !matches!(state, State::Kept(_)));
@@ -266,13 +302,18 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
         });
     }
 
-    // 3. Unfinished multipart uploads (a killed publish of a big file) are aborted after a day.
-    steps.push(super::setup_lifecycle::lifecycle_step(client, &classifier, s, fresh).await?);
-    if !s.public {
-        return Ok(steps);
-    }
+    Ok(steps)
+}
 
-    // 4. The public access block (before the policy: a blocking one refuses public policies).
+/// Step 4, the public access block, turned off (before the policy: a blocking one refuses
+/// public policies).
+async fn public_access_step(
+    client: &Client,
+    classifier: &S3Target,
+    s: &Setup,
+    fresh: bool,
+) -> Result<Step, TargetError> {
+    let b = &s.bucket;
     let current = if fresh {
         // New buckets block public access by default.
         Read::Found(true)
@@ -291,7 +332,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
             Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => Read::Missing,
             Err(e) => {
                 return Err(fail(
-                    &classifier,
+                    classifier,
                     e,
                     &format!("GetPublicAccessBlock s3://{b}"),
                 ));
@@ -320,7 +361,7 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
                 Err(e) if unsupported(&e) => State::Unsupported,
                 Err(e) => {
                     return Err(fail(
-                        &classifier,
+                        classifier,
                         e,
                         &format!("PutPublicAccessBlock s3://{b}"),
                     ));
@@ -328,16 +369,12 @@ pub async fn setup(client: &Client, s: &Setup) -> Result<Vec<Step>, TargetError>
             }
         }
     };
-    steps.push(Step {
+    Ok(Step {
         subject: "public access block",
         call,
         state,
         document: None,
-    });
-
-    // 4. The public-read bucket policy (and the check that it leaves the owner in).
-    steps.push(policy::policy_step(client, &classifier, s, fresh).await?);
-    Ok(steps)
+    })
 }
 
 /// Classifies a failed request like a publish does (typed [`TargetError`]).

@@ -23,13 +23,13 @@ use super::target::{Target, TargetError};
 use crate::sources_hash::BUILD_ID;
 
 /// How many shards the cache is split into.
-pub const SHARDS: usize = 64;
+pub(crate) const SHARDS: usize = 64;
 
 /// The index object, relative to the publish prefix.
-pub const INDEX_KEY: &str = ".bucketpress/cache/highlight/index.json";
+pub(crate) const INDEX_KEY: &str = ".bucketpress/cache/highlight/index.json";
 
 /// A shard's object key, relative to the publish prefix.
-pub fn shard_key(i: usize) -> String {
+pub(crate) fn shard_key(i: usize) -> String {
     format!(".bucketpress/cache/highlight/{i:02}.gz")
 }
 

@@ -49,7 +49,7 @@ pub enum TargetError {
 impl TargetError {
     /// True for errors after which further requests are pointless (wrong bucket, credentials,
     /// permissions): the publish stops at once instead of failing every key.
-    pub fn is_fatal(&self) -> bool {
+    pub(crate) fn is_fatal(&self) -> bool {
         matches!(
             self,
             TargetError::NoSuchBucket(_)

@@ -46,7 +46,7 @@ impl SiteCtx {
 
 /// A link to a page: `{ title, url }`.
 #[derive(Debug, Clone, Serialize)]
-pub struct LinkCtx {
+pub(crate) struct LinkCtx {
     /// The page title.
     pub title: String,
     /// Its URL path.
@@ -148,7 +148,7 @@ fn empty_map() -> &'static serde_json::Map<String, serde_json::Value> {
 }
 
 /// Formats a date for people: `1 March 2024`.
-pub fn display_date(d: &DateTime<FixedOffset>) -> String {
+pub(crate) fn display_date(d: &DateTime<FixedOffset>) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
@@ -240,7 +240,7 @@ impl<'a> DocCtx<'a> {
     }
 
     /// The same without the full content and TOC, for listings.
-    pub fn for_listing(&self) -> DocCtx<'a> {
+    pub(crate) fn for_listing(&self) -> DocCtx<'a> {
         DocCtx {
             content: Cow::Borrowed(""),
             toc: &[],
@@ -410,7 +410,7 @@ impl<'a> Contexts<'a> {
 
     /// Reads each document's HTML from `store` where `parked` says it is (same order as the
     /// documents): a document's own page gets a context of its own, dropped with the page.
-    pub fn with_parked(
+    pub(crate) fn with_parked(
         mut self,
         store: &'a HtmlStore,
         parked: &'a [Option<Parked>],
@@ -420,12 +420,12 @@ impl<'a> Contexts<'a> {
     }
 
     /// Problems reading parked HTML back (the pages concerned were rendered without it).
-    pub fn failures(&self) -> Vec<crate::error::Diagnostic> {
+    pub(crate) fn failures(&self) -> Vec<crate::error::Diagnostic> {
         std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Resolves each document's `cover` in `images`.
-    pub fn with_images(mut self, images: &'a crate::images::Catalog) -> Contexts<'a> {
+    pub(crate) fn with_images(mut self, images: &'a crate::images::Catalog) -> Contexts<'a> {
         self.images = Some(images);
         self
     }
@@ -532,7 +532,7 @@ impl Fingerprint {
     }
 
     /// Adds an optional string.
-    pub fn opt(&mut self, s: Option<&str>) -> &mut Fingerprint {
+    pub(crate) fn opt(&mut self, s: Option<&str>) -> &mut Fingerprint {
         match s {
             Some(s) => self.num(1).str(s),
             None => self.num(0),
@@ -540,7 +540,7 @@ impl Fingerprint {
     }
 
     /// Adds a number.
-    pub fn num(&mut self, n: u64) -> &mut Fingerprint {
+    pub(crate) fn num(&mut self, n: u64) -> &mut Fingerprint {
         self.0.extend_from_slice(&n.to_le_bytes());
         self
     }
@@ -567,7 +567,7 @@ impl Fingerprint {
     }
 
     /// The result as a page's print: the fields themselves when they are few, else their hash.
-    pub fn into_print(self) -> PagePrint {
+    pub(crate) fn into_print(self) -> PagePrint {
         if self.0.len() <= PagePrint::MAX_INPUTS {
             PagePrint::Inputs(self.0)
         } else {
@@ -596,7 +596,7 @@ impl PagePrint {
 
 /// `paginator` on paginated listings.
 #[derive(Debug, Clone, Serialize)]
-pub struct Paginator {
+pub(crate) struct Paginator {
     /// 1-based page number.
     pub current: usize,
     /// Number of pages.
@@ -609,7 +609,7 @@ pub struct Paginator {
 
 /// `{ name, slug, url, count }` on tag listings.
 #[derive(Debug, Clone, Serialize)]
-pub struct TagCtx {
+pub(crate) struct TagCtx {
     /// As first written.
     pub name: String,
     /// URL slug.
@@ -622,7 +622,7 @@ pub struct TagCtx {
 
 /// A year of the archive.
 #[derive(Debug, Clone, Serialize)]
-pub struct YearCtx<'a> {
+pub(crate) struct YearCtx<'a> {
     /// The year.
     pub year: i32,
     /// Its posts, newest first, without content.
@@ -631,7 +631,7 @@ pub struct YearCtx<'a> {
 
 /// One sitemap entry.
 #[derive(Debug, Clone, Serialize)]
-pub struct SitemapEntry {
+pub(crate) struct SitemapEntry {
     /// Absolute URL.
     pub permalink: String,
     /// RFC 3339 or null.

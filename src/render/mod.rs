@@ -81,7 +81,7 @@ struct PageEntry {
 /// fingerprint of the inputs it was made from. Updated in place: a render that reuses nearly
 /// everything touches only what it redid.
 #[derive(Default)]
-pub struct RenderCache {
+pub(crate) struct RenderCache {
     markdown: FxHashMap<String, MarkdownEntry>,
     pages: FxHashMap<String, PageEntry>,
     /// Counts renders, to tell the pages the last one produced from those it no longer does.
@@ -111,7 +111,7 @@ impl RenderCache {
     /// One warning per code language no highlighter knows, at its first fence (files in path
     /// order): a build says it once, however many blocks use it. Drawn from every rendered
     /// document, reused ones included, so `serve` keeps saying it after an edit elsewhere.
-    pub fn unknown_languages(&self) -> Vec<Diagnostic> {
+    pub(crate) fn unknown_languages(&self) -> Vec<Diagnostic> {
         let mut found: Vec<(&str, &str, usize)> = self
             .markdown
             .iter()
@@ -138,7 +138,7 @@ impl RenderCache {
 
     /// Every page of the last render with the links and ids taken from it (renders with
     /// [`Renderer::with_link_check`] only): `(object key, links)`.
-    pub fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
+    pub(crate) fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
         self.pages
             .iter()
             .filter_map(|(key, e)| Some((key.as_str(), e.links.as_deref()?)))
@@ -146,7 +146,7 @@ impl RenderCache {
 }
 
 /// Renders one site's pages.
-pub struct Renderer<'a> {
+pub(crate) struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     highlighter: &'a Highlighter,
@@ -226,21 +226,21 @@ impl<'a> Renderer<'a> {
 
     /// Makes unknown shortcodes, Liquid tags and variables warnings (the source shows marked
     /// on the page) instead of errors.
-    pub fn with_lenient(mut self, lenient: bool) -> Self {
+    pub(crate) fn with_lenient(mut self, lenient: bool) -> Self {
         self.lenient = lenient;
         self
     }
 
     /// Takes every HTML page's links and anchor ids as it is rendered (before a sink takes
     /// it), for [`crate::links`]; [`RenderCache::page_links`] gives them.
-    pub fn with_link_check(mut self, on: bool) -> Self {
+    pub(crate) fn with_link_check(mut self, on: bool) -> Self {
         self.link_check = on;
         self
     }
 
     /// Renders the Markdown of document `i` (in [`Site::docs`] order) from `bodies[i]` when
     /// that is not empty, dropping it once rendered.
-    pub fn with_taken_bodies(mut self, bodies: Vec<String>) -> Self {
+    pub(crate) fn with_taken_bodies(mut self, bodies: Vec<String>) -> Self {
         self.taken_bodies = bodies.into_iter().map(Mutex::new).collect();
         self
     }
@@ -248,14 +248,14 @@ impl<'a> Renderer<'a> {
     /// Parks each document's rendered HTML in a temporary file until its page is rendered,
     /// so a one-shot render holds metadata, not content ([`parked`]). Not for `serve`: a
     /// parked rendering is not reused.
-    pub fn with_parked_html(mut self, on: bool) -> Self {
+    pub(crate) fn with_parked_html(mut self, on: bool) -> Self {
         self.park_html = on;
         self
     }
 
     /// Hands every page to `sink` as soon as it is rendered (a build puts it on disk, keeping
     /// only its hash and file in memory).
-    pub fn with_sink(mut self, sink: Option<Arc<dyn PageSink>>) -> Self {
+    pub(crate) fn with_sink(mut self, sink: Option<Arc<dyn PageSink>>) -> Self {
         self.sink = sink;
         self
     }
@@ -263,21 +263,21 @@ impl<'a> Renderer<'a> {
     /// Gives the keys private documents are sealed with. The caller puts
     /// [`Keyring::fingerprint`] into the `inputs` fingerprint, so cached pages are
     /// re-rendered when a key changes.
-    pub fn with_keys(mut self, keys: Arc<Keyring>) -> Self {
+    pub(crate) fn with_keys(mut self, keys: Arc<Keyring>) -> Self {
         self.keys = keys;
         self
     }
 
     /// Gives Markdown and templates (the `images` global) the processed images. The caller
     /// puts [`crate::images::Catalog::fingerprint`] into the `inputs` fingerprint.
-    pub fn with_images(mut self, images: Arc<crate::images::Catalog>) -> Self {
+    pub(crate) fn with_images(mut self, images: Arc<crate::images::Catalog>) -> Self {
         self.images = images;
         self
     }
 
     /// Gives templates the `torrents` global: big files by object key. The caller puts the
     /// map into the `inputs` fingerprint, so cached pages are re-rendered when it changes.
-    pub fn with_torrents(mut self, torrents: Arc<BTreeMap<String, TorrentLinks>>) -> Self {
+    pub(crate) fn with_torrents(mut self, torrents: Arc<BTreeMap<String, TorrentLinks>>) -> Self {
         self.torrents = torrents;
         self
     }

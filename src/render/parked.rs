@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where one document's HTML sits in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Parked {
+pub(crate) struct Parked {
     offset: u64,
     len: usize,
 }
@@ -22,7 +22,7 @@ pub struct Parked {
 /// An append-only temporary file of HTML, written and read from many threads at once (each
 /// write reserves its own range; reads are positional). The file has no name: the operating
 /// system removes it when the store is dropped, also when the process is killed.
-pub struct HtmlStore {
+pub(crate) struct HtmlStore {
     file: File,
     end: AtomicU64,
 }
@@ -37,7 +37,7 @@ impl HtmlStore {
     }
 
     /// Writes `html` to the store.
-    pub fn park(&self, html: &str) -> io::Result<Parked> {
+    pub(crate) fn park(&self, html: &str) -> io::Result<Parked> {
         let len = html.len();
         let offset = self.end.fetch_add(len as u64, Ordering::Relaxed);
         self.file.write_all_at(html.as_bytes(), offset)?;

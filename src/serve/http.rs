@@ -19,7 +19,7 @@ use super::state::{Shared, Snapshot};
 use crate::outputs::{Body, Output, Outputs};
 
 /// The page S3 serves (with status 404) for unknown keys.
-pub const NOT_FOUND_KEY: &str = "404.html";
+pub(crate) const NOT_FOUND_KEY: &str = "404.html";
 
 /// Why a request path was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,7 +37,7 @@ pub enum BadPath {
 
 /// Decodes a request path (`/posts/caf%C3%A9/`) into the key prefix it names (`posts/café/`),
 /// refusing anything that could name something other than an object key.
-pub fn decode_path(raw: &str) -> Result<String, BadPath> {
+pub(crate) fn decode_path(raw: &str) -> Result<String, BadPath> {
     let lower = raw.to_ascii_lowercase();
     if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") {
         return Err(BadPath::Separator);
@@ -99,7 +99,7 @@ pub fn resolve(raw_path: &str, outputs: &Outputs) -> Resolved {
 /// True when a `Host` header may reach a server listening on loopback: `localhost` (and
 /// `*.localhost`) or an IP literal, any port. Other names mean DNS rebinding: a page from
 /// another site resolving its own name to 127.0.0.1 to read the preview (drafts included).
-pub fn is_local_host(host: &str) -> bool {
+pub(crate) fn is_local_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(v6) => {
             return v6
@@ -130,7 +130,7 @@ async fn host_guard(
 }
 
 /// The router: the reload WebSocket and, for every other path, the outputs.
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(WS_PATH, get(reload::ws_handler))
         .fallback(serve_output)

@@ -71,7 +71,7 @@ pub struct Server {
 }
 
 /// The site's base URL when served at `addr` (an unspecified address becomes `localhost`).
-pub fn base_url_for(addr: SocketAddr) -> String {
+pub(crate) fn base_url_for(addr: SocketAddr) -> String {
     match addr.ip() {
         ip if ip.is_unspecified() => format!("http://localhost:{}/", addr.port()),
         IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),

@@ -5,11 +5,11 @@
 use crate::highlight::escape_html;
 
 /// The overlay's heading.
-pub const TITLE: &str =
+pub(crate) const TITLE: &str =
     "bucketpress: the last edit broke the build (showing the last good version)";
 
 /// The overlay's style; scoped by id so it cannot touch the site's own elements.
-pub const STYLE: &str = "#__bucketpress_overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;\
+pub(crate) const STYLE: &str = "#__bucketpress_overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;\
 overflow:auto;z-index:2147483647;margin:0;padding:1em 1.25em;background:#2b0d0d;color:#ffe9e9;\
 border-top:4px solid #e5484d;font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;\
 box-shadow:0 -4px 24px rgba(0,0,0,.4)}\
@@ -21,17 +21,17 @@ color:#ffe9e9;background:#5a1a1a;border:1px solid #e5484d;border-radius:4px;curs
 
 /// The close button: removes the overlay (until the next failed build). An inline handler,
 /// so a page served while broken can dismiss it before the reload script runs.
-pub const CLOSE_BUTTON: &str = "<button type=\"button\" aria-label=\"Dismiss\" \
+pub(crate) const CLOSE_BUTTON: &str = "<button type=\"button\" aria-label=\"Dismiss\" \
 onclick=\"this.parentNode.remove()\">Dismiss ×</button>";
 
 /// Errors as the overlay shows them: one after another, a blank line between (an error may
 /// span lines: Tera's source line and caret).
-pub fn error_text(errors: &[String]) -> String {
+pub(crate) fn error_text(errors: &[String]) -> String {
     errors.join("\n\n")
 }
 
 /// The overlay element for `errors`; empty when there are none.
-pub fn overlay_html(errors: &[String]) -> String {
+pub(crate) fn overlay_html(errors: &[String]) -> String {
     if errors.is_empty() {
         return String::new();
     }
@@ -44,7 +44,7 @@ pub fn overlay_html(errors: &[String]) -> String {
 }
 
 /// A whole page for when there is no good build to show at all (the first build failed).
-pub fn error_page(errors: &[String]) -> String {
+pub(crate) fn error_page(errors: &[String]) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Build failed</title></head>\
          <body><p>The site has not built yet; fix the errors below and this page reloads.</p>\

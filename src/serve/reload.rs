@@ -23,7 +23,7 @@ pub const END_MARK: &str = "<!-- /bucketpress:livereload -->";
 
 /// The block injected into served HTML: overlay style, the overlay itself while the build is
 /// broken, and the reload script that knows which build `version` the page came from.
-pub fn snippet(version: u64, errors: &[String]) -> String {
+pub(crate) fn snippet(version: u64, errors: &[String]) -> String {
     let script = include_str!("livereload.js")
         .replace("__BP_VERSION__", &version.to_string())
         .replace("__BP_WS__", &js_string(WS_PATH))
@@ -58,7 +58,10 @@ pub fn inject(html: &[u8], block: &str) -> Vec<u8> {
 
 /// Upgrades to a WebSocket that forwards rebuild events. Subscribes before answering, so an
 /// event sent once the client has its handshake response is never missed.
-pub async fn ws_handler(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn ws_handler(
+    ws: WebSocketUpgrade,
+    State(shared): State<Arc<Shared>>,
+) -> Response {
     let events = shared.subscribe();
     let hello = shared.hello();
     let shutdown = shared.shutdown_signal();

@@ -70,7 +70,7 @@ impl Shared {
     }
 
     /// A receiver that changes when the server shuts down.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.clone()
     }
 
@@ -89,7 +89,7 @@ pub struct Diff {
 
 impl Diff {
     /// True when every changed key is a stylesheet (and something changed).
-    pub fn css_only(&self) -> bool {
+    pub(crate) fn css_only(&self) -> bool {
         !self.changed.is_empty() && self.changed.iter().all(|k| k.ends_with(".css"))
     }
 }
@@ -154,7 +154,7 @@ impl Builder {
     /// From now on, image variants an edit needs are made in the background, the original
     /// standing in under their names meanwhile; when a batch is done the site is rendered
     /// again (nothing re-read: the variants come from the cache) and open pages reload.
-    pub fn images_in_background(self: &Arc<Self>, shared: &Arc<Shared>) {
+    pub(crate) fn images_in_background(self: &Arc<Self>, shared: &Arc<Shared>) {
         let (builder, shared) = (Arc::downgrade(self), Arc::downgrade(shared));
         let notify = Arc::new(move || {
             if let (Some(b), Some(s)) = (builder.upgrade(), shared.upgrade()) {
@@ -173,7 +173,7 @@ impl Builder {
     }
 
     /// Writes the caches an incremental rebuild leaves for later (the highlight cache).
-    pub fn save_caches(&self) {
+    pub(crate) fn save_caches(&self) {
         self.session.lock().expect("session lock").save_highlights();
     }
 

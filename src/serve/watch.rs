@@ -58,7 +58,7 @@ impl ChangeSet {
     }
 
     /// The changed paths (relative to the site), or `None` when any file may have changed.
-    pub fn changed_paths(&self) -> Option<Vec<String>> {
+    pub(crate) fn changed_paths(&self) -> Option<Vec<String>> {
         (!self.rescan).then(|| self.paths.iter().map(|(_, p)| p.clone()).collect())
     }
 
@@ -73,7 +73,7 @@ impl ChangeSet {
     }
 
     /// Adds another batch.
-    pub fn merge(&mut self, other: ChangeSet) {
+    pub(crate) fn merge(&mut self, other: ChangeSet) {
         self.paths.extend(other.paths);
         self.rescan |= other.rescan;
     }
@@ -96,7 +96,7 @@ impl fmt::Display for ChangeSet {
 
 /// True for names editors create while saving and delete soon after: vim's `4913` probe and
 /// swap files, JetBrains' safe-write files, backups, plus what the loader ignores (dotfiles).
-pub fn is_temp_name(name: &str) -> bool {
+pub(crate) fn is_temp_name(name: &str) -> bool {
     Filter::is_ignored_name(name)
         || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
         || [
@@ -114,7 +114,7 @@ pub fn is_temp_name(name: &str) -> bool {
 
 /// Classifies one changed path (absolute, under `site_dir`). `None` for anything that cannot
 /// affect the build: outside the site, dotfiles and editor temporaries, the `public/` output.
-pub fn classify_path(site_dir: &Path, path: &Path) -> Option<(ChangeKind, String)> {
+pub(crate) fn classify_path(site_dir: &Path, path: &Path) -> Option<(ChangeKind, String)> {
     let rel = path.strip_prefix(site_dir).ok()?;
     let mut parts = Vec::new();
     for c in rel.components() {
@@ -147,7 +147,10 @@ pub fn classify_path(site_dir: &Path, path: &Path) -> Option<(ChangeKind, String
 }
 
 /// Classifies a batch of changed paths.
-pub fn classify<'a>(site_dir: &Path, paths: impl IntoIterator<Item = &'a Path>) -> ChangeSet {
+pub(crate) fn classify<'a>(
+    site_dir: &Path,
+    paths: impl IntoIterator<Item = &'a Path>,
+) -> ChangeSet {
     ChangeSet {
         paths: paths
             .into_iter()
@@ -159,7 +162,7 @@ pub fn classify<'a>(site_dir: &Path, paths: impl IntoIterator<Item = &'a Path>) 
 
 /// True for events that may change a file's content or existence; reads (which the build
 /// itself causes) and access-time updates are not changes.
-pub fn is_relevant(kind: &EventKind) -> bool {
+pub(crate) fn is_relevant(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,

@@ -235,7 +235,7 @@ impl Session {
 
     /// Makes missing image variants in the background (serving each original under its
     /// variants' names meanwhile) and calls `notify` when a batch is done (`serve`).
-    pub fn images_lazily(&mut self, notify: Notify) {
+    pub(crate) fn images_lazily(&mut self, notify: Notify) {
         self.images.lazily(notify);
     }
 
@@ -246,13 +246,13 @@ impl Session {
 
     /// Adds highlighted blocks from cache-file bytes (a shard of the cache kept in the bucket);
     /// returns how many, or `None` when the bytes are not a cache file.
-    pub fn load_highlight_bytes(&self, bytes: &[u8]) -> Option<usize> {
+    pub(crate) fn load_highlight_bytes(&self, bytes: &[u8]) -> Option<usize> {
         self.highlighter.load_bytes(bytes)
     }
 
     /// The session's highlighter, holding what its renders highlighted and used (for a
     /// session that does not save to disk: see [`Highlighter::encode_shards`]).
-    pub fn into_highlighter(self) -> Highlighter {
+    pub(crate) fn into_highlighter(self) -> Highlighter {
         self.highlighter
     }
 
@@ -289,7 +289,7 @@ impl Session {
 
     /// The warnings of the sources the last render read (site.toml's unknown keys, files
     /// left out), also when that render failed: `check` shows them with the errors.
-    pub fn source_warnings(&self) -> Vec<Diagnostic> {
+    pub(crate) fn source_warnings(&self) -> Vec<Diagnostic> {
         let Some(sources) = &self.sources else {
             return Vec::new();
         };

@@ -28,7 +28,7 @@ impl PieceCache {
     }
 
     /// Also keeps entries as files in `dir` (created when first written).
-    pub fn persist_in(&mut self, dir: PathBuf) {
+    pub(crate) fn persist_in(&mut self, dir: PathBuf) {
         self.dir = Some(dir);
     }
 
@@ -70,7 +70,7 @@ impl PieceCache {
 
     /// Forgets entries the last build did not use, in memory and on disk, so a replaced
     /// video does not leave its pieces behind for ever.
-    pub fn prune_unused(&self) {
+    pub(crate) fn prune_unused(&self) {
         let used = std::mem::take(&mut *self.used.lock().expect("cache lock"));
         self.memory
             .lock()

@@ -8,13 +8,13 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 /// The smallest piece length used: 16 KiB, the BitTorrent block size.
-pub const MIN_PIECE_LENGTH: u64 = 16 * 1024;
+pub(crate) const MIN_PIECE_LENGTH: u64 = 16 * 1024;
 /// The largest piece length used: 16 MiB; bigger pieces make clients re-fetch too much.
-pub const MAX_PIECE_LENGTH: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_PIECE_LENGTH: u64 = 16 * 1024 * 1024;
 /// The most pieces a torrent aims for; fewer, larger pieces keep the `.torrent` small.
-pub const TARGET_PIECES: u64 = 2048;
+pub(crate) const TARGET_PIECES: u64 = 2048;
 /// Bytes of one SHA-1 piece hash.
-pub const PIECE_HASH_LEN: usize = 20;
+pub(crate) const PIECE_HASH_LEN: usize = 20;
 
 /// The piece length for a file of `size` bytes: the smallest power of two that keeps the
 /// number of pieces at or under [`TARGET_PIECES`], clamped to 16 KiB ..= 16 MiB.

@@ -24,7 +24,7 @@ use crate::error::{Diagnostic, Problem};
 use crate::outputs::{Body, Output, OutputKind};
 
 /// The media type of a `.torrent` file.
-pub const TORRENT_CONTENT_TYPE: &str = "application/x-bittorrent";
+pub(crate) const TORRENT_CONTENT_TYPE: &str = "application/x-bittorrent";
 
 /// The `[torrents]` section of `site.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,14 +66,14 @@ impl TorrentConfig {
     }
 
     /// True when a file of `size` bytes gets a torrent.
-    pub fn wants(&self, size: u64) -> bool {
+    pub(crate) fn wants(&self, size: u64) -> bool {
         self.enabled && size >= self.threshold.as_u64()
     }
 }
 
 /// What a template gets for one big file (`torrents["media/talk.mp4"]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TorrentLinks {
+pub(crate) struct TorrentLinks {
     /// The file name (the torrent's `name`).
     pub name: String,
     /// The link to the file itself, under the site's base path.
@@ -94,7 +94,7 @@ pub struct TorrentLinks {
 
 /// The torrents of a site: the template view and the `.torrent` outputs.
 #[derive(Debug, Default)]
-pub struct Torrents {
+pub(crate) struct Torrents {
     /// By the big file's object key.
     pub links: BTreeMap<String, TorrentLinks>,
     /// One `<key>.torrent` asset per big file.
@@ -104,7 +104,7 @@ pub struct Torrents {
 /// What making torrents reads from site.toml: `[torrents]` and the base URL (web seeds and
 /// links are absolute).
 #[derive(Debug, Clone, Copy)]
-pub struct Seeding<'a> {
+pub(crate) struct Seeding<'a> {
     /// `[torrents]`.
     pub settings: &'a TorrentConfig,
     /// The site's `base_url`, as written.
@@ -122,13 +122,13 @@ impl Seeding<'_> {
 }
 
 /// The object key of the torrent for the file at `key`.
-pub fn torrent_key(key: &str) -> String {
+pub(crate) fn torrent_key(key: &str) -> String {
     format!("{key}.torrent")
 }
 
 /// Makes a torrent for every asset at or above the threshold, in parallel. `assets` pairs each
 /// source file with its loaded output; pieces come from `cache` when the content is known.
-pub fn make_torrents(
+pub(crate) fn make_torrents(
     config: &Seeding<'_>,
     assets: &[(&SourceAsset, &Output)],
     cache: &PieceCache,
@@ -223,7 +223,7 @@ fn torrent_output(config: &Seeding<'_>, key: &str, meta: &MetaInfo) -> (TorrentL
 }
 
 /// An object key as a URL path: each segment percent-encoded (spaces, `#`, `?`, non-ASCII).
-pub fn encode_key(key: &str) -> String {
+pub(crate) fn encode_key(key: &str) -> String {
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')

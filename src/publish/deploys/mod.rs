@@ -22,25 +22,25 @@ use super::manifest::RESERVED_PREFIX;
 use super::target::{Target, TargetError};
 
 /// Where deploy records live, relative to the site prefix.
-pub const DEPLOYS_PREFIX: &str = ".bucketpress/deploys/";
+pub(crate) const DEPLOYS_PREFIX: &str = ".bucketpress/deploys/";
 
 /// Where the objects deploys replaced are kept, relative to the site prefix.
-pub const HISTORY_PREFIX: &str = ".bucketpress/history/";
+pub(crate) const HISTORY_PREFIX: &str = ".bucketpress/history/";
 
 pub use crate::config::publish::DEFAULT_KEEP;
 
 /// The key of deploy `id`'s record.
-pub fn record_key(id: &str) -> String {
+pub(crate) fn record_key(id: &str) -> String {
     format!("{DEPLOYS_PREFIX}{id}.json.gz")
 }
 
 /// Where deploy `id` keeps what `key` held before it.
-pub fn kept_key(id: &str, key: &str) -> String {
+pub(crate) fn kept_key(id: &str, key: &str) -> String {
     format!("{HISTORY_PREFIX}{id}/{key}")
 }
 
 /// The ids of the recorded deploys, oldest first (one listing request per 1,000).
-pub async fn list_ids<T: Target>(target: &T) -> Result<Vec<String>, TargetError> {
+pub(crate) async fn list_ids<T: Target>(target: &T) -> Result<Vec<String>, TargetError> {
     let mut ids: Vec<String> = target
         .list_under(DEPLOYS_PREFIX)
         .await?

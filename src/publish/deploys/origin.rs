@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 /// The commit (full hash) and its subject line of the repository holding `site`; `None` when
 /// it is not one, or git is not installed.
-pub fn git_head(site: &Path) -> Option<(String, String)> {
+pub(crate) fn git_head(site: &Path) -> Option<(String, String)> {
     let out = Command::new("git")
         .arg("-C")
         .arg(site)

@@ -73,7 +73,7 @@ pub struct Deploy {
 }
 
 /// A new deploy id for `now`.
-pub fn new_id(now: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn new_id(now: chrono::DateTime<chrono::Utc>) -> String {
     let mut random = [0u8; 2];
     if getrandom::fill(&mut random).is_err() {
         random = (std::process::id() as u16).to_be_bytes();

@@ -117,31 +117,7 @@ pub async fn rollback<T: Target>(
         ),
     };
     let records = super::list(target).await?;
-    let pending = current
-        .pending_rollback
-        .as_ref()
-        .and_then(|id| records.iter().find(|r| &r.id == id))
-        .filter(|r| r.status == Status::Started);
-    let (plan, mut deploy, resumed) = match pending {
-        Some(r) => {
-            let Kind::Rollback { to } = &r.kind else {
-                return Err(TargetError::Other(format!("{}: not a rollback", r.id)).into());
-            };
-            let plan = undo::plan(&records, to, Some(&r.id), &current, usize::MAX)?;
-            (plan, r.clone(), true)
-        }
-        None => {
-            let to = match &opts.to {
-                Some(id) => id.clone(),
-                None => undo::default_target(&records)
-                    .ok_or(UndoError::Nothing)?
-                    .to_string(),
-            };
-            let plan = undo::plan(&records, &to, None, &current, opts.max_deletes)?;
-            let deploy = Deploy::start(Kind::Rollback { to }, chrono::Utc::now());
-            (plan, deploy, false)
-        }
-    };
+    let (plan, mut deploy, resumed) = choose(&records, &current, opts)?;
     let mut report = RollbackReport {
         plan,
         deploy: None,
@@ -162,87 +138,12 @@ pub async fn rollback<T: Target>(
     report.deploy = Some(deploy.id.clone());
     let plan = &report.plan;
 
-    let mut etag = Some(etag);
+    let mut etag = etag;
     if !resumed {
-        // What this rollback overwrites is kept, so that rolling it back redoes the deploy.
-        let touched = plan.touched(&current);
-        let to_keep = touched
-            .iter()
-            .filter_map(|(k, e)| e.map(|e| (k.to_string(), e.clone())))
-            .collect();
-        let missing = keep::keep(target, &deploy.id, &to_keep, opts.concurrency).await?;
-        deploy.changes = touched
-            .iter()
-            .map(|(k, e)| {
-                let change = Change {
-                    before: e.filter(|_| !missing.contains(*k)).cloned(),
-                    deleted: plan.deletes.iter().any(|d| d == k),
-                };
-                (k.to_string(), change)
-            })
-            .collect();
-        deploy.unchanged = plan.unchanged;
-        write(target, &deploy).await?;
-        // Every key the rollback may write is listed, as of unknown content: a publish after
-        // a rollback cut short uploads or deletes each of them.
-        let mut intent = current.clone();
-        for key in touched.keys() {
-            if let Some(e) = intent.entries.get_mut(*key) {
-                e.hash = UNKNOWN_HASH.to_string();
-            }
-        }
-        for r in &plan.restores {
-            let e = intent
-                .entries
-                .entry(r.key.clone())
-                .or_insert_with(|| r.entry.clone());
-            e.hash = UNKNOWN_HASH.to_string();
-        }
-        intent.sources = None;
-        intent.pending_rollback = Some(deploy.id.clone());
-        etag = Some(conditional(target, &intent, etag.as_ref(), &mut deploy).await?);
+        etag = record_intent(target, plan, &current, etag, &mut deploy, opts.concurrency).await?;
     }
-
-    // Assets, then pages.
-    let (assets, pages): (Vec<&Restore>, Vec<&Restore>) =
-        plan.restores.iter().partition(|r| !is_page(&r.entry));
-    let mut failed = Vec::new();
-    for phase in [assets, pages] {
-        let copies: Vec<_> = phase.into_iter().map(|r| restore(target, r)).collect();
-        let mut results = futures::stream::iter(copies).buffer_unordered(opts.concurrency.max(1));
-        while let Some((r, result)) = results.next().await {
-            match result {
-                Ok(()) => report.restored += 1,
-                Err(e) => failed.push((r.key.clone(), e)),
-            }
-        }
-        if !failed.is_empty() {
-            // The manifest still names this rollback: running it again finishes it.
-            return Err(RollbackError::Copies {
-                failed: failed.len(),
-                planned: plan.restores.len(),
-                first: format!("{}: {}", failed[0].0, failed[0].1),
-            });
-        }
-    }
-
-    let mut manifest = plan.manifest.clone();
-    etag = Some(conditional(target, &manifest, etag.as_ref(), &mut deploy).await?);
-    if !plan.deletes.is_empty() {
-        let failures = target.delete_many(&plan.deletes).await?;
-        report.deleted = plan.deletes.len() - failures.len();
-        manifest.pending_deletes = failures.iter().map(|(k, _)| k.clone()).collect();
-        conditional(target, &manifest, etag.as_ref(), &mut deploy).await?;
-        if let Some((key, e)) = failures.first() {
-            deploy.status = Status::Failed;
-            let _ = write(target, &deploy).await;
-            return Err(TargetError::Other(format!(
-                "{} deletes failed (first: {key}: {e}); publishing again retries them",
-                failures.len()
-            ))
-            .into());
-        }
-    }
+    report.restored = copy_phases(target, plan, opts.concurrency).await?;
+    report.deleted = write_and_delete(target, plan, etag, &mut deploy).await?;
     deploy.status = Status::Done;
     deploy.uploaded = report.restored;
     deploy.deleted = report.deleted;
@@ -253,6 +154,149 @@ pub async fn rollback<T: Target>(
         tracing::warn!("cannot prune the deploy history: {e}");
     }
     Ok(finish(report))
+}
+
+/// The plan and the deploy record: the rollback `current` names as under way (resumed: true),
+/// else a new one to `opts.to` or the last deploy not rolled back.
+fn choose(
+    records: &[Deploy],
+    current: &Manifest,
+    opts: &RollbackOptions,
+) -> Result<(UndoPlan, Deploy, bool), RollbackError> {
+    let pending = current
+        .pending_rollback
+        .as_ref()
+        .and_then(|id| records.iter().find(|r| &r.id == id))
+        .filter(|r| r.status == Status::Started);
+    Ok(match pending {
+        Some(r) => {
+            let Kind::Rollback { to } = &r.kind else {
+                return Err(TargetError::Other(format!("{}: not a rollback", r.id)).into());
+            };
+            let plan = undo::plan(records, to, Some(&r.id), current, usize::MAX)?;
+            (plan, r.clone(), true)
+        }
+        None => {
+            let to = match &opts.to {
+                Some(id) => id.clone(),
+                None => undo::default_target(records)
+                    .ok_or(UndoError::Nothing)?
+                    .to_string(),
+            };
+            let plan = undo::plan(records, &to, None, current, opts.max_deletes)?;
+            let deploy = Deploy::start(Kind::Rollback { to }, chrono::Utc::now());
+            (plan, deploy, false)
+        }
+    })
+}
+
+/// Before anything live changes: keeps what the rollback overwrites in its own history (so
+/// rolling it back redoes the deploy), records the deploy, and writes the manifest with every
+/// key it may touch marked [`UNKNOWN_HASH`] and itself as the pending rollback (conditional on
+/// `etag`, the manifest read). Returns the manifest's new tag.
+async fn record_intent<T: Target>(
+    target: &T,
+    plan: &UndoPlan,
+    current: &Manifest,
+    etag: Etag,
+    deploy: &mut Deploy,
+    concurrency: usize,
+) -> Result<Etag, RollbackError> {
+    let touched = plan.touched(current);
+    let to_keep = touched
+        .iter()
+        .filter_map(|(k, e)| e.map(|e| (k.to_string(), e.clone())))
+        .collect();
+    let missing = keep::keep(target, &deploy.id, &to_keep, concurrency).await?;
+    deploy.changes = touched
+        .iter()
+        .map(|(k, e)| {
+            let change = Change {
+                before: e.filter(|_| !missing.contains(*k)).cloned(),
+                deleted: plan.deletes.iter().any(|d| d == k),
+            };
+            (k.to_string(), change)
+        })
+        .collect();
+    deploy.unchanged = plan.unchanged;
+    write(target, deploy).await?;
+    // Every key the rollback may write is listed, as of unknown content: a publish after
+    // a rollback cut short uploads or deletes each of them.
+    let mut intent = current.clone();
+    for key in touched.keys() {
+        if let Some(e) = intent.entries.get_mut(*key) {
+            e.hash = UNKNOWN_HASH.to_string();
+        }
+    }
+    for r in &plan.restores {
+        let e = intent
+            .entries
+            .entry(r.key.clone())
+            .or_insert_with(|| r.entry.clone());
+        e.hash = UNKNOWN_HASH.to_string();
+    }
+    intent.sources = None;
+    intent.pending_rollback = Some(deploy.id.clone());
+    conditional(target, &intent, Some(&etag), deploy).await
+}
+
+/// The server-side copies, assets then pages; returns how many were made. A failed copy stops
+/// the rollback after its phase (the manifest still names it: running it again finishes it).
+async fn copy_phases<T: Target>(
+    target: &T,
+    plan: &UndoPlan,
+    concurrency: usize,
+) -> Result<usize, RollbackError> {
+    let (assets, pages): (Vec<&Restore>, Vec<&Restore>) =
+        plan.restores.iter().partition(|r| !is_page(&r.entry));
+    let mut restored = 0;
+    let mut failed = Vec::new();
+    for phase in [assets, pages] {
+        let copies: Vec<_> = phase.into_iter().map(|r| restore(target, r)).collect();
+        let mut results = futures::stream::iter(copies).buffer_unordered(concurrency.max(1));
+        while let Some((r, result)) = results.next().await {
+            match result {
+                Ok(()) => restored += 1,
+                Err(e) => failed.push((r.key.clone(), e)),
+            }
+        }
+        if !failed.is_empty() {
+            return Err(RollbackError::Copies {
+                failed: failed.len(),
+                planned: plan.restores.len(),
+                first: format!("{}: {}", failed[0].0, failed[0].1),
+            });
+        }
+    }
+    Ok(restored)
+}
+
+/// Writes the rolled-back manifest (conditional on `etag`, the deletes still pending), sends
+/// the deletes and writes it again without them; returns how many were deleted.
+async fn write_and_delete<T: Target>(
+    target: &T,
+    plan: &UndoPlan,
+    etag: Etag,
+    deploy: &mut Deploy,
+) -> Result<usize, RollbackError> {
+    let mut manifest = plan.manifest.clone();
+    let etag = conditional(target, &manifest, Some(&etag), deploy).await?;
+    if plan.deletes.is_empty() {
+        return Ok(0);
+    }
+    let failures = target.delete_many(&plan.deletes).await?;
+    manifest.pending_deletes = failures.iter().map(|(k, _)| k.clone()).collect();
+    conditional(target, &manifest, Some(&etag), deploy).await?;
+    if let Some((key, e)) = failures.first() {
+        deploy.status = Status::Failed;
+        let _ = write(target, deploy).await;
+        return Err(TargetError::Other(format!(
+            "{} deletes failed (first: {key}: {e}); publishing again retries them",
+            failures.len()
+        ))
+        .into());
+    }
+    Ok(plan.deletes.len() - failures.len())
 }
 
 async fn restore<'a, T: Target>(

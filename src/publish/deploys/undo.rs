@@ -83,7 +83,7 @@ pub enum UndoError {
 /// finished rollback (a rollback to X undoes X and everything after it, up to itself), so
 /// rolling back twice goes back two deploys. Rollbacks are not picked (roll one back by its
 /// id to redo what it undid). `records` are oldest first.
-pub fn default_target(records: &[Deploy]) -> Option<&str> {
+pub(crate) fn default_target(records: &[Deploy]) -> Option<&str> {
     let mut undone: BTreeSet<&str> = BTreeSet::new();
     for r in records.iter().rev() {
         if undone.contains(r.id.as_str()) {
@@ -172,7 +172,7 @@ pub fn plan(
 }
 
 /// Pages go after assets (they link to them), as in a publish.
-pub fn is_page(entry: &Entry) -> bool {
+pub(crate) fn is_page(entry: &Entry) -> bool {
     entry.content_type.starts_with("text/html")
 }
 

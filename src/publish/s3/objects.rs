@@ -42,7 +42,7 @@ impl S3Target {
     /// from memory with the SDK's checksum, without bucketpress hash metadata (so neither
     /// publish nor `--verify` ever takes it for a page). Returns the ETag the store answered
     /// (unquoted; `None` if it sent none).
-    pub async fn put_bytes(
+    pub(crate) async fn put_bytes(
         &self,
         key: &str,
         bytes: Vec<u8>,
@@ -75,7 +75,7 @@ impl S3Target {
     /// The SDK's optional response checksum check is off: callers authenticate what they read
     /// (backups are age files checked against keyed hashes), and a stored object damaged in
     /// place must reach them to be reported as damaged, not as a stream error.
-    pub async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+    pub(crate) async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
         Ok(self.get_object(key, false).await?.map(|(bytes, _)| bytes))
     }
 
@@ -119,7 +119,7 @@ impl S3Target {
 
     /// Every key under `sub` (relative to the prefix), returned relative to `sub`, with its
     /// size: ListObjectsV2, one request per 1,000 keys.
-    pub async fn list_keys(&self, sub: &str) -> Result<Vec<(String, u64)>, TargetError> {
+    pub(crate) async fn list_keys(&self, sub: &str) -> Result<Vec<(String, u64)>, TargetError> {
         Ok(self
             .list_stored(sub)
             .await?
@@ -130,7 +130,7 @@ impl S3Target {
 
     /// [`list_keys`](Self::list_keys) with the ETag and modification time of each object, when
     /// the store lists them.
-    pub async fn list_stored(&self, sub: &str) -> Result<Vec<StoredObject>, TargetError> {
+    pub(crate) async fn list_stored(&self, sub: &str) -> Result<Vec<StoredObject>, TargetError> {
         let full = self.key(sub);
         let listed = self.list_all(&full).await?;
         Ok(listed

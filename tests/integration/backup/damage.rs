@@ -265,7 +265,7 @@ async fn publish_after_backup_leaves_every_backup_object_in_place() {
 fn the_public_policy_never_opens_the_backup_prefix() {
     use bucketpress::publish::bucket_rules::public_statements;
     let mut config = bucketpress::config::Config::default_for_test();
-    config.publish.bucket = "b".into();
+    config.publish.bucket = Some("b".into());
     // Even when the listing of the bucket shows `.bucketpress/` among the top-level names.
     let names: Vec<String> = ["index.html", "posts/", ".bucketpress/", "chunks/"]
         .iter()

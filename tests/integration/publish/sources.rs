@@ -183,24 +183,14 @@ async fn publish_recorded<T: Target>(
     edit: &str,
     record: &SourcesRecord,
 ) -> Result<Report, PublishError> {
-    let requests0 = target.requests();
-    let stored = read_stored(target, &opts()).await?;
+    let read = read_stored(target, &opts()).await?;
     let rendered = Rendered {
         outputs: site(edit),
         sources: Some(record.clone()),
         commit: None,
     };
     let cfg = PublishConfig::default();
-    publish_over(
-        target,
-        stored,
-        requests0,
-        rendered,
-        &cfg,
-        &opts(),
-        &NoProgress,
-    )
-    .await
+    publish_over(target, read, rendered, &cfg, &opts(), &NoProgress).await
 }
 
 #[tokio::test]
