@@ -468,8 +468,9 @@ fn resolve_link(dest: &str, from: &str) -> LinkKind {
     }
 }
 
-/// Resolves `.` and `..` in a `/`-separated path; `None` if it climbs out of the site.
-fn normalize(path: &str) -> Option<String> {
+/// Resolves `.` and `..` in a `/`-separated site path (`content/posts/../about.md`); `None` if
+/// it climbs out of the site. Shared by Markdown links, shortcode refs and image lookups.
+pub(crate) fn normalize_site_path(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -480,8 +481,12 @@ fn normalize(path: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    let decoded: Vec<String> = parts.iter().map(|p| p.replace("%20", " ")).collect();
-    Some(decoded.join("/"))
+    Some(parts.join("/"))
+}
+
+/// [`normalize_site_path`] with `%20` read as a space, as in a Markdown link destination.
+fn normalize(path: &str) -> Option<String> {
+    normalize_site_path(path).map(|p| p.replace("%20", " "))
 }
 
 /// Maps byte offsets of a body to 1-based file lines.

@@ -167,17 +167,8 @@ impl Catalog {
             return None;
         }
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-        let mut parts: Vec<&str> = Vec::new();
-        for part in dir.split('/').chain(dest.split('/')) {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                p => parts.push(p),
-            }
-        }
-        self.by_path.get(&decode_spaces(&parts.join("/"))).cloned()
+        let path = crate::markdown::normalize_site_path(&format!("{dir}/{dest}"))?;
+        self.by_path.get(&decode_spaces(&path)).cloned()
     }
 }
 

@@ -10,7 +10,7 @@ pub(super) fn find_doc<'d>(target: &str, from: &str, docs: &[&'d str]) -> Option
         return None;
     }
     let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-    let relative = normalize(&format!("{dir}/{path}"));
+    let relative = crate::markdown::normalize_site_path(&format!("{dir}/{path}"));
     let mut bases = vec![path.to_string(), format!("content/{path}")];
     bases.extend(relative);
     for base in &bases {
@@ -55,20 +55,6 @@ pub(super) fn find_post<'d>(name: &str, docs: &[&'d str]) -> Option<&'d str> {
             && (dir == "_posts" || dir.ends_with("/_posts") || dir.contains("_posts/"))
             && (folder.is_empty() || dir.contains(folder))
     })
-}
-
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 #[cfg(test)]

@@ -163,21 +163,35 @@ async fn a_preview_is_published_listed_and_pruned_and_never_changes_a_live_key()
     assert!(String::from_utf8_lossy(&out.stderr).contains("unit"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deploys_lists_publishes_and_rollback_undoes_the_last_one() {
-    let server = S3Server::start().await;
-    let src = corpus(6, "yaml");
-    configure(src.path(), &server, "");
+/// What a bucket holds under a prefix, key by key.
+type Bucket = BTreeMap<String, Stored>;
+
+/// A corpus of `posts` published twice, the second time titled `title`: the site and the
+/// bucket under `blog/` after each publish.
+async fn two_versions(
+    server: &S3Server,
+    posts: usize,
+    title: &str,
+) -> (tempfile::TempDir, Bucket, Bucket) {
+    let src = corpus(posts, "yaml");
+    configure(src.path(), server, "");
     assert_success(&run(publish_command(src.path(), &[])).await);
-    let v1 = snapshot(&server, "blog/").await;
+    let v1 = snapshot(server, "blog/").await;
     let config = std::fs::read_to_string(src.path().join("site.toml")).unwrap();
     std::fs::write(
         src.path().join("site.toml"),
-        config.replace("title = \"Corpus\"", "title = \"Corpus 2\""),
+        config.replace("title = \"Corpus\"", &format!("title = \"{title}\"")),
     )
     .unwrap();
     assert_success(&run(publish_command(src.path(), &[])).await);
-    let v2 = snapshot(&server, "blog/").await;
+    let v2 = snapshot(server, "blog/").await;
+    (src, v1, v2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploys_lists_publishes_and_rollback_undoes_the_last_one() {
+    let server = S3Server::start().await;
+    let (src, v1, v2) = two_versions(&server, 6, "Corpus 2").await;
     assert_ne!(v1, v2);
 
     let listed = json(&run(command(src.path(), "deploys", &["--json"])).await);
@@ -219,18 +233,7 @@ async fn deploys_lists_publishes_and_rollback_undoes_the_last_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_killed_half_way_finishes_when_run_again() {
     let server = S3Server::start().await;
-    let src = corpus(200, "yaml");
-    configure(src.path(), &server, "");
-    assert_success(&run(publish_command(src.path(), &[])).await);
-    let v1 = snapshot(&server, "blog/").await;
-    let config = std::fs::read_to_string(src.path().join("site.toml")).unwrap();
-    std::fs::write(
-        src.path().join("site.toml"),
-        config.replace("title = \"Corpus\"", "title = \"Corpus, second edition\""),
-    )
-    .unwrap();
-    assert_success(&run(publish_command(src.path(), &[])).await);
-    let v2 = snapshot(&server, "blog/").await;
+    let (src, v1, v2) = two_versions(&server, 200, "Corpus, second edition").await;
 
     // Every PUT (copies too) answers 20 ms late, so the kill lands while copies are in flight.
     server.fault(Fault::new(
