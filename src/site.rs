@@ -322,23 +322,6 @@ impl Site {
         Ok((site, clashes))
     }
 
-    /// Moves every document's Markdown body out (leaving it empty), in [`Site::docs`] order,
-    /// for a render that drops each one once rendered. A document shared elsewhere keeps its
-    /// body: its slot is empty and the renderer reads the document's own.
-    pub(crate) fn take_bodies(&mut self) -> Vec<String> {
-        self.posts
-            .iter_mut()
-            .chain(&mut self.pages)
-            .chain(&mut self.private)
-            .chain(self.sections.iter_mut().map(|s| &mut s.doc))
-            .map(|doc| {
-                Arc::get_mut(doc)
-                    .map(|d| std::mem::take(&mut d.body))
-                    .unwrap_or_default()
-            })
-            .collect()
-    }
-
     /// All documents: posts, pages, private documents, then sections' `_index.md`.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<Doc>> {
         self.posts

@@ -18,20 +18,36 @@ use crate::outputs::{Body, Output, Outputs, PageSink};
 use crate::sources_hash::SourcesRecord;
 
 /// What the last build wrote, kept in the output folder: a header naming the sources it
-/// rendered (when known), then one `hash<TAB>size<TAB>key` line per file. (Older builds wrote
-/// bare keys; those are still read, and never taken as up to date.)
+/// rendered (when known), then one `hash<TAB>size<TAB>modified<TAB>key` line per file, the
+/// modification time in nanoseconds as the file system gave it after the write. (Older
+/// builds wrote `hash<TAB>size<TAB>key`, or bare keys: both still read; bare keys are never
+/// taken as up to date.)
 pub(crate) const RECORD_FILE: &str = ".bucketpress-outputs";
 
 /// The first word of the record's header line.
-const RECORD_HEADER: &str = "#bucketpress-outputs-v2";
+const RECORD_HEADER: &str = "#bucketpress-outputs-v3";
+
+/// The header of records without modification times (read, never written).
+const RECORD_HEADER_V2: &str = "#bucketpress-outputs-v2";
+
+/// What the record says of one file.
+#[derive(Debug, PartialEq, Eq)]
+struct Recorded {
+    /// BLAKE3 hex of the bytes written.
+    hash: String,
+    /// The size in bytes.
+    size: u64,
+    /// The modification time (ns since the epoch) after the write, when recorded.
+    modified: Option<u128>,
+}
 
 /// The record a build left in its output folder.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Record {
     /// The sources the files were rendered from, when the build could vouch for them.
     sources: Option<SourcesRecord>,
-    /// Key → (hash, size); `None` when an older build recorded the key alone.
-    files: BTreeMap<String, Option<(String, u64)>>,
+    /// Key → what was written; `None` when an older build recorded the key alone.
+    files: BTreeMap<String, Option<Recorded>>,
 }
 
 /// Where a [`Spill`] stages changed pages, inside the output folder (so moving them into place
@@ -240,19 +256,27 @@ fn write_all(
 ) -> io::Result<WriteStats> {
     std::fs::create_dir_all(out_dir)?;
     let previous = read_record(out_dir);
-    let results: Vec<io::Result<bool>> = outputs
+    let results: Vec<io::Result<(bool, Option<u128>)>> = outputs
         .iter()
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|o| write_one(o, out_dir, created))
+        .map(|o| {
+            let written = write_one(o, out_dir, created)?;
+            // Taken after the write, for the next build's quick look ([`up_to_date`]).
+            let modified = safe_join(out_dir, &o.key).and_then(|path| modified_ns(&path));
+            Ok((written, modified))
+        })
         .collect();
     let mut stats = WriteStats::default();
+    let mut stamps = Vec::with_capacity(results.len());
     for r in results {
-        if r? {
+        let (written, modified) = r?;
+        if written {
             stats.written += 1;
         } else {
             stats.unchanged += 1;
         }
+        stamps.push(modified);
     }
     for key in previous.files.keys().filter(|k| !outputs.contains(k)) {
         let Some(path) = safe_join(out_dir, key) else {
@@ -268,7 +292,10 @@ fn write_all(
         }
     }
     // Written last: a build stopped before this point is never taken as up to date.
-    std::fs::write(out_dir.join(RECORD_FILE), encode_record(outputs, sources))?;
+    std::fs::write(
+        out_dir.join(RECORD_FILE),
+        encode_record(outputs, &stamps, sources),
+    )?;
     remove_tree(&out_dir.join(STAGING_DIR))?;
     Ok(stats)
 }
@@ -282,6 +309,7 @@ fn write_one(output: &Output, out_dir: &Path, created: &HashSet<PathBuf>) -> io:
         Body::File { path: src, .. } if *src == path => return Ok(created.contains(&path)),
         Body::File { path: src, .. } => src.starts_with(out_dir.join(STAGING_DIR)),
         Body::Bytes(_) => false,
+        Body::Dropped { .. } => return Err(Body::dropped_error()),
     };
     if !staged && holds(&path, output) {
         return Ok(false);
@@ -295,6 +323,7 @@ fn write_one(output: &Output, out_dir: &Path, created: &HashSet<PathBuf>) -> io:
         Body::File { path: src, .. } => {
             std::fs::copy(src, &path)?;
         }
+        Body::Dropped { .. } => return Err(Body::dropped_error()),
     }
     Ok(true)
 }
@@ -315,7 +344,24 @@ pub(crate) fn is_safe_key(key: &str) -> bool {
         && !key.contains('\\')
 }
 
-fn encode_record(outputs: &Outputs, sources: Option<&SourcesRecord>) -> String {
+/// The file's modification time in nanoseconds since the epoch, when the file system tells.
+fn modified_ns(path: &Path) -> Option<u128> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
+}
+
+/// The record of `outputs`, whose files had the modification times `stamps` (in the same
+/// order) after they were written.
+fn encode_record(
+    outputs: &Outputs,
+    stamps: &[Option<u128>],
+    sources: Option<&SourcesRecord>,
+) -> String {
     let (hash, until) = match sources {
         Some(s) => (
             s.hash.as_str(),
@@ -324,8 +370,14 @@ fn encode_record(outputs: &Outputs, sources: Option<&SourcesRecord>) -> String {
         None => ("-", "-".into()),
     };
     let mut text = format!("{RECORD_HEADER} {hash} {until}\n");
-    for o in outputs.iter() {
-        text.push_str(&format!("{}\t{}\t{}\n", o.hash, o.body.len(), o.key));
+    for (o, modified) in outputs.iter().zip(stamps) {
+        let modified = modified.map_or("-".to_string(), |m| m.to_string());
+        text.push_str(&format!(
+            "{}\t{}\t{modified}\t{}\n",
+            o.hash,
+            o.body.len(),
+            o.key
+        ));
     }
     text
 }
@@ -335,8 +387,16 @@ fn read_record(out_dir: &Path) -> Record {
         return Record::default();
     };
     let mut record = Record::default();
+    let mut stamped = false;
     for line in text.lines() {
-        if let Some(header) = line.strip_prefix(RECORD_HEADER) {
+        let header = match line.strip_prefix(RECORD_HEADER) {
+            Some(header) => {
+                stamped = true;
+                Some(header)
+            }
+            None => line.strip_prefix(RECORD_HEADER_V2),
+        };
+        if let Some(header) = header {
             let mut words = header.split_whitespace();
             let hash = words.next().filter(|h| *h != "-");
             let until = words.next().and_then(|u| u.parse().ok());
@@ -346,13 +406,17 @@ fn read_record(out_dir: &Path) -> Record {
             });
             continue;
         }
-        let mut parts = line.splitn(3, '\t');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(hash), Some(size), Some(key)) => {
-                let size = size.parse().unwrap_or(u64::MAX);
-                record
-                    .files
-                    .insert(key.to_string(), Some((hash.to_string(), size)));
+        let mut parts = line.splitn(if stamped { 4 } else { 3 }, '\t');
+        let (hash, size) = (parts.next(), parts.next());
+        let modified = if stamped { parts.next() } else { Some("-") };
+        match (hash, size, modified, parts.next()) {
+            (Some(hash), Some(size), Some(modified), Some(key)) => {
+                let recorded = Recorded {
+                    hash: hash.to_string(),
+                    size: size.parse().unwrap_or(u64::MAX),
+                    modified: modified.parse().ok(),
+                };
+                record.files.insert(key.to_string(), Some(recorded));
             }
             _ if !line.is_empty() => {
                 record.files.insert(line.to_string(), None);
@@ -366,7 +430,10 @@ fn read_record(out_dir: &Path) -> Record {
 /// How many files `out_dir` holds from a build of sources hashing to `hash`, when it holds
 /// exactly what that build wrote at unix time `now`: the record names these sources (and no
 /// future post has come due since), and every file it lists is there with its recorded size
-/// and hash (all are read: a file edited or deleted by hand is noticed). `None` otherwise.
+/// and hash. A file whose size and modification time are still as recorded is taken as
+/// intact without being read (git's index does the same), unless its time is not older than
+/// the record itself (an edit in the same clock tick could hide there): those, and every
+/// file whose time moved, are read and hashed. `None` otherwise.
 pub fn up_to_date(out_dir: &Path, hash: &str, now: i64) -> Option<usize> {
     if out_dir.join(STAGING_DIR).exists() {
         // A build was killed here: the next one cleans up after it.
@@ -376,13 +443,26 @@ pub fn up_to_date(out_dir: &Path, hash: &str, now: i64) -> Option<usize> {
     if !record.sources.as_ref()?.covers(hash, now) || record.files.is_empty() {
         return None;
     }
-    let files: Vec<(&String, &Option<(String, u64)>)> = record.files.iter().collect();
+    let recorded_at = modified_ns(&out_dir.join(RECORD_FILE));
+    let files: Vec<(&String, &Option<Recorded>)> = record.files.iter().collect();
     let intact = files.par_iter().all(|(key, recorded)| {
-        let (Some((hash, size)), Some(path)) = (recorded, safe_join(out_dir, key)) else {
+        let (Some(recorded), Some(path)) = (recorded, safe_join(out_dir, key)) else {
             return false;
         };
-        std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == *size)
-            && crate::outputs::hash_file(&path).is_ok_and(|h| h == *hash)
+        let Ok(meta) = std::fs::metadata(&path) else {
+            return false;
+        };
+        if !meta.is_file() || meta.len() != recorded.size {
+            return false;
+        }
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        let unmoved = modified.is_some() && modified == recorded.modified;
+        let settled = matches!((modified, recorded_at), (Some(m), Some(r)) if m < r);
+        (unmoved && settled) || crate::outputs::hash_file(&path).is_ok_and(|h| h == recorded.hash)
     });
     intact.then_some(files.len())
 }
@@ -610,6 +690,67 @@ mod tests {
         let stats = write_outputs(&outputs(&[("a/index.html", "AAA")]), out, None).unwrap();
         assert_eq!(stats.removed, 0, "b was already gone");
         assert!(out.join("a/index.html").exists());
+    }
+
+    #[test]
+    fn files_whose_stamp_is_as_recorded_are_not_read_unless_racy() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let sources = SourcesRecord {
+            hash: "h".into(),
+            until: None,
+        };
+        write_outputs(&outputs(&[("a.html", "AAA")]), out, Some(&sources)).unwrap();
+        let file = out.join("a.html");
+        let record = out.join(RECORD_FILE);
+        let set_time = |path: &Path, t: SystemTime| {
+            let f = std::fs::File::options().write(true).open(path).unwrap();
+            f.set_modified(t).unwrap();
+        };
+        let then = SystemTime::now() - Duration::from_secs(60);
+        // Stamp the file well before the record, as a build leaves it, then record that.
+        set_time(&file, then);
+        write_outputs(&outputs(&[("a.html", "AAA")]), out, Some(&sources)).unwrap();
+        assert_eq!(up_to_date(out, "h", 0), Some(1));
+
+        // Same size, stamp put back: trusted without reading (git's rule), so the quick
+        // look says intact.
+        std::fs::write(&file, "AAX").unwrap();
+        set_time(&file, then);
+        assert_eq!(
+            up_to_date(out, "h", 0),
+            Some(1),
+            "stamp as recorded: not read"
+        );
+
+        // The stamp moved: read, and the edit seen.
+        set_time(&file, then + Duration::from_secs(1));
+        assert_eq!(up_to_date(out, "h", 0), None);
+
+        // Racy: the file's stamp is as recorded but not older than the record: read.
+        set_time(&file, then);
+        set_time(&record, then);
+        assert_eq!(
+            up_to_date(out, "h", 0),
+            None,
+            "racy stamp: read and found edited"
+        );
+        std::fs::write(&file, "AAA").unwrap();
+        assert_eq!(up_to_date(out, "h", 0), Some(1));
+    }
+
+    #[test]
+    fn records_without_stamps_are_read_and_every_file_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        std::fs::write(out.join("a.html"), "AAA").unwrap();
+        let hash = crate::outputs::hash_bytes(b"AAA");
+        let v2 = format!("{RECORD_HEADER_V2} h -\n{hash}\t3\ta.html\n");
+        std::fs::write(out.join(RECORD_FILE), v2).unwrap();
+        assert_eq!(up_to_date(out, "h", 0), Some(1));
+        std::fs::write(out.join("a.html"), "AAX").unwrap();
+        assert_eq!(up_to_date(out, "h", 0), None);
     }
 
     #[test]

@@ -85,10 +85,41 @@ pub struct Doc {
     pub warnings: Vec<DocError>,
     /// For a bundle (`…/<name>/index.md`), the folder holding its assets.
     bundle: Option<String>,
-    /// The Markdown body.
+    /// The Markdown body, with a custom excerpt separator already turned into
+    /// `<!-- more -->`; empty once released to its file ([`Doc::release_body`]): read it with
+    /// [`Doc::markdown`].
     pub body: String,
     /// The 1-based line where the body starts in the file.
     pub body_line: usize,
+    /// Where the body is in the file, to read it again once released.
+    body_origin: BodyOrigin,
+}
+
+/// Where a document's body lies in its file, so a one-shot render can let the text go after
+/// parsing and read it back when the page's Markdown is rendered (a site's bodies are most
+/// of what a parse holds: about 8 KB a post).
+#[derive(Debug, Clone, Default)]
+struct BodyOrigin {
+    /// The file, once the body was released to it.
+    released_to: Option<std::path::PathBuf>,
+    /// The byte offset of the body in the file.
+    start: usize,
+    /// The file's length when parsed (a file that changed since is not read as if it had
+    /// not).
+    file_len: usize,
+    /// The excerpt separator to turn into `<!-- more -->` when the body is read back.
+    separator: Option<String>,
+}
+
+/// `body` with the first `separator` (a custom excerpt separator) turned into `<!-- more -->`.
+fn mark_summary(body: &str, separator: Option<&str>) -> String {
+    let mut body = body.to_string();
+    if let Some(sep) = separator
+        && let Some(at) = body.find(sep)
+    {
+        body.replace_range(at..at + sep.len(), "<!-- more -->");
+    }
+    body
 }
 
 /// An error at a 1-based line of the document's file.
@@ -110,6 +141,7 @@ impl Doc {
         opts: &ContentOptions,
         modified: Option<DateTime<FixedOffset>>,
     ) -> Result<Doc, Vec<DocError>> {
+        let file_len = text.len();
         // Blank lines before the opening fence (Zola allows them) are not part of it.
         let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
         let skipped = if trimmed.starts_with("---") || trimmed.starts_with("+++") {
@@ -212,17 +244,19 @@ impl Doc {
             errors.sort_by_key(|(line, _)| *line);
             return Err(errors.into_iter().map(shift).collect());
         }
-        let mut body = split.body.to_string();
         let separator = fm
             .excerpt_separator
             .clone()
             .or_else(|| opts.excerpt_separator.clone())
             .filter(|s| !s.trim().is_empty() && !s.contains('\n'));
-        if let Some(sep) = separator
-            && let Some(at) = body.find(&sep)
-        {
-            body.replace_range(at..at + sep.len(), "<!-- more -->");
-        }
+        let body = mark_summary(split.body, separator.as_deref());
+        // The body is always the end of the file's text.
+        let body_origin = BodyOrigin {
+            released_to: None,
+            start: file_len - split.body.len(),
+            file_len,
+            separator,
+        };
         // Jekyll's folder categories, then the front matter's, each once.
         let mut categories = place.categories.clone();
         for c in fm.categories {
@@ -261,7 +295,36 @@ impl Doc {
             bundle: bundle_dir(rel_path, &place),
             body,
             body_line: split.body_line + skipped,
+            body_origin,
         })
+    }
+
+    /// Lets the body go, to be read back from `path` (the file it was parsed from) when
+    /// [`Doc::markdown`] is asked for it.
+    pub(crate) fn release_body(&mut self, path: &std::path::Path) {
+        self.body = String::new();
+        self.body_origin.released_to = Some(path.to_path_buf());
+    }
+
+    /// The Markdown body: the one held, or the one read back from the file it was released
+    /// to. A file that changed length since it was parsed is an error (build again), never
+    /// read at the old offset.
+    pub(crate) fn markdown(&self) -> Result<std::borrow::Cow<'_, str>, Problem> {
+        let origin = &self.body_origin;
+        let Some(path) = &origin.released_to else {
+            return Ok(std::borrow::Cow::Borrowed(&self.body));
+        };
+        let changed = || Problem::Io("changed while the site was being built: build again".into());
+        let text = std::fs::read(path)
+            .map_err(|e| Problem::Io(format!("cannot read: {e}")))
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| changed()))?;
+        if text.len() != origin.file_len || !text.is_char_boundary(origin.start) {
+            return Err(changed());
+        }
+        Ok(std::borrow::Cow::Owned(mark_summary(
+            &text[origin.start..],
+            origin.separator.as_deref(),
+        )))
     }
 
     /// The object key of the rendered page: `posts/hello/index.html`.

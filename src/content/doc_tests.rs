@@ -201,6 +201,40 @@ fn excerpt_separator_marks_the_summary() {
 }
 
 #[test]
+fn a_released_body_is_read_back_as_it_was_parsed() {
+    let opts = ContentOptions {
+        excerpt_separator: Some("<!--cut-->".into()),
+        ..ContentOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.md");
+    // Before the fence, a byte-order mark, or blank lines: the offset lands on the body.
+    let bom = "\u{feff}---\ntitle: Ünï\ndate: 2020-01-01\n---\nÉté.\n<!--cut-->\nTwo.\n";
+    std::fs::write(&path, bom).unwrap();
+    let mut d = with(&opts, "content/posts/x.md", bom);
+    d.release_body(&path);
+    assert_eq!(d.markdown().unwrap(), "Été.\n<!-- more -->\nTwo.\n");
+    let text = "\n\n---\ntitle: Ünï\ndate: 2020-01-01\n---\nÉté.\n<!--cut-->\nTwo.\n";
+    std::fs::write(&path, text).unwrap();
+    let mut d = with(&opts, "content/posts/x.md", text);
+    let held = d.body.clone();
+    d.release_body(&path);
+    assert!(d.body.is_empty());
+    assert_eq!(d.markdown().unwrap(), held);
+    assert_eq!(held, "Été.\n<!-- more -->\nTwo.\n");
+
+    // Edited since it was parsed: an error, never the old offset in new text.
+    std::fs::write(&path, text.replace("Two.", "Two and more.")).unwrap();
+    let err = d.markdown().unwrap_err();
+    assert!(
+        matches!(&err, Problem::Io(m) if m.contains("changed")),
+        "{err:?}"
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(d.markdown(), Err(Problem::Io(_))));
+}
+
+#[test]
 fn tags_slugify_consistently() {
     assert_eq!(tag_slug("C++ / Rust"), "c-rust");
     assert_eq!(tag_slug("Große Ideen"), "grosse-ideen");

@@ -343,6 +343,7 @@ fn bytes_of(output: &Output) -> Result<Arc<[u8]>, ImageError> {
         Body::File { path, .. } => std::fs::read(path)
             .map(Into::into)
             .map_err(|e| ImageError::Unreadable(format!("cannot read: {e}"))),
+        Body::Dropped { .. } => Err(ImageError::Unreadable(Body::dropped_error().to_string())),
     }
 }
 

@@ -24,6 +24,7 @@ pub(crate) fn of(key: &str, body: &Body) -> Option<(u32, u32)> {
     let size = match body {
         Body::Bytes(bytes) => imagesize::blob_size(bytes).ok()?,
         Body::File { path, .. } => imagesize::size(path).ok()?,
+        Body::Dropped { .. } => return None,
     };
     Some((
         u32::try_from(size.width).ok()?,

@@ -37,6 +37,12 @@ pub enum Body {
         /// Its size in bytes.
         size: u64,
     },
+    /// Hashed and let go ([`HashOnly`]: `check` keeps no page): only the size is left, and
+    /// anything that reads the bytes gets [`Body::dropped_error`].
+    Dropped {
+        /// The size in bytes.
+        size: u64,
+    },
 }
 
 impl fmt::Debug for Body {
@@ -44,6 +50,7 @@ impl fmt::Debug for Body {
         match self {
             Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             Body::File { path, size } => write!(f, "File({}, {size} bytes)", path.display()),
+            Body::Dropped { size } => write!(f, "Dropped({size} bytes)"),
         }
     }
 }
@@ -53,7 +60,7 @@ impl Body {
     pub fn len(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
-            Body::File { size, .. } => *size,
+            Body::File { size, .. } | Body::Dropped { size } => *size,
         }
     }
 
@@ -66,7 +73,7 @@ impl Body {
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
             Body::Bytes(b) => Some(b),
-            Body::File { .. } => None,
+            Body::File { .. } | Body::Dropped { .. } => None,
         }
     }
 
@@ -75,7 +82,14 @@ impl Body {
         match self {
             Body::Bytes(b) => Ok(b.to_vec()),
             Body::File { path, .. } => std::fs::read(path),
+            Body::Dropped { .. } => Err(Body::dropped_error()),
         }
+    }
+
+    /// The error for reading a [`Body::Dropped`]: a bug, since only `check` drops bodies and
+    /// it reads none.
+    pub fn dropped_error() -> std::io::Error {
+        std::io::Error::other("the bytes of this output were not kept (a check keeps none)")
     }
 }
 
@@ -153,6 +167,20 @@ impl Output {
 pub trait PageSink: Send + Sync {
     /// Takes one rendered page, and may replace its body (with a file holding the same bytes).
     fn accept(&self, page: &mut Output) -> std::io::Result<()>;
+}
+
+/// The sink of `check`: each page is hashed (as every output is) and its bytes let go, so a
+/// check holds no page.
+#[derive(Debug, Default)]
+pub struct HashOnly;
+
+impl PageSink for HashOnly {
+    fn accept(&self, page: &mut Output) -> std::io::Result<()> {
+        page.body = Body::Dropped {
+            size: page.body.len(),
+        };
+        Ok(())
+    }
 }
 
 /// Text types get `; charset=utf-8`; everything else is what mime_guess says, except source

@@ -140,6 +140,7 @@ impl Target for DirTarget {
                     .map(drop)
                     .map_err(|e| io_err(src, e))
             }
+            Body::Dropped { .. } => Err(io_err(&path, Body::dropped_error())),
         }
     }
 

@@ -124,7 +124,9 @@ pub(crate) fn is_compressible(content_type: &str) -> bool {
     )
 }
 
-fn gzip_output(output: &mut Output) {
+/// Gzips `output` in place when it is a compressible text type held in memory, not encoded
+/// yet, and shrinks.
+pub(crate) fn gzip_output(output: &mut Output) {
     if output.content_encoding.is_some() || !is_compressible(&output.content_type) {
         return;
     }

@@ -23,6 +23,7 @@ pub mod s3;
 pub mod setup;
 mod setup_lifecycle;
 pub mod shared_cache;
+mod staging;
 pub mod target;
 
 use std::path::PathBuf;

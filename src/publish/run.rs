@@ -191,7 +191,9 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
     let mut prerendered = None;
     let loaded = match sources.hash().and_then(|_| load_config(&req.site)) {
         Some(loaded) => loaded,
-        None => match render(req, None, None, notes) {
+        // Rendered before the target is known (the sources could not be hashed): held in
+        // memory, so the target's headers rule can still gzip them.
+        None => match render(req, None, None, None, notes) {
             Ok(site) => {
                 prerendered = Some(site.publish);
                 (site.config, site.warnings)
@@ -362,11 +364,23 @@ impl Job<'_> {
         // The downloaded shards are dropped once loaded (they are the whole cache again).
         let shards = downloaded.as_mut().map(|d| std::mem::take(&mut d.shards));
         let downloaded_shards = shards.as_ref().map_or(0, Vec::len);
+        // Pages wait on disk until uploaded (removed when this goes, after the upload).
+        let staged;
         let (rendered, highlighter, cached_blocks) = match self.prerendered {
             Some(r) => (r, None, 0),
             None => {
                 let hash = self.sources.hash().map(str::to_string);
-                let site = render(self.req, hash, shards, self.notes)?;
+                let gzip = self.cfg.gzip && target.stores_headers();
+                staged = match super::staging::StagedPages::new(gzip) {
+                    Ok(pages) => Some(std::sync::Arc::new(pages)),
+                    Err(e) => {
+                        self.notes.warning(&format!(
+                            "cannot make a temporary folder for the pages ({e}): holding them in memory"
+                        ));
+                        None
+                    }
+                };
+                let site = render(self.req, hash, shards, staged.clone(), self.notes)?;
                 (site.publish, site.highlighter, site.cached_blocks)
             }
         };
@@ -441,11 +455,12 @@ struct RenderedSite {
 /// Renders the site through the pipeline, telling `notes` its errors. The outputs carry a
 /// sources record when the sources hashed to `hash` (else hashed now) before the render and
 /// still do after it. With `shared`, the highlight cache comes from the bucket (these shards)
-/// and not from the site folder.
+/// and not from the site folder. With `staged`, each page goes there as it is rendered.
 fn render(
     req: &PublishRequest,
     hash: Option<String>,
     shared: Option<Vec<Vec<u8>>>,
+    staged: Option<std::sync::Arc<super::staging::StagedPages>>,
     notes: &dyn Notes,
 ) -> Result<RenderedSite, PublishError> {
     let opts = build_options(req);
@@ -463,6 +478,9 @@ fn render(
                 }
             }
             None => session.persist_highlights(),
+        }
+        if let Some(pages) = staged {
+            session.page_sink(pages);
         }
         Ok::<_, std::convert::Infallible>(session)
     };

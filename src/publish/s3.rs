@@ -1,6 +1,7 @@
 //! The S3 [`Target`] (aws-sdk-s3): AWS and S3-compatible stores (R2, MinIO, Garage, B2).
 //!
 //! Bodies in memory are sent from memory with the SDK's CRC32 checksum header. Bodies on disk
+//! up to 1 MiB are read whole and sent like bodies in memory; larger ones
 //! are streamed: below [`MULTIPART_THRESHOLD`] as one PutObject without the optional checksum
 //! (a checksum on a stream means aws-chunked encoding, which some stores keep as, or add to,
 //! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
@@ -39,6 +40,10 @@ pub const SITE_METADATA: &str = "bucketpress-site";
 
 /// Files of this size or more are uploaded in parts, streamed from disk.
 pub(crate) const MULTIPART_THRESHOLD: u64 = 16 << 20;
+
+/// File bodies up to this size are read into memory to be sent (with the checksum), larger
+/// ones streamed.
+const READ_WHOLE_BELOW: u64 = 1 << 20;
 
 /// The part size of multipart uploads (grown for huge files to stay under 10,000 parts).
 const PART_SIZE: u64 = 8 << 20;
@@ -356,11 +361,29 @@ impl Target for S3Target {
             Body::File { path, size } if *size >= MULTIPART_THRESHOLD => {
                 return self.put_multipart(output, site_id, path, *size).await;
             }
+            // Small files (pages a publish staged on disk) are read whole, so they carry
+            // the checksum as in-memory bodies do; uploads in flight bound what is held.
+            Body::File { path, size } if *size <= READ_WHOLE_BELOW => {
+                let bytes = tokio::fs::read(path)
+                    .await
+                    .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
+                if bytes.len() as u64 != *size {
+                    return Err(TargetError::Other(format!(
+                        "{}: changed while it was published ({size} bytes expected, {} found)",
+                        path.display(),
+                        bytes.len()
+                    )));
+                }
+                (ByteStream::from(bytes), false)
+            }
             Body::File { path, .. } => {
                 let body = ByteStream::from_path(path)
                     .await
                     .map_err(|e| TargetError::Other(format!("{}: {e}", path.display())))?;
                 (body, true)
+            }
+            Body::Dropped { .. } => {
+                return Err(TargetError::Other(Body::dropped_error().to_string()));
             }
         };
         let mut req = self

@@ -11,7 +11,7 @@ pub mod parked;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -160,8 +160,6 @@ pub(crate) struct Renderer<'a> {
     keys: Arc<Keyring>,
     /// Where pages go as soon as they are rendered (a build to disk), if anywhere.
     sink: Option<Arc<dyn PageSink>>,
-    /// Bodies taken out of the documents ([`Site::take_bodies`]), each dropped once rendered.
-    taken_bodies: Vec<Mutex<String>>,
     /// Processed images: Markdown shows them as `<picture>`, templates get `images`.
     images: Arc<crate::images::Catalog>,
     /// Unknown shortcodes, tags and variables are warnings, shown marked on the page.
@@ -216,7 +214,6 @@ impl<'a> Renderer<'a> {
             torrents: Arc::default(),
             keys: Arc::default(),
             sink: None,
-            taken_bodies: Vec::new(),
             images: Arc::default(),
             lenient: false,
             park_html: false,
@@ -235,13 +232,6 @@ impl<'a> Renderer<'a> {
     /// it), for [`crate::links`]; [`RenderCache::page_links`] gives them.
     pub(crate) fn with_link_check(mut self, on: bool) -> Self {
         self.link_check = on;
-        self
-    }
-
-    /// Renders the Markdown of document `i` (in [`Site::docs`] order) from `bodies[i]` when
-    /// that is not empty, dropping it once rendered.
-    pub(crate) fn with_taken_bodies(mut self, bodies: Vec<String>) -> Self {
-        self.taken_bodies = bodies.into_iter().map(Mutex::new).collect();
         self
     }
 
@@ -533,13 +523,7 @@ impl<'a> Renderer<'a> {
         let paths: OnceLock<Vec<&str>> = OnceLock::new();
         let results: Vec<Result<MarkdownResult, DocProblems>> = docs
             .par_iter()
-            .enumerate()
-            .map(|(i, doc)| {
-                let taken = self
-                    .taken_bodies
-                    .get(i)
-                    .map(|b| std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner())))
-                    .filter(|b| !b.is_empty());
+            .map(|doc| {
                 if let Some(hit) = cache.markdown.get(&doc.rel_path)
                     && Arc::ptr_eq(&hit.doc, doc)
                     && hit.links == links
@@ -555,14 +539,17 @@ impl<'a> Renderer<'a> {
                         parked: None,
                     });
                 }
-                let body = taken.as_deref().unwrap_or(&doc.body);
+                let body = match doc.markdown() {
+                    Ok(body) => body,
+                    Err(problem) => return Err(vec![(doc.body_line, problem)]),
+                };
                 let href = |path: &str| resolve(path);
                 let docs_paths = || {
                     paths
                         .get_or_init(|| docs.iter().map(|d| d.rel_path.as_str()).collect())
                         .as_slice()
                 };
-                let expanded = shortcodes.expand(doc, body, docs_paths, &href);
+                let expanded = shortcodes.expand(doc, &body, docs_paths, &href);
                 let source = markdown::Source {
                     body: &expanded.text,
                     body_line: doc.body_line,

@@ -192,6 +192,10 @@ async fn output_response(status: StatusCode, output: &Output, snapshot: &Snapsho
                 return (StatusCode::INTERNAL_SERVER_ERROR, msg).into_response();
             }
         },
+        Body::Dropped { .. } => {
+            let msg = format!("{}\n", Body::dropped_error());
+            return (StatusCode::INTERNAL_SERVER_ERROR, msg).into_response();
+        }
     };
     let body = if output.is_html() && output.content_encoding.is_none() {
         let block = reload::snippet(snapshot.version, &snapshot.errors);

@@ -115,6 +115,7 @@ impl Session {
         let site_dir = &self.site_dir;
         let options = &self.content_options;
         let cached = &self.docs;
+        let release_bodies = self.single;
         // `None`: the cached document stands, its file not even stat-ed.
         let fresh: Vec<Option<CachedDoc>> = markdown
             .par_iter()
@@ -132,7 +133,16 @@ impl Session {
                 {
                     return Some((stamp, doc.clone()));
                 }
-                let doc = read_doc(path, rel, options).map(Arc::new).map_err(|e| {
+                let doc = read_doc(path, rel, options);
+                // A one-shot render reads each body back when it renders its Markdown, so
+                // the site's bodies are never all held at once.
+                let doc = doc.map(|mut d| {
+                    if release_bodies {
+                        d.release_body(path);
+                    }
+                    Arc::new(d)
+                });
+                let doc = doc.map_err(|e| {
                     e.into_iter()
                         .map(|d| d.relative_to(site_dir))
                         .collect::<Vec<_>>()

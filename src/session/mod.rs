@@ -194,8 +194,9 @@ impl Session {
     }
 
     /// A session that renders once (`build`, `check`, `publish`): it keeps nothing for a next
-    /// render, and drops each document's Markdown source as soon as it is rendered, so a
-    /// render never holds every source and every rendered document at once.
+    /// render, lets each document's Markdown go once parsed (read back from its file when its
+    /// page is rendered) and parks rendered Markdown on disk until its page is made, so a
+    /// render never holds every source or every rendered document at once.
     pub fn single_render(mut self) -> Session {
         self.single = true;
         self
@@ -350,7 +351,7 @@ impl Session {
             .map(|d| d.path.to_string_lossy().replace('\\', "/"))
             .collect();
         let config = sources.config.clone();
-        let mut site = match Site::assemble_with_clashes(
+        let site = match Site::assemble_with_clashes(
             config,
             docs,
             sources.scan.assets.clone(),
@@ -405,11 +406,6 @@ impl Session {
             .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
             .hash(&keyring.fingerprint())
             .hash(&images.catalog.fingerprint());
-        let bodies = if self.single {
-            site.take_bodies()
-        } else {
-            Vec::new()
-        };
         let renderer = Renderer::new(
             &site,
             &sources.templates,
@@ -421,7 +417,6 @@ impl Session {
         .with_images(images.catalog)
         .with_keys(Arc::new(keyring))
         .with_sink(self.sink.clone())
-        .with_taken_bodies(bodies)
         .with_parked_html(self.single)
         .with_link_check(site.config.links.internal != Severity::Off || self.collect_links);
         let pages = renderer.render(&mut self.cache);

@@ -178,6 +178,7 @@ fn metainfo_for(
             let (pieces, read) = match &output.body {
                 Body::Bytes(bytes) => hash_pieces(&bytes[..], piece_len)?,
                 Body::File { path, .. } => hash_pieces(std::fs::File::open(path)?, piece_len)?,
+                Body::Dropped { .. } => return Err(Body::dropped_error()),
             };
             if read != size {
                 return Err(std::io::Error::other(format!(

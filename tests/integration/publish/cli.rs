@@ -68,6 +68,35 @@ async fn binary_publishes_then_does_nothing_in_one_request() {
     let uploaded = v["summary"]["uploaded"].as_u64().unwrap();
     assert!(uploaded > 10);
     assert_eq!(server.count("PUT") as u64, uploaded + 1);
+    // Pages went through the publish's staging folder: gzipped there, and what the bucket
+    // holds unzips to the page a build writes.
+    let built =
+        bucketpress::pipeline::render_site(src.path(), &bucketpress::site::BuildOptions::default())
+            .unwrap();
+    let page = built
+        .outputs
+        .get("index.html")
+        .unwrap()
+        .body
+        .read_all()
+        .unwrap();
+    let stored = server
+        .client()
+        .get_object()
+        .bucket("site")
+        .key("blog/index.html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.content_encoding(), Some("gzip"));
+    let zipped = stored.body.collect().await.unwrap().into_bytes();
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, page);
 
     server.reset();
     let out = run(src.path(), SECRET_KEY, &["--json"]).await;
