@@ -30,9 +30,9 @@ pub fn resolve_location(to: Option<&str>, config: &Config) -> Result<(String, St
     let publish = &config.publish;
     let publish_prefix = s3::normalize_prefix(&publish.prefix);
     let (bucket, prefix) = match to {
-        Some(url) => match TargetSpec::parse(url)? {
-            TargetSpec::S3 { bucket, prefix } => (bucket, prefix),
-            TargetSpec::Dir(_) => return Err(format!("{url:?}: backups go to s3:// only")),
+        Some(url) => match TargetSpec::parse(url)?.s3() {
+            Some((bucket, prefix)) => (bucket.to_string(), prefix.to_string()),
+            None => return Err(format!("{url:?}: backups go to s3:// only")),
         },
         None if config.backup.bucket.is_some() || config.backup.prefix.is_some() => {
             let bucket = config.backup.bucket.as_ref().or(publish.bucket.as_ref());

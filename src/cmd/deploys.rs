@@ -13,10 +13,8 @@ use bucketpress::publish::deploys::record::{self, Deploy, Kind, Status};
 use bucketpress::publish::deploys::rollback::{
     RollbackError, RollbackOptions, RollbackReport, rollback,
 };
-use bucketpress::publish::dir::DirTarget;
 use bucketpress::publish::plan::{Action, Plan, Reason, Step};
 use bucketpress::publish::preview;
-use bucketpress::publish::s3::{S3Settings, S3Target};
 use bucketpress::publish::target::{Target, TargetError};
 
 /// Where the site is: its folder (for site.toml) and its target.
@@ -113,19 +111,6 @@ fn resolve(at: &SiteTarget) -> Result<(Config, PublishConfig, TargetSpec), Exit>
     }
 }
 
-async fn s3_target(
-    cfg: &PublishConfig,
-    bucket: &str,
-    prefix: &str,
-    quiet: bool,
-) -> (S3Target, aws_config::SdkConfig) {
-    let settings = S3Settings::from_config(bucket, prefix, cfg);
-    let sdk = bucketpress::publish::s3::load_sdk_config(&settings).await;
-    let target = S3Target::from_sdk(&sdk, &settings);
-    target.set_quiet(quiet);
-    (target, sdk)
-}
-
 /// Runs `deploys`: one line per recorded deploy, newest first.
 pub fn run_deploys(args: &DeploysArgs, quiet: bool) -> anyhow::Result<Exit> {
     let (_, cfg, spec) = match resolve(&args.at) {
@@ -133,13 +118,8 @@ pub fn run_deploys(args: &DeploysArgs, quiet: bool) -> anyhow::Result<Exit> {
         Err(code) => return Ok(code),
     };
     let listed = super::runtime()?.block_on(async {
-        match &spec {
-            TargetSpec::S3 { bucket, prefix } => {
-                bucketpress::publish::deploys::list(&s3_target(&cfg, bucket, prefix, quiet).await.0)
-                    .await
-            }
-            TargetSpec::Dir(dir) => bucketpress::publish::deploys::list(&DirTarget::new(dir)).await,
-        }
+        let target = spec.connect(&cfg, quiet).await;
+        bucketpress::publish::deploys::list(&target).await
     });
     let records = match listed {
         Ok(r) => r,
@@ -228,32 +208,16 @@ pub fn run_rollback(args: &RollbackArgs, quiet: bool) -> anyhow::Result<Exit> {
         keep_deploys: cfg.keep_deploys,
     };
     let (result, invalidation) = super::runtime()?.block_on(async {
-        match &spec {
-            TargetSpec::S3 { bucket, prefix } => {
-                let (target, sdk) = s3_target(&cfg, bucket, prefix, quiet).await;
-                let result = run_on(&target, &opts).await;
-                let invalidation = match (&result, &cfg.cloudfront_distribution_id) {
-                    (Ok(r), Some(distribution)) => {
-                        let client = cloudfront::client(&sdk);
-                        let plan = as_plan(r);
-                        let base = &config.base_url;
-                        Some(
-                            cloudfront::after_publish(
-                                &client,
-                                distribution,
-                                &plan,
-                                base,
-                                args.dry_run,
-                            )
-                            .await,
-                        )
-                    }
-                    _ => None,
-                };
-                (result, invalidation)
-            }
-            TargetSpec::Dir(dir) => (run_on(&DirTarget::new(dir), &opts).await, None),
-        }
+        let target = spec.connect(&cfg, quiet).await;
+        let result = run_on(&target, &opts).await;
+        let invalidation = match (&result, target.cdn(&cfg)) {
+            (Ok(r), Some(cdn)) => Some(
+                cdn.after_publish(&as_plan(r), &config.base_url, args.dry_run)
+                    .await,
+            ),
+            _ => None,
+        };
+        (result, invalidation)
     });
     let code = match &result {
         Ok(_) => 0,
@@ -392,15 +356,8 @@ pub fn run_previews(args: &PreviewsArgs, quiet: bool) -> anyhow::Result<Exit> {
     }
     let now = chrono::Utc::now().timestamp();
     let result = super::runtime()?.block_on(async {
-        match &spec {
-            TargetSpec::S3 { bucket, prefix } => {
-                let target = s3_target(&cfg, bucket, prefix, quiet).await.0;
-                previews_on(&target, args, &cfg.previews_prefix, now).await
-            }
-            TargetSpec::Dir(dir) => {
-                previews_on(&DirTarget::new(dir), args, &cfg.previews_prefix, now).await
-            }
-        }
+        let target = spec.connect(&cfg, quiet).await;
+        previews_on(&target, args, &cfg.previews_prefix, now).await
     });
     let (listed, removed) = match result {
         Ok(r) => r,

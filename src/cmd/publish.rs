@@ -145,9 +145,7 @@ fn report(
             };
             eprintln!("{line}");
         }
-        if let (TargetSpec::S3 { .. }, Some(plan), false, 0) =
-            (spec, outcome.plan, quiet, outcome.code)
-        {
+        if let (Some(_), Some(plan), false, 0) = (spec.s3(), outcome.plan, quiet, outcome.code) {
             let names = bucketpress::publish::bucket_rules::new_top_level_names(plan);
             if !names.is_empty() {
                 eprintln!(

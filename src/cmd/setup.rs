@@ -63,16 +63,16 @@ async fn run_async(args: &SetupArgs, quiet: bool) -> anyhow::Result<Exit> {
     if let Some(p) = &args.profile {
         cfg.profile = Some(p.clone());
     }
-    let (bucket, prefix) = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
-        Ok(TargetSpec::S3 { bucket, prefix }) => (bucket, prefix),
-        Ok(TargetSpec::Dir(_)) => {
-            eprintln!("error: setup-bucket needs an s3:// target");
-            return Ok(Exit::Errors);
-        }
+    let spec = match TargetSpec::resolve(args.to.as_deref(), &cfg) {
+        Ok(spec) => spec,
         Err(msg) => {
             eprintln!("error: {msg}");
             return Ok(Exit::Errors);
         }
+    };
+    let Some((bucket, prefix)) = spec.s3().map(|(b, p)| (b.to_string(), p.to_string())) else {
+        eprintln!("error: setup-bucket needs an s3:// target");
+        return Ok(Exit::Errors);
     };
     let settings = S3Settings::from_config(&bucket, &prefix, &cfg);
     let sdk = load_sdk_config(&settings).await;

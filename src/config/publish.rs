@@ -14,6 +14,29 @@ pub const DEFAULT_KEEP: usize = 20;
 /// The default of `[publish] previews_prefix`.
 pub const DEFAULT_PREVIEWS_PREFIX: &str = ".bucketpress-previews/";
 
+/// The keys of `[publish]` as `site.toml` spells them, kept beside [`PublishConfig`]: the
+/// unknown-key warnings know them (with the rest of `site.toml`'s), and a test below checks
+/// them against the struct's fields, so that a new setting is written in this file only.
+pub(crate) const KEYS: &[&str] = &[
+    "bucket",
+    "prefix",
+    "region",
+    "endpoint",
+    "path_style",
+    "profile",
+    "gzip",
+    "highlight_cache_in_bucket",
+    "max_deletes",
+    "concurrency",
+    "max_concurrency",
+    "cache_control",
+    "exclude",
+    "cloudfront_distribution_id",
+    "timeout",
+    "keep_deploys",
+    "previews_prefix",
+];
+
 /// Checks a `previews_prefix`: one or more path segments, the first starting with `.` (so the
 /// live site's publishes never touch it); `Err` says what is expected.
 pub fn check_previews_prefix(prefix: &str) -> Result<(), &'static str> {
@@ -124,5 +147,36 @@ impl Default for PublishConfig {
             keep_deploys: DEFAULT_KEEP,
             previews_prefix: DEFAULT_PREVIEWS_PREFIX.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field is one of [`KEYS`] (else writing it would warn "unknown key"), and every
+    /// key a field (else a typo would pass unwarned). Optional settings serialize only when
+    /// set: set them all here.
+    #[test]
+    fn keys_are_exactly_the_fields() {
+        let every = PublishConfig {
+            bucket: Some("b".into()),
+            region: Some("r".into()),
+            endpoint: Some("https://e".into()),
+            profile: Some("p".into()),
+            cloudfront_distribution_id: Some("E1".into()),
+            ..PublishConfig::default()
+        };
+        let value = toml::Value::try_from(every).unwrap();
+        let mut fields: Vec<&str> = value
+            .as_table()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut keys = KEYS.to_vec();
+        fields.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(fields, keys);
     }
 }

@@ -78,6 +78,29 @@ pub fn client(sdk: &aws_config::SdkConfig) -> Client {
     Client::from_conf(config.build())
 }
 
+/// A distribution to invalidate after the site changed, with the client to reach it.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    client: Client,
+    id: String,
+}
+
+impl Distribution {
+    /// Distribution `id`, reached with [`client`] from the S3 target's AWS configuration. No
+    /// request is sent.
+    pub fn new(sdk: &aws_config::SdkConfig, id: &str) -> Distribution {
+        Distribution {
+            client: client(sdk),
+            id: id.to_string(),
+        }
+    }
+
+    /// [`after_publish`] on this distribution.
+    pub async fn after_publish(&self, plan: &Plan, base_url: &str, dry_run: bool) -> Invalidation {
+        after_publish(&self.client, &self.id, plan, base_url, dry_run).await
+    }
+}
+
 /// A unique caller reference: `bucketpress-<unix ms>-<hash of the paths>`.
 pub(crate) fn caller_reference(paths: &[String]) -> String {
     let millis = std::time::SystemTime::now()

@@ -1,7 +1,13 @@
 //! `publish`: upload only what changed, diffed against a manifest kept in the bucket.
 //!
 //! headers (Cache-Control, gzip) → read the manifest → [`plan::plan`] (pure) →
-//! [`apply::apply`] to a [`target::Target`] (S3, a directory, or a dry run around either).
+//! [`apply::apply`] to a [`target::Target`] (S3, a directory, or a dry run around either)
+//! ([`flow`]).
+//!
+//! This file is where the kinds of target meet: [`TargetSpec`] (the `--to` URL, parsed and
+//! checked) and [`AnyTarget`] (a connected target of any kind, from
+//! [`TargetSpec::connect`]). Commands work on an [`AnyTarget`] and never ask which kind it
+//! is, so a new kind is its module, a variant of both enums here, and its settings.
 
 pub mod apply;
 pub mod bucket_rules;
@@ -11,6 +17,7 @@ pub mod cloudfront;
 pub mod concurrency;
 pub mod deploys;
 pub mod dir;
+pub mod flow;
 pub mod headers;
 pub mod lines;
 pub mod manifest;
@@ -26,17 +33,20 @@ pub mod shared_cache;
 mod staging;
 pub mod target;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::Instant;
-
-use serde::Serialize;
 
 use crate::config::PublishConfig;
-use crate::outputs::Outputs;
-use apply::{ApplyFailure, Progress, Stored, Summary};
-use manifest::{Manifest, ManifestError, SourcesRecord};
-use plan::{Plan, PlanError, PlanOptions};
-use target::{Target, TargetError};
+use crate::outputs::Output;
+use dir::DirTarget;
+use manifest::{Entry, Manifest};
+use s3::{S3Settings, S3Target};
+use target::{Etag, Listing, Target, TargetError};
+
+pub use flow::{
+    PublishError, PublishOptions, Rendered, Report, StoredRead, publish_outputs, publish_over,
+    read_stored,
+};
 
 mod history;
 
@@ -119,253 +129,163 @@ impl std::fmt::Display for TargetSpec {
     }
 }
 
-/// Command-line knobs of a publish.
-#[derive(Debug, Clone)]
-pub struct PublishOptions {
-    /// Ignore the manifest's hashes and upload everything (also overrides a corrupt manifest).
-    pub force: bool,
-    /// Diff against what is really stored (listing + hash metadata) instead of the manifest.
-    pub verify: bool,
-    /// Refuse plans deleting more than this.
-    pub max_deletes: usize,
-    /// Uploads in flight at the start.
-    pub concurrency: usize,
-    /// The most uploads in flight: the number grows from `concurrency` while throughput
-    /// does (equal to `concurrency`: fixed).
-    pub max_concurrency: usize,
-}
-
-/// What a publish planned and did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The plan.
-    pub plan: Plan,
-    /// What was done.
-    pub summary: Summary,
-    /// What the highlight cache kept in the bucket did, when it is on.
-    pub highlight_cache: Option<shared_cache::CacheStats>,
-}
-
-impl Report {
-    /// The report of a publish that found its sources recorded in the manifest: `unchanged`
-    /// keys, `requests` sent (the manifest read), nothing rendered or planned.
-    pub fn up_to_date(unchanged: usize, requests: u64) -> Report {
-        Report {
-            plan: Plan {
-                unchanged,
-                ..Plan::default()
-            },
-            summary: Summary {
-                unchanged,
-                requests,
-                render_skipped: true,
-                ..Summary::default()
-            },
-            highlight_cache: None,
+impl TargetSpec {
+    /// Connects to the target; sends no request. An S3 target gets a client from
+    /// `[publish]`'s connection settings ([`S3Settings::from_config`]: credentials, region,
+    /// endpoint, retries, timeouts), its retry lines silenced when `quiet`; a folder needs
+    /// nothing.
+    pub async fn connect(&self, cfg: &PublishConfig, quiet: bool) -> AnyTarget {
+        match self {
+            TargetSpec::S3 { bucket, prefix } => {
+                let settings = S3Settings::from_config(bucket, prefix, cfg);
+                let sdk = s3::load_sdk_config(&settings).await;
+                let target = S3Target::from_sdk(&sdk, &settings);
+                target.set_quiet(quiet);
+                AnyTarget::S3(target)
+            }
+            TargetSpec::Dir(dir) => AnyTarget::Dir(DirTarget::new(dir)),
         }
     }
-}
 
-/// Why a publish failed.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    /// The site has content or template errors (each already reported); this many.
-    #[error("the site has {0} error(s); nothing was published")]
-    Build(usize),
-    /// Reading the manifest or listing failed.
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    /// The stored manifest is unreadable.
-    #[error("the manifest in the bucket cannot be read ({0}); publish with --force to rebuild it")]
-    Manifest(ManifestError),
-    /// The plan was refused.
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-    /// The outputs hold keys a build refuses (nothing was sent but the manifest read).
-    #[error(transparent)]
-    Input(#[from] checks::InputError),
-    /// Applying failed part way; the report says what was done.
-    #[error("{failure}")]
-    Apply {
-        /// The error and partial summary.
-        failure: Box<ApplyFailure>,
-        /// The plan being applied.
-        plan: Box<Plan>,
-    },
-}
-
-impl PublishError {
-    /// The process exit code: 4 for a conflict with a concurrent publish, 3 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        use crate::report::Exit;
-        let conflict = match self {
-            PublishError::Target(e) => *e == TargetError::Conflict,
-            PublishError::Apply { failure, .. } => matches!(
-                failure.error,
-                apply::ApplyError::Target(TargetError::Conflict)
-                    | apply::ApplyError::Conflict { .. }
-            ),
-            PublishError::Build(_) | PublishError::Input(_) => return Exit::Errors.code(),
-            _ => false,
-        };
-        if conflict {
-            Exit::Conflict.code()
+    /// The bucket and prefix of an S3 target, for what works on a bucket itself rather than
+    /// through [`Target`] (`setup-bucket`, backups, the bucket policy's note after a
+    /// publish); `None` for every other kind, which such a command refuses in its own words.
+    pub fn s3(&self) -> Option<(&str, &str)> {
+        if let TargetSpec::S3 { bucket, prefix } = self {
+            Some((bucket, prefix))
         } else {
-            Exit::Failed.code()
+            None
+        }
+    }
+
+    /// A warning when the target puts the site elsewhere than `base_url`'s path (an S3
+    /// prefix that is not the path: links would miss); `None` when they agree, or for a kind
+    /// without a prefix.
+    pub fn prefix_warning(&self, base_url: &str) -> Option<String> {
+        self.s3()
+            .and_then(|(_, prefix)| checks::prefix_warning(prefix, base_url))
+    }
+}
+
+/// A connected target of any kind ([`TargetSpec::connect`]): a [`Target`] that passes every
+/// call to the target inside, plus what commands need of a kind beyond the trait (a preview
+/// of it, the CDN in front of it).
+#[derive(Debug)]
+pub enum AnyTarget {
+    /// An S3 bucket (or an S3-compatible store) under a prefix.
+    S3(S3Target),
+    /// A local folder.
+    Dir(DirTarget),
+}
+
+/// `$body` with `$t` bound to the target inside `$any`, whatever its kind.
+macro_rules! each_kind {
+    ($any:expr, $t:ident => $body:expr) => {
+        match $any {
+            AnyTarget::S3($t) => $body,
+            AnyTarget::Dir($t) => $body,
+        }
+    };
+}
+
+/// `$body` (a target of the same kind) with `$t` bound to the target inside `$any`, as an
+/// [`AnyTarget`] again.
+macro_rules! map_kind {
+    ($any:expr, $t:ident => $body:expr) => {
+        match $any {
+            AnyTarget::S3($t) => AnyTarget::S3($body),
+            AnyTarget::Dir($t) => AnyTarget::Dir($body),
+        }
+    };
+}
+
+impl AnyTarget {
+    /// The same store under `sub` (relative to this target's prefix, ending with `/`): a
+    /// preview of this site, whose [`Target::copy`] copies from this site's objects.
+    pub fn preview(&self, sub: &str) -> AnyTarget {
+        map_kind!(self, t => t.preview(sub))
+    }
+
+    /// The CDN to invalidate after the site here changed: `[publish]
+    /// cloudfront_distribution_id`, reached with the S3 target's AWS configuration; `None`
+    /// when none is configured, or for a kind without AWS credentials.
+    pub fn cdn(&self, cfg: &PublishConfig) -> Option<cloudfront::Distribution> {
+        let id = cfg.cloudfront_distribution_id.as_deref()?;
+        match self {
+            AnyTarget::S3(t) => t
+                .sdk_config()
+                .map(|sdk| cloudfront::Distribution::new(sdk, id)),
+            AnyTarget::Dir(_) => None,
         }
     }
 }
 
-/// Publishes rendered `outputs` to `target`: headers (when the target stores them), manifest
-/// read, plan, apply. A no-op publish sends exactly one request (the manifest read).
-pub async fn publish_outputs<T: Target>(
-    target: &T,
-    outputs: Outputs,
-    cfg: &PublishConfig,
-    opts: &PublishOptions,
-    progress: &dyn Progress,
-) -> Result<Report, PublishError> {
-    let read = read_stored(target, opts).await?;
-    let rendered = Rendered {
-        outputs,
-        sources: None,
-        commit: None,
-    };
-    publish_over(target, read, rendered, cfg, opts, progress).await
-}
-
-/// The manifest as a publish read it at its start, and where the request count stood before.
-#[derive(Debug, Clone)]
-pub struct StoredRead {
-    /// The stored manifest (`None`: there is none).
-    pub stored: Option<Stored>,
-    /// The requests the target had served before the read (the summary counts from here).
-    pub requests0: u64,
-}
-
-/// Reads and decodes the manifest stored at `target` (one request; `None`: there is none). An
-/// undecodable one is an error unless `--force` or `--verify` will rebuild it.
-pub async fn read_stored<T: Target>(
-    target: &T,
-    opts: &PublishOptions,
-) -> Result<StoredRead, PublishError> {
-    let requests0 = target.requests();
-    let stored = match target.read_manifest().await? {
-        None => None,
-        Some((bytes, etag)) => match Manifest::decode(&bytes) {
-            Ok(m) => Some(Stored {
-                manifest: Some(m),
-                etag,
-            }),
-            Err(_) if opts.force || opts.verify => Some(Stored {
-                manifest: None,
-                etag,
-            }),
-            Err(e) => return Err(PublishError::Manifest(e)),
-        },
-    };
-    Ok(StoredRead { stored, requests0 })
-}
-
-/// What a render gives a publish: the outputs, and the sources they were rendered from when
-/// the manifest may vouch for them ([`manifest::SourcesRecord`]).
-pub struct Rendered {
-    /// Every output.
-    pub outputs: Outputs,
-    /// Recorded in the manifest if every step lands.
-    pub sources: Option<SourcesRecord>,
-    /// The git commit (hash, subject) the sources come from, for the deploy record.
-    pub commit: Option<(String, String)>,
-}
-
-/// [`publish_outputs`] with the manifest already read ([`read_stored`]).
-pub async fn publish_over<T: Target>(
-    target: &T,
-    read: StoredRead,
-    rendered: Rendered,
-    cfg: &PublishConfig,
-    opts: &PublishOptions,
-    progress: &dyn Progress,
-) -> Result<Report, PublishError> {
-    let Rendered {
-        mut outputs,
-        sources,
-        commit,
-    } = rendered;
-    let StoredRead { stored, requests0 } = read;
-    checks::check_keys(&outputs)?;
-    if target.stores_headers() {
-        headers::apply_headers(&mut outputs, cfg);
+impl Target for AnyTarget {
+    async fn read_manifest(&self) -> Result<Option<(Vec<u8>, Etag)>, TargetError> {
+        each_kind!(self, t => t.read_manifest().await)
     }
-    let stored_manifest = stored.as_ref().and_then(|s| s.manifest.as_ref());
-    let site_id = stored_manifest
-        .and_then(|m| m.site_id.clone())
-        .unwrap_or_else(manifest::new_site_id);
-    let baseline = if opts.verify {
-        let mut listing = target.list_hashes().await?;
-        if !target.stores_headers() {
-            // A directory has no ownership metadata: only files the site produces are known to
-            // be ours, so the listing may save uploads but never causes a delete.
-            listing.objects.retain(|k, _| outputs.contains(k));
-        }
-        ownership::verified_baseline(listing, &site_id, stored_manifest, &outputs)
-    } else {
-        stored_manifest.cloned().unwrap_or_default()
-    };
-    let plan_opts = PlanOptions {
-        force: opts.force,
-        max_deletes: opts.max_deletes,
-        exclude: cfg.exclude.clone(),
-        compare_headers: target.stores_headers(),
-    };
-    let mut plan = plan::plan(&outputs, &baseline, &plan_opts)?;
-    plan.manifest.sources = sources;
-    plan.manifest.site_id = Some(site_id);
-    // A first publish has nothing to undo: history starts with the second.
-    let history = cfg.keep_deploys > 0
-        && target.can_copy()
-        && !plan.is_empty()
-        && !baseline.entries.is_empty();
-    let mut deploy = None;
-    if history {
-        let d = history::start(target, &plan, &baseline, commit, opts.concurrency).await?;
-        deploy = Some(d);
+
+    async fn put(&self, output: &Output, site_id: &str) -> Result<(), TargetError> {
+        each_kind!(self, t => t.put(output, site_id).await)
     }
-    let job = apply::Job {
-        plan: &plan,
-        outputs: &outputs,
-        baseline: &baseline,
-        stored: stored.as_ref(),
-    };
-    let result = apply::apply(
-        target,
-        job,
-        concurrency::Limit::new(opts.concurrency, opts.max_concurrency, Instant::now()),
-        progress,
-    )
-    .await;
-    let deploy_id = deploy.as_ref().map(|d| d.id.clone());
-    if let Some(deploy) = deploy {
-        history::finish(target, deploy, &result, cfg.keep_deploys).await;
+
+    async fn delete_many(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, TargetError)>, TargetError> {
+        each_kind!(self, t => t.delete_many(keys).await)
     }
-    match result {
-        Ok(mut summary) => {
-            summary.deploy = deploy_id;
-            summary.requests = target.requests() - requests0;
-            Ok(Report {
-                plan,
-                summary,
-                highlight_cache: None,
-            })
-        }
-        Err(mut failure) => {
-            failure.summary.deploy = deploy_id;
-            failure.summary.requests = target.requests() - requests0;
-            Err(PublishError::Apply {
-                failure,
-                plan: Box::new(plan),
-            })
-        }
+
+    async fn write_manifest(
+        &self,
+        manifest: &Manifest,
+        expected: Option<&Etag>,
+    ) -> Result<Etag, TargetError> {
+        each_kind!(self, t => t.write_manifest(manifest, expected).await)
+    }
+
+    async fn list_hashes(&self) -> Result<Listing, TargetError> {
+        each_kind!(self, t => t.list_hashes().await)
+    }
+
+    fn stores_headers(&self) -> bool {
+        each_kind!(self, t => t.stores_headers())
+    }
+
+    fn is_multipart(&self, output: &Output) -> bool {
+        each_kind!(self, t => t.is_multipart(output))
+    }
+
+    async fn abort_multipart(&self, keys: &BTreeSet<String>) -> Result<usize, TargetError> {
+        each_kind!(self, t => t.abort_multipart(keys).await)
+    }
+
+    async fn read_reserved(&self, key: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        each_kind!(self, t => t.read_reserved(key).await)
+    }
+
+    async fn write_reserved(&self, key: &str, bytes: Vec<u8>) -> Result<(), TargetError> {
+        each_kind!(self, t => t.write_reserved(key, bytes).await)
+    }
+
+    async fn copy(&self, from: &str, to: &str, entry: &Entry) -> Result<(), TargetError> {
+        each_kind!(self, t => t.copy(from, to, entry).await)
+    }
+
+    fn can_copy(&self) -> bool {
+        each_kind!(self, t => t.can_copy())
+    }
+
+    async fn list_under(&self, sub: &str) -> Result<Vec<(String, Option<i64>)>, TargetError> {
+        each_kind!(self, t => t.list_under(sub).await)
+    }
+
+    fn requests(&self) -> u64 {
+        each_kind!(self, t => t.requests())
+    }
+
+    fn retries(&self) -> u64 {
+        each_kind!(self, t => t.retries())
     }
 }
 

@@ -60,10 +60,8 @@
 use std::path::PathBuf;
 
 use super::apply::{Progress, Summary};
-use super::cloudfront::{self, Invalidation};
-use super::dir::DirTarget;
+use super::cloudfront::Invalidation;
 use super::plan::Plan;
-use super::s3::{S3Settings, S3Target};
 use super::shared_cache::{self, CacheStats, SHARDS};
 use super::target::{DryRun, Target};
 use super::{
@@ -219,10 +217,8 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
         Ok(s) => s,
         Err(msg) => return Ok(early(None, msg)),
     };
-    if let TargetSpec::S3 { prefix, .. } = &spec
-        && let Some(warning) = super::checks::prefix_warning(prefix, &config.base_url)
-    {
-        notes.warning(&warning.to_string());
+    if let Some(warning) = spec.prefix_warning(&config.base_url) {
+        notes.warning(&warning);
     }
     let opts = PublishOptions {
         force: req.force,
@@ -241,40 +237,21 @@ pub async fn publish_site(req: &PublishRequest, notes: &dyn Notes) -> anyhow::Re
         sources: &sources,
         prerendered,
     };
-    let mut invalidation = None;
-    let result = match &spec {
-        TargetSpec::S3 { bucket, prefix } => {
-            let settings = S3Settings::from_config(bucket, prefix, &cfg);
-            let sdk = super::s3::load_sdk_config(&settings).await;
-            let target = S3Target::from_sdk(&sdk, &settings);
-            target.set_quiet(req.quiet);
-            let result = match &preview {
-                None => job.run(target).await,
-                Some(folder) => match live_copies(target.preview(folder), &target).await {
-                    Ok(t) => job.run(t).await,
-                    Err(e) => Err(e),
-                },
-            };
-            if let (Some(distribution), Ok(r)) = (&cfg.cloudfront_distribution_id, &result) {
-                let client = cloudfront::client(&sdk);
-                let base = req.base_url.as_ref().unwrap_or(&config.base_url);
-                invalidation = Some(
-                    cloudfront::after_publish(&client, distribution, &r.plan, base, req.dry_run)
-                        .await,
-                );
-            }
-            result
+    let target = spec.connect(&cfg, req.quiet).await;
+    let cdn = target.cdn(&cfg);
+    let result = match &preview {
+        None => job.run(target).await,
+        Some(folder) => match live_copies(target.preview(folder), &target).await {
+            Ok(t) => job.run(t).await,
+            Err(e) => Err(e),
+        },
+    };
+    let invalidation = match (&cdn, &result) {
+        (Some(cdn), Ok(r)) => {
+            let base = req.base_url.as_ref().unwrap_or(&config.base_url);
+            Some(cdn.after_publish(&r.plan, base, req.dry_run).await)
         }
-        TargetSpec::Dir(dir) => {
-            let target = DirTarget::new(dir);
-            match &preview {
-                None => job.run(target).await,
-                Some(folder) => match live_copies(target.preview(folder), &target).await {
-                    Ok(t) => job.run(t).await,
-                    Err(e) => Err(e),
-                },
-            }
-        }
+        _ => None,
     };
     if let Err(PublishError::Build(n)) = &result {
         return Ok(early(Some(spec), build_failed(*n)));

@@ -168,6 +168,10 @@ pub struct S3Target {
     /// A custom endpoint with virtual-hosted addressing (`bucket.host`): a name that does
     /// not resolve then hints at `path_style`.
     virtual_hosted_endpoint: bool,
+    /// The AWS configuration the client was built from (credentials, region, retries), for
+    /// other AWS clients (CloudFront); `None` for a client built elsewhere ([`S3Target::with_client`]).
+    /// (Shared: it is large, and previews carry it too.)
+    sdk: Option<std::sync::Arc<aws_config::SdkConfig>>,
 }
 
 impl S3Target {
@@ -183,6 +187,7 @@ impl S3Target {
         let mut target =
             S3Target::with_client(client(sdk, settings), &settings.bucket, &settings.prefix);
         target.set_virtual_hosted_endpoint(settings.endpoint.is_some() && !settings.path_style);
+        target.sdk = Some(std::sync::Arc::new(sdk.clone()));
         target
     }
 
@@ -204,6 +209,7 @@ impl S3Target {
             attempts,
             attempt_timeout,
             virtual_hosted_endpoint: false,
+            sdk: None,
         }
     }
 
@@ -219,12 +225,19 @@ impl S3Target {
             attempts: self.attempts.clone(),
             attempt_timeout: self.attempt_timeout,
             virtual_hosted_endpoint: self.virtual_hosted_endpoint,
+            sdk: self.sdk.clone(),
         }
     }
 
     /// The client, with the request counting and retry reporting of this target.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The AWS configuration of [`S3Target::from_sdk`] (`None` after
+    /// [`S3Target::with_client`]), shared with the CloudFront client.
+    pub fn sdk_config(&self) -> Option<&aws_config::SdkConfig> {
+        self.sdk.as_deref()
     }
 
     /// Says whether requests go to a custom endpoint with virtual-hosted addressing (then a
