@@ -236,7 +236,7 @@ pub fn external_links<'a>(
     pages.sort_unstable_by_key(|(k, _)| *k);
     let mut found: std::collections::BTreeMap<String, ExternalRef> = Default::default();
     for (key, page) in pages {
-        for link in &page.links {
+        for link in page.links.iter() {
             if skip.is_match(link) {
                 continue;
             }
