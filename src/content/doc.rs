@@ -231,13 +231,13 @@ impl Doc {
             }
         }
         let private = crate::private::group_of(fm.private, fm.encrypt.as_deref())
-            .map_err(|p| {
+            .map_err(|e| {
                 let key = if fm.encrypt.is_some() {
                     "encrypt"
                 } else {
                     "private"
                 };
-                errors.push((line_of(key), p));
+                errors.push((line_of(key), Problem::from(e)));
             })
             .unwrap_or(None);
         if !errors.is_empty() {
@@ -325,6 +325,14 @@ impl Doc {
             &text[origin.start..],
             origin.separator.as_deref(),
         )))
+    }
+
+    /// This document as sealing sees it: its path and group; `None` when it is public.
+    pub(crate) fn sealed(&self) -> Option<crate::private::PrivateDoc<'_>> {
+        Some(crate::private::PrivateDoc {
+            path: &self.rel_path,
+            group: self.private.as_deref()?,
+        })
     }
 
     /// The object key of the rendered page: `posts/hello/index.html`.

@@ -278,9 +278,11 @@ impl<'a> Renderer<'a> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
-        let unsealable = self.keys.missing(&self.site.private);
+        let unsealable = self
+            .keys
+            .missing(self.site.private.iter().filter_map(|d| d.sealed()));
         if !unsealable.is_empty() {
-            return Err(unsealable);
+            return Err(unsealable.into_iter().map(Diagnostic::from).collect());
         }
         // A store that cannot be made (no temporary folder) leaves the HTML in memory.
         let store = self

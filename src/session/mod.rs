@@ -370,14 +370,14 @@ impl Session {
         stages.lap("assemble");
 
         let keyring = match self.keys.keyring(
-            &site.private,
+            site.private.iter().filter_map(|d| d.sealed()),
             &site.config.sealing(),
             &self.site_dir,
             &*self.env,
         ) {
             Ok(k) => k,
             Err(e) => {
-                errors.extend(e);
+                errors.extend(e.into_iter().map(Diagnostic::from));
                 return Err(sorted(errors));
             }
         };
