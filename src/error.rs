@@ -246,6 +246,18 @@ impl From<crate::private::Unsealable> for Diagnostic {
     }
 }
 
+impl From<crate::images::ImageFailure> for Diagnostic {
+    fn from(f: crate::images::ImageFailure) -> Diagnostic {
+        Diagnostic {
+            path: f.path,
+            line: None,
+            column: None,
+            problem: Problem::Image(f.error),
+            page: None,
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let note = match &self.page {

@@ -6,7 +6,7 @@
 //! the original is served under their names, so an edit never waits for image work.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -15,9 +15,8 @@ use super::cache::{Stored, VariantCache};
 use super::decode::{self, Probe};
 use super::markup::{Candidate, Picture};
 use super::variant::{self, Plan, Spec};
-use super::{Catalog, ImageConfig, ImageError};
+use super::{Catalog, ImageConfig, ImageError, ImageFailure};
 use crate::content::SourceAsset;
-use crate::error::{Diagnostic, Problem};
 use crate::outputs::{Body, Output, OutputKind};
 
 /// The variants of one source, each with its stored file when it was made before.
@@ -92,7 +91,7 @@ impl Images {
         base_path: &str,
         sources: &[SourceAsset],
         assets: Vec<Output>,
-    ) -> Result<Processed, Vec<Diagnostic>> {
+    ) -> Result<Processed, Vec<ImageFailure>> {
         let raster: Vec<usize> = (0..sources.len())
             .filter(|&i| config.enabled && decode::is_raster(&sources[i].key))
             .collect();
@@ -112,7 +111,7 @@ impl Images {
                 ..Processed::default()
             });
         }
-        let probed: Vec<Result<Probe, Diagnostic>> = raster
+        let probed: Vec<Result<Probe, ImageFailure>> = raster
             .par_iter()
             .map(|&i| self.probe(config, &sources[i], &assets[i]))
             .collect();
@@ -134,7 +133,7 @@ impl Images {
         }
         let made = std::sync::atomic::AtomicUsize::new(0);
         let lazy = self.lazy.is_some();
-        let results: Vec<Result<Found, Diagnostic>> = jobs
+        let results: Vec<Result<Found, ImageFailure>> = jobs
             .par_iter()
             .map(|job| {
                 let found: Vec<(Spec, Option<Stored>)> = job
@@ -146,7 +145,7 @@ impl Images {
                     return Ok(found);
                 }
                 let fresh = make(&self.cache, config, job.output, &found)
-                    .map_err(|e| diagnostic(job.asset, e))?;
+                    .map_err(|e| failure(job.asset, e))?;
                 made.fetch_add(fresh.len(), std::sync::atomic::Ordering::Relaxed);
                 let mut fresh = fresh.into_iter();
                 Ok(found
@@ -219,7 +218,7 @@ impl Images {
                     if keep {
                         let stripped = self
                             .stripped(&output, orientation)
-                            .map_err(|e| vec![diagnostic(&sources[i], e)])?;
+                            .map_err(|e| vec![failure(&sources[i], e)])?;
                         outputs.push(stripped);
                     }
                 }
@@ -238,17 +237,17 @@ impl Images {
         config: &ImageConfig,
         asset: &SourceAsset,
         output: &Output,
-    ) -> Result<Probe, Diagnostic> {
+    ) -> Result<Probe, ImageFailure> {
         let memo = format!("{}-{}", output.hash, config.max_megapixels);
         if let Some(hit) = self.probes.lock().expect("probe lock").get(&memo) {
-            return hit.clone().map_err(|e| diagnostic(asset, e));
+            return hit.clone().map_err(|e| failure(asset, e));
         }
         let result = bytes_of(output).and_then(|b| decode::probe(&b, config.max_pixels()));
         self.probes
             .lock()
             .expect("probe lock")
             .insert(memo, result.clone());
-        result.map_err(|e| diagnostic(asset, e))
+        result.map_err(|e| failure(asset, e))
     }
 
     fn stripped(&self, output: &Output, orientation: u16) -> Result<Output, ImageError> {
@@ -347,8 +346,11 @@ fn bytes_of(output: &Output) -> Result<Arc<[u8]>, ImageError> {
     }
 }
 
-fn diagnostic(asset: &SourceAsset, e: ImageError) -> Diagnostic {
-    Diagnostic::new(Path::new(&asset.rel_path), None, Problem::Image(e))
+fn failure(asset: &SourceAsset, error: ImageError) -> ImageFailure {
+    ImageFailure {
+        path: PathBuf::from(&asset.rel_path),
+        error,
+    }
 }
 
 fn variant_output(key: String, spec: &Spec, stored: Stored) -> Output {

@@ -395,7 +395,7 @@ impl Session {
         let base_path = site.config.base_path();
         let images = (self.images)
             .process(&site.config.images, &base_path, &site.assets, assets)
-            .map_err(sorted)?;
+            .map_err(|e| sorted(e.into_iter().map(Diagnostic::from).collect()))?;
         self.images_made = (images.made, images.pending);
         stages.lap("images");
         let mut inputs = Fingerprint::new();
