@@ -5,6 +5,7 @@
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+use crate::content::normalize_site_path;
 use crate::error::Problem;
 use crate::highlight::{Highlighter, escape_html};
 use crate::images::{Catalog, Picture};
@@ -468,23 +469,7 @@ fn resolve_link(dest: &str, from: &str) -> LinkKind {
     }
 }
 
-/// Resolves `.` and `..` in a `/`-separated site path (`content/posts/../about.md`); `None` if
-/// it climbs out of the site. Shared by Markdown links, shortcode refs and image lookups.
-pub(crate) fn normalize_site_path(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// [`normalize_site_path`] with `%20` read as a space, as in a Markdown link destination.
+/// `normalize_site_path` with `%20` read as a space, as in a Markdown link destination.
 fn normalize(path: &str) -> Option<String> {
     normalize_site_path(path).map(|p| p.replace("%20", " "))
 }

@@ -178,7 +178,7 @@ impl Catalog {
             return None;
         }
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-        let path = crate::markdown::normalize_site_path(&format!("{dir}/{dest}"))?;
+        let path = crate::content::normalize_site_path(&format!("{dir}/{dest}"))?;
         self.by_path.get(&decode_spaces(&path)).cloned()
     }
 }
