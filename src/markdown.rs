@@ -131,37 +131,67 @@ pub(crate) fn render_with_images(
     highlighter: &Highlighter,
     images: Option<&Catalog>,
 ) -> Result<Document, Vec<(usize, Problem)>> {
-    let mut picture: Option<(Figure<'_>, CowStr<'_>, String)> = None;
-    let mut pictures = 0usize;
-    let lines = LineIndex::new(source.body, source.body_line);
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
-    let mut errors = Vec::new();
-    let mut doc = Document::default();
-    let mut headings: Vec<(HeadingLevel, String, String)> = Vec::new();
-    let mut heading_start: Option<(usize, String)> = None;
-    let mut code: Option<(String, String, usize)> = None;
-
+    let mut walk = Walk::new(source, resolve, highlighter, images);
     for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
-        if let Some((_, _, alt)) = picture.as_mut() {
-            // Inside an image shown as a <picture>: its text is the alt text.
-            match event {
-                Event::End(TagEnd::Image) => {
-                    let (found, title, alt) = picture.take().expect("inside a picture");
-                    let html = match found {
-                        Figure::Picture(p) => p.html(&alt, &title, pictures == 0),
-                        Figure::Img { src, size } => img_html(&src, &alt, &title, size, pictures),
-                    };
-                    pictures += 1;
-                    events.push(Event::InlineHtml(CowStr::from(html)));
-                }
-                Event::Text(text) | Event::Code(text) => {
-                    doc.word_count += count_words(&text);
-                    alt.push_str(&text);
-                }
-                Event::SoftBreak | Event::HardBreak => alt.push(' '),
-                _ => {}
-            }
-            continue;
+        walk.event(event, range.start);
+    }
+    walk.finish()
+}
+
+/// One document's walk over pulldown-cmark's events: what it has written so far and what it
+/// is inside of (an image, a code block, a heading). Each event goes through [`Walk::event`].
+struct Walk<'a> {
+    source: Source<'a>,
+    resolve: &'a dyn Fn(&str) -> Option<String>,
+    highlighter: &'a Highlighter,
+    images: Option<&'a Catalog>,
+    lines: LineIndex,
+    /// The events to write, as changed on the way.
+    events: Vec<Event<'a>>,
+    errors: Vec<(usize, Problem)>,
+    doc: Document,
+    /// (level, id, title) of each heading, for the table of contents.
+    headings: Vec<(HeadingLevel, String, String)>,
+    /// Inside a heading: the index of its start event and its text so far.
+    heading_start: Option<(usize, String)>,
+    /// Inside a code block: its info string, its text so far and its line.
+    code: Option<(String, String, usize)>,
+    /// Inside an image: what it shows, its title and its alt text so far.
+    picture: Option<(Figure<'a>, CowStr<'a>, String)>,
+    /// Images written so far (the first loads eagerly).
+    pictures: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        source: Source<'a>,
+        resolve: &'a dyn Fn(&str) -> Option<String>,
+        highlighter: &'a Highlighter,
+        images: Option<&'a Catalog>,
+    ) -> Walk<'a> {
+        Walk {
+            source,
+            resolve,
+            highlighter,
+            images,
+            lines: LineIndex::new(source.body, source.body_line),
+            events: Vec::with_capacity(source.body.len() / 16),
+            errors: Vec::new(),
+            doc: Document::default(),
+            headings: Vec::new(),
+            heading_start: None,
+            code: None,
+            picture: None,
+            pictures: 0,
+        }
+    }
+
+    /// Takes one event (at byte `start` of the body).
+    #[inline]
+    fn event(&mut self, event: Event<'a>, start: usize) {
+        if self.picture.is_some() {
+            self.in_picture(event);
+            return;
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -169,57 +199,28 @@ pub(crate) fn render_with_images(
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((info, String::new(), lines.line(range.start)));
+                self.code = Some((info, String::new(), self.lines.line(start)));
             }
-            Event::Text(text) if code.is_some() => {
-                if let Some((_, buf, _)) = code.as_mut() {
+            Event::Text(text) if self.code.is_some() => {
+                if let Some((_, buf, _)) = self.code.as_mut() {
                     buf.push_str(&text);
                 }
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, buf, line)) = code.take() {
-                    match highlighter.fenced(&info, &buf) {
-                        Ok(block) => {
-                            if let Some(lang) = block.unknown_lang
-                                && !doc.unknown_langs.iter().any(|(l, _)| *l == lang)
-                            {
-                                doc.unknown_langs.push((lang, line));
-                            }
-                            events.push(Event::Html(CowStr::from(block.html)));
-                        }
-                        Err(bad) => errors.push((
-                            line,
-                            Problem::Invalid {
-                                field: format!("code fence option {}", bad.option),
-                                expected: bad.expected.into(),
-                                found: bad.found,
-                            },
-                        )),
-                    }
-                }
-            }
+            Event::End(TagEnd::CodeBlock) => self.end_code_block(),
             Event::Start(Tag::Heading { .. }) => {
-                heading_start = Some((events.len(), String::new()));
-                events.push(event);
+                self.heading_start = Some((self.events.len(), String::new()));
+                self.events.push(event);
             }
-            Event::Text(ref text) | Event::Code(ref text) if heading_start.is_some() => {
-                if let Some((_, title)) = heading_start.as_mut() {
+            Event::Text(ref text) | Event::Code(ref text) if self.heading_start.is_some() => {
+                if let Some((_, title)) = self.heading_start.as_mut() {
                     title.push_str(text);
                 }
-                doc.word_count += count_words(text);
-                events.push(event);
+                self.doc.word_count += count_words(text);
+                self.events.push(event);
             }
             Event::End(TagEnd::Heading(level)) => {
-                if let Some((start, title)) = heading_start.take() {
-                    let id = finish_heading(&mut events[start], &title, &doc.anchors);
-                    events.push(Event::InlineHtml(CowStr::from(format!(
-                        " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                        escape_html(&id)
-                    ))));
-                    doc.anchors.push(id.clone());
-                    headings.push((level, id, title));
-                }
-                events.push(event);
+                self.end_heading(level);
+                self.events.push(event);
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -227,33 +228,8 @@ pub(crate) fn render_with_images(
                 title,
                 id,
             }) => {
-                let line = lines.line(range.start);
-                let dest_url = match resolve_link(&dest_url, source.path) {
-                    LinkKind::External => under_base(dest_url, source.base_path),
-                    LinkKind::Internal { target, anchor } => match resolve(&target) {
-                        Some(url) => {
-                            let href = match &anchor {
-                                Some(a) => format!("{url}#{a}"),
-                                None => url,
-                            };
-                            doc.links.push(InternalLink {
-                                target,
-                                anchor,
-                                line,
-                            });
-                            CowStr::from(href)
-                        }
-                        None => {
-                            errors.push((line, Problem::BrokenLink(dest_url.to_string())));
-                            dest_url
-                        }
-                    },
-                    LinkKind::Invalid => {
-                        errors.push((line, Problem::BrokenLink(dest_url.to_string())));
-                        dest_url
-                    }
-                };
-                events.push(Event::Start(Tag::Link {
+                let dest_url = self.link(dest_url, start);
+                self.events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
@@ -262,38 +238,156 @@ pub(crate) fn render_with_images(
             }
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
-                doc.first_image.get_or_insert_with(|| found.src.clone());
-                picture = Some((Figure::Picture(found), title, String::new()));
-            }
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => {
-                let size = images.and_then(|c| c.size_of(&dest_url, source.path));
-                let src = under_base(dest_url, source.base_path).to_string();
-                doc.first_image.get_or_insert_with(|| src.clone());
-                picture = Some((Figure::Img { src, size }, title, String::new()));
-            }
+            }) => self.start_image(dest_url, title),
             Event::Text(ref text) => {
-                doc.word_count += count_words(text);
-                events.push(event);
+                self.doc.word_count += count_words(text);
+                self.events.push(event);
             }
-            _ => events.push(event),
+            _ => self.events.push(event),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+
+    /// An event inside an image shown as a `<picture>` or `<img>`: its text is the alt text,
+    /// its end writes the element.
+    #[inline]
+    fn in_picture(&mut self, event: Event<'a>) {
+        let Some((_, _, alt)) = self.picture.as_mut() else {
+            return;
+        };
+        match event {
+            Event::End(TagEnd::Image) => {
+                let (found, title, alt) = self.picture.take().expect("inside a picture");
+                let html = match found {
+                    Figure::Picture(p) => p.html(&alt, &title, self.pictures == 0),
+                    Figure::Img { src, size } => img_html(&src, &alt, &title, size, self.pictures),
+                };
+                self.pictures += 1;
+                self.events.push(Event::InlineHtml(CowStr::from(html)));
+            }
+            Event::Text(text) | Event::Code(text) => {
+                self.doc.word_count += count_words(&text);
+                alt.push_str(&text);
+            }
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
     }
-    doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    doc.toc = nest_toc(&headings);
-    let summary: Vec<Event<'_>> = summary_events(&events)
-        .iter()
-        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))
-        .cloned()
-        .collect();
-    doc.summary = render_html(&summary);
-    doc.html = render_html(&events);
-    Ok(doc)
+
+    /// The end of a code block: its highlighted HTML, or an error for a bad fence option.
+    #[inline]
+    fn end_code_block(&mut self) {
+        let Some((info, buf, line)) = self.code.take() else {
+            return;
+        };
+        match self.highlighter.fenced(&info, &buf) {
+            Ok(block) => {
+                if let Some(lang) = block.unknown_lang
+                    && !self.doc.unknown_langs.iter().any(|(l, _)| *l == lang)
+                {
+                    self.doc.unknown_langs.push((lang, line));
+                }
+                self.events.push(Event::Html(CowStr::from(block.html)));
+            }
+            Err(bad) => self.errors.push((
+                line,
+                Problem::Invalid {
+                    field: format!("code fence option {}", bad.option),
+                    expected: bad.expected.into(),
+                    found: bad.found,
+                },
+            )),
+        }
+    }
+
+    /// The end of a heading: its id set and its anchor written (before the end event).
+    #[inline]
+    fn end_heading(&mut self, level: HeadingLevel) {
+        let Some((start, title)) = self.heading_start.take() else {
+            return;
+        };
+        let id = finish_heading(&mut self.events[start], &title, &self.doc.anchors);
+        self.events.push(Event::InlineHtml(CowStr::from(format!(
+            " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+            escape_html(&id)
+        ))));
+        self.doc.anchors.push(id.clone());
+        self.headings.push((level, id, title));
+    }
+
+    /// A link's destination as written to the page: an internal link resolved to its URL
+    /// (and kept for the anchor check), else moved under the base path; a broken one is an
+    /// error and stays as written.
+    #[inline]
+    fn link(&mut self, dest_url: CowStr<'a>, start: usize) -> CowStr<'a> {
+        let line = self.lines.line(start);
+        match resolve_link(&dest_url, self.source.path) {
+            LinkKind::External => under_base(dest_url, self.source.base_path),
+            LinkKind::Internal { target, anchor } => match (self.resolve)(&target) {
+                Some(url) => {
+                    let href = match &anchor {
+                        Some(a) => format!("{url}#{a}"),
+                        None => url,
+                    };
+                    self.doc.links.push(InternalLink {
+                        target,
+                        anchor,
+                        line,
+                    });
+                    CowStr::from(href)
+                }
+                None => {
+                    self.errors
+                        .push((line, Problem::BrokenLink(dest_url.to_string())));
+                    dest_url
+                }
+            },
+            LinkKind::Invalid => {
+                self.errors
+                    .push((line, Problem::BrokenLink(dest_url.to_string())));
+                dest_url
+            }
+        }
+    }
+
+    /// The start of an image: a processed picture when the catalog has it, else an `<img>`
+    /// of the file as it is; written at its end.
+    #[inline]
+    fn start_image(&mut self, dest_url: CowStr<'a>, title: CowStr<'a>) {
+        let source = self.source;
+        let figure = match self.images.and_then(|c| c.lookup(&dest_url, source.path)) {
+            Some(found) => {
+                self.doc
+                    .first_image
+                    .get_or_insert_with(|| found.src.clone());
+                Figure::Picture(found)
+            }
+            None => {
+                let size = self.images.and_then(|c| c.size_of(&dest_url, source.path));
+                let src = under_base(dest_url, source.base_path).to_string();
+                self.doc.first_image.get_or_insert_with(|| src.clone());
+                Figure::Img { src, size }
+            }
+        };
+        self.picture = Some((figure, title, String::new()));
+    }
+
+    /// The document: its errors if any, else its HTML, summary and table of contents.
+    fn finish(self) -> Result<Document, Vec<(usize, Problem)>> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        let mut doc = self.doc;
+        doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        doc.toc = nest_toc(&self.headings);
+        let summary: Vec<Event<'_>> = summary_events(&self.events)
+            .iter()
+            .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))
+            .cloned()
+            .collect();
+        doc.summary = render_html(&summary);
+        doc.html = render_html(&self.events);
+        Ok(doc)
+    }
 }
 
 /// An image being written: a processed picture, or an `<img>` of a file left as it is.
