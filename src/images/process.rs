@@ -95,15 +95,7 @@ impl Images {
         let raster: Vec<usize> = (0..sources.len())
             .filter(|&i| config.enabled && decode::is_raster(&sources[i].key))
             .collect();
-        // The sizes of the images left as they are, from their headers.
-        let sizes: Vec<(String, String, (u32, u32))> = (0..sources.len())
-            .into_par_iter()
-            .filter(|i| raster.binary_search(i).is_err() && super::size::is_image(&sources[*i].key))
-            .filter_map(|i| {
-                let size = super::size::of(&sources[i].key, &assets[i].body)?;
-                Some((sources[i].key.clone(), sources[i].rel_path.clone(), size))
-            })
-            .collect();
+        let sizes = sizes_left(sources, &assets, &raster);
         if raster.is_empty() {
             return Ok(Processed {
                 outputs: assets,
@@ -111,6 +103,44 @@ impl Images {
                 ..Processed::default()
             });
         }
+        let jobs = self.jobs(config, sources, &assets, &raster)?;
+        let (variants, made) = self.variants(config, &jobs)?;
+        let Variants {
+            mut outputs,
+            entries,
+            missing,
+        } = Variants::of(base_path, config, &jobs, &variants, assets.len());
+        let pending = missing
+            .iter()
+            .flat_map(|(_, found)| found.iter().filter(|(_, s)| s.is_none()))
+            .count();
+        if !missing.is_empty() {
+            self.in_background(config, missing);
+        }
+        let orientation_at: HashMap<usize, u16> = raster
+            .iter()
+            .zip(&jobs)
+            .map(|(&i, job)| (i, job.probe.orientation))
+            .collect();
+        drop(jobs);
+        self.add_originals(config, sources, assets, &orientation_at, &mut outputs)?;
+        Ok(Processed {
+            catalog: Arc::new(Catalog::new(entries).with_sizes(sizes)),
+            outputs,
+            pending,
+            made,
+        })
+    }
+
+    /// A job for each of the `raster` sources, each probed (header only) and planned; or the
+    /// images that cannot be read.
+    fn jobs<'a>(
+        &self,
+        config: &ImageConfig,
+        sources: &'a [SourceAsset],
+        assets: &'a [Output],
+        raster: &[usize],
+    ) -> Result<Vec<Job<'a>>, Vec<ImageFailure>> {
         let probed: Vec<Result<Probe, ImageFailure>> = raster
             .par_iter()
             .map(|&i| self.probe(config, &sources[i], &assets[i]))
@@ -128,9 +158,20 @@ impl Images {
                 Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(jobs)
+        } else {
+            Err(errors)
         }
+    }
+
+    /// Each job's variants, from the cache or made now (unless lazy: then the missing ones
+    /// are left for the background), and how many were made.
+    fn variants(
+        &self,
+        config: &ImageConfig,
+        jobs: &[Job<'_>],
+    ) -> Result<(Vec<Found>, usize), Vec<ImageFailure>> {
         let made = std::sync::atomic::AtomicUsize::new(0);
         let lazy = self.lazy.is_some();
         let results: Vec<Result<Found, ImageFailure>> = jobs
@@ -157,6 +198,7 @@ impl Images {
                     .collect())
             })
             .collect();
+        let mut errors = Vec::new();
         let mut variants: Vec<Vec<(Spec, Option<Stored>)>> = Vec::with_capacity(jobs.len());
         for r in results {
             match r {
@@ -164,51 +206,23 @@ impl Images {
                 Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok((variants, made.into_inner()))
+        } else {
+            Err(errors)
         }
+    }
 
-        let mut outputs = Vec::with_capacity(assets.len() + jobs.len() * 4);
-        let mut entries = Vec::with_capacity(jobs.len());
-        let mut seen = HashSet::new();
-        let mut missing = Vec::new();
-        for (job, found) in jobs.iter().zip(&variants) {
-            let stem = stem_of(&job.asset.key);
-            if found.iter().any(|(_, s)| s.is_none()) {
-                missing.push((job.output.clone(), found.clone()));
-            }
-            for (spec, stored) in found {
-                let key = spec.key(&stem);
-                if !seen.insert(key.clone()) {
-                    continue;
-                }
-                let output = match stored {
-                    Some(stored) => variant_output(key, spec, stored.clone()),
-                    None => stand_in(key, job.output),
-                };
-                outputs.push(output);
-            }
-            entries.push((
-                job.asset.key.clone(),
-                job.asset.rel_path.clone(),
-                picture(base_path, &stem, &job.plan, config),
-            ));
-        }
-        let pending = missing
-            .iter()
-            .flat_map(|(_, found)| found.iter().filter(|(_, s)| s.is_none()))
-            .count();
-        if !missing.is_empty() {
-            self.in_background(config, missing);
-        }
-
-        // The originals: stripped of metadata, or left out when too big.
-        let orientation_at: HashMap<usize, u16> = raster
-            .iter()
-            .zip(&jobs)
-            .map(|(&i, job)| (i, job.probe.orientation))
-            .collect();
-        drop(jobs);
+    /// The originals into `outputs`: stripped of metadata, or left out when too big (unless
+    /// `publish_originals`); other assets as they are.
+    fn add_originals(
+        &self,
+        config: &ImageConfig,
+        sources: &[SourceAsset],
+        assets: Vec<Output>,
+        orientation_at: &HashMap<usize, u16>,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), Vec<ImageFailure>> {
         for (i, output) in assets.into_iter().enumerate() {
             match orientation_at.get(&i) {
                 None => outputs.push(output),
@@ -224,12 +238,7 @@ impl Images {
                 }
             }
         }
-        Ok(Processed {
-            catalog: Arc::new(Catalog::new(entries).with_sizes(sizes)),
-            outputs,
-            pending,
-            made: made.into_inner(),
-        })
+        Ok(())
     }
 
     fn probe(
@@ -308,6 +317,74 @@ impl Images {
             });
         if let Err(e) = spawned {
             tracing::warn!("cannot start the image thread: {e}");
+        }
+    }
+}
+
+/// The sizes of the images left as they are (not `raster`), from their headers:
+/// (object key, source path, size).
+fn sizes_left(
+    sources: &[SourceAsset],
+    assets: &[Output],
+    raster: &[usize],
+) -> Vec<(String, String, (u32, u32))> {
+    (0..sources.len())
+        .into_par_iter()
+        .filter(|i| raster.binary_search(i).is_err() && super::size::is_image(&sources[*i].key))
+        .filter_map(|i| {
+            let size = super::size::of(&sources[i].key, &assets[i].body)?;
+            Some((sources[i].key.clone(), sources[i].rel_path.clone(), size))
+        })
+        .collect()
+}
+
+/// The variants' outputs (a stand-in where one is still to be made), each source's picture
+/// for the catalog, and the sources with variants still to make.
+struct Variants {
+    outputs: Vec<Output>,
+    entries: Vec<(String, String, Picture)>,
+    missing: Vec<(Output, Found)>,
+}
+
+impl Variants {
+    /// From each job and its `variants`; `outputs` has room for the `assets` to come.
+    fn of(
+        base_path: &str,
+        config: &ImageConfig,
+        jobs: &[Job<'_>],
+        variants: &[Found],
+        assets: usize,
+    ) -> Variants {
+        let mut outputs = Vec::with_capacity(assets + jobs.len() * 4);
+        let mut entries = Vec::with_capacity(jobs.len());
+        let mut seen = HashSet::new();
+        let mut missing = Vec::new();
+        for (job, found) in jobs.iter().zip(variants) {
+            let stem = stem_of(&job.asset.key);
+            if found.iter().any(|(_, s)| s.is_none()) {
+                missing.push((job.output.clone(), found.clone()));
+            }
+            for (spec, stored) in found {
+                let key = spec.key(&stem);
+                if !seen.insert(key.clone()) {
+                    continue;
+                }
+                let output = match stored {
+                    Some(stored) => variant_output(key, spec, stored.clone()),
+                    None => stand_in(key, job.output),
+                };
+                outputs.push(output);
+            }
+            entries.push((
+                job.asset.key.clone(),
+                job.asset.rel_path.clone(),
+                picture(base_path, &stem, &job.plan, config),
+            ));
+        }
+        Variants {
+            outputs,
+            entries,
+            missing,
         }
     }
 }
