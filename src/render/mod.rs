@@ -138,6 +138,81 @@ impl RenderCache {
             .collect()
     }
 
+    /// Marks each page of `plan` that the cache holds with the same fingerprint as made by
+    /// this render (counted in `stats`); returns the others, to render.
+    fn reusing<'p>(&mut self, plan: Vec<Planned<'p>>, stats: &mut RenderStats) -> Vec<Planned<'p>> {
+        let this_render = self.renders;
+        let mut todo = Vec::new();
+        for p in plan {
+            match self.pages.get_mut(p.key.as_ref()) {
+                Some(entry) if entry.print == p.print => {
+                    entry.render = this_render;
+                    stats.pages_reused += 1;
+                }
+                _ => todo.push(p),
+            }
+        }
+        todo
+    }
+
+    /// Takes the pages rendered now in place of the ones they replace, drops the pages no
+    /// longer made and returns this render's pages sorted by key; or the errors (`errors`
+    /// so far, then the pages'), sorted by place.
+    fn take_pages(
+        &mut self,
+        results: Vec<Result<Done<'_>, Diagnostic>>,
+        mut errors: Vec<Diagnostic>,
+    ) -> Result<Vec<Arc<Output>>, Vec<Diagnostic>> {
+        let this_render = self.renders;
+        // Pages rendered again at a key the cache knew: the sorted list takes them in place.
+        let mut replaced = Vec::new();
+        let mut keys_changed = false;
+        for r in results {
+            match r {
+                Ok((p, output, links)) => {
+                    let output = Arc::new(output);
+                    let entry = PageEntry {
+                        print: p.print,
+                        output: output.clone(),
+                        render: this_render,
+                        links,
+                    };
+                    match self.pages.get_mut(p.key.as_ref()) {
+                        Some(slot) => *slot = entry,
+                        None => {
+                            self.pages.insert(p.key.into_owned(), entry);
+                            keys_changed = true;
+                        }
+                    }
+                    replaced.push(output);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            // The sorted list no longer matches the pages: the next render sorts them anew.
+            self.sorted.clear();
+            errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+            return Err(errors);
+        }
+        if self.pages.len() != self.stats.pages_reused + self.stats.pages_rendered {
+            // Pages no longer made (a removed post, a shorter pagination) leave the cache.
+            self.pages.retain(|_, entry| entry.render == this_render);
+            keys_changed = true;
+        }
+        if keys_changed || self.sorted.len() != self.pages.len() {
+            self.sorted = self.pages.values().map(|e| e.output.clone()).collect();
+            self.sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        } else {
+            for output in replaced {
+                if let Ok(i) = self.sorted.binary_search_by(|o| o.key.cmp(&output.key)) {
+                    self.sorted[i] = output;
+                }
+            }
+        }
+        Ok(self.sorted.clone())
+    }
+
     /// Every page of the last render with the links and ids taken from it (renders with
     /// [`Renderer::with_link_check`] only): `(object key, links)`.
     pub(crate) fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
@@ -171,6 +246,9 @@ pub(crate) struct Renderer<'a> {
     /// Take each HTML page's links and ids as it is rendered, for the link check.
     link_check: bool,
 }
+
+/// A page rendered now: its plan, its output and its links (when links are checked).
+type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
 struct Planned<'s> {
@@ -286,18 +364,10 @@ impl<'a> Renderer<'a> {
         if !unsealable.is_empty() {
             return Err(unsealable.into_iter().map(Diagnostic::from).collect());
         }
-        // A store that cannot be made (no temporary folder) leaves the HTML in memory.
-        let store = self
-            .park_html
-            .then(|| {
-                HtmlStore::new()
-                    .inspect_err(|e| tracing::debug!("HTML stays in memory: {e}"))
-                    .ok()
-            })
-            .flatten();
+        let store = self.html_store();
         let MarkdownStage {
             rendered,
-            mut errors,
+            errors,
             warnings,
             broken_links,
             parked,
@@ -324,25 +394,46 @@ impl<'a> Renderer<'a> {
         stages.lap("plan listings");
 
         cache.renders += 1;
-        let this_render = cache.renders;
-        let mut todo = Vec::new();
-        for p in plan {
-            match cache.pages.get_mut(p.key.as_ref()) {
-                Some(entry) if entry.print == p.print => {
-                    entry.render = this_render;
-                    stats.pages_reused += 1;
-                }
-                _ => todo.push(p),
-            }
-        }
+        let todo = cache.reusing(plan, &mut stats);
         stats.pages_rendered = todo.len();
         stages.lap("plan");
-        type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
-        let results: Vec<Result<Done<'_>, Diagnostic>> = todo
-            .into_par_iter()
+        let results = self.render_pages(todo, &docs, &contexts);
+        stages.lap("templates");
+        let unreadable = contexts.failures();
+        if !unreadable.is_empty() {
+            return Err(unreadable);
+        }
+        cache.stats = stats;
+        let pages = cache.take_pages(results, errors)?;
+        stages.lap("collect");
+        cache.stages = stages;
+        Ok(pages)
+    }
+
+    /// A store for documents' HTML until their pages are rendered, when asked for one (a
+    /// store that cannot be made, for want of a temporary folder, leaves the HTML in memory).
+    fn html_store(&self) -> Option<HtmlStore> {
+        self.park_html
+            .then(|| {
+                HtmlStore::new()
+                    .inspect_err(|e| tracing::debug!("HTML stays in memory: {e}"))
+                    .ok()
+            })
+            .flatten()
+    }
+
+    /// Renders the planned pages in parallel, each handed to the sink (if any) as soon as
+    /// it is made, with its links when links are checked.
+    fn render_pages<'p>(
+        &self,
+        todo: Vec<Planned<'p>>,
+        docs: &[&Arc<Doc>],
+        contexts: &Contexts<'_>,
+    ) -> Vec<Result<Done<'p>, Diagnostic>> {
+        todo.into_par_iter()
             .map(|p| {
-                let mut output = self.run(&p, &docs, &contexts)?;
-                let links = self.links_of(&p, &docs, &output);
+                let mut output = self.run(&p, docs, contexts)?;
+                let links = self.links_of(&p, docs, &output);
                 if let Some(sink) = &self.sink {
                     sink.accept(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
@@ -351,63 +442,7 @@ impl<'a> Renderer<'a> {
                 }
                 Ok((p, output, links))
             })
-            .collect();
-        stages.lap("templates");
-        let unreadable = contexts.failures();
-        if !unreadable.is_empty() {
-            return Err(unreadable);
-        }
-
-        // Pages rendered again at a key the cache knew: the sorted list takes them in place.
-        let mut replaced = Vec::new();
-        let mut keys_changed = false;
-        for r in results {
-            match r {
-                Ok((p, output, links)) => {
-                    let output = Arc::new(output);
-                    let entry = PageEntry {
-                        print: p.print,
-                        output: output.clone(),
-                        render: this_render,
-                        links,
-                    };
-                    match cache.pages.get_mut(p.key.as_ref()) {
-                        Some(slot) => *slot = entry,
-                        None => {
-                            cache.pages.insert(p.key.into_owned(), entry);
-                            keys_changed = true;
-                        }
-                    }
-                    replaced.push(output);
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-        cache.stats = stats;
-        if !errors.is_empty() {
-            // The sorted list no longer matches the pages: the next render sorts them anew.
-            cache.sorted.clear();
-            errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-            return Err(errors);
-        }
-        if cache.pages.len() != stats.pages_reused + stats.pages_rendered {
-            // Pages no longer made (a removed post, a shorter pagination) leave the cache.
-            cache.pages.retain(|_, entry| entry.render == this_render);
-            keys_changed = true;
-        }
-        if keys_changed || cache.sorted.len() != cache.pages.len() {
-            cache.sorted = cache.pages.values().map(|e| e.output.clone()).collect();
-            cache.sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        } else {
-            for output in replaced {
-                if let Ok(i) = cache.sorted.binary_search_by(|o| o.key.cmp(&output.key)) {
-                    cache.sorted[i] = output;
-                }
-            }
-        }
-        stages.lap("collect");
-        cache.stages = stages;
-        Ok(cache.sorted.clone())
+            .collect()
     }
 
     fn plan_documents<'s>(
