@@ -234,6 +234,30 @@ impl Diagnostic {
     }
 }
 
+impl From<crate::private::Unsealable> for Diagnostic {
+    fn from(u: crate::private::Unsealable) -> Diagnostic {
+        Diagnostic {
+            path: u.path,
+            line: None,
+            column: None,
+            problem: Problem::Private(u.error),
+            page: None,
+        }
+    }
+}
+
+impl From<crate::images::ImageFailure> for Diagnostic {
+    fn from(f: crate::images::ImageFailure) -> Diagnostic {
+        Diagnostic {
+            path: f.path,
+            line: None,
+            column: None,
+            problem: Problem::Image(f.error),
+            page: None,
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let note = match &self.page {

@@ -5,6 +5,7 @@
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+use crate::content::normalize_site_path;
 use crate::error::Problem;
 use crate::highlight::{Highlighter, escape_html};
 use crate::images::{Catalog, Picture};
@@ -130,37 +131,67 @@ pub(crate) fn render_with_images(
     highlighter: &Highlighter,
     images: Option<&Catalog>,
 ) -> Result<Document, Vec<(usize, Problem)>> {
-    let mut picture: Option<(Figure<'_>, CowStr<'_>, String)> = None;
-    let mut pictures = 0usize;
-    let lines = LineIndex::new(source.body, source.body_line);
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(source.body.len() / 16);
-    let mut errors = Vec::new();
-    let mut doc = Document::default();
-    let mut headings: Vec<(HeadingLevel, String, String)> = Vec::new();
-    let mut heading_start: Option<(usize, String)> = None;
-    let mut code: Option<(String, String, usize)> = None;
-
+    let mut walk = Walk::new(source, resolve, highlighter, images);
     for (event, range) in Parser::new_ext(source.body, options()).into_offset_iter() {
-        if let Some((_, _, alt)) = picture.as_mut() {
-            // Inside an image shown as a <picture>: its text is the alt text.
-            match event {
-                Event::End(TagEnd::Image) => {
-                    let (found, title, alt) = picture.take().expect("inside a picture");
-                    let html = match found {
-                        Figure::Picture(p) => p.html(&alt, &title, pictures == 0),
-                        Figure::Img { src, size } => img_html(&src, &alt, &title, size, pictures),
-                    };
-                    pictures += 1;
-                    events.push(Event::InlineHtml(CowStr::from(html)));
-                }
-                Event::Text(text) | Event::Code(text) => {
-                    doc.word_count += count_words(&text);
-                    alt.push_str(&text);
-                }
-                Event::SoftBreak | Event::HardBreak => alt.push(' '),
-                _ => {}
-            }
-            continue;
+        walk.event(event, range.start);
+    }
+    walk.finish()
+}
+
+/// One document's walk over pulldown-cmark's events: what it has written so far and what it
+/// is inside of (an image, a code block, a heading). Each event goes through [`Walk::event`].
+struct Walk<'a> {
+    source: Source<'a>,
+    resolve: &'a dyn Fn(&str) -> Option<String>,
+    highlighter: &'a Highlighter,
+    images: Option<&'a Catalog>,
+    lines: LineIndex,
+    /// The events to write, as changed on the way.
+    events: Vec<Event<'a>>,
+    errors: Vec<(usize, Problem)>,
+    doc: Document,
+    /// (level, id, title) of each heading, for the table of contents.
+    headings: Vec<(HeadingLevel, String, String)>,
+    /// Inside a heading: the index of its start event and its text so far.
+    heading_start: Option<(usize, String)>,
+    /// Inside a code block: its info string, its text so far and its line.
+    code: Option<(String, String, usize)>,
+    /// Inside an image: what it shows, its title and its alt text so far.
+    picture: Option<(Figure<'a>, CowStr<'a>, String)>,
+    /// Images written so far (the first loads eagerly).
+    pictures: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        source: Source<'a>,
+        resolve: &'a dyn Fn(&str) -> Option<String>,
+        highlighter: &'a Highlighter,
+        images: Option<&'a Catalog>,
+    ) -> Walk<'a> {
+        Walk {
+            source,
+            resolve,
+            highlighter,
+            images,
+            lines: LineIndex::new(source.body, source.body_line),
+            events: Vec::with_capacity(source.body.len() / 16),
+            errors: Vec::new(),
+            doc: Document::default(),
+            headings: Vec::new(),
+            heading_start: None,
+            code: None,
+            picture: None,
+            pictures: 0,
+        }
+    }
+
+    /// Takes one event (at byte `start` of the body).
+    #[inline]
+    fn event(&mut self, event: Event<'a>, start: usize) {
+        if self.picture.is_some() {
+            self.in_picture(event);
+            return;
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -168,57 +199,28 @@ pub(crate) fn render_with_images(
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((info, String::new(), lines.line(range.start)));
+                self.code = Some((info, String::new(), self.lines.line(start)));
             }
-            Event::Text(text) if code.is_some() => {
-                if let Some((_, buf, _)) = code.as_mut() {
+            Event::Text(text) if self.code.is_some() => {
+                if let Some((_, buf, _)) = self.code.as_mut() {
                     buf.push_str(&text);
                 }
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, buf, line)) = code.take() {
-                    match highlighter.fenced(&info, &buf) {
-                        Ok(block) => {
-                            if let Some(lang) = block.unknown_lang
-                                && !doc.unknown_langs.iter().any(|(l, _)| *l == lang)
-                            {
-                                doc.unknown_langs.push((lang, line));
-                            }
-                            events.push(Event::Html(CowStr::from(block.html)));
-                        }
-                        Err(bad) => errors.push((
-                            line,
-                            Problem::Invalid {
-                                field: format!("code fence option {}", bad.option),
-                                expected: bad.expected.into(),
-                                found: bad.found,
-                            },
-                        )),
-                    }
-                }
-            }
+            Event::End(TagEnd::CodeBlock) => self.end_code_block(),
             Event::Start(Tag::Heading { .. }) => {
-                heading_start = Some((events.len(), String::new()));
-                events.push(event);
+                self.heading_start = Some((self.events.len(), String::new()));
+                self.events.push(event);
             }
-            Event::Text(ref text) | Event::Code(ref text) if heading_start.is_some() => {
-                if let Some((_, title)) = heading_start.as_mut() {
+            Event::Text(ref text) | Event::Code(ref text) if self.heading_start.is_some() => {
+                if let Some((_, title)) = self.heading_start.as_mut() {
                     title.push_str(text);
                 }
-                doc.word_count += count_words(text);
-                events.push(event);
+                self.doc.word_count += count_words(text);
+                self.events.push(event);
             }
             Event::End(TagEnd::Heading(level)) => {
-                if let Some((start, title)) = heading_start.take() {
-                    let id = finish_heading(&mut events[start], &title, &doc.anchors);
-                    events.push(Event::InlineHtml(CowStr::from(format!(
-                        " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                        escape_html(&id)
-                    ))));
-                    doc.anchors.push(id.clone());
-                    headings.push((level, id, title));
-                }
-                events.push(event);
+                self.end_heading(level);
+                self.events.push(event);
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -226,33 +228,8 @@ pub(crate) fn render_with_images(
                 title,
                 id,
             }) => {
-                let line = lines.line(range.start);
-                let dest_url = match resolve_link(&dest_url, source.path) {
-                    LinkKind::External => under_base(dest_url, source.base_path),
-                    LinkKind::Internal { target, anchor } => match resolve(&target) {
-                        Some(url) => {
-                            let href = match &anchor {
-                                Some(a) => format!("{url}#{a}"),
-                                None => url,
-                            };
-                            doc.links.push(InternalLink {
-                                target,
-                                anchor,
-                                line,
-                            });
-                            CowStr::from(href)
-                        }
-                        None => {
-                            errors.push((line, Problem::BrokenLink(dest_url.to_string())));
-                            dest_url
-                        }
-                    },
-                    LinkKind::Invalid => {
-                        errors.push((line, Problem::BrokenLink(dest_url.to_string())));
-                        dest_url
-                    }
-                };
-                events.push(Event::Start(Tag::Link {
+                let dest_url = self.link(dest_url, start);
+                self.events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
@@ -261,38 +238,156 @@ pub(crate) fn render_with_images(
             }
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) if let Some(found) = images.and_then(|c| c.lookup(&dest_url, source.path)) => {
-                doc.first_image.get_or_insert_with(|| found.src.clone());
-                picture = Some((Figure::Picture(found), title, String::new()));
-            }
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => {
-                let size = images.and_then(|c| c.size_of(&dest_url, source.path));
-                let src = under_base(dest_url, source.base_path).to_string();
-                doc.first_image.get_or_insert_with(|| src.clone());
-                picture = Some((Figure::Img { src, size }, title, String::new()));
-            }
+            }) => self.start_image(dest_url, title),
             Event::Text(ref text) => {
-                doc.word_count += count_words(text);
-                events.push(event);
+                self.doc.word_count += count_words(text);
+                self.events.push(event);
             }
-            _ => events.push(event),
+            _ => self.events.push(event),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+
+    /// An event inside an image shown as a `<picture>` or `<img>`: its text is the alt text,
+    /// its end writes the element.
+    #[inline]
+    fn in_picture(&mut self, event: Event<'a>) {
+        let Some((_, _, alt)) = self.picture.as_mut() else {
+            return;
+        };
+        match event {
+            Event::End(TagEnd::Image) => {
+                let (found, title, alt) = self.picture.take().expect("inside a picture");
+                let html = match found {
+                    Figure::Picture(p) => p.html(&alt, &title, self.pictures == 0),
+                    Figure::Img { src, size } => img_html(&src, &alt, &title, size, self.pictures),
+                };
+                self.pictures += 1;
+                self.events.push(Event::InlineHtml(CowStr::from(html)));
+            }
+            Event::Text(text) | Event::Code(text) => {
+                self.doc.word_count += count_words(&text);
+                alt.push_str(&text);
+            }
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
     }
-    doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    doc.toc = nest_toc(&headings);
-    let summary: Vec<Event<'_>> = summary_events(&events)
-        .iter()
-        .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))
-        .cloned()
-        .collect();
-    doc.summary = render_html(&summary);
-    doc.html = render_html(&events);
-    Ok(doc)
+
+    /// The end of a code block: its highlighted HTML, or an error for a bad fence option.
+    #[inline]
+    fn end_code_block(&mut self) {
+        let Some((info, buf, line)) = self.code.take() else {
+            return;
+        };
+        match self.highlighter.fenced(&info, &buf) {
+            Ok(block) => {
+                if let Some(lang) = block.unknown_lang
+                    && !self.doc.unknown_langs.iter().any(|(l, _)| *l == lang)
+                {
+                    self.doc.unknown_langs.push((lang, line));
+                }
+                self.events.push(Event::Html(CowStr::from(block.html)));
+            }
+            Err(bad) => self.errors.push((
+                line,
+                Problem::Invalid {
+                    field: format!("code fence option {}", bad.option),
+                    expected: bad.expected.into(),
+                    found: bad.found,
+                },
+            )),
+        }
+    }
+
+    /// The end of a heading: its id set and its anchor written (before the end event).
+    #[inline]
+    fn end_heading(&mut self, level: HeadingLevel) {
+        let Some((start, title)) = self.heading_start.take() else {
+            return;
+        };
+        let id = finish_heading(&mut self.events[start], &title, &self.doc.anchors);
+        self.events.push(Event::InlineHtml(CowStr::from(format!(
+            " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+            escape_html(&id)
+        ))));
+        self.doc.anchors.push(id.clone());
+        self.headings.push((level, id, title));
+    }
+
+    /// A link's destination as written to the page: an internal link resolved to its URL
+    /// (and kept for the anchor check), else moved under the base path; a broken one is an
+    /// error and stays as written.
+    #[inline]
+    fn link(&mut self, dest_url: CowStr<'a>, start: usize) -> CowStr<'a> {
+        let line = self.lines.line(start);
+        match resolve_link(&dest_url, self.source.path) {
+            LinkKind::External => under_base(dest_url, self.source.base_path),
+            LinkKind::Internal { target, anchor } => match (self.resolve)(&target) {
+                Some(url) => {
+                    let href = match &anchor {
+                        Some(a) => format!("{url}#{a}"),
+                        None => url,
+                    };
+                    self.doc.links.push(InternalLink {
+                        target,
+                        anchor,
+                        line,
+                    });
+                    CowStr::from(href)
+                }
+                None => {
+                    self.errors
+                        .push((line, Problem::BrokenLink(dest_url.to_string())));
+                    dest_url
+                }
+            },
+            LinkKind::Invalid => {
+                self.errors
+                    .push((line, Problem::BrokenLink(dest_url.to_string())));
+                dest_url
+            }
+        }
+    }
+
+    /// The start of an image: a processed picture when the catalog has it, else an `<img>`
+    /// of the file as it is; written at its end.
+    #[inline]
+    fn start_image(&mut self, dest_url: CowStr<'a>, title: CowStr<'a>) {
+        let source = self.source;
+        let figure = match self.images.and_then(|c| c.lookup(&dest_url, source.path)) {
+            Some(found) => {
+                self.doc
+                    .first_image
+                    .get_or_insert_with(|| found.src.clone());
+                Figure::Picture(found)
+            }
+            None => {
+                let size = self.images.and_then(|c| c.size_of(&dest_url, source.path));
+                let src = under_base(dest_url, source.base_path).to_string();
+                self.doc.first_image.get_or_insert_with(|| src.clone());
+                Figure::Img { src, size }
+            }
+        };
+        self.picture = Some((figure, title, String::new()));
+    }
+
+    /// The document: its errors if any, else its HTML, summary and table of contents.
+    fn finish(self) -> Result<Document, Vec<(usize, Problem)>> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        let mut doc = self.doc;
+        doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        doc.toc = nest_toc(&self.headings);
+        let summary: Vec<Event<'_>> = summary_events(&self.events)
+            .iter()
+            .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))
+            .cloned()
+            .collect();
+        doc.summary = render_html(&summary);
+        doc.html = render_html(&self.events);
+        Ok(doc)
+    }
 }
 
 /// An image being written: a processed picture, or an `<img>` of a file left as it is.
@@ -468,23 +563,7 @@ fn resolve_link(dest: &str, from: &str) -> LinkKind {
     }
 }
 
-/// Resolves `.` and `..` in a `/`-separated site path (`content/posts/../about.md`); `None` if
-/// it climbs out of the site. Shared by Markdown links, shortcode refs and image lookups.
-pub(crate) fn normalize_site_path(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// [`normalize_site_path`] with `%20` read as a space, as in a Markdown link destination.
+/// `normalize_site_path` with `%20` read as a space, as in a Markdown link destination.
 fn normalize(path: &str) -> Option<String> {
     normalize_site_path(path).map(|p| p.replace("%20", " "))
 }
@@ -509,229 +588,5 @@ impl LineIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn render_str(body: &str) -> Result<Document, Vec<(usize, Problem)>> {
-        let resolve = |target: &str| match target {
-            "content/posts/other.md" => Some("/posts/other/".to_string()),
-            "content/about.md" => Some("/about/".to_string()),
-            _ => None,
-        };
-        render(
-            Source {
-                body,
-                body_line: 5,
-                path: "content/posts/this.md",
-                base_path: "/",
-            },
-            &resolve,
-            &Highlighter::new(),
-        )
-    }
-
-    #[test]
-    fn headings_get_unique_ids_and_anchors() {
-        let doc = render_str("# Why S3?\n\n## Why S3?\n\n## Custom {#mine}\n").unwrap();
-        assert_eq!(doc.anchors, ["why-s3", "why-s3-1", "mine"]);
-        assert!(
-            doc.html
-                .contains("<h1 id=\"why-s3\">Why S3? <a class=\"anchor\" href=\"#why-s3\"")
-        );
-        assert_eq!(doc.toc.len(), 1);
-        assert_eq!(doc.toc[0].children.len(), 2);
-        assert_eq!(doc.toc[0].children[1].id, "mine");
-    }
-
-    #[test]
-    fn extensions_are_on() {
-        let doc = render_str(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1].\n\n[^1]: Foot.\n",
-        )
-        .unwrap();
-        assert!(doc.html.contains("<table>"));
-        assert!(doc.html.contains("<del>old</del>"));
-        assert!(doc.html.contains("\u{201c}quoted\u{201d}"));
-        assert!(doc.html.contains("type=\"checkbox\""));
-        assert!(doc.html.contains("footnote"));
-    }
-
-    #[test]
-    fn raw_html_passes_through() {
-        let doc = render_str("<div class=\"x\">hi</div>\n").unwrap();
-        assert!(doc.html.contains("<div class=\"x\">hi</div>"));
-    }
-
-    #[test]
-    fn internal_links_resolve_both_styles() {
-        let doc = render_str("[a](@/posts/other.md#sec) and [b](other.md) and [c](../about.md)\n")
-            .unwrap();
-        assert!(doc.html.contains("href=\"/posts/other/#sec\""));
-        assert!(doc.html.contains("href=\"/posts/other/\""));
-        assert!(doc.html.contains("href=\"/about/\""));
-        assert_eq!(doc.links.len(), 3);
-        assert_eq!(doc.links[0].anchor.as_deref(), Some("sec"));
-        assert_eq!(doc.links[0].line, 5);
-    }
-
-    #[test]
-    fn broken_link_reports_file_line() {
-        let errors = render_str("fine\n\n[x](@/posts/missing.md)\n").unwrap_err();
-        assert_eq!(
-            errors,
-            vec![(7, Problem::BrokenLink("@/posts/missing.md".into()))]
-        );
-    }
-
-    #[test]
-    fn root_relative_links_and_images_go_under_the_base_path() {
-        let source = Source {
-            body: "[a](/archive/) ![i](/img/a.png) [b](//cdn.example/x) [c](https://x.org/y)\n",
-            body_line: 1,
-            path: "content/posts/this.md",
-            base_path: "/blog/",
-        };
-        let doc = render(source, &|_| None, &Highlighter::new()).unwrap();
-        assert!(doc.html.contains("href=\"/blog/archive/\""));
-        assert!(doc.html.contains("src=\"/blog/img/a.png\""));
-        assert!(doc.html.contains("href=\"//cdn.example/x\""));
-        assert!(doc.html.contains("href=\"https://x.org/y\""));
-    }
-
-    #[test]
-    fn external_links_untouched() {
-        let doc = render_str("[x](https://example.org/a.md) [y](/posts/z/) [z](#top)\n").unwrap();
-        assert!(doc.html.contains("href=\"https://example.org/a.md\""));
-        assert!(doc.html.contains("href=\"/posts/z/\""));
-        assert!(doc.links.is_empty());
-    }
-
-    #[test]
-    fn summary_is_first_paragraph_or_text_before_more() {
-        let doc = render_str("# T\n\nFirst para.\n\nSecond.\n").unwrap();
-        assert_eq!(doc.summary, "<p>First para.</p>\n");
-        let doc = render_str("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n").unwrap();
-        assert!(doc.summary.contains("One.") && doc.summary.contains("Two."));
-        assert!(!doc.summary.contains("Three."));
-        assert!(
-            !doc.summary.contains("more"),
-            "the marker itself is dropped: {}",
-            doc.summary
-        );
-    }
-
-    #[test]
-    fn code_is_highlighted_and_not_counted_as_words() {
-        let doc = render_str("Two words.\n\n```rust\nlet a = 1;\n```\n").unwrap();
-        assert!(doc.html.contains("data-lang=\"rust\""));
-        assert_eq!(doc.word_count, 2);
-    }
-
-    #[test]
-    fn fence_line_options_work_with_every_backend() {
-        // rust: hl-lite; go: tree-sitter; ruby: syntect; nosuchlang: plain text.
-        for lang in [
-            "rust",
-            "go {linenos=true,hl_lines=[2]}",
-            "ruby",
-            "nosuchlang",
-        ] {
-            let info = if lang.contains('{') {
-                lang.to_string()
-            } else {
-                format!("{lang},linenos,hl_lines=2,linenostart=9")
-            };
-            let doc = render_str(&format!("```{info}\na\nb\nc\n```\n")).unwrap();
-            assert_eq!(
-                doc.html.matches("<span class=\"line").count(),
-                3,
-                "{}",
-                doc.html
-            );
-            assert_eq!(
-                doc.html.matches("<span class=\"line hl\">").count(),
-                1,
-                "{lang}"
-            );
-            let marked = doc.html.split("<span class=\"line hl\">").nth(1).unwrap();
-            assert!(
-                marked.contains("b"),
-                "the second line is marked: {}",
-                doc.html
-            );
-            assert!(doc.html.contains("class=\"code linenos"), "{}", doc.html);
-        }
-        let doc = render_str("```rust,linenos,linenostart=9\na\nb\n```\n").unwrap();
-        assert!(doc.html.contains("data-ln=\"9\"") && doc.html.contains("data-ln=\"10\""));
-    }
-
-    #[test]
-    fn unknown_languages_are_noted_once_with_their_line() {
-        let doc = render_str("```rsut\na\n```\n\n```rsut\nb\n```\n\n```text\nc\n```\n").unwrap();
-        assert_eq!(doc.unknown_langs, [("rsut".to_string(), 5)]);
-    }
-
-    #[test]
-    fn bad_fence_option_is_an_error_at_its_line() {
-        let errors = render_str("x\n\n```rust,hl_lines=two\na\n```\n").unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].0, 7);
-        assert!(
-            matches!(&errors[0].1, Problem::Invalid { field, found, .. }
-                if field == "code fence option hl_lines" && found == "two"),
-            "{errors:?}"
-        );
-    }
-
-    #[test]
-    fn images_left_as_they_are_get_their_size_and_load_lazily() {
-        let catalog = Catalog::default().with_sizes(vec![
-            ("img/a.gif".into(), "static/img/a.gif".into(), (30, 20)),
-            ("posts/b.svg".into(), "content/posts/b.svg".into(), (64, 48)),
-        ]);
-        let source = Source {
-            body: "![first](/img/a.gif \"T\") ![second](b.svg) ![third](/img/unknown.gif)\n",
-            body_line: 1,
-            path: "content/posts/this.md",
-            base_path: "/",
-        };
-        let doc =
-            render_with_images(source, &|_| None, &Highlighter::new(), Some(&catalog)).unwrap();
-        assert!(
-            doc.html.contains(
-                "<img src=\"/img/a.gif\" alt=\"first\" title=\"T\" width=\"30\" height=\"20\" decoding=\"async\">"
-            ),
-            "the first image loads at once: {}",
-            doc.html
-        );
-        assert!(
-            doc.html.contains(
-                "<img src=\"b.svg\" alt=\"second\" width=\"64\" height=\"48\" loading=\"lazy\" decoding=\"async\">"
-            ),
-            "{}",
-            doc.html
-        );
-        assert!(
-            doc.html.contains(
-                "<img src=\"/img/unknown.gif\" alt=\"third\" loading=\"lazy\" decoding=\"async\">"
-            ),
-            "no size when none is known: {}",
-            doc.html
-        );
-    }
-
-    #[test]
-    fn first_image_is_kept_for_og_image() {
-        let doc = render_str("Text ![a](/img/one.png) ![b](two.png)\n").unwrap();
-        assert_eq!(doc.first_image.as_deref(), Some("/img/one.png"));
-    }
-
-    #[test]
-    fn normalize_refuses_to_climb_out() {
-        assert_eq!(
-            normalize("content/posts/../about.md").as_deref(),
-            Some("content/about.md")
-        );
-        assert_eq!(normalize("content/../../x.md"), None);
-    }
-}
+#[path = "markdown_tests.rs"]
+mod tests;

@@ -198,82 +198,21 @@ impl Site {
         opts: &BuildOptions,
         now: DateTime<FixedOffset>,
     ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut posts = Vec::new();
-        let mut pages = Vec::new();
-        let mut private = Vec::new();
-        let mut section_docs = Vec::new();
-        let mut excluded = Vec::new();
-        let mut unbuilt_bundles = Vec::new();
-        let mut next_release: Option<DateTime<FixedOffset>> = None;
-        let mut left_out = LeftOut::default();
-        for doc in docs {
-            let release = doc.publish_date.or(doc.date);
-            let future = release.is_some_and(|d| d > now);
-            let left_out_future = future && !opts.future;
-            let left_out_draft = doc.draft && !opts.drafts;
-            if let Some(date) = release
-                && left_out_future
-                && !left_out_draft
-            {
-                next_release = Some(next_release.map_or(date, |n| n.min(date)));
-            }
-            // Hugo's expiryDate: gone from then on, so the sources build another site then.
-            let expired = doc.expiry_date.is_some_and(|d| d <= now);
-            if let Some(expiry) = doc.expiry_date
-                && !expired
-                && !left_out_draft
-                && !left_out_future
-            {
-                next_release = Some(next_release.map_or(expiry, |n| n.min(expiry)));
-            }
-            if left_out_draft || left_out_future || expired {
-                if left_out_draft {
-                    left_out.drafts += 1;
-                } else if left_out_future {
-                    left_out.future += 1;
-                } else {
-                    left_out.expired += 1;
-                }
-                excluded.push(doc.rel_path.clone());
-                if let Some(dir) = doc.bundle_dir() {
-                    unbuilt_bundles.push(dir.to_string());
-                }
-                continue;
-            }
-            if doc.private.is_some() {
-                private.push(doc);
-                continue;
-            }
-            match doc.kind {
-                DocKind::Post => posts.push(doc),
-                DocKind::Page => pages.push(doc),
-                DocKind::Section => section_docs.push(doc),
-            }
-        }
+        let Sorted {
+            mut posts,
+            pages,
+            mut private,
+            section_docs,
+            excluded,
+            unbuilt_bundles,
+            next_release,
+            left_out,
+        } = Sorted::of(docs, opts, now);
         let newest_first =
             |a: &Arc<Doc>, b: &Arc<Doc>| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title));
         posts.sort_by(newest_first);
         private.sort_by(newest_first);
-        let private_bundles: Vec<(&str, &str)> = private
-            .iter()
-            .filter_map(|d| Some((d.bundle_dir()?, d.rel_path.as_str())))
-            .collect();
-        let leaks: Vec<Diagnostic> = assets
-            .iter()
-            .filter_map(|a| {
-                let (_, owner) = private_bundles.iter().find(|(dir, _)| {
-                    a.rel_path
-                        .strip_prefix(dir)
-                        .is_some_and(|r| r.starts_with('/'))
-                })?;
-                let problem = crate::private::PrivateError::BundleAsset(owner.to_string());
-                Some(Diagnostic::new(
-                    Path::new(&a.rel_path),
-                    None,
-                    problem.into(),
-                ))
-            })
-            .collect();
+        let leaks = private_bundle_leaks(&private, &assets);
         if !leaks.is_empty() {
             return Err(leaks);
         }
@@ -291,20 +230,7 @@ impl Site {
             })
             .collect();
         let first_section = posts.len() + pages.len() + private.len();
-        section_docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-        let sections = section_docs
-            .into_iter()
-            .enumerate()
-            .map(|(j, doc)| {
-                let posts = section_members(&doc, &posts, &pages);
-                Section {
-                    per_page: doc.paginate_by.unwrap_or(config.posts_per_page).max(1),
-                    doc,
-                    index: first_section + j,
-                    posts,
-                }
-            })
-            .collect();
+        let sections = sections_of(section_docs, &posts, &pages, first_section, &config);
         let site = Site {
             config,
             posts,
@@ -462,6 +388,142 @@ fn group_tags(
     }
     tags.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
     tags
+}
+
+/// The documents sorted by what becomes of them in a build: listed posts, pages, private
+/// documents, sections' `_index.md`, or left out (drafts, future and expired posts).
+struct Sorted {
+    posts: Vec<Arc<Doc>>,
+    pages: Vec<Arc<Doc>>,
+    private: Vec<Arc<Doc>>,
+    section_docs: Vec<Arc<Doc>>,
+    /// The source paths left out.
+    excluded: Vec<String>,
+    /// The bundle folders of documents left out: their assets are not built either.
+    unbuilt_bundles: Vec<String>,
+    /// The earliest date the same sources build another site (a future post, an expiry).
+    next_release: Option<DateTime<FixedOffset>>,
+    left_out: LeftOut,
+}
+
+impl Sorted {
+    /// Sorts `docs` (in their order) as of `now`, with `opts`' drafts and future posts.
+    fn of(docs: Vec<Arc<Doc>>, opts: &BuildOptions, now: DateTime<FixedOffset>) -> Sorted {
+        let mut sorted = Sorted {
+            posts: Vec::new(),
+            pages: Vec::new(),
+            private: Vec::new(),
+            section_docs: Vec::new(),
+            excluded: Vec::new(),
+            unbuilt_bundles: Vec::new(),
+            next_release: None,
+            left_out: LeftOut::default(),
+        };
+        for doc in docs {
+            if sorted.leaves_out(&doc, opts, now) {
+                continue;
+            }
+            if doc.private.is_some() {
+                sorted.private.push(doc);
+                continue;
+            }
+            match doc.kind {
+                DocKind::Post => sorted.posts.push(doc),
+                DocKind::Page => sorted.pages.push(doc),
+                DocKind::Section => sorted.section_docs.push(doc),
+            }
+        }
+        sorted
+    }
+
+    /// True when `doc` is left out (counted, its path and bundle noted); a date at which the
+    /// build changes (its release, its expiry) moves `next_release` earlier.
+    fn leaves_out(&mut self, doc: &Doc, opts: &BuildOptions, now: DateTime<FixedOffset>) -> bool {
+        let release = doc.publish_date.or(doc.date);
+        let future = release.is_some_and(|d| d > now);
+        let left_out_future = future && !opts.future;
+        let left_out_draft = doc.draft && !opts.drafts;
+        if let Some(date) = release
+            && left_out_future
+            && !left_out_draft
+        {
+            self.next_release = Some(self.next_release.map_or(date, |n| n.min(date)));
+        }
+        // Hugo's expiryDate: gone from then on, so the sources build another site then.
+        let expired = doc.expiry_date.is_some_and(|d| d <= now);
+        if let Some(expiry) = doc.expiry_date
+            && !expired
+            && !left_out_draft
+            && !left_out_future
+        {
+            self.next_release = Some(self.next_release.map_or(expiry, |n| n.min(expiry)));
+        }
+        if !(left_out_draft || left_out_future || expired) {
+            return false;
+        }
+        if left_out_draft {
+            self.left_out.drafts += 1;
+        } else if left_out_future {
+            self.left_out.future += 1;
+        } else {
+            self.left_out.expired += 1;
+        }
+        self.excluded.push(doc.rel_path.clone());
+        if let Some(dir) = doc.bundle_dir() {
+            self.unbuilt_bundles.push(dir.to_string());
+        }
+        true
+    }
+}
+
+/// An error for each asset in a private post's bundle folder: it would be published
+/// unencrypted.
+fn private_bundle_leaks(private: &[Arc<Doc>], assets: &[SourceAsset]) -> Vec<Diagnostic> {
+    let private_bundles: Vec<(&str, &str)> = private
+        .iter()
+        .filter_map(|d| Some((d.bundle_dir()?, d.rel_path.as_str())))
+        .collect();
+    assets
+        .iter()
+        .filter_map(|a| {
+            let (_, owner) = private_bundles.iter().find(|(dir, _)| {
+                a.rel_path
+                    .strip_prefix(dir)
+                    .is_some_and(|r| r.starts_with('/'))
+            })?;
+            let problem = crate::private::PrivateError::BundleAsset(owner.to_string());
+            Some(Diagnostic::new(
+                Path::new(&a.rel_path),
+                None,
+                problem.into(),
+            ))
+        })
+        .collect()
+}
+
+/// The sections, from their `_index.md` documents (sorted by path), each with its member
+/// posts; their indexes among all documents start at `first_section`.
+fn sections_of(
+    mut section_docs: Vec<Arc<Doc>>,
+    posts: &[Arc<Doc>],
+    pages: &[Arc<Doc>],
+    first_section: usize,
+    config: &Config,
+) -> Vec<Section> {
+    section_docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    section_docs
+        .into_iter()
+        .enumerate()
+        .map(|(j, doc)| {
+            let posts = section_members(&doc, posts, pages);
+            Section {
+                per_page: doc.paginate_by.unwrap_or(config.posts_per_page).max(1),
+                doc,
+                index: first_section + j,
+                posts,
+            }
+        })
+        .collect()
 }
 
 /// Gives bundle assets (files beside `…/<name>/index.md`) keys under their page's URL, and

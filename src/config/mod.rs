@@ -270,6 +270,7 @@ impl Config {
         crate::private::Sealing {
             private: &self.private,
             exclude: &self.exclude,
+            left_out: crate::content::left_out,
             base_url: &self.base_url,
         }
     }

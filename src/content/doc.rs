@@ -141,109 +141,24 @@ impl Doc {
         opts: &ContentOptions,
         modified: Option<DateTime<FixedOffset>>,
     ) -> Result<Doc, Vec<DocError>> {
-        let file_len = text.len();
-        // Blank lines before the opening fence (Zola allows them) are not part of it.
-        let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
-        let skipped = if trimmed.starts_with("---") || trimmed.starts_with("+++") {
-            text[..text.len() - trimmed.len()].matches('\n').count()
-        } else {
-            0
-        };
-        let text = if skipped > 0 { trimmed } else { text };
-        let shift = |(line, p): DocError| (line + skipped, p);
-        let split = front_matter::split(text).map_err(|e| vec![shift(e)])?;
-        let place = place(rel_path, &opts.post_sections);
-        let kind = place.kind;
-        if split.format.is_none() && kind == DocKind::Post {
-            return Err(vec![(1, Problem::NoFrontMatter)]);
-        }
-        let fm_opts = front_matter::Options {
-            zone: opts.zone,
-            space_separated: place.jekyll,
-        };
-        // A header that is not valid YAML/TOML tells nothing more.
-        let (fm, mut errors): (FrontMatter, Vec<DocError>) =
-            front_matter::parse_partial(&split, &fm_opts).map_err(|e| vec![shift(e)])?;
-        let bad_field = |errors: &[DocError], name: &str| {
-            errors
-                .iter()
-                .any(|(_, p)| matches!(p, Problem::Invalid { field, .. } if field == name))
-        };
-        let bad_date = bad_field(&errors, "date") || bad_field(&errors, "publishDate");
-        let head_line = split.front_line.min(2);
-        let line_of = |key: &str| {
-            crate::error::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
-        };
-        let title = match fm.title.clone() {
-            Some(t) if !t.trim().is_empty() => t,
-            _ => match kind {
-                DocKind::Post if place.jekyll => titleize(&place.stem),
-                DocKind::Post => {
-                    errors.push((head_line, Problem::Missing("title")));
-                    String::new()
-                }
-                DocKind::Section if place.section.is_empty() => String::new(),
-                DocKind::Section => place.section.rsplit('/').next().unwrap_or("").into(),
-                DocKind::Page => place.stem.clone(),
-            },
-        };
-        let date = post_date(&fm, &place, opts, modified);
-        if kind == DocKind::Post && date.is_none() && !bad_date {
-            errors.push((head_line, Problem::Missing("date")));
-        }
-        let slug = match &fm.slug {
-            Some(s) => validate_slug(s).unwrap_or_else(|p| {
-                errors.push((line_of("slug"), p));
-                slug_from_name(&place.stem)
-            }),
-            None => slug_from_name(&place.stem),
-        };
-        let (url, key) = match doc_url(&place, &fm, &title, &slug, date, opts) {
-            Ok(url) => url,
-            Err((field, problem)) => {
-                errors.push((line_of(field), problem));
-                (String::new(), String::new())
-            }
-        };
-        let mut aliases = Vec::with_capacity(fm.aliases.len());
-        for a in &fm.aliases {
-            match alias_key(a) {
-                Ok(k) => aliases.push(k),
-                Err(p) => errors.push((line_of_any(&line_of, &["aliases", "redirect_from"]), p)),
-            }
-        }
-        for (field, names) in [
-            ("tags", &fm.tags),
-            ("categories", &fm.categories),
-            ("authors", &fm.authors),
-        ] {
-            for name in names {
-                if tag_slug(name).is_empty() {
-                    errors.push((
-                        line_of(field),
-                        Problem::Invalid {
-                            field: field.into(),
-                            expected: "a name with at least one letter or digit".into(),
-                            found: name.clone(),
-                        },
-                    ));
-                }
-            }
-        }
-        let private = crate::private::group_of(fm.private, fm.encrypt.as_deref())
-            .map_err(|p| {
-                let key = if fm.encrypt.is_some() {
-                    "encrypt"
-                } else {
-                    "private"
-                };
-                errors.push((line_of(key), p));
-            })
-            .unwrap_or(None);
+        let (header, mut errors) = Header::read(rel_path, text, opts)?;
+        let fields = Fields::check(&header, opts, modified, &mut errors);
         if !errors.is_empty() {
             errors.sort_by_key(|(line, _)| *line);
-            return Err(errors.into_iter().map(shift).collect());
+            return Err(errors.into_iter().map(|e| header.shift(e)).collect());
         }
+        Ok(Doc::assemble(rel_path, header, fields, opts))
+    }
+
+    /// The document from its checked `fields` and the rest of its `header`.
+    fn assemble(rel_path: &str, header: Header<'_>, fields: Fields, opts: &ContentOptions) -> Doc {
+        let Header {
+            split,
+            place,
+            fm,
+            skipped,
+            file_len,
+        } = header;
         let separator = fm
             .excerpt_separator
             .clone()
@@ -264,11 +179,11 @@ impl Doc {
                 categories.push(c);
             }
         }
-        Ok(Doc {
-            kind,
+        Doc {
+            kind: place.kind,
             rel_path: rel_path.to_string(),
-            title,
-            date,
+            title: fields.title,
+            date: fields.date,
             publish_date: fm.publish_date,
             expiry_date: fm.expiry_date,
             updated: fm.updated,
@@ -277,26 +192,30 @@ impl Doc {
             authors: fm.authors,
             description: fm.description,
             draft: fm.draft || place.draft,
-            slug,
+            slug: fields.slug,
             section: place.section.clone(),
-            key,
-            url,
-            aliases,
+            key: fields.key,
+            url: fields.url,
+            aliases: fields.aliases,
             template: fm.template,
             layout: fm.layout.map(|l| format!("{l}.html")),
-            private,
+            private: fields.private,
             excerpt: fm.excerpt,
             image: fm.image,
             sort_by: fm.sort_by,
             paginate_by: fm.paginate_by,
             weight: fm.weight,
             extra: fm.extra,
-            warnings: fm.warnings.into_iter().map(shift).collect(),
+            warnings: fm
+                .warnings
+                .into_iter()
+                .map(|(l, p)| (l + skipped, p))
+                .collect(),
             bundle: bundle_dir(rel_path, &place),
             body,
             body_line: split.body_line + skipped,
             body_origin,
-        })
+        }
     }
 
     /// Lets the body go, to be read back from `path` (the file it was parsed from) when
@@ -327,6 +246,14 @@ impl Doc {
         )))
     }
 
+    /// This document as sealing sees it: its path and group; `None` when it is public.
+    pub(crate) fn sealed(&self) -> Option<crate::private::PrivateDoc<'_>> {
+        Some(crate::private::PrivateDoc {
+            path: &self.rel_path,
+            group: self.private.as_deref()?,
+        })
+    }
+
     /// The object key of the rendered page: `posts/hello/index.html`.
     pub(crate) fn output_key(&self) -> &str {
         &self.key
@@ -343,6 +270,195 @@ impl Doc {
         match self.url.rfind('/') {
             Some(i) if i + 1 < self.url.len() => &self.url[..=i],
             _ => &self.url,
+        }
+    }
+}
+
+/// A document's file read as far as its front matter: the text split, where the file sits,
+/// the front matter's fields.
+struct Header<'t> {
+    split: front_matter::Split<'t>,
+    place: Place,
+    fm: FrontMatter,
+    /// Blank lines before the opening fence (Zola allows them), not part of the split text.
+    skipped: usize,
+    /// The length of the whole file's text.
+    file_len: usize,
+}
+
+impl<'t> Header<'t> {
+    /// Reads `text` as far as its front matter; with the problems found in its fields. A
+    /// file without a usable header (none for a post, or invalid YAML/TOML) tells nothing
+    /// more: its one problem is the error.
+    fn read(
+        rel_path: &str,
+        text: &'t str,
+        opts: &ContentOptions,
+    ) -> Result<(Header<'t>, Vec<DocError>), Vec<DocError>> {
+        let file_len = text.len();
+        // Blank lines before the opening fence (Zola allows them) are not part of it.
+        let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
+        let skipped = if trimmed.starts_with("---") || trimmed.starts_with("+++") {
+            text[..text.len() - trimmed.len()].matches('\n').count()
+        } else {
+            0
+        };
+        let text = if skipped > 0 { trimmed } else { text };
+        let shift = |(line, p): DocError| (line + skipped, p);
+        let split = front_matter::split(text).map_err(|e| vec![shift(e)])?;
+        let place = place(rel_path, &opts.post_sections);
+        if split.format.is_none() && place.kind == DocKind::Post {
+            return Err(vec![(1, Problem::NoFrontMatter)]);
+        }
+        let fm_opts = front_matter::Options {
+            zone: opts.zone,
+            space_separated: place.jekyll,
+        };
+        let (fm, errors) =
+            front_matter::parse_partial(&split, &fm_opts).map_err(|e| vec![shift(e)])?;
+        let header = Header {
+            split,
+            place,
+            fm,
+            skipped,
+            file_len,
+        };
+        Ok((header, errors))
+    }
+
+    /// A problem at a line of the split text, at the line of the file.
+    fn shift(&self, (line, problem): DocError) -> DocError {
+        (line + self.skipped, problem)
+    }
+
+    /// The line of the file (in the split text's numbering) where front matter `key` is set;
+    /// 1 when it is not found.
+    fn line_of(&self, key: &str) -> usize {
+        let split = &self.split;
+        crate::error::find_key_line(split.front, key).map_or(1, |l| l + split.front_line - 1)
+    }
+}
+
+/// The fields checked against the front matter and the file's place before the document is
+/// assembled.
+struct Fields {
+    title: String,
+    date: Option<DateTime<FixedOffset>>,
+    slug: String,
+    url: String,
+    key: String,
+    aliases: Vec<String>,
+    private: Option<String>,
+}
+
+impl Fields {
+    /// Each field's value from `header`; each problem joins `errors` at its line.
+    fn check(
+        header: &Header<'_>,
+        opts: &ContentOptions,
+        modified: Option<DateTime<FixedOffset>>,
+        errors: &mut Vec<DocError>,
+    ) -> Fields {
+        let Header { place, fm, .. } = header;
+        let bad_field = |errors: &[DocError], name: &str| {
+            errors
+                .iter()
+                .any(|(_, p)| matches!(p, Problem::Invalid { field, .. } if field == name))
+        };
+        let bad_date = bad_field(errors, "date") || bad_field(errors, "publishDate");
+        let head_line = header.split.front_line.min(2);
+        let line_of = |key: &str| header.line_of(key);
+        let title = title_of(fm, place, head_line, errors);
+        let date = post_date(fm, place, opts, modified);
+        if place.kind == DocKind::Post && date.is_none() && !bad_date {
+            errors.push((head_line, Problem::Missing("date")));
+        }
+        let slug = match &fm.slug {
+            Some(s) => validate_slug(s).unwrap_or_else(|p| {
+                errors.push((line_of("slug"), p));
+                slug_from_name(&place.stem)
+            }),
+            None => slug_from_name(&place.stem),
+        };
+        let (url, key) = match doc_url(place, fm, &title, &slug, date, opts) {
+            Ok(url) => url,
+            Err((field, problem)) => {
+                errors.push((line_of(field), problem));
+                (String::new(), String::new())
+            }
+        };
+        let mut aliases = Vec::with_capacity(fm.aliases.len());
+        for a in &fm.aliases {
+            match alias_key(a) {
+                Ok(k) => aliases.push(k),
+                Err(p) => errors.push((line_of_any(&line_of, &["aliases", "redirect_from"]), p)),
+            }
+        }
+        check_names(fm, &line_of, errors);
+        let private = crate::private::group_of(fm.private, fm.encrypt.as_deref())
+            .map_err(|e| {
+                let key = if fm.encrypt.is_some() {
+                    "encrypt"
+                } else {
+                    "private"
+                };
+                errors.push((line_of(key), Problem::from(e)));
+            })
+            .unwrap_or(None);
+        Fields {
+            title,
+            date,
+            slug,
+            url,
+            key,
+            aliases,
+            private,
+        }
+    }
+}
+
+/// The title: the front matter's, else one from the file's place (a Jekyll post's name, a
+/// section's folder, a page's stem); a post without one is a problem.
+fn title_of(
+    fm: &FrontMatter,
+    place: &Place,
+    head_line: usize,
+    errors: &mut Vec<DocError>,
+) -> String {
+    match fm.title.clone() {
+        Some(t) if !t.trim().is_empty() => t,
+        _ => match place.kind {
+            DocKind::Post if place.jekyll => titleize(&place.stem),
+            DocKind::Post => {
+                errors.push((head_line, Problem::Missing("title")));
+                String::new()
+            }
+            DocKind::Section if place.section.is_empty() => String::new(),
+            DocKind::Section => place.section.rsplit('/').next().unwrap_or("").into(),
+            DocKind::Page => place.stem.clone(),
+        },
+    }
+}
+
+/// Tags, categories and authors each need a letter or digit (their pages' URLs are made of
+/// them).
+fn check_names(fm: &FrontMatter, line_of: &dyn Fn(&str) -> usize, errors: &mut Vec<DocError>) {
+    for (field, names) in [
+        ("tags", &fm.tags),
+        ("categories", &fm.categories),
+        ("authors", &fm.authors),
+    ] {
+        for name in names {
+            if tag_slug(name).is_empty() {
+                errors.push((
+                    line_of(field),
+                    Problem::Invalid {
+                        field: field.into(),
+                        expected: "a name with at least one letter or digit".into(),
+                        found: name.clone(),
+                    },
+                ));
+            }
         }
     }
 }

@@ -81,6 +81,12 @@ impl Filter {
     }
 }
 
+/// True when `exclude` or the loader's own rules leave `rel_path` (relative to the site
+/// folder) out of the site: `Filter::excludes` without a filter at hand.
+pub(crate) fn left_out(exclude: &[String], rel_path: &str) -> bool {
+    Filter::new(exclude).excludes(rel_path)
+}
+
 /// The files of a site, found but not yet read.
 #[derive(Debug, Default)]
 pub struct Scan {

@@ -14,5 +14,7 @@ pub mod settings;
 pub mod url;
 
 pub use doc::{Doc, DocKind, tag_slug};
+pub(crate) use load::left_out;
 pub use load::{Filter, Scan, SourceAsset, scan};
+pub(crate) use section::normalize_site_path;
 pub use settings::{ContentConfig, ContentOptions};

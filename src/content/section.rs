@@ -1,6 +1,6 @@
 //! Where a document sits, from its path alone: a post of a section (`content/posts/…`, a
 //! Jekyll `_posts/` folder anywhere), a section's listing page (`_index.md`, Hugo and Zola),
-//! or a standalone page. Pure.
+//! or a standalone page; a site path with its `.` and `..` resolved. Pure.
 
 use super::doc::DocKind;
 
@@ -90,6 +90,22 @@ pub fn place(rel_path: &str, post_sections: &[String]) -> Place {
         }
     }
     place
+}
+
+/// Resolves `.` and `..` in a `/`-separated site path (`content/posts/../about.md`); `None` if
+/// it climbs out of the site. Shared by Markdown links, shortcode refs and image lookups.
+pub(crate) fn normalize_site_path(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 #[cfg(test)]

@@ -22,13 +22,15 @@ pub mod testdata;
 pub mod variant;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 pub use cache::{IMAGE_CACHE, VariantCache};
 pub use config::ImageConfig;
 pub use markup::Picture;
 pub use process::{Images, Processed};
 
-/// Why an image could not be used. The diagnostic that carries it names the file.
+/// Why an image could not be used. The [`ImageFailure`] (and the diagnostic) that carries it
+/// names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
     /// The bytes are not a readable JPEG, PNG or WebP image.
@@ -53,6 +55,15 @@ pub enum ImageError {
     /// The cache folder could not be written.
     #[error("cannot save a variant in {IMAGE_CACHE}: {0}")]
     Cache(String),
+}
+
+/// An image that cannot be used: its source file and why (`error` makes it a diagnostic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFailure {
+    /// The source file, relative to the site (`content/posts/t/photo.jpg`).
+    pub path: PathBuf,
+    /// Why not.
+    pub error: ImageError,
 }
 
 /// Every processed image of a render, by object key (`posts/t/photo.jpg`) and by source
@@ -167,7 +178,7 @@ impl Catalog {
             return None;
         }
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-        let path = crate::markdown::normalize_site_path(&format!("{dir}/{dest}"))?;
+        let path = crate::content::normalize_site_path(&format!("{dir}/{dest}"))?;
         self.by_path.get(&decode_spaces(&path)).cloned()
     }
 }

@@ -6,7 +6,7 @@
 //! the original is served under their names, so an edit never waits for image work.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -15,9 +15,8 @@ use super::cache::{Stored, VariantCache};
 use super::decode::{self, Probe};
 use super::markup::{Candidate, Picture};
 use super::variant::{self, Plan, Spec};
-use super::{Catalog, ImageConfig, ImageError};
+use super::{Catalog, ImageConfig, ImageError, ImageFailure};
 use crate::content::SourceAsset;
-use crate::error::{Diagnostic, Problem};
 use crate::outputs::{Body, Output, OutputKind};
 
 /// The variants of one source, each with its stored file when it was made before.
@@ -92,19 +91,11 @@ impl Images {
         base_path: &str,
         sources: &[SourceAsset],
         assets: Vec<Output>,
-    ) -> Result<Processed, Vec<Diagnostic>> {
+    ) -> Result<Processed, Vec<ImageFailure>> {
         let raster: Vec<usize> = (0..sources.len())
             .filter(|&i| config.enabled && decode::is_raster(&sources[i].key))
             .collect();
-        // The sizes of the images left as they are, from their headers.
-        let sizes: Vec<(String, String, (u32, u32))> = (0..sources.len())
-            .into_par_iter()
-            .filter(|i| raster.binary_search(i).is_err() && super::size::is_image(&sources[*i].key))
-            .filter_map(|i| {
-                let size = super::size::of(&sources[i].key, &assets[i].body)?;
-                Some((sources[i].key.clone(), sources[i].rel_path.clone(), size))
-            })
-            .collect();
+        let sizes = sizes_left(sources, &assets, &raster);
         if raster.is_empty() {
             return Ok(Processed {
                 outputs: assets,
@@ -112,7 +103,45 @@ impl Images {
                 ..Processed::default()
             });
         }
-        let probed: Vec<Result<Probe, Diagnostic>> = raster
+        let jobs = self.jobs(config, sources, &assets, &raster)?;
+        let (variants, made) = self.variants(config, &jobs)?;
+        let Variants {
+            mut outputs,
+            entries,
+            missing,
+        } = Variants::of(base_path, config, &jobs, &variants, assets.len());
+        let pending = missing
+            .iter()
+            .flat_map(|(_, found)| found.iter().filter(|(_, s)| s.is_none()))
+            .count();
+        if !missing.is_empty() {
+            self.in_background(config, missing);
+        }
+        let orientation_at: HashMap<usize, u16> = raster
+            .iter()
+            .zip(&jobs)
+            .map(|(&i, job)| (i, job.probe.orientation))
+            .collect();
+        drop(jobs);
+        self.add_originals(config, sources, assets, &orientation_at, &mut outputs)?;
+        Ok(Processed {
+            catalog: Arc::new(Catalog::new(entries).with_sizes(sizes)),
+            outputs,
+            pending,
+            made,
+        })
+    }
+
+    /// A job for each of the `raster` sources, each probed (header only) and planned; or the
+    /// images that cannot be read.
+    fn jobs<'a>(
+        &self,
+        config: &ImageConfig,
+        sources: &'a [SourceAsset],
+        assets: &'a [Output],
+        raster: &[usize],
+    ) -> Result<Vec<Job<'a>>, Vec<ImageFailure>> {
+        let probed: Vec<Result<Probe, ImageFailure>> = raster
             .par_iter()
             .map(|&i| self.probe(config, &sources[i], &assets[i]))
             .collect();
@@ -129,12 +158,23 @@ impl Images {
                 Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(jobs)
+        } else {
+            Err(errors)
         }
+    }
+
+    /// Each job's variants, from the cache or made now (unless lazy: then the missing ones
+    /// are left for the background), and how many were made.
+    fn variants(
+        &self,
+        config: &ImageConfig,
+        jobs: &[Job<'_>],
+    ) -> Result<(Vec<Found>, usize), Vec<ImageFailure>> {
         let made = std::sync::atomic::AtomicUsize::new(0);
         let lazy = self.lazy.is_some();
-        let results: Vec<Result<Found, Diagnostic>> = jobs
+        let results: Vec<Result<Found, ImageFailure>> = jobs
             .par_iter()
             .map(|job| {
                 let found: Vec<(Spec, Option<Stored>)> = job
@@ -146,7 +186,7 @@ impl Images {
                     return Ok(found);
                 }
                 let fresh = make(&self.cache, config, job.output, &found)
-                    .map_err(|e| diagnostic(job.asset, e))?;
+                    .map_err(|e| failure(job.asset, e))?;
                 made.fetch_add(fresh.len(), std::sync::atomic::Ordering::Relaxed);
                 let mut fresh = fresh.into_iter();
                 Ok(found
@@ -158,6 +198,7 @@ impl Images {
                     .collect())
             })
             .collect();
+        let mut errors = Vec::new();
         let mut variants: Vec<Vec<(Spec, Option<Stored>)>> = Vec::with_capacity(jobs.len());
         for r in results {
             match r {
@@ -165,51 +206,23 @@ impl Images {
                 Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok((variants, made.into_inner()))
+        } else {
+            Err(errors)
         }
+    }
 
-        let mut outputs = Vec::with_capacity(assets.len() + jobs.len() * 4);
-        let mut entries = Vec::with_capacity(jobs.len());
-        let mut seen = HashSet::new();
-        let mut missing = Vec::new();
-        for (job, found) in jobs.iter().zip(&variants) {
-            let stem = stem_of(&job.asset.key);
-            if found.iter().any(|(_, s)| s.is_none()) {
-                missing.push((job.output.clone(), found.clone()));
-            }
-            for (spec, stored) in found {
-                let key = spec.key(&stem);
-                if !seen.insert(key.clone()) {
-                    continue;
-                }
-                let output = match stored {
-                    Some(stored) => variant_output(key, spec, stored.clone()),
-                    None => stand_in(key, job.output),
-                };
-                outputs.push(output);
-            }
-            entries.push((
-                job.asset.key.clone(),
-                job.asset.rel_path.clone(),
-                picture(base_path, &stem, &job.plan, config),
-            ));
-        }
-        let pending = missing
-            .iter()
-            .flat_map(|(_, found)| found.iter().filter(|(_, s)| s.is_none()))
-            .count();
-        if !missing.is_empty() {
-            self.in_background(config, missing);
-        }
-
-        // The originals: stripped of metadata, or left out when too big.
-        let orientation_at: HashMap<usize, u16> = raster
-            .iter()
-            .zip(&jobs)
-            .map(|(&i, job)| (i, job.probe.orientation))
-            .collect();
-        drop(jobs);
+    /// The originals into `outputs`: stripped of metadata, or left out when too big (unless
+    /// `publish_originals`); other assets as they are.
+    fn add_originals(
+        &self,
+        config: &ImageConfig,
+        sources: &[SourceAsset],
+        assets: Vec<Output>,
+        orientation_at: &HashMap<usize, u16>,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), Vec<ImageFailure>> {
         for (i, output) in assets.into_iter().enumerate() {
             match orientation_at.get(&i) {
                 None => outputs.push(output),
@@ -219,18 +232,13 @@ impl Images {
                     if keep {
                         let stripped = self
                             .stripped(&output, orientation)
-                            .map_err(|e| vec![diagnostic(&sources[i], e)])?;
+                            .map_err(|e| vec![failure(&sources[i], e)])?;
                         outputs.push(stripped);
                     }
                 }
             }
         }
-        Ok(Processed {
-            catalog: Arc::new(Catalog::new(entries).with_sizes(sizes)),
-            outputs,
-            pending,
-            made: made.into_inner(),
-        })
+        Ok(())
     }
 
     fn probe(
@@ -238,17 +246,17 @@ impl Images {
         config: &ImageConfig,
         asset: &SourceAsset,
         output: &Output,
-    ) -> Result<Probe, Diagnostic> {
+    ) -> Result<Probe, ImageFailure> {
         let memo = format!("{}-{}", output.hash, config.max_megapixels);
         if let Some(hit) = self.probes.lock().expect("probe lock").get(&memo) {
-            return hit.clone().map_err(|e| diagnostic(asset, e));
+            return hit.clone().map_err(|e| failure(asset, e));
         }
         let result = bytes_of(output).and_then(|b| decode::probe(&b, config.max_pixels()));
         self.probes
             .lock()
             .expect("probe lock")
             .insert(memo, result.clone());
-        result.map_err(|e| diagnostic(asset, e))
+        result.map_err(|e| failure(asset, e))
     }
 
     fn stripped(&self, output: &Output, orientation: u16) -> Result<Output, ImageError> {
@@ -313,6 +321,74 @@ impl Images {
     }
 }
 
+/// The sizes of the images left as they are (not `raster`), from their headers:
+/// (object key, source path, size).
+fn sizes_left(
+    sources: &[SourceAsset],
+    assets: &[Output],
+    raster: &[usize],
+) -> Vec<(String, String, (u32, u32))> {
+    (0..sources.len())
+        .into_par_iter()
+        .filter(|i| raster.binary_search(i).is_err() && super::size::is_image(&sources[*i].key))
+        .filter_map(|i| {
+            let size = super::size::of(&sources[i].key, &assets[i].body)?;
+            Some((sources[i].key.clone(), sources[i].rel_path.clone(), size))
+        })
+        .collect()
+}
+
+/// The variants' outputs (a stand-in where one is still to be made), each source's picture
+/// for the catalog, and the sources with variants still to make.
+struct Variants {
+    outputs: Vec<Output>,
+    entries: Vec<(String, String, Picture)>,
+    missing: Vec<(Output, Found)>,
+}
+
+impl Variants {
+    /// From each job and its `variants`; `outputs` has room for the `assets` to come.
+    fn of(
+        base_path: &str,
+        config: &ImageConfig,
+        jobs: &[Job<'_>],
+        variants: &[Found],
+        assets: usize,
+    ) -> Variants {
+        let mut outputs = Vec::with_capacity(assets + jobs.len() * 4);
+        let mut entries = Vec::with_capacity(jobs.len());
+        let mut seen = HashSet::new();
+        let mut missing = Vec::new();
+        for (job, found) in jobs.iter().zip(variants) {
+            let stem = stem_of(&job.asset.key);
+            if found.iter().any(|(_, s)| s.is_none()) {
+                missing.push((job.output.clone(), found.clone()));
+            }
+            for (spec, stored) in found {
+                let key = spec.key(&stem);
+                if !seen.insert(key.clone()) {
+                    continue;
+                }
+                let output = match stored {
+                    Some(stored) => variant_output(key, spec, stored.clone()),
+                    None => stand_in(key, job.output),
+                };
+                outputs.push(output);
+            }
+            entries.push((
+                job.asset.key.clone(),
+                job.asset.rel_path.clone(),
+                picture(base_path, &stem, &job.plan, config),
+            ));
+        }
+        Variants {
+            outputs,
+            entries,
+            missing,
+        }
+    }
+}
+
 /// Decodes the source once and makes the variants `found` lacks, in order.
 fn make(
     cache: &VariantCache,
@@ -347,8 +423,11 @@ fn bytes_of(output: &Output) -> Result<Arc<[u8]>, ImageError> {
     }
 }
 
-fn diagnostic(asset: &SourceAsset, e: ImageError) -> Diagnostic {
-    Diagnostic::new(Path::new(&asset.rel_path), None, Problem::Image(e))
+fn failure(asset: &SourceAsset, error: ImageError) -> ImageFailure {
+    ImageFailure {
+        path: PathBuf::from(&asset.rel_path),
+        error,
+    }
 }
 
 fn variant_output(key: String, spec: &Spec, stored: Stored) -> Output {

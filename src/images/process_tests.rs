@@ -1,6 +1,7 @@
 //! Tests of the image step: outputs, cache hits, errors naming the file.
 
 use super::*;
+use crate::error::{Diagnostic, Problem};
 use crate::images::testdata;
 use crate::outputs::Output;
 
@@ -18,7 +19,9 @@ fn run(images: &Images, files: &[(&str, &str, Vec<u8>)]) -> Result<Processed, Ve
         .iter()
         .map(|(_, k, b)| Output::from_bytes(*k, b.clone(), OutputKind::Asset))
         .collect();
-    images.process(&ImageConfig::default(), "/", &sources, outputs)
+    images
+        .process(&ImageConfig::default(), "/", &sources, outputs)
+        .map_err(|e| e.into_iter().map(Diagnostic::from).collect())
 }
 
 #[test]

@@ -10,14 +10,12 @@ pub mod page;
 pub mod passphrase;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::content::Doc;
-use crate::error::{Diagnostic, Problem};
 pub use crypto::GroupKey;
 pub use passphrase::{EnvLookup, Passphrase, env_var, file_env_var, find_passphrase, process_env};
 
@@ -71,6 +69,9 @@ pub struct Sealing<'a> {
     pub private: &'a PrivateConfig,
     /// The site's `exclude` globs.
     pub exclude: &'a [String],
+    /// Whether the site leaves a file (relative to the site folder) out, by `exclude` and its
+    /// own rules: the content loader's, so that a key file the site would publish is refused.
+    pub left_out: fn(exclude: &[String], rel_path: &str) -> bool,
     /// The site's `base_url`, as written.
     pub base_url: &'a str,
 }
@@ -168,15 +169,42 @@ fn check_group(group: &str) -> Result<(), PrivateError> {
 pub(crate) fn group_of(
     private: Option<bool>,
     encrypt: Option<&str>,
-) -> Result<Option<String>, Problem> {
+) -> Result<Option<String>, PrivateError> {
     match (private, encrypt) {
-        (Some(false), Some(g)) => Err(PrivateError::Contradiction(g.to_string()).into()),
+        (Some(false), Some(g)) => Err(PrivateError::Contradiction(g.to_string())),
         (_, Some(g)) => {
             check_group(g)?;
             Ok(Some(g.to_string()))
         }
         (Some(true), None) => Ok(Some(DEFAULT_GROUP.to_string())),
         _ => Ok(None),
+    }
+}
+
+/// A private document as sealing sees it: its source file and its group (`Doc::sealed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrivateDoc<'a> {
+    /// The source file, relative to the site (`content/posts/a.md`).
+    pub path: &'a str,
+    /// The group whose key seals it.
+    pub group: &'a str,
+}
+
+/// A private document that cannot be sealed, and why (`error` turns it into a diagnostic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsealable {
+    /// The source file, relative to the site.
+    pub path: PathBuf,
+    /// Why not.
+    pub error: PrivateError,
+}
+
+impl Unsealable {
+    fn new(doc: PrivateDoc<'_>, error: PrivateError) -> Unsealable {
+        Unsealable {
+            path: PathBuf::from(doc.path),
+            error,
+        }
     }
 }
 
@@ -192,23 +220,16 @@ impl Keyring {
         self.keys.get(group).map(|k| &**k)
     }
 
-    /// A diagnostic for each of `private` whose group has no key here (the session builds
-    /// the keyring from the same documents, so this is a safety net: never render plaintext).
-    pub fn missing(&self, private: &[Arc<Doc>]) -> Vec<Diagnostic> {
+    /// Each of `private` whose group has no key here (the session builds the keyring from
+    /// the same documents, so this is a safety net: never render plaintext).
+    pub fn missing<'a>(
+        &self,
+        private: impl IntoIterator<Item = PrivateDoc<'a>>,
+    ) -> Vec<Unsealable> {
         private
-            .iter()
-            .filter_map(|d| {
-                let group = d.private.as_deref()?;
-                if self.keys.contains_key(group) {
-                    return None;
-                }
-                let problem = PrivateError::MissingPassphrase(group.to_string());
-                Some(Diagnostic::new(
-                    Path::new(&d.rel_path),
-                    None,
-                    problem.into(),
-                ))
-            })
+            .into_iter()
+            .filter(|d| !self.keys.contains_key(d.group))
+            .map(|d| Unsealable::new(d, PrivateError::MissingPassphrase(d.group.to_string())))
             .collect()
     }
 
@@ -248,46 +269,28 @@ impl KeyCache {
     }
 
     /// The keyring for `private` documents: finds each group's passphrase and derives its key
-    /// unless cached. A document whose group has no passphrase gets a diagnostic naming it.
-    pub(crate) fn keyring(
+    /// unless cached. A document whose group has no passphrase is named with the reason.
+    pub(crate) fn keyring<'a>(
         &mut self,
-        private: &[Arc<Doc>],
+        private: impl Iterator<Item = PrivateDoc<'a>> + Clone,
         config: &Sealing<'_>,
         site_dir: &Path,
         env: &EnvLookup,
-    ) -> Result<Keyring, Vec<Diagnostic>> {
-        let groups: BTreeSet<&str> = private
-            .iter()
-            .filter_map(|d| d.private.as_deref())
-            .collect();
+    ) -> Result<Keyring, Vec<Unsealable>> {
+        let groups: BTreeSet<&str> = private.clone().map(|d| d.group).collect();
         let mut errors = Vec::new();
         let mut wanted = Vec::new();
         for group in groups {
-            let docs = private
-                .iter()
-                .filter(|d| d.private.as_deref() == Some(group));
-            match find_passphrase(group, config, site_dir, env) {
-                Ok(Some(pass)) => wanted.push((group, pass)),
-                Ok(None) => {
-                    let problem = PrivateError::MissingPassphrase(group.to_string());
-                    for d in docs {
-                        errors.push(Diagnostic::new(
-                            Path::new(&d.rel_path),
-                            None,
-                            problem.clone().into(),
-                        ));
-                    }
+            let error = match find_passphrase(group, config, site_dir, env) {
+                Ok(Some(pass)) => {
+                    wanted.push((group, pass));
+                    continue;
                 }
-                Err(e) => {
-                    for d in docs {
-                        errors.push(Diagnostic::new(
-                            Path::new(&d.rel_path),
-                            None,
-                            e.clone().into(),
-                        ));
-                    }
-                }
-            }
+                Ok(None) => PrivateError::MissingPassphrase(group.to_string()),
+                Err(e) => e,
+            };
+            let docs = private.clone().filter(|d| d.group == group);
+            errors.extend(docs.map(|d| Unsealable::new(d, error.clone())));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -330,6 +333,18 @@ mod tests {
     use super::passphrase::tests::env_of;
     use super::*;
     use crate::config::Config;
+    use crate::content::Doc;
+    use crate::error::{Diagnostic, Problem};
+
+    /// What the session and the render pass: each private document's path and group.
+    fn sealed(docs: &[Arc<Doc>]) -> impl Iterator<Item = PrivateDoc<'_>> + Clone {
+        docs.iter().filter_map(|d| d.sealed())
+    }
+
+    /// The diagnostics the callers make of what a keyring refuses.
+    fn diagnostics(refused: Vec<Unsealable>) -> Vec<Diagnostic> {
+        refused.into_iter().map(Diagnostic::from).collect()
+    }
 
     #[test]
     fn groups_from_front_matter() {
@@ -348,12 +363,12 @@ mod tests {
             Some("family")
         );
         assert_eq!(
-            group_of(Some(false), Some("family")).unwrap_err(),
+            Problem::from(group_of(Some(false), Some("family")).unwrap_err()),
             Problem::Private(PrivateError::Contradiction("family".into()))
         );
         for bad in ["Family", "fam ily", "9lives", "file", "file_x", "", "a-b"] {
             assert_eq!(
-                group_of(None, Some(bad)).unwrap_err(),
+                Problem::from(group_of(None, Some(bad)).unwrap_err()),
                 Problem::Private(PrivateError::InvalidGroup(bad.into())),
                 "{bad}"
             );
@@ -364,7 +379,7 @@ mod tests {
     fn a_keyring_without_a_group_names_its_documents() {
         let text = "---\ntitle: T\ndate: 2024-01-01\nprivate: true\n---\nx\n";
         let doc = Arc::new(Doc::parse("content/posts/a.md", text).unwrap());
-        let missing = Keyring::default().missing(&[doc]);
+        let missing = diagnostics(Keyring::default().missing(sealed(&[doc])));
         assert_eq!(missing.len(), 1);
         assert_eq!(
             missing[0].problem,
@@ -388,9 +403,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = KeyCache::new();
         let env = env_of(&[("BUCKETPRESS_PASSPHRASE_FAMILY", "f")]);
-        let errors = cache
-            .keyring(&docs, &config.sealing(), dir.path(), &env)
-            .unwrap_err();
+        let errors = diagnostics(
+            cache
+                .keyring(sealed(&docs), &config.sealing(), dir.path(), &env)
+                .unwrap_err(),
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, Path::new("content/posts/c.md"));
         assert!(
@@ -405,12 +422,12 @@ mod tests {
             ("BUCKETPRESS_PASSPHRASE_WORK", "w"),
         ]);
         let ring = cache
-            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .keyring(sealed(&docs), &config.sealing(), dir.path(), &env)
             .unwrap();
         assert_eq!(cache.derivations(), 2);
         assert!(ring.get("family").is_some() && ring.get("work").is_some());
         let again = cache
-            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .keyring(sealed(&docs), &config.sealing(), dir.path(), &env)
             .unwrap();
         assert_eq!(cache.derivations(), 2, "cached across renders");
         assert_eq!(ring.fingerprint(), again.fingerprint());
@@ -419,7 +436,7 @@ mod tests {
             ("BUCKETPRESS_PASSPHRASE_WORK", "w"),
         ]);
         let changed = cache
-            .keyring(&docs, &config.sealing(), dir.path(), &env)
+            .keyring(sealed(&docs), &config.sealing(), dir.path(), &env)
             .unwrap();
         assert_eq!(cache.derivations(), 3);
         assert_ne!(ring.fingerprint(), changed.fingerprint());

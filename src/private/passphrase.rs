@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use super::{DEFAULT_GROUP, PrivateError, Sealing};
-use crate::content::Filter;
 
 /// The variable holding a group's passphrase: `BUCKETPRESS_PASSPHRASE[_<GROUP>]`.
 pub fn env_var(group: &str) -> String {
@@ -71,14 +70,14 @@ pub fn find_passphrase(
         (None, Some(f)) => site_dir.join(f),
         (None, None) => return Ok(None),
     };
-    read_key_file(&path, site_dir, config.exclude).map(Some)
+    read_key_file(&path, site_dir, config).map(Some)
 }
 
 /// Reads a key file: its first line that is neither blank nor a `#` comment, trimmed.
 fn read_key_file(
     path: &Path,
     site_dir: &Path,
-    exclude: &[String],
+    config: &Sealing<'_>,
 ) -> Result<Passphrase, PrivateError> {
     let shown = path.display().to_string();
     let io = |e: std::io::Error| PrivateError::KeyFile {
@@ -91,7 +90,7 @@ fn read_key_file(
     {
         let rel = rel.to_string_lossy().replace('\\', "/");
         let scanned = rel.starts_with("content/") || rel.starts_with("static/");
-        if scanned && !Filter::new(exclude).excludes(&rel) {
+        if scanned && !(config.left_out)(config.exclude, &rel) {
             return Err(PrivateError::PublishedKeyFile(shown));
         }
     }

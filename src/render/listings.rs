@@ -118,17 +118,52 @@ impl<'s> Renderer<'s> {
     /// Plans every listing page; `prints` are the fingerprints of every document, in
     /// [`crate::site::Site::docs`] order (posts first, newest first).
     pub(super) fn plan_listings(&'s self, prints: &[DocPrints]) -> Vec<Planned<'s>> {
-        let site = self.site;
-        let per_page = site.config.posts_per_page;
-        let n_posts = site.posts.len();
         let mut plan = Vec::new();
-        let terms = std::iter::once(("tags", site.tags.as_slice())).chain(
+        self.plan_indexes(prints, &mut plan);
+        let mut sitemap = self.base_print("sitemap");
+        self.plan_term_lists(&mut sitemap, &mut plan);
+        let (archive, feed) = self.post_prints(prints, &mut sitemap);
+        self.plan_tag_feeds(prints, &mut plan);
+        let (archive, feed, sitemap) = (
+            archive.into_print(),
+            feed.into_print(),
+            sitemap.into_print(),
+        );
+        for row in GENERATED {
+            let print = match row.depends {
+                Depends::Archive => archive.clone(),
+                Depends::Feed => feed.clone(),
+                Depends::Sitemap => sitemap.clone(),
+                Depends::Robots => self.base_print("robots").into_print(),
+                Depends::NotFound => self.base_print("404").into_print(),
+                // Planned above (documents, paginated listings) or made in code (files).
+                _ => continue,
+            };
+            plan.push(Planned {
+                key: std::borrow::Cow::Borrowed(row.key),
+                print,
+                job: Job::Listing(Listing::Single(row)),
+            });
+        }
+        plan
+    }
+
+    /// Each taxonomy with terms (tags always) and its terms.
+    fn terms(&self) -> impl Iterator<Item = (&'s str, &'s [Tag])> + Clone + 's {
+        let site = self.site;
+        std::iter::once(("tags", site.tags.as_slice())).chain(
             site.taxonomies
                 .iter()
                 .filter(|t| !t.terms.is_empty())
                 .map(|t| (t.name, t.terms.as_slice())),
-        );
-        let term_pages = terms.clone().flat_map(|(taxonomy, tags)| {
+        )
+    }
+
+    /// Plans the paginated indexes: home, each term's, each section's.
+    fn plan_indexes(&'s self, prints: &[DocPrints], plan: &mut Vec<Planned<'s>>) {
+        let site = self.site;
+        let per_page = site.config.posts_per_page;
+        let term_pages = self.terms().flat_map(|(taxonomy, tags)| {
             tags.iter().flat_map(move |tag| {
                 paginate(tag.url(), tag.posts.len(), per_page)
                     .map(move |page| (IndexOf::Term { taxonomy, tag }, page))
@@ -142,7 +177,7 @@ impl<'s> Renderer<'s> {
                 paginate(&s.doc.url, s.posts.len(), s.per_page)
                     .map(move |page| (IndexOf::Section(s), page))
             });
-        let indexes = paginate("/", n_posts, per_page)
+        let indexes = paginate("/", site.posts.len(), per_page)
             .map(|page| (IndexOf::Home, page))
             .chain(term_pages)
             .chain(section_pages);
@@ -171,8 +206,11 @@ impl<'s> Renderer<'s> {
                 job: Job::Listing(Listing::Index { of, page }),
             });
         }
-        let mut sitemap = self.base_print("sitemap");
-        for (taxonomy, tags) in terms {
+    }
+
+    /// Plans each taxonomy's list of terms; their prints go into the `sitemap`'s.
+    fn plan_term_lists(&'s self, sitemap: &mut Fingerprint, plan: &mut Vec<Planned<'s>>) {
+        for (taxonomy, tags) in self.terms() {
             let mut print = self.base_print("terms");
             print.str(taxonomy);
             for t in tags {
@@ -188,6 +226,17 @@ impl<'s> Renderer<'s> {
                 }),
             });
         }
+    }
+
+    /// The archive's and the feed's prints; the posts, pages and sections go into the
+    /// `sitemap`'s.
+    fn post_prints(
+        &self,
+        prints: &[DocPrints],
+        sitemap: &mut Fingerprint,
+    ) -> (Fingerprint, Fingerprint) {
+        let site = self.site;
+        let n_posts = site.posts.len();
         let mut archive = self.base_print("archive");
         for p in &prints[..n_posts] {
             archive.hash(&p.meta);
@@ -208,6 +257,12 @@ impl<'s> Renderer<'s> {
         for p in prints.iter().take(n_posts.min(site.config.feed_limit)) {
             feed.hash(&p.full);
         }
+        (archive, feed)
+    }
+
+    /// Plans each tag's feed.
+    fn plan_tag_feeds(&'s self, prints: &[DocPrints], plan: &mut Vec<Planned<'s>>) {
+        let site = self.site;
         for tag in &site.tags {
             let mut print = self.base_print("tag feed");
             print.str(&tag.name);
@@ -221,28 +276,6 @@ impl<'s> Renderer<'s> {
                 job: Job::Listing(Listing::TagFeed(tag)),
             });
         }
-        let (archive, feed, sitemap) = (
-            archive.into_print(),
-            feed.into_print(),
-            sitemap.into_print(),
-        );
-        for row in GENERATED {
-            let print = match row.depends {
-                Depends::Archive => archive.clone(),
-                Depends::Feed => feed.clone(),
-                Depends::Sitemap => sitemap.clone(),
-                Depends::Robots => self.base_print("robots").into_print(),
-                Depends::NotFound => self.base_print("404").into_print(),
-                // Planned above (documents, paginated listings) or made in code (files).
-                _ => continue,
-            };
-            plan.push(Planned {
-                key: std::borrow::Cow::Borrowed(row.key),
-                print,
-                job: Job::Listing(Listing::Single(row)),
-            });
-        }
-        plan
     }
 
     fn base_print(&self, name: &str) -> Fingerprint {

@@ -4,17 +4,18 @@
 //! empty [`RenderCache`]; `serve` keeps one, so an edit re-renders only what it touches.
 
 mod context;
+mod documents;
 mod files;
 mod listings;
 pub mod parked;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 pub use context::{Contexts, DocCtx, DocPrints, Fingerprint, PagePrint, SiteCtx};
 pub(crate) use files::favicon;
@@ -23,7 +24,7 @@ use crate::content::Doc;
 use crate::error::{Diagnostic, Problem};
 use crate::highlight::Highlighter;
 use crate::links::PageLinks;
-use crate::markdown::{self, Document};
+use crate::markdown::Document;
 use crate::outputs::generated::{self, Depends};
 use crate::outputs::{Output, OutputKind, PageSink};
 use crate::private::Keyring;
@@ -31,7 +32,8 @@ use crate::site::Site;
 use crate::templates::Templates;
 use crate::timing::Stages;
 use crate::torrent::TorrentLinks;
-use parked::{HtmlStore, Parked};
+use documents::MarkdownStage;
+use parked::HtmlStore;
 
 /// What a render reused and redid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -136,6 +138,81 @@ impl RenderCache {
             .collect()
     }
 
+    /// Marks each page of `plan` that the cache holds with the same fingerprint as made by
+    /// this render (counted in `stats`); returns the others, to render.
+    fn reusing<'p>(&mut self, plan: Vec<Planned<'p>>, stats: &mut RenderStats) -> Vec<Planned<'p>> {
+        let this_render = self.renders;
+        let mut todo = Vec::new();
+        for p in plan {
+            match self.pages.get_mut(p.key.as_ref()) {
+                Some(entry) if entry.print == p.print => {
+                    entry.render = this_render;
+                    stats.pages_reused += 1;
+                }
+                _ => todo.push(p),
+            }
+        }
+        todo
+    }
+
+    /// Takes the pages rendered now in place of the ones they replace, drops the pages no
+    /// longer made and returns this render's pages sorted by key; or the errors (`errors`
+    /// so far, then the pages'), sorted by place.
+    fn take_pages(
+        &mut self,
+        results: Vec<Result<Done<'_>, Diagnostic>>,
+        mut errors: Vec<Diagnostic>,
+    ) -> Result<Vec<Arc<Output>>, Vec<Diagnostic>> {
+        let this_render = self.renders;
+        // Pages rendered again at a key the cache knew: the sorted list takes them in place.
+        let mut replaced = Vec::new();
+        let mut keys_changed = false;
+        for r in results {
+            match r {
+                Ok((p, output, links)) => {
+                    let output = Arc::new(output);
+                    let entry = PageEntry {
+                        print: p.print,
+                        output: output.clone(),
+                        render: this_render,
+                        links,
+                    };
+                    match self.pages.get_mut(p.key.as_ref()) {
+                        Some(slot) => *slot = entry,
+                        None => {
+                            self.pages.insert(p.key.into_owned(), entry);
+                            keys_changed = true;
+                        }
+                    }
+                    replaced.push(output);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            // The sorted list no longer matches the pages: the next render sorts them anew.
+            self.sorted.clear();
+            errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+            return Err(errors);
+        }
+        if self.pages.len() != self.stats.pages_reused + self.stats.pages_rendered {
+            // Pages no longer made (a removed post, a shorter pagination) leave the cache.
+            self.pages.retain(|_, entry| entry.render == this_render);
+            keys_changed = true;
+        }
+        if keys_changed || self.sorted.len() != self.pages.len() {
+            self.sorted = self.pages.values().map(|e| e.output.clone()).collect();
+            self.sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        } else {
+            for output in replaced {
+                if let Ok(i) = self.sorted.binary_search_by(|o| o.key.cmp(&output.key)) {
+                    self.sorted[i] = output;
+                }
+            }
+        }
+        Ok(self.sorted.clone())
+    }
+
     /// Every page of the last render with the links and ids taken from it (renders with
     /// [`Renderer::with_link_check`] only): `(object key, links)`.
     pub(crate) fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
@@ -169,6 +246,9 @@ pub(crate) struct Renderer<'a> {
     /// Take each HTML page's links and ids as it is rendered, for the link check.
     link_check: bool,
 }
+
+/// A page rendered now: its plan, its output and its links (when links are checked).
+type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
 
 /// A page to produce: its key, the fingerprint of its inputs, and how to render it.
 struct Planned<'s> {
@@ -278,22 +358,16 @@ impl<'a> Renderer<'a> {
         let mut stages = Stages::start();
         let docs: Vec<&Arc<Doc>> = self.site.docs().collect();
         let mut stats = RenderStats::default();
-        let unsealable = self.keys.missing(&self.site.private);
+        let unsealable = self
+            .keys
+            .missing(self.site.private.iter().filter_map(|d| d.sealed()));
         if !unsealable.is_empty() {
-            return Err(unsealable);
+            return Err(unsealable.into_iter().map(Diagnostic::from).collect());
         }
-        // A store that cannot be made (no temporary folder) leaves the HTML in memory.
-        let store = self
-            .park_html
-            .then(|| {
-                HtmlStore::new()
-                    .inspect_err(|e| tracing::debug!("HTML stays in memory: {e}"))
-                    .ok()
-            })
-            .flatten();
+        let store = self.html_store();
         let MarkdownStage {
             rendered,
-            mut errors,
+            errors,
             warnings,
             broken_links,
             parked,
@@ -320,25 +394,46 @@ impl<'a> Renderer<'a> {
         stages.lap("plan listings");
 
         cache.renders += 1;
-        let this_render = cache.renders;
-        let mut todo = Vec::new();
-        for p in plan {
-            match cache.pages.get_mut(p.key.as_ref()) {
-                Some(entry) if entry.print == p.print => {
-                    entry.render = this_render;
-                    stats.pages_reused += 1;
-                }
-                _ => todo.push(p),
-            }
-        }
+        let todo = cache.reusing(plan, &mut stats);
         stats.pages_rendered = todo.len();
         stages.lap("plan");
-        type Done<'p> = (Planned<'p>, Output, Option<Arc<PageLinks>>);
-        let results: Vec<Result<Done<'_>, Diagnostic>> = todo
-            .into_par_iter()
+        let results = self.render_pages(todo, &docs, &contexts);
+        stages.lap("templates");
+        let unreadable = contexts.failures();
+        if !unreadable.is_empty() {
+            return Err(unreadable);
+        }
+        cache.stats = stats;
+        let pages = cache.take_pages(results, errors)?;
+        stages.lap("collect");
+        cache.stages = stages;
+        Ok(pages)
+    }
+
+    /// A store for documents' HTML until their pages are rendered, when asked for one (a
+    /// store that cannot be made, for want of a temporary folder, leaves the HTML in memory).
+    fn html_store(&self) -> Option<HtmlStore> {
+        self.park_html
+            .then(|| {
+                HtmlStore::new()
+                    .inspect_err(|e| tracing::debug!("HTML stays in memory: {e}"))
+                    .ok()
+            })
+            .flatten()
+    }
+
+    /// Renders the planned pages in parallel, each handed to the sink (if any) as soon as
+    /// it is made, with its links when links are checked.
+    fn render_pages<'p>(
+        &self,
+        todo: Vec<Planned<'p>>,
+        docs: &[&Arc<Doc>],
+        contexts: &Contexts<'_>,
+    ) -> Vec<Result<Done<'p>, Diagnostic>> {
+        todo.into_par_iter()
             .map(|p| {
-                let mut output = self.run(&p, &docs, &contexts)?;
-                let links = self.links_of(&p, &docs, &output);
+                let mut output = self.run(&p, docs, contexts)?;
+                let links = self.links_of(&p, docs, &output);
                 if let Some(sink) = &self.sink {
                     sink.accept(&mut output).map_err(|e| {
                         let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
@@ -347,63 +442,7 @@ impl<'a> Renderer<'a> {
                 }
                 Ok((p, output, links))
             })
-            .collect();
-        stages.lap("templates");
-        let unreadable = contexts.failures();
-        if !unreadable.is_empty() {
-            return Err(unreadable);
-        }
-
-        // Pages rendered again at a key the cache knew: the sorted list takes them in place.
-        let mut replaced = Vec::new();
-        let mut keys_changed = false;
-        for r in results {
-            match r {
-                Ok((p, output, links)) => {
-                    let output = Arc::new(output);
-                    let entry = PageEntry {
-                        print: p.print,
-                        output: output.clone(),
-                        render: this_render,
-                        links,
-                    };
-                    match cache.pages.get_mut(p.key.as_ref()) {
-                        Some(slot) => *slot = entry,
-                        None => {
-                            cache.pages.insert(p.key.into_owned(), entry);
-                            keys_changed = true;
-                        }
-                    }
-                    replaced.push(output);
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-        cache.stats = stats;
-        if !errors.is_empty() {
-            // The sorted list no longer matches the pages: the next render sorts them anew.
-            cache.sorted.clear();
-            errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-            return Err(errors);
-        }
-        if cache.pages.len() != stats.pages_reused + stats.pages_rendered {
-            // Pages no longer made (a removed post, a shorter pagination) leave the cache.
-            cache.pages.retain(|_, entry| entry.render == this_render);
-            keys_changed = true;
-        }
-        if keys_changed || cache.sorted.len() != cache.pages.len() {
-            cache.sorted = cache.pages.values().map(|e| e.output.clone()).collect();
-            cache.sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        } else {
-            for output in replaced {
-                if let Ok(i) = cache.sorted.binary_search_by(|o| o.key.cmp(&output.key)) {
-                    cache.sorted[i] = output;
-                }
-            }
-        }
-        stages.lap("collect");
-        cache.stages = stages;
-        Ok(cache.sorted.clone())
+            .collect()
     }
 
     fn plan_documents<'s>(
@@ -487,215 +526,6 @@ impl<'a> Renderer<'a> {
             }
             Job::Alias { doc, key } => self.alias(docs[*doc], key),
             Job::Listing(l) => self.listing(l, &planned.key, contexts),
-        }
-    }
-
-    /// Markdown for every document, reusing a cached rendering when the document and the link
-    /// targets are unchanged; with a `store`, each new rendering's HTML is parked in it.
-    fn render_markdown(
-        &self,
-        docs: &[&Arc<Doc>],
-        cache: &mut RenderCache,
-        stats: &mut RenderStats,
-        store: Option<&HtmlStore>,
-    ) -> MarkdownStage {
-        // What every internal link resolves to: the base path and each document's URL. The
-        // map of hrefs is built only if some document is rendered (a serve rebuild after an
-        // edit renders one, and looks up the rest).
-        let base_path = self.site.config.base_path();
-        let mut links = Fingerprint::new();
-        links.str(&base_path).hash(&self.images.fingerprint());
-        for d in docs {
-            links.str(&d.rel_path).str(&d.url);
-        }
-        let links = links.finish();
-        let urls: OnceLock<HashMap<&str, String>> = OnceLock::new();
-        let resolve = |target: &str| {
-            urls.get_or_init(|| {
-                docs.iter()
-                    .map(|d| (d.rel_path.as_str(), self.site.config.href(&d.url)))
-                    .collect()
-            })
-            .get(target)
-            .cloned()
-        };
-        let shortcodes = ShortcodeSite::new(self.site, self.templates, self.lenient);
-        let paths: OnceLock<Vec<&str>> = OnceLock::new();
-        let results: Vec<Result<MarkdownResult, DocProblems>> = docs
-            .par_iter()
-            .map(|doc| {
-                if let Some(hit) = cache.markdown.get(&doc.rel_path)
-                    && Arc::ptr_eq(&hit.doc, doc)
-                    && hit.links == links
-                    && hit.shortcodes.is_none_or(|p| p == shortcodes.print)
-                    && !hit.parked
-                {
-                    return Ok(MarkdownResult {
-                        rendered: (hit.document.clone(), hit.prints),
-                        new: false,
-                        shortcodes: hit.shortcodes,
-                        warnings: hit.warnings.clone(),
-                        broken: hit.broken.clone(),
-                        parked: None,
-                    });
-                }
-                let body = match doc.markdown() {
-                    Ok(body) => body,
-                    Err(problem) => return Err(vec![(doc.body_line, problem)]),
-                };
-                let href = |path: &str| resolve(path);
-                let docs_paths = || {
-                    paths
-                        .get_or_init(|| docs.iter().map(|d| d.rel_path.as_str()).collect())
-                        .as_slice()
-                };
-                let expanded = shortcodes.expand(doc, &body, docs_paths, &href);
-                let source = markdown::Source {
-                    body: &expanded.text,
-                    body_line: doc.body_line,
-                    path: &doc.rel_path,
-                    base_path: &base_path,
-                };
-                let images = Some(&*self.images).filter(|c| !c.is_empty());
-                let to_source = |line: usize| expanded.lines.source_line(line, doc.body_line);
-                let mut problems: DocProblems = expanded
-                    .errors
-                    .into_iter()
-                    .map(|(line, e)| (line, Problem::Shortcode(e)))
-                    .collect();
-                let rendered =
-                    markdown::render_with_images(source, &resolve, self.highlighter, images);
-                let outcome = match rendered {
-                    Ok(d) => Ok((d, Vec::new())),
-                    // Links to documents that are not built: rendered as written, reported by
-                    // the link check with every other link problem (anchors included).
-                    Err(broken)
-                        if broken
-                            .iter()
-                            .all(|(_, p)| matches!(p, Problem::BrokenLink(_))) =>
-                    {
-                        let as_written =
-                            |target: &str| resolve(target).or_else(|| Some(format!("@/{target}")));
-                        markdown::render_with_images(source, &as_written, self.highlighter, images)
-                            .map(|d| (d, broken))
-                    }
-                    Err(more) => Err(more),
-                };
-                let (mut d, broken) = match outcome {
-                    Ok((d, broken)) if problems.is_empty() => {
-                        let broken = broken.into_iter().map(|(l, p)| (to_source(l), p));
-                        (d, broken.collect::<DocProblems>())
-                    }
-                    Ok((_, more)) | Err(more) => {
-                        problems.extend(more.into_iter().map(|(l, p)| (to_source(l), p)));
-                        problems.sort_by_key(|(line, _)| *line);
-                        return Err(problems);
-                    }
-                };
-                for link in &mut d.links {
-                    link.line = to_source(link.line);
-                }
-                if let Some(excerpt) = &doc.excerpt {
-                    d.summary = markdown::render_excerpt(excerpt);
-                }
-                let prints = DocPrints::new(doc, &d);
-                let parked = store.and_then(|store| match store.park(&d.html) {
-                    Ok(parked) => {
-                        d.html = String::new();
-                        Some(parked)
-                    }
-                    Err(e) => {
-                        tracing::debug!("{}: HTML stays in memory: {e}", doc.rel_path);
-                        None
-                    }
-                });
-                let warnings = expanded.warnings.into_iter();
-                Ok(MarkdownResult {
-                    rendered: (Arc::new(d), prints),
-                    new: true,
-                    shortcodes: expanded.used.then_some(shortcodes.print),
-                    warnings: Arc::new(warnings.map(|(l, e)| (l, Problem::Shortcode(e))).collect()),
-                    broken,
-                    parked,
-                })
-            })
-            .collect();
-        let mut rendered = Vec::with_capacity(results.len());
-        let mut errors = Vec::new();
-        let mut warnings = Vec::new();
-        let mut broken_links = Vec::new();
-        let mut parked_html = Vec::with_capacity(docs.len());
-        // Source paths left out of the build, to explain broken links to them (on errors only).
-        let mut excluded: Option<HashSet<&str>> = None;
-        for (doc, result) in docs.iter().zip(results) {
-            match result {
-                Ok(MarkdownResult {
-                    rendered: (document, prints),
-                    new,
-                    shortcodes,
-                    warnings: doc_warnings,
-                    broken,
-                    parked,
-                }) => {
-                    warnings.extend(doc_warnings.iter().map(|(line, problem)| {
-                        Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem.clone())
-                    }));
-                    if !broken.is_empty() {
-                        let excluded = excluded.get_or_insert_with(|| {
-                            self.site.excluded.iter().map(String::as_str).collect()
-                        });
-                        broken_links.extend(broken.iter().map(|(line, problem)| {
-                            let problem = explain_unbuilt_target(problem.clone(), excluded);
-                            Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem)
-                        }));
-                    }
-                    if new {
-                        stats.markdown_rendered += 1;
-                        let entry = MarkdownEntry {
-                            doc: Arc::clone(doc),
-                            links,
-                            shortcodes,
-                            warnings: doc_warnings,
-                            document: document.clone(),
-                            prints,
-                            broken,
-                            parked: parked.is_some(),
-                        };
-                        cache.markdown.insert(doc.rel_path.clone(), entry);
-                    } else {
-                        stats.markdown_reused += 1;
-                    }
-                    rendered.push(Some((document, prints)));
-                    parked_html.push(parked);
-                }
-                Err(problems) => {
-                    rendered.push(None);
-                    parked_html.push(None);
-                    let excluded = excluded.get_or_insert_with(|| {
-                        self.site.excluded.iter().map(String::as_str).collect()
-                    });
-                    errors.extend(problems.into_iter().map(|(line, problem)| {
-                        let problem = explain_unbuilt_target(problem, excluded);
-                        Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
-                    }));
-                }
-            }
-        }
-        if cache.markdown.len() > stats.markdown_reused + stats.markdown_rendered {
-            // Documents removed or renamed leave the cache (a failed one keeps its last
-            // rendering, which its next render replaces).
-            let live: FxHashSet<&str> = docs.iter().map(|d| d.rel_path.as_str()).collect();
-            cache
-                .markdown
-                .retain(|path, _| live.contains(path.as_str()));
-        }
-        warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-        MarkdownStage {
-            rendered,
-            errors,
-            warnings,
-            broken_links,
-            parked: parked_html,
         }
     }
 
@@ -793,111 +623,6 @@ impl<'a> Renderer<'a> {
         output.content_type = generated::row(Depends::Alias).media_type.to_string();
         output.redirect = Some(self.site.config.href(&doc.url));
         Ok(output)
-    }
-}
-
-/// Every document's Markdown: each rendering (`None` where it failed) and where its HTML was
-/// parked, in document order, with the problems found.
-struct MarkdownStage {
-    rendered: Vec<Option<Rendered>>,
-    errors: Vec<Diagnostic>,
-    /// Problems that did not stop the render (lenient shortcodes).
-    warnings: Vec<Diagnostic>,
-    /// Links to documents that are not built.
-    broken_links: Vec<Diagnostic>,
-    parked: Vec<Option<Parked>>,
-}
-
-/// One document's Markdown, rendered or reused.
-struct MarkdownResult {
-    rendered: Rendered,
-    /// Rendered now (not reused).
-    new: bool,
-    /// See [`MarkdownEntry::shortcodes`].
-    shortcodes: Option<blake3::Hash>,
-    warnings: Arc<DocProblems>,
-    /// Links to documents that are not built, at their source lines.
-    broken: DocProblems,
-    /// Where the HTML went, when it was parked.
-    parked: Option<Parked>,
-}
-
-/// What every document's shortcodes read: the site's values and the templates.
-struct ShortcodeSite<'a> {
-    site: &'a Site,
-    templates: &'a Templates,
-    lenient: bool,
-    /// `site`/`config`, made when the first document with a shortcode needs it.
-    value: OnceLock<serde_json::Value>,
-    /// The shortcode templates, includes, site values and leniency.
-    print: blake3::Hash,
-}
-
-impl<'a> ShortcodeSite<'a> {
-    fn new(site: &'a Site, templates: &'a Templates, lenient: bool) -> Self {
-        let mut print = Fingerprint::new();
-        print
-            .hash(&templates.shortcodes_fingerprint())
-            .str(&toml::to_string(&site.config).unwrap_or_default())
-            .num(u64::from(lenient));
-        ShortcodeSite {
-            site,
-            templates,
-            lenient,
-            value: OnceLock::new(),
-            print: print.finish(),
-        }
-    }
-
-    /// `body` of `doc` with its shortcodes expanded (borrowed when it has none).
-    fn expand<'t, 'p>(
-        &self,
-        doc: &Doc,
-        body: &'t str,
-        docs: impl FnOnce() -> &'p [&'p str],
-        href: &dyn Fn(&str) -> Option<String>,
-    ) -> crate::shortcodes::Expanded<'t> {
-        if !crate::shortcodes::may_have_any(body) {
-            return crate::shortcodes::Expanded {
-                text: Cow::Borrowed(body),
-                ..Default::default()
-            };
-        }
-        let site = self
-            .value
-            .get_or_init(|| crate::shortcodes::site_value(&self.site.config));
-        let page = crate::shortcodes::page_value(doc, &self.site.config);
-        let env = crate::shortcodes::Env {
-            templates: self.templates,
-            site,
-            page: &page,
-            path: &doc.rel_path,
-            docs: docs(),
-            href,
-            lenient: self.lenient,
-        };
-        crate::shortcodes::expand(body, doc.body_line, &env)
-    }
-}
-
-/// A broken link to a draft or future post says so: it exists, it just is not built.
-fn explain_unbuilt_target(problem: Problem, excluded: &HashSet<&str>) -> Problem {
-    match problem {
-        Problem::BrokenLink(link) => {
-            let path = link.split('#').next().unwrap_or("");
-            let target = match path.strip_prefix("@/") {
-                Some(rest) => format!("content/{rest}"),
-                None => path.to_string(),
-            };
-            if excluded.contains(target.as_str())
-                || excluded.iter().any(|e| e.ends_with(&format!("/{target}")))
-            {
-                Problem::BrokenLink(format!("{link} (a draft or future post, not built)"))
-            } else {
-                Problem::BrokenLink(link)
-            }
-        }
-        other => other,
     }
 }
 

@@ -9,21 +9,22 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::{ContentOptions, Doc, Scan, SourceAsset, front_matter};
-use crate::error::{BuildErrors, Diagnostic, Problem};
+use crate::content::{ContentOptions, Doc, Scan};
+use crate::error::{BuildErrors, Diagnostic};
 use crate::highlight::{Highlighter, Keep};
 use crate::images::process::Notify;
 use crate::images::{IMAGE_CACHE, Images};
-use crate::links::{Base, Severity, SiteView, check_internal};
+use crate::links::Base;
 use crate::outputs::{Output, Outputs, PageSink};
 use crate::private::{EnvLookup, KeyCache, process_env};
-use crate::render::{Fingerprint, RenderCache, RenderStats, Renderer};
-use crate::site::{BuildOptions, Site};
+use crate::render::{RenderCache, RenderStats};
+use crate::site::BuildOptions;
 use crate::templates::Templates;
 use crate::timing::Stages;
-use crate::torrent::{PieceCache, TORRENT_CACHE, Torrents, make_torrents};
+use crate::torrent::{PieceCache, TORRENT_CACHE};
 
 mod load;
+mod render;
 
 use load::Stamp;
 
@@ -309,265 +310,6 @@ impl Session {
     pub fn render(&mut self) -> Result<Rendered, BuildErrors> {
         self.render_changed(None)
     }
-
-    /// Renders the site after the files `changed` (paths relative to the site folder, as a
-    /// file watcher reports them) were modified; `None` when unknown. When every changed
-    /// path is a source file the last render already knew, nothing else is listed or
-    /// stat-ed: on a 10,000-post site that is most of a warm render's file-system work.
-    /// Anything else (site.toml, a new or removed file) reloads what it may affect.
-    pub fn render_changed(&mut self, changed: Option<&[String]>) -> Result<Rendered, BuildErrors> {
-        let mut stages = Stages::start();
-        let reload = Reload::plan(self.sources.as_ref(), &self.site_dir, changed);
-        let sources = self.load_sources(reload)?;
-        let options = sources.config.content_options();
-        if options != self.content_options {
-            // Dates, URLs and kinds depend on these: every document is parsed again.
-            self.docs.clear();
-            self.content_options = options;
-        }
-        stages.lap("scan");
-        let mut errors = Vec::new();
-        let restat = if reload.everything { None } else { changed };
-        let docs = self.load_docs(&sources.scan.markdown, restat, &mut errors);
-        let doc_warnings: Vec<Diagnostic> = docs
-            .iter()
-            .flat_map(|d| {
-                d.warnings.iter().map(|(line, problem)| {
-                    Diagnostic::new(Path::new(&d.rel_path), Some(*line), problem.clone())
-                })
-            })
-            .collect();
-        if self.single {
-            self.docs.clear();
-        }
-        stages.lap("parse");
-        // Documents that failed are left out and the rest goes on, so one run reports every
-        // problem of every file (links to a failed document are not reported again).
-        if !errors.is_empty() && !self.all_problems {
-            return Err(sorted(errors));
-        }
-        let failed: Vec<String> = errors
-            .iter()
-            .map(|d| d.path.to_string_lossy().replace('\\', "/"))
-            .collect();
-        let config = sources.config.clone();
-        let site = match Site::assemble_with_clashes(
-            config,
-            docs,
-            sources.scan.assets.clone(),
-            &self.opts,
-            front_matter::now(),
-        ) {
-            Ok((site, clashes)) if clashes.is_empty() || self.all_problems => {
-                errors.extend(clashes);
-                site
-            }
-            Ok((_, clashes)) | Err(clashes) => {
-                errors.extend(clashes);
-                return Err(sorted(errors));
-            }
-        };
-        stages.lap("assemble");
-
-        let keyring = match self.keys.keyring(
-            &site.private,
-            &site.config.sealing(),
-            &self.site_dir,
-            &*self.env,
-        ) {
-            Ok(k) => k,
-            Err(e) => {
-                errors.extend(e);
-                return Err(sorted(errors));
-            }
-        };
-        stages.lap("private keys");
-        let assets = match self.load_assets(&site.assets, restat) {
-            Ok(a) => a,
-            Err(e) => {
-                errors.extend(e);
-                return Err(sorted(errors));
-            }
-        };
-        let torrents = self.make_torrents(&site, &assets)?;
-        let torrent_links = Arc::new(torrents.links);
-        stages.lap("assets and torrents");
-        let base_path = site.config.base_path();
-        let images = (self.images)
-            .process(&site.config.images, &base_path, &site.assets, assets)
-            .map_err(sorted)?;
-        self.images_made = (images.made, images.pending);
-        stages.lap("images");
-        let mut inputs = Fingerprint::new();
-        inputs
-            .str(&sources.config_text)
-            .opt(self.opts.base_url.as_deref())
-            .hash(&sources.templates.fingerprint())
-            .str(&serde_json::to_string(&*torrent_links).unwrap_or_default())
-            .hash(&keyring.fingerprint())
-            .hash(&images.catalog.fingerprint());
-        let renderer = Renderer::new(
-            &site,
-            &sources.templates,
-            &self.highlighter,
-            inputs.finish(),
-        )
-        .with_torrents(torrent_links)
-        .with_lenient(self.opts.lenient || site.config.content.lenient)
-        .with_images(images.catalog)
-        .with_keys(Arc::new(keyring))
-        .with_sink(self.sink.clone())
-        .with_parked_html(self.single)
-        .with_link_check(site.config.links.internal != Severity::Off || self.collect_links);
-        let pages = renderer.render(&mut self.cache);
-        // A failed render still reports the links from Markdown to documents not built.
-        let link_errors = match site.config.links.internal {
-            Severity::Error => self.cache.broken_links.clone(),
-            Severity::Warn | Severity::Off => Vec::new(),
-        };
-        let pages = match pages {
-            Ok(pages) if errors.is_empty() => pages,
-            Ok(_) | Err(_) => {
-                let e = pages.err().unwrap_or_default();
-                errors.extend(
-                    e.into_iter()
-                        .chain(link_errors)
-                        .filter(|d| !links_to_failed(&d.problem, &d.path, &failed)),
-                );
-                return Err(sorted(errors));
-            }
-        };
-        stages.extend(&self.cache.stages);
-        let mut warnings = sources.warnings.clone();
-        warnings.extend(sources.scan.warnings.iter().cloned());
-        warnings.extend(self.cache.warnings.iter().cloned());
-        warnings.extend(self.cache.unknown_languages());
-        warnings.extend(doc_warnings);
-
-        // The pages come sorted, so the stable sort of pages and assets finds them in order
-        // and only places the assets (check_clashes refused an asset at a page's key).
-        let mut outputs: Outputs = pages
-            .into_iter()
-            .chain(images.outputs.into_iter().map(Arc::new))
-            .collect();
-        for torrent in torrents.outputs {
-            if let Some(clash) = outputs.insert(torrent) {
-                return Err(sorted(vec![torrent_clash(&site, &clash.key)]));
-            }
-        }
-        renderer
-            .add_files(&mut outputs, &mut self.cache)
-            .map_err(sorted)?;
-        drop(renderer);
-        stages.lap("outputs");
-        let link_problems = self.check_links(&site, &sources.templates, &outputs);
-        match site.config.links.internal {
-            _ if link_problems.is_empty() => {}
-            Severity::Error => return Err(sorted(link_problems)),
-            Severity::Warn | Severity::Off => warnings.extend(sorted(link_problems).0),
-        }
-        stages.lap("links");
-        if self.cache.stats.markdown_reused == 0 {
-            // Every block was asked for: the cache can drop what no page uses any more. After
-            // an incremental render the save waits for `save_highlights` (serve calls it when
-            // it stops), so an edit never waits for the whole cache to be written.
-            self.write_highlights(Keep::Used);
-        }
-        self.torrent_pieces.prune_unused();
-        self.images.prune_cache();
-        stages.lap("save cache");
-        self.stages = stages;
-        Ok(Rendered {
-            documents: site.posts.len() + site.pages.len() + site.private.len(),
-            private_documents: site.private.len(),
-            next_release: site.next_release,
-            left_out: site.left_out,
-            config: site.config,
-            outputs,
-            warnings,
-        })
-    }
-
-    /// Every broken internal link of the last render (none when `[links] internal = "off"`):
-    /// Markdown links to documents not built, then links and anchors of the rendered pages.
-    fn check_links(
-        &self,
-        site: &Site,
-        templates: &Templates,
-        outputs: &Outputs,
-    ) -> Vec<Diagnostic> {
-        let config = &site.config.links;
-        if config.internal == Severity::Off {
-            return Vec::new();
-        }
-        // site.toml's validation refused bad patterns already.
-        let skip = config
-            .skip_set()
-            .unwrap_or_else(|_| globset::GlobSet::empty());
-        let exists = |key: &str| outputs.contains(key);
-        let read_source = |rel: &str| std::fs::read_to_string(self.site_dir.join(rel)).ok();
-        let view = SiteView {
-            exists: &exists,
-            base: Base::new(&site.config.base_url, &site.config.base_path()),
-            skip: &skip,
-            templates,
-            read_source: &read_source,
-        };
-        let mut problems = self.cache.broken_links.clone();
-        problems.extend(check_internal(self.cache.page_links(), &view));
-        problems
-    }
-
-    /// Torrents for the big assets (`[torrents]` in site.toml), reusing cached pieces.
-    fn make_torrents(&self, site: &Site, assets: &[Output]) -> Result<Torrents, BuildErrors> {
-        let pairs: Vec<(&SourceAsset, &Output)> = site.assets.iter().zip(assets).collect();
-        make_torrents(&site.config.seeding(), &pairs, &self.torrent_pieces).map_err(sorted)
-    }
-}
-
-/// A site file that sits where bucketpress puts a generated torrent.
-fn torrent_clash(site: &Site, torrent_key: &str) -> Diagnostic {
-    let source = site
-        .assets
-        .iter()
-        .find(|a| a.key == torrent_key)
-        .map_or(torrent_key, |a| a.rel_path.as_str());
-    let file = torrent_key.strip_suffix(".torrent").unwrap_or(torrent_key);
-    Diagnostic::new(
-        Path::new(source),
-        None,
-        Problem::Invalid {
-            field: "torrents".into(),
-            expected: format!(
-                "no file of this name: bucketpress makes it for {file}; \
-                 remove it or set [torrents] enabled = false in site.toml"
-            ),
-            found: torrent_key.into(),
-        },
-    )
-}
-
-/// True for a broken link (in the file `from`) to a document that failed to parse: that
-/// document's own problems are reported, the link is not wrong.
-fn links_to_failed(problem: &Problem, from: &Path, failed: &[String]) -> bool {
-    let Problem::BrokenLink(link) = problem else {
-        return false;
-    };
-    let target = link.split(['#', ' ']).next().unwrap_or("");
-    let target = match target.strip_prefix("@/") {
-        Some(rest) => format!("content/{rest}"),
-        None => {
-            let dir = from
-                .parent()
-                .map(|p| p.to_string_lossy().replace('\\', "/"));
-            match dir {
-                Some(dir) if !dir.is_empty() => format!("{dir}/{target}"),
-                _ => target.to_string(),
-            }
-        }
-    };
-    let target = target.replace("/./", "/");
-    failed.contains(&target)
 }
 
 fn sorted(mut errors: Vec<Diagnostic>) -> BuildErrors {

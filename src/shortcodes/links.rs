@@ -10,7 +10,7 @@ pub(super) fn find_doc<'d>(target: &str, from: &str, docs: &[&'d str]) -> Option
         return None;
     }
     let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-    let relative = crate::markdown::normalize_site_path(&format!("{dir}/{path}"));
+    let relative = crate::content::normalize_site_path(&format!("{dir}/{path}"));
     let mut bases = vec![path.to_string(), format!("content/{path}")];
     bases.extend(relative);
     for base in &bases {

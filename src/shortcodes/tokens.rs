@@ -75,13 +75,7 @@ pub(super) fn read(text: &str, at: usize) -> Result<(Token, usize), Bad> {
     if text[inner_start..].starts_with("/*")
         || (open.len() == 3 && text[inner_start..].trim_start().starts_with("/*"))
     {
-        let comment = inner_start + text[inner_start..].find("/*").unwrap_or(0);
-        let ending = format!("*/{close}");
-        let Some(end) = text[comment..].find(&ending).map(|i| comment + i) else {
-            return Err(unclosed(text, at, &ending));
-        };
-        let literal = format!("{open}{}{close}", &text[comment + 2..end]);
-        return Ok((Token::Literal(literal), end + ending.len()));
+        return escaped(text, at, (open, close));
     }
     let Some(inner_end) = find_close(text, inner_start, close) else {
         return Err(unclosed(text, at, close));
@@ -101,7 +95,26 @@ pub(super) fn read(text: &str, at: usize) -> Result<(Token, usize), Bad> {
             end,
         )
     };
-    let token = match open {
+    Ok((token(open, inner, &bad)?, end))
+}
+
+/// An escaped tag at `at` (`{{</* … */>}}`, `{{/* … */}}`, `{%/* … */%}`), with its
+/// `(open, close)` marks: the tag without the comment marks, as literal text.
+fn escaped(text: &str, at: usize, (open, close): (&str, &str)) -> Result<(Token, usize), Bad> {
+    let inner_start = at + open.len();
+    let comment = inner_start + text[inner_start..].find("/*").unwrap_or(0);
+    let ending = format!("*/{close}");
+    let Some(end) = text[comment..].find(&ending).map(|i| comment + i) else {
+        return Err(unclosed(text, at, &ending));
+    };
+    let literal = format!("{open}{}{close}", &text[comment + 2..end]);
+    Ok((Token::Literal(literal), end + ending.len()))
+}
+
+/// The token a tag opened with `open` holds, from its trimmed `inner` text; `bad` makes the
+/// error for a reason.
+fn token(open: &str, inner: &str, bad: &dyn Fn(&str) -> Bad) -> Result<Token, Bad> {
+    Ok(match open {
         "{{<" | "{{%" => hugo(inner, open == "{{%").map_err(|r| bad(&r))?,
         "{{" => match zola_call(inner) {
             Some(call) => {
@@ -136,8 +149,7 @@ pub(super) fn read(text: &str, at: usize) -> Result<(Token, usize), Bad> {
                 }
             }
         },
-    };
-    Ok((token, end))
+    })
 }
 
 /// A Hugo tag's inside: `/name`, `name args`, `name args /`.
