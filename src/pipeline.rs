@@ -28,7 +28,7 @@ pub struct Sources {
 
 impl Sources {
     /// The sources in `site_dir`, hashed now (`None` when they cannot be hashed: see
-    /// [`sources_hash`]).
+    /// `sources_hash`).
     pub fn hashed(site_dir: &Path, opts: &BuildOptions) -> Sources {
         let hash = sources_hash(site_dir, opts);
         Sources::with_hash(site_dir, opts, hash)
@@ -69,7 +69,7 @@ pub struct Recorded {
     /// The render.
     pub rendered: Rendered,
     /// The sources record to keep with the outputs: `Some` when the sources hashed the same
-    /// before and after the render (see [`record_after_render`]).
+    /// before and after the render (see `record_after_render`).
     pub sources: Option<SourcesRecord>,
     /// The session that rendered (its links, its highlighter, its stage timings).
     pub session: Session,
@@ -99,7 +99,7 @@ pub enum Stop<E> {
 /// ask `current` whether that hash is already rendered (an output folder's record, a bucket's
 /// manifest) and stop there when it says so ([`unchanged`]); else render once with a
 /// single-render session that `prepare` sets up (caches, spilling, problems), and record the
-/// hash when the sources did not change during the render ([`render_recorded`]).
+/// hash when the sources did not change during the render (`render_recorded`).
 pub fn run<T, E>(
     sources: &Sources,
     current: impl FnOnce(&str) -> Option<T>,

@@ -26,7 +26,7 @@ use crate::site::BuildOptions;
 /// The bucketpress build: version and a hash of its sources (from `build.rs`).
 pub(crate) const BUILD_ID: &str = env!("BUCKETPRESS_BUILD_ID");
 
-/// The sources a complete publish or build rendered ([`sources_hash`]): while they stay the
+/// The sources a complete publish or build rendered (`sources_hash`): while they stay the
 /// same (and the clock has not reached `until`), the bucket or the output folder already
 /// holds what a render would give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,7 +62,7 @@ const CREATED_JOURNAL: &str = ".created";
 /// page whose file already holds its bytes points at that file; a page with no file yet is
 /// written in place (nothing is overwritten, and a cold build creates each page and folder
 /// once, with no staging copy and no rename); a changed
-/// one is written to [`STAGING_DIR`], and [`Spill::commit`] renames it into place once the
+/// one is written to `STAGING_DIR`, and [`Spill::commit`] renames it into place once the
 /// build succeeded. A failed build calls [`Spill::discard`], so the output folder is as it was.
 #[derive(Debug)]
 pub struct Spill {

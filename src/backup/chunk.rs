@@ -14,7 +14,7 @@ pub(crate) const AVG_SIZE: usize = 64 * 1024;
 /// The largest chunk (also bounds the memory one chunk needs).
 pub(crate) const MAX_SIZE: usize = 256 * 1024;
 
-/// Splits a stream into chunks, reading it once with at most [`MAX_SIZE`] buffered. An empty
+/// Splits a stream into chunks, reading it once with at most `MAX_SIZE` buffered. An empty
 /// stream yields no chunk.
 pub fn chunks<R: Read>(reader: R) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
     fastcdc::v2020::StreamCDC::new(reader, MIN_SIZE, AVG_SIZE, MAX_SIZE).map(|c| {

@@ -1,5 +1,5 @@
 //! Trusting stored chunks: a backup reuses a chunk only if the store still shows it as it was
-//! recorded when uploaded ([`matches`]), and `backup --check [--full]` proves every snapshot
+//! recorded when uploaded ([`matches()`]), and `backup --check [--full]` proves every snapshot
 //! restorable ([`check`]).
 //!
 //! What a listing can show differs between stores (s3s-fs lists no ETag), so every field is

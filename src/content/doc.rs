@@ -86,8 +86,8 @@ pub struct Doc {
     /// For a bundle (`…/<name>/index.md`), the folder holding its assets.
     bundle: Option<String>,
     /// The Markdown body, with a custom excerpt separator already turned into
-    /// `<!-- more -->`; empty once released to its file ([`Doc::release_body`]): read it with
-    /// [`Doc::markdown`].
+    /// `<!-- more -->`; empty once released to its file (`Doc::release_body`): read it with
+    /// `Doc::markdown`.
     pub body: String,
     /// The 1-based line where the body starts in the file.
     pub body_line: usize,

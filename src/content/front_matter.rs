@@ -519,7 +519,7 @@ fn stringify_datetimes(value: &mut toml::Value) {
     }
 }
 
-/// Parses a date in UTC (see [`date::parse_date`] for the forms).
+/// Parses a date in UTC (see `date::parse_date` for the forms).
 pub fn parse_date_utc(s: &str) -> Option<DateTime<FixedOffset>> {
     parse_date(s, &SiteZone::Utc)
 }

@@ -164,7 +164,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The bytes of [`GPS_LATITUDE`] as stored in the EXIF segment.
+/// The bytes of `GPS_LATITUDE` as stored in the EXIF segment.
 pub fn gps_latitude_bytes() -> Vec<u8> {
     GPS_LATITUDE.iter().flat_map(|v| v.to_be_bytes()).collect()
 }

@@ -3,7 +3,7 @@
 //! target page; `check --external` asks the outside world about the rest ([`external`]).
 //!
 //! Pages are not kept: each page's links and ids are taken while it is rendered
-//! ([`extract`], before a build spills it to disk), so the check holds small lists only.
+//! ([`extract()`], before a build spills it to disk), so the check holds small lists only.
 //! A broken link is placed at its Markdown file and line (found by searching the source for
 //! the link as written), else at the template that writes it.
 

@@ -185,7 +185,7 @@ impl PageSink for HashOnly {
 
 /// Text types get `; charset=utf-8`; everything else is what mime_guess says, except source
 /// maps (`.map`: JSON) and compressed SVG (`.svgz`: `image/svg+xml` without a charset, since
-/// its bytes are gzip, not text; see [`content_encoding_for`]).
+/// its bytes are gzip, not text; see `content_encoding_for`).
 pub fn content_type_for(key: &str) -> String {
     let lower = key.to_ascii_lowercase();
     if lower.ends_with(".svgz") {

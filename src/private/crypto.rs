@@ -141,7 +141,7 @@ impl GroupKey {
         Sealed { nonce, ciphertext }
     }
 
-    /// Decrypts what [`GroupKey::seal`] made (what the browser does; used by tests).
+    /// Decrypts what `GroupKey::seal` made (what the browser does; used by tests).
     pub fn open(&self, aad: &str, sealed: &Sealed) -> Result<Vec<u8>, OpenError> {
         let cipher = Aes256Gcm::new(&self.enc.into());
         let payload = Payload {

@@ -3,7 +3,7 @@
 //!
 //! Like bep/s3deploy, many paths under one folder become one wildcard, and too many paths
 //! overall become everything (`/*`): a wildcard costs the same as one path, and CloudFront
-//! allows only [`MAX_WILDCARDS`] wildcard paths in progress at once.
+//! allows only `MAX_WILDCARDS` wildcard paths in progress at once.
 
 use std::collections::BTreeSet;
 

@@ -64,9 +64,9 @@ pub use crate::sources_hash::SourcesRecord;
 /// Every key a publish manages, with what it stored there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// The format version ([`FORMAT_VERSION`]).
+    /// The format version (`FORMAT_VERSION`).
     pub version: u32,
-    /// The id of the site that owns these keys ([`new_site_id`]), also written on every object
+    /// The id of the site that owns these keys (`new_site_id`), also written on every object
     /// it uploads (`x-amz-meta-bucketpress-site`), so `--verify` tells its own objects from
     /// another site's in the same bucket. Absent in manifests of older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 //!
 //! Bodies in memory are sent from memory with the SDK's CRC32 checksum header. Bodies on disk
 //! up to 1 MiB are read whole and sent like bodies in memory; larger ones
-//! are streamed: below [`MULTIPART_THRESHOLD`] as one PutObject without the optional checksum
+//! are streamed: below `MULTIPART_THRESHOLD` as one PutObject without the optional checksum
 //! (a checksum on a stream means aws-chunked encoding, which some stores keep as, or add to,
 //! the object's `Content-Encoding`), from it on as a multipart upload, part by part.
 
@@ -67,7 +67,7 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
 
 /// How long one attempt of a small request may take (connect, send, read the response
 /// headers) before the SDK gives up on it and retries: 10 s. Uploads get more, by size
-/// ([`attempt_timeout_for`]). With [`retry_config`]'s 5 attempts and the SDK's backoff (1, 2,
+/// (`attempt_timeout_for`). With [`retry_config`]'s 5 attempts and the SDK's backoff (1, 2,
 /// 4, 8 s at most, jittered), a store that accepts connections and never answers fails a
 /// small request after at most 5 × 10 s + 15 s = 65 s, printing a line at each retry.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,7 +83,7 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// links, and for tests that need a short timeout); `[publish] timeout` sets it in seconds.
 pub(crate) const ATTEMPT_TIMEOUT_ENV: &str = "BUCKETPRESS_S3_ATTEMPT_TIMEOUT_MS";
 
-/// The timeouts: [`CONNECT_TIMEOUT`], and `attempt` per attempt (a hung or very slow request
+/// The timeouts: `CONNECT_TIMEOUT`, and `attempt` per attempt (a hung or very slow request
 /// fails that attempt, which the retry policy then retries). No whole-operation timeout: the
 /// retries are bounded by [`retry_config`].
 pub fn timeout_config(attempt: Duration) -> aws_config::timeout::TimeoutConfig {
@@ -177,7 +177,7 @@ pub struct S3Target {
 impl S3Target {
     /// Builds a client from the standard credential chain (environment, profile, web identity,
     /// ECS/IMDS) with standard retries (5 attempts, exponential backoff with jitter) and
-    /// [`timeout_config`] with the [`attempt_timeout`].
+    /// [`timeout_config`] with the `attempt_timeout`.
     pub async fn connect(settings: &S3Settings) -> S3Target {
         S3Target::from_sdk(&load_sdk_config(settings).await, settings)
     }

@@ -3,7 +3,7 @@
 //! instead of highlighting every block again, and after a complete publish uploads the parts
 //! that changed.
 //!
-//! Layout, under the publish prefix: [`SHARDS`] gzipped cache files
+//! Layout, under the publish prefix: `SHARDS` gzipped cache files
 //! `.bucketpress/cache/highlight/NN.gz` (blocks split by the first byte of their key, so a
 //! one-post edit changes a few small files), and `index.json` naming the bucketpress build
 //! that wrote them and each shard's BLAKE3. Shards are written before the index; a shard whose
@@ -37,7 +37,7 @@ pub(crate) fn shard_key(i: usize) -> String {
 /// gzipped bytes), by shard number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
-    /// [`BUILD_ID`] of the bucketpress that wrote the shards.
+    /// `BUILD_ID` of the bucketpress that wrote the shards.
     pub build: String,
     /// Shard number → hash.
     pub shards: BTreeMap<usize, String>,

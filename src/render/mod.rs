@@ -1,7 +1,7 @@
 //! Render: `Site` → page `Outputs`, in parallel with rayon. Markdown first (so every link and
 //! anchor can be checked), then every page is planned with a fingerprint of its inputs and
 //! rendered only when no cached output has that fingerprint. A one-shot build starts with an
-//! empty [`RenderCache`]; `serve` keeps one, so an edit re-renders only what it touches.
+//! empty `RenderCache`; `serve` keeps one, so an edit re-renders only what it touches.
 
 mod context;
 mod documents;

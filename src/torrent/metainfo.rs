@@ -17,7 +17,7 @@ pub(crate) const TARGET_PIECES: u64 = 2048;
 pub(crate) const PIECE_HASH_LEN: usize = 20;
 
 /// The piece length for a file of `size` bytes: the smallest power of two that keeps the
-/// number of pieces at or under [`TARGET_PIECES`], clamped to 16 KiB ..= 16 MiB.
+/// number of pieces at or under `TARGET_PIECES`, clamped to 16 KiB ..= 16 MiB.
 pub fn piece_length(size: u64) -> u64 {
     let wanted = size.div_ceil(TARGET_PIECES).max(1);
     wanted

@@ -38,13 +38,13 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// What the key held before, per the manifest (`None`: the key was new). Its bytes and
-    /// headers are kept in the deploy's history ([`super::kept_key`]).
+    /// headers are kept in the deploy's history (`kept_key`).
     pub before: Option<Entry>,
     /// True when the deploy deleted the key (else it wrote it).
     pub deleted: bool,
 }
 
-/// A deploy record, stored at [`super::record_key`].
+/// A deploy record, stored at `record_key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deploy {
     /// Sortable id: `20261207T130509123Z-1a2b` (UTC time, then 16 random bits).
@@ -86,7 +86,7 @@ pub(crate) fn new_id(now: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
-/// True for strings shaped like [`new_id`]'s (they become object keys).
+/// True for strings shaped like `new_id`'s (they become object keys).
 pub fn is_id(id: &str) -> bool {
     id.len() == 24
         && id
