@@ -216,9 +216,14 @@ impl RenderCache {
     /// Every page of the last render with the links and ids taken from it (renders with
     /// [`Renderer::with_link_check`] only): `(object key, links)`.
     pub(crate) fn page_links(&self) -> impl Iterator<Item = (&str, &PageLinks)> {
+        self.shared_page_links().map(|(key, links)| (key, &**links))
+    }
+
+    /// [`RenderCache::page_links`], shared: a page not rendered again keeps its `Arc`.
+    pub(crate) fn shared_page_links(&self) -> impl Iterator<Item = (&str, &Arc<PageLinks>)> {
         self.pages
             .iter()
-            .filter_map(|(key, e)| Some((key.as_str(), e.links.as_deref()?)))
+            .filter_map(|(key, e)| Some((key.as_str(), e.links.as_ref()?)))
     }
 }
 

@@ -63,6 +63,8 @@ pub struct Session {
     content_options: ContentOptions,
     assets: HashMap<PathBuf, (Stamp, Output)>,
     cache: RenderCache,
+    /// What the last link check found on each page (`serve` checks only what changed).
+    link_memo: std::sync::Mutex<crate::links::LinkMemo>,
     highlight_file: Option<PathBuf>,
     torrent_pieces: PieceCache,
     images: Images,
@@ -149,6 +151,7 @@ impl Session {
             content_options: ContentOptions::default(),
             assets: HashMap::new(),
             cache: RenderCache::new(),
+            link_memo: Default::default(),
             highlight_file: None,
             torrent_pieces: PieceCache::in_memory(),
             images: Images::new(),

@@ -264,8 +264,22 @@ impl Session {
             templates,
             read_source: &read_source,
         };
+        // What the links can point at besides pages' ids: every key, and the skip rules.
+        let mut keys = blake3::Hasher::new();
+        for key in outputs.keys() {
+            keys.update(key.as_bytes());
+            keys.update(&[0]);
+        }
+        for pattern in &config.skip {
+            keys.update(pattern.as_bytes());
+            keys.update(&[1]);
+        }
+        // A one-shot render checks once: nothing to remember.
+        let mut memo = self.link_memo.lock().unwrap_or_else(|e| e.into_inner());
+        let memo = (!self.single).then_some(&mut *memo);
         let mut problems = self.cache.broken_links.clone();
-        problems.extend(check_internal(self.cache.page_links(), &view));
+        let pages = self.cache.shared_page_links();
+        problems.extend(check_internal(pages, keys.finalize(), &view, memo));
         problems
     }
 

@@ -240,3 +240,81 @@ fn check_external_asks_politely_and_remembers_good_links() {
     assert_eq!(remote.hits("/busy"), 2);
     assert_eq!(remote.hits("/gone"), 2);
 }
+
+/// The link warnings of a render, as printed.
+fn link_warnings(rendered: &bucketpress::pipeline::Rendered) -> Vec<String> {
+    let mut all: Vec<String> = rendered
+        .warnings
+        .iter()
+        .map(|d| d.to_string())
+        .filter(|w| w.contains("link to"))
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn serve_rechecks_what_changed_and_reports_what_it_did_not_recheck() {
+    use bucketpress::pipeline::{BuildOptions, Session};
+    let site = support::site(&[
+        (
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://t.example/\"\n[links]\ninternal = \"warn\"\n",
+        ),
+        (
+            "content/posts/a.md",
+            "---\ntitle: A\ndate: 2024-01-01\n---\nSee [b](/posts/b/#real) and [c](/posts/c/).\n",
+        ),
+        (
+            "content/posts/b.md",
+            "---\ntitle: B\ndate: 2024-01-02\n---\n## Real\n",
+        ),
+        (
+            "content/posts/c.md",
+            "---\ntitle: C\ndate: 2024-01-03\n---\nC.\n",
+        ),
+        ("content/about.md", "---\ntitle: About\n---\nMe.\n"),
+    ]);
+    let path = |rel: &str| site.path().join(rel);
+    let opts = BuildOptions::default();
+    let mut session = Session::new(site.path(), opts.clone());
+    // After each edit, what the long-lived session reports is what a fresh render reports.
+    let step = |what: &str, session: &mut Session| -> Vec<String> {
+        let incremental = link_warnings(&session.render().unwrap());
+        let fresh = link_warnings(&Session::new(site.path(), opts.clone()).render().unwrap());
+        assert_eq!(incremental, fresh, "after {what}");
+        incremental
+    };
+    assert!(step("the first render", &mut session).is_empty());
+    std::fs::write(
+        path("content/about.md"),
+        "---\ntitle: About\n---\nMe, again.\n",
+    )
+    .unwrap();
+    assert!(step("an unrelated edit", &mut session).is_empty());
+
+    // b's heading renamed: a's page is not rendered again, its anchor link breaks.
+    std::fs::write(
+        path("content/posts/b.md"),
+        "---\ntitle: B\ndate: 2024-01-02\n---\n## Other\n",
+    )
+    .unwrap();
+    let broken = step("a heading renamed", &mut session);
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(broken[0].contains("#real"), "{broken:?}");
+    // Another unrelated edit: a's link is still reported (remembered, not lost).
+    std::fs::write(path("content/about.md"), "---\ntitle: About\n---\nMe.\n").unwrap();
+    assert_eq!(step("an edit elsewhere", &mut session), broken);
+
+    // The heading back, then c removed: the link to c breaks.
+    std::fs::write(
+        path("content/posts/b.md"),
+        "---\ntitle: B\ndate: 2024-01-02\n---\n## Real\n",
+    )
+    .unwrap();
+    assert!(step("the heading back", &mut session).is_empty());
+    std::fs::remove_file(path("content/posts/c.md")).unwrap();
+    let gone = step("a post removed", &mut session);
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert!(gone[0].contains("/posts/c/"), "{gone:?}");
+}
