@@ -296,7 +296,9 @@ impl<'t> Header<'t> {
         opts: &ContentOptions,
     ) -> Result<(Header<'t>, Vec<DocError>), Vec<DocError>> {
         let file_len = text.len();
-        // Blank lines before the opening fence (Zola allows them) are not part of it.
+        // A byte-order mark, then blank lines before the opening fence (Zola allows them):
+        // neither is part of it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
         let skipped = if trimmed.starts_with("---") || trimmed.starts_with("+++") {
             text[..text.len() - trimmed.len()].matches('\n').count()

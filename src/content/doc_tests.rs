@@ -214,6 +214,12 @@ fn a_released_body_is_read_back_as_it_was_parsed() {
     let mut d = with(&opts, "content/posts/x.md", bom);
     d.release_body(&path);
     assert_eq!(d.markdown().unwrap(), "Été.\n<!-- more -->\nTwo.\n");
+    let both = "\u{feff}\n\n---\ntitle: Ünï\ndate: 2020-01-01\n---\nÉté.\n<!--cut-->\nTwo.\n";
+    std::fs::write(&path, both).unwrap();
+    let mut d = with(&opts, "content/posts/x.md", both);
+    assert_eq!(d.body_line, 7, "the body's line counts the blank lines");
+    d.release_body(&path);
+    assert_eq!(d.markdown().unwrap(), "Été.\n<!-- more -->\nTwo.\n");
     let text = "\n\n---\ntitle: Ünï\ndate: 2020-01-01\n---\nÉté.\n<!--cut-->\nTwo.\n";
     std::fs::write(&path, text).unwrap();
     let mut d = with(&opts, "content/posts/x.md", text);
