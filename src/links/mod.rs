@@ -72,11 +72,11 @@ struct Broken<'a> {
 /// Checks every internal link of `pages` (`(object key, links)`), returning a diagnostic per
 /// broken link and page (the same template link broken on many pages groups into one line
 /// when printed, see [`crate::error::grouped`]). `outputs` fingerprints every key the site
-/// has (what `site.exists` answers) and the `skip` rules; pages `memo` knows unchanged in an
-/// unchanged world are not checked again.
+/// has (what `site.exists` answers) and the `skip` rules, asked only with a `memo`; pages
+/// `memo` knows unchanged in an unchanged world are not checked again.
 pub(crate) fn check_internal<'a>(
     pages: impl Iterator<Item = (&'a str, &'a Arc<PageLinks>)>,
-    outputs: blake3::Hash,
+    outputs: impl FnOnce() -> blake3::Hash,
     site: &SiteView<'_>,
     mut memo: Option<&mut LinkMemo>,
 ) -> Vec<Diagnostic> {
@@ -87,7 +87,7 @@ pub(crate) fn check_internal<'a>(
     keys.sort_unstable();
     let world = memo
         .as_ref()
-        .map(|_| world_print(&keys, &pages, outputs, site));
+        .map(|_| world_print(&keys, &pages, outputs(), site));
     let kept = memo
         .as_deref()
         .filter(|m| m.world.is_some() && m.world == world);

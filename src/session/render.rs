@@ -265,21 +265,24 @@ impl Session {
             read_source: &read_source,
         };
         // What the links can point at besides pages' ids: every key, and the skip rules.
-        let mut keys = blake3::Hasher::new();
-        for key in outputs.keys() {
-            keys.update(key.as_bytes());
-            keys.update(&[0]);
-        }
-        for pattern in &config.skip {
-            keys.update(pattern.as_bytes());
-            keys.update(&[1]);
-        }
-        // A one-shot render checks once: nothing to remember.
+        let outputs_print = || {
+            let mut keys = blake3::Hasher::new();
+            for key in outputs.keys() {
+                keys.update(key.as_bytes());
+                keys.update(&[0]);
+            }
+            for pattern in &config.skip {
+                keys.update(pattern.as_bytes());
+                keys.update(&[1]);
+            }
+            keys.finalize()
+        };
+        // A one-shot render checks once: nothing to remember, nothing to fingerprint.
         let mut memo = self.link_memo.lock().unwrap_or_else(|e| e.into_inner());
         let memo = (!self.single).then_some(&mut *memo);
         let mut problems = self.cache.broken_links.clone();
         let pages = self.cache.shared_page_links();
-        problems.extend(check_internal(pages, keys.finalize(), &view, memo));
+        problems.extend(check_internal(pages, outputs_print, &view, memo));
         problems
     }
 
