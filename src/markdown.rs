@@ -11,7 +11,7 @@ use crate::highlight::{Highlighter, escape_html};
 use crate::images::{Catalog, Picture};
 
 /// One heading in the table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TocEntry {
     /// 1 to 6.
     pub level: u8,
@@ -23,8 +23,7 @@ pub struct TocEntry {
     pub children: Vec<TocEntry>,
 }
 
-/// An internal link found in a document, kept so anchors can be checked once every document
-/// has been rendered.
+/// An internal link found in a document, with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InternalLink {
     /// The target's source path, e.g. `content/posts/other.md`.
@@ -52,7 +51,10 @@ pub struct Document {
     pub toc: Vec<TocEntry>,
     /// Every heading id in the document.
     pub anchors: Vec<String>,
-    /// Internal links, for anchor checks.
+    /// How many headings the document has (what `anchors` held, when a one-shot render has
+    /// let them go).
+    pub heading_count: usize,
+    /// Internal links, with their lines.
     pub links: Vec<InternalLink>,
     /// Words of prose (code excluded).
     pub word_count: usize,
@@ -379,6 +381,7 @@ impl<'a> Walk<'a> {
         let mut doc = self.doc;
         doc.id = NEXT_DOCUMENT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         doc.toc = nest_toc(&self.headings);
+        doc.heading_count = doc.anchors.len();
         let summary: Vec<Event<'_>> = summary_events(&self.events)
             .iter()
             .filter(|e| !matches!(e, Event::Html(h) | Event::InlineHtml(h) if is_more(h.trim())))

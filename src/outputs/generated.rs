@@ -49,7 +49,8 @@ pub(crate) enum Depends {
     Term,
     /// A term's feed: its newest `feed_limit` posts, listing fields (`tag`, `posts`).
     TermFeed,
-    /// Every post by year: dates, titles, URLs (`years`).
+    /// Every post by year: dates, titles, URLs (`years`, each post with the nine fields of
+    /// an archive line, not the whole listing context).
     Archive,
     /// The site's feed: the newest `feed_limit` posts, full text (`posts`, `updated`,
     /// `feed_url`).

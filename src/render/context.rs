@@ -105,7 +105,7 @@ pub struct DocCtx<'a> {
     /// encrypted body.
     pub content: Cow<'a, str>,
     /// Table of contents; empty in listings.
-    pub toc: &'a [TocEntry],
+    pub toc: Cow<'a, [TocEntry]>,
     /// How many headings the document has (the theme shows contents from three on).
     pub heading_count: usize,
     /// Words of prose.
@@ -173,8 +173,8 @@ impl<'a> DocCtx<'a> {
             description: doc.description.as_deref(),
             summary: &rendered.summary,
             content: Cow::Borrowed(&rendered.html),
-            toc: &rendered.toc,
-            heading_count: rendered.anchors.len(),
+            toc: Cow::Borrowed(&rendered.toc),
+            heading_count: rendered.heading_count,
             word_count: rendered.word_count,
             reading_minutes: rendered.word_count.div_ceil(200).max(1),
             private: false,
@@ -228,7 +228,7 @@ impl<'a> DocCtx<'a> {
             description: doc.description.as_deref().filter(|_| show),
             summary: "",
             content: Cow::Owned(locked),
-            toc: &[],
+            toc: Cow::Borrowed(&[]),
             heading_count: 0,
             word_count: 0,
             reading_minutes: 0,
@@ -243,7 +243,7 @@ impl<'a> DocCtx<'a> {
     pub(crate) fn for_listing(&self) -> DocCtx<'a> {
         DocCtx {
             content: Cow::Borrowed(""),
-            toc: &[],
+            toc: Cow::Borrowed(&[]),
             json_ld: String::new(),
             ..self.clone()
         }
@@ -450,11 +450,13 @@ impl<'a> Contexts<'a> {
         Some((store, (*parked.get(i)?)?))
     }
 
-    /// Document `i`'s HTML (read back when parked; empty without `content`).
-    fn html(&self, i: usize, content: bool) -> Cow<'a, str> {
+    /// Document `i`'s HTML and table of contents (read back when parked; empty without
+    /// `content`).
+    fn body(&self, i: usize, content: bool) -> (Cow<'a, str>, Cow<'a, [TocEntry]>) {
+        let rendered = &self.rendered[i];
         match self.parked_at(i) {
-            None => Cow::Borrowed(&self.rendered[i].html),
-            Some(_) if !content => Cow::Borrowed(""),
+            None => (Cow::Borrowed(&rendered.html), Cow::Borrowed(&rendered.toc)),
+            Some(_) if !content => (Cow::Borrowed(""), Cow::Borrowed(&[])),
             Some((store, parked)) => store.load(parked).map_or_else(
                 |e| {
                     let problem = crate::error::Problem::Io(format!(
@@ -464,21 +466,22 @@ impl<'a> Contexts<'a> {
                     let failure = crate::error::Diagnostic::new(path, None, problem);
                     let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
                     failures.push(failure);
-                    Cow::Borrowed("")
+                    (Cow::Borrowed(""), Cow::Borrowed(&[][..]))
                 },
-                Cow::Owned,
+                |(html, toc)| (Cow::Owned(html), Cow::Owned(toc)),
             ),
         }
     }
 
-    /// The full context of document `i`, with its HTML when `content`.
+    /// The full context of document `i`, with its HTML and contents when `content`.
     fn make(&self, i: usize, content: bool) -> DocCtx<'a> {
         let doc = self.docs[i];
-        let html = self.html(i, content);
+        let (html, toc) = self.body(i, content);
         match &doc.private {
             None => {
                 let mut ctx = DocCtx::new(self.config, doc, &self.rendered[i]);
                 ctx.content = html;
+                ctx.toc = toc;
                 ctx.cover = (doc.image.as_deref())
                     .zip(self.images)
                     .and_then(|(cover, images)| images.lookup(cover, &doc.rel_path));
@@ -625,8 +628,54 @@ pub(crate) struct TagCtx {
 pub(crate) struct YearCtx<'a> {
     /// The year.
     pub year: i32,
-    /// Its posts, newest first, without content.
-    pub posts: Vec<&'a DocCtx<'a>>,
+    /// Its posts, newest first.
+    pub posts: Vec<ArchivePost<'a>>,
+}
+
+/// A post as the archive lists it: what a line of an archive shows (fields of
+/// [`DocPrints::meta`], so the archive's fingerprint covers all it shows), borrowed from the
+/// post's listing context. The archive is the one page that lists every post, and Tera copies
+/// its context into JSON values, each object a map node of ~0.6 KB before its keys and
+/// values: the whole listing context (27 fields, tags as objects) made the archive cost
+/// ~6.5 KB a post, 650 MB at 100,000 posts for one page; these nine fields (one node) cost
+/// ~1.2 KB (issue #22).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ArchivePost<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// URL path, under the site's base path.
+    pub url: &'a str,
+    /// Absolute URL.
+    pub permalink: &'a str,
+    /// Last URL segment.
+    pub slug: &'a str,
+    /// RFC 3339, or null.
+    pub date: Option<&'a str>,
+    /// e.g. `1 March 2024`.
+    pub date_display: Option<&'a str>,
+    /// RFC 3339 of the last update.
+    pub updated: Option<&'a str>,
+    /// e.g. `2 March 2024`.
+    pub updated_display: Option<&'a str>,
+    /// The section.
+    pub section: &'a str,
+}
+
+impl<'a> ArchivePost<'a> {
+    /// The archive line of a post whose listing context is `ctx`.
+    pub(crate) fn of(ctx: &'a DocCtx<'a>) -> ArchivePost<'a> {
+        ArchivePost {
+            title: ctx.title,
+            url: &ctx.url,
+            permalink: &ctx.permalink,
+            slug: ctx.slug,
+            date: ctx.date.as_deref(),
+            date_display: ctx.date_display.as_deref(),
+            updated: ctx.updated.as_deref(),
+            updated_display: ctx.updated_display.as_deref(),
+            section: ctx.section,
+        }
+    }
 }
 
 /// One sitemap entry.

@@ -252,18 +252,25 @@ impl<'r, 'a> MarkdownPass<'r, 'a> {
         }
     }
 
-    /// Parks `d`'s HTML in the store, if there is one (a store that fails leaves it held).
+    /// Parks `d`'s HTML and table of contents in the store, if there is one (a store that
+    /// fails leaves them held), and lets go of what no later stage of a one-shot render
+    /// reads: its anchors (the count stays) and internal links.
     fn park(&self, doc: &Doc, d: &mut Document) -> Option<Parked> {
-        self.store.and_then(|store| match store.park(&d.html) {
-            Ok(parked) => {
-                d.html = String::new();
-                Some(parked)
-            }
-            Err(e) => {
-                tracing::debug!("{}: HTML stays in memory: {e}", doc.rel_path);
-                None
-            }
-        })
+        self.store
+            .and_then(|store| match store.park(&d.html, &d.toc) {
+                Ok(parked) => {
+                    d.html = String::new();
+                    d.toc = Vec::new();
+                    d.anchors = Vec::new();
+                    d.links = Vec::new();
+                    d.summary.shrink_to_fit();
+                    Some(parked)
+                }
+                Err(e) => {
+                    tracing::debug!("{}: HTML stays in memory: {e}", doc.rel_path);
+                    None
+                }
+            })
     }
 }
 

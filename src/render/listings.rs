@@ -3,7 +3,7 @@
 //! post fields it shows.
 
 use super::context::{
-    Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
+    ArchivePost, Contexts, DocCtx, DocPrints, Fingerprint, Paginator, SitemapEntry, TagCtx, YearCtx,
 };
 use super::{Job, Planned, Renderer};
 use crate::error::Diagnostic;
@@ -45,6 +45,19 @@ pub(super) enum Listing<'s> {
     /// A page of its own at a fixed key, as its row of the table of generated outputs says:
     /// the archive, the feed, the sitemap, robots.txt, the 404 page.
     Single(&'static Generated),
+}
+
+impl Listing<'_> {
+    /// True for the pages that list the whole site (the archive, the sitemap, a taxonomy's
+    /// terms): their template context grows with the site, hundreds of MB of Tera values
+    /// at 100,000 posts, so they are rendered one at a time, first ([`Renderer::render`]).
+    pub(super) fn lists_whole_site(&self) -> bool {
+        match self {
+            Listing::Single(row) => matches!(row.depends, Depends::Archive | Depends::Sitemap),
+            Listing::Terms { .. } => true,
+            Listing::Index { .. } | Listing::TagFeed(_) => false,
+        }
+    }
 }
 
 /// One page of a paginated listing: which posts it shows, as a range, and its number. Only
@@ -373,7 +386,7 @@ impl<'s> Renderer<'s> {
                 let mut ctx = self.common(path);
                 let mut years: Vec<YearCtx<'_>> = Vec::new();
                 for (i, doc) in self.site.posts.iter().enumerate() {
-                    let post = contexts.listing(i);
+                    let post = ArchivePost::of(contexts.listing(i));
                     let year = doc.date.map_or(0, |d| chrono::Datelike::year(&d));
                     match years.last_mut() {
                         Some(y) if y.year == year => y.posts.push(post),

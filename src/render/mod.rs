@@ -262,6 +262,13 @@ struct Planned<'s> {
     job: Job<'s>,
 }
 
+impl Planned<'_> {
+    /// See [`listings::Listing::lists_whole_site`].
+    fn lists_whole_site(&self) -> bool {
+        matches!(&self.job, Job::Listing(l) if l.lists_whole_site())
+    }
+}
+
 enum Job<'s> {
     Doc(usize),
     Alias { doc: usize, key: &'s str },
@@ -428,26 +435,35 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders the planned pages in parallel, each handed to the sink (if any) as soon as
-    /// it is made, with its links when links are checked.
+    /// it is made, with its links when links are checked. The pages that list the whole
+    /// site are rendered one after another on one thread from the start, beside the rest:
+    /// each makes its whole context at once, so two at a time, or one at the end of the
+    /// stage when every other page's links and output are held, would set the peak.
     fn render_pages<'p>(
         &self,
         todo: Vec<Planned<'p>>,
         docs: &[&Arc<Doc>],
         contexts: &Contexts<'_>,
     ) -> Vec<Result<Done<'p>, Diagnostic>> {
-        todo.into_par_iter()
-            .map(|p| {
-                let mut output = self.run(&p, docs, contexts)?;
-                let links = self.links_of(&p, docs, &output);
-                if let Some(sink) = &self.sink {
-                    sink.accept(&mut output).map_err(|e| {
-                        let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
-                        Diagnostic::new(Path::new(&output.key), None, problem)
-                    })?;
-                }
-                Ok((p, output, links))
-            })
-            .collect()
+        let render = |p: Planned<'p>| {
+            let mut output = self.run(&p, docs, contexts)?;
+            let links = self.links_of(&p, docs, &output);
+            if let Some(sink) = &self.sink {
+                sink.accept(&mut output).map_err(|e| {
+                    let problem = Problem::Io(format!("cannot write {}: {e}", output.key));
+                    Diagnostic::new(Path::new(&output.key), None, problem)
+                })?;
+            }
+            Ok((p, output, links))
+        };
+        let (whole_site, rest): (Vec<_>, Vec<_>) =
+            todo.into_iter().partition(Planned::lists_whole_site);
+        let (mut done, rest) = rayon::join(
+            || whole_site.into_iter().map(render).collect::<Vec<_>>(),
+            || rest.into_par_iter().map(render).collect::<Vec<_>>(),
+        );
+        done.extend(rest);
+        done
     }
 
     fn plan_documents<'s>(

@@ -461,3 +461,37 @@ fn a_post_without_description_is_described_by_its_first_words() {
     let b = meta("posts/b/index.html", "property=\"og:description\"");
     assert_eq!(b, "He said &quot;b&quot; &amp; left");
 }
+
+/// A one-shot render parks each document's HTML and table of contents on disk until its page
+/// is rendered and lets go of its anchors and links (issue #22); `serve` keeps them in
+/// memory. Every output is the same bytes either way, contents (the TOC) included.
+#[test]
+fn one_shot_render_equals_the_in_memory_render_contents_included() {
+    use bucketpress::session::Session;
+    let site = support::example_site();
+    let bytes = |outputs: &bucketpress::outputs::Outputs| -> Vec<(String, Vec<u8>)> {
+        (outputs.iter())
+            .map(|o| (o.key.clone(), o.body.read_all().unwrap()))
+            .collect()
+    };
+    let one_shot = render_site(site.path(), &BuildOptions::default()).unwrap();
+    let in_memory = Session::new(site.path(), BuildOptions::default())
+        .render()
+        .unwrap();
+    let (one_shot, in_memory) = (bytes(&one_shot.outputs), bytes(&in_memory.outputs));
+    assert_eq!(one_shot.len(), in_memory.len());
+    for ((key, a), (other, b)) in one_shot.iter().zip(&in_memory) {
+        assert_eq!(key, other);
+        assert!(
+            a == b,
+            "{key} differs between the one-shot and the in-memory render"
+        );
+    }
+    let page = text_of(&one_shot, "posts/kyoto-in-march/index.html");
+    assert!(page.contains("class=\"toc\""), "{page}");
+}
+
+fn text_of<'a>(outputs: &'a [(String, Vec<u8>)], key: &str) -> &'a str {
+    let (_, bytes) = outputs.iter().find(|(k, _)| k == key).expect(key);
+    std::str::from_utf8(bytes).unwrap()
+}
