@@ -179,6 +179,10 @@ pub struct ApplyFailure {
     pub summary: Summary,
 }
 
+/// Uploads one step's output. Every upload of a phase is made as a future before any runs
+/// (see [`upload_phases`]), so the target's request, whose future is several KB with the
+/// S3 client's state (8.6 KB in a debug build), is boxed when it starts rather than held
+/// inline: at 100,000 posts the 133,748 unstarted uploads held ~400 MB; now 64 bytes each.
 async fn put_step<'a, T: Target>(
     target: &T,
     outputs: &Outputs,
@@ -186,7 +190,7 @@ async fn put_step<'a, T: Target>(
     step: &'a Step,
 ) -> (&'a Step, Result<(), TargetError>) {
     let result = match outputs.get(&step.key) {
-        Some(output) => target.put(output, site_id).await,
+        Some(output) => Box::pin(target.put(output, site_id)).await,
         None => Err(TargetError::Other(format!(
             "{}: not in the outputs",
             step.key
@@ -616,4 +620,37 @@ async fn send_deletes<T: Target>(
         failed: failed.len(),
         first,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outputs::OutputKind;
+    use crate::publish::AnyTarget;
+    use crate::publish::dir::DirTarget;
+    use crate::publish::plan::{Action, Reason};
+
+    /// Every upload of a phase is made as a future before the first runs: one not yet
+    /// started must hold references, not the S3 client's request state (several KB; 133,748
+    /// of them held 400 MB at 100,000 posts).
+    #[test]
+    fn an_upload_not_yet_started_is_small() {
+        let target = AnyTarget::Dir(DirTarget::new("unused"));
+        let outputs = Outputs::default();
+        let step = Step {
+            key: "index.html".into(),
+            action: Action::Upload,
+            reason: Reason::New,
+            size: 1,
+            kind: Some(OutputKind::Page),
+        };
+        let page = crate::outputs::Output::from_bytes("x", Vec::new(), OutputKind::Page);
+        let request = std::mem::size_of_val(&target.put(&page, ""));
+        let size = std::mem::size_of_val(&put_step(&target, &outputs, "", &step));
+        assert!(
+            request > 1024,
+            "the request itself is large ({request} bytes)"
+        );
+        assert!(size <= 256, "an unstarted upload takes {size} bytes");
+    }
 }
