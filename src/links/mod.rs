@@ -53,6 +53,16 @@ pub(crate) struct LinkMemo {
     pages: rustc_hash::FxHashMap<String, (Arc<PageLinks>, Vec<Found>)>,
 }
 
+/// Every page's links by key.
+type Pages<'a> = rustc_hash::FxHashMap<&'a str, &'a Arc<PageLinks>>;
+
+/// Whether a page's broken links were found by this check or kept from the last.
+#[derive(Clone, Copy)]
+enum Checked {
+    Now,
+    Before,
+}
+
 /// A broken link of a page, as kept in the [`LinkMemo`]: its position in the page's links
 /// and the missing fragment, if that is what is wrong.
 #[derive(Clone)]
@@ -81,42 +91,35 @@ pub(crate) fn check_internal<'a>(
     site: &SiteView<'_>,
     mut memo: Option<&mut LinkMemo>,
 ) -> Vec<Diagnostic> {
-    let shared: rustc_hash::FxHashMap<&str, &Arc<PageLinks>> = pages.collect();
-    let pages: rustc_hash::FxHashMap<&str, &PageLinks> =
-        shared.iter().map(|(k, p)| (*k, &***p)).collect();
+    let pages: Pages<'_> = pages.collect();
     let world = memo.as_ref().map(|_| world_print(outputs(), site));
     let kept = memo
         .as_deref()
-        .filter(|m| m.world.is_some() && m.world == world && same_ids(m, &shared));
-    // Pages in any order (sorting 100,000 keys after every edit cost more than the check
-    // of the pages rendered again); what is found is put in key order below.
-    let mut found: Vec<(&str, Option<Vec<Found>>)> = shared
+        .filter(|m| m.world.is_some() && m.world == world && same_ids(m, &pages));
+    // Pages in any order, and only those checked now or with broken links kept: after an
+    // edit that is a few of 100,000, and sorting or visiting them all cost more than the
+    // check itself. What is found is put in key order.
+    let mut found: Vec<(&str, Vec<Found>, Checked)> = pages
         .par_iter()
-        .map(|(&key, &links)| {
+        .filter_map(|(&key, &links)| {
             let known = kept
                 .and_then(|m| m.pages.get(key))
                 .filter(|(old, _)| Arc::ptr_eq(old, links));
-            let fresh = match known {
-                Some(_) => None,
-                None => Some(find_broken(key, links, &pages, site)),
-            };
-            (key, fresh)
+            match known {
+                Some((_, list)) if list.is_empty() => None,
+                Some((_, list)) => Some((key, list.clone(), Checked::Before)),
+                None => Some((key, find_broken(key, links, &pages, site), Checked::Now)),
+            }
         })
         .collect();
-    found.sort_unstable_by_key(|(key, _)| *key);
+    found.sort_unstable_by_key(|(key, ..)| *key);
     let mut broken: Vec<Broken<'_>> = Vec::new();
-    for (key, fresh) in found {
-        let page = pages[key];
-        let list = match (fresh, memo.as_deref_mut()) {
-            (Some(list), Some(memo)) => {
-                memo.pages
-                    .insert(key.to_string(), (Arc::clone(shared[key]), list.clone()));
-                list
-            }
-            (Some(list), None) => list,
-            (None, Some(memo)) => memo.pages[key].1.clone(),
-            (None, None) => unreachable!("a page is only known from a memo"),
-        };
+    for (key, list, checked) in found {
+        let page: &PageLinks = pages[key];
+        if let (Checked::Now, Some(memo)) = (checked, memo.as_deref_mut()) {
+            let entry = (Arc::clone(pages[key]), list.clone());
+            memo.pages.insert(key.to_string(), entry);
+        }
         broken.extend(list.into_iter().filter_map(|f| {
             Some(Broken {
                 key,
@@ -181,12 +184,7 @@ pub(crate) fn check_internal<'a>(
 }
 
 /// The broken links of one page.
-fn find_broken(
-    key: &str,
-    page: &PageLinks,
-    pages: &rustc_hash::FxHashMap<&str, &PageLinks>,
-    site: &SiteView<'_>,
-) -> Vec<Found> {
+fn find_broken(key: &str, page: &PageLinks, pages: &Pages<'_>, site: &SiteView<'_>) -> Vec<Found> {
     page.links
         .iter()
         .enumerate()
@@ -212,7 +210,7 @@ fn world_print(outputs: blake3::Hash, site: &SiteView<'_>) -> blake3::Hash {
 /// not rendered again) or an equal one. A page the memo does not know means the keys changed,
 /// which the world's fingerprint says already. Only the pages rendered again compare lists:
 /// hashing every page's ids after each edit took more than 100 ms at 100,000 posts.
-fn same_ids(memo: &LinkMemo, pages: &rustc_hash::FxHashMap<&str, &Arc<PageLinks>>) -> bool {
+fn same_ids(memo: &LinkMemo, pages: &Pages<'_>) -> bool {
     pages.par_iter().all(|(key, new)| {
         memo.pages
             .get(*key)
@@ -226,7 +224,7 @@ fn is_relative(link: &str) -> bool {
 }
 
 /// True when some document's page has `link` (so a listing shows it in a summary).
-fn written_in_doc(link: &str, pages: &rustc_hash::FxHashMap<&str, &PageLinks>) -> bool {
+fn written_in_doc(link: &str, pages: &Pages<'_>) -> bool {
     pages
         .values()
         .any(|p| p.source.is_some() && p.links.iter().any(|l| l == link))
@@ -237,7 +235,7 @@ fn broken<'a>(
     key: &'a str,
     page: &'a PageLinks,
     link: &'a str,
-    pages: &rustc_hash::FxHashMap<&str, &PageLinks>,
+    pages: &Pages<'_>,
     site: &SiteView<'_>,
 ) -> Option<Broken<'a>> {
     // Markdown links to documents (`@/posts/x.md`, `x.md`) that are not built were
