@@ -265,17 +265,19 @@ impl Session {
             read_source: &read_source,
         };
         // What the links can point at besides pages' ids: every key, and the skip rules.
+        // Gathered in one buffer and hashed once: 270,000 small updates at 100,000 posts cost
+        // several times the bytes' hashing.
         let outputs_print = || {
-            let mut keys = blake3::Hasher::new();
+            let mut all = Vec::with_capacity(outputs.len() * 48);
             for key in outputs.keys() {
-                keys.update(key.as_bytes());
-                keys.update(&[0]);
+                all.extend_from_slice(key.as_bytes());
+                all.push(0);
             }
             for pattern in &config.skip {
-                keys.update(pattern.as_bytes());
-                keys.update(&[1]);
+                all.extend_from_slice(pattern.as_bytes());
+                all.push(1);
             }
-            keys.finalize()
+            blake3::hash(&all)
         };
         // A one-shot render checks once: nothing to remember, nothing to fingerprint.
         let mut memo = self.link_memo.lock().unwrap_or_else(|e| e.into_inner());
