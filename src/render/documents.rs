@@ -315,23 +315,14 @@ impl<'s> Gather<'s> {
             broken,
             parked,
         } = result;
-        let stage = &mut self.stage;
-        stage
+        self.stage
             .warnings
             .extend(warnings.iter().map(|(line, problem)| {
                 Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem.clone())
             }));
         if !broken.is_empty() {
-            let site = self.site;
-            let excluded = self
-                .excluded
-                .get_or_insert_with(|| site.excluded.iter().map(String::as_str).collect());
-            stage
-                .broken_links
-                .extend(broken.iter().map(|(line, problem)| {
-                    let problem = explain_unbuilt_target(problem.clone(), excluded);
-                    Diagnostic::new(Path::new(&doc.rel_path), Some(*line), problem)
-                }));
+            let found = self.at_lines(doc, broken.iter().cloned());
+            self.stage.broken_links.extend(found);
         }
         if new {
             stats.markdown_rendered += 1;
@@ -349,25 +340,35 @@ impl<'s> Gather<'s> {
         } else {
             stats.markdown_reused += 1;
         }
-        stage.rendered.push(Some((document, prints)));
-        stage.parked.push(parked);
+        self.stage.rendered.push(Some((document, prints)));
+        self.stage.parked.push(parked);
     }
 
     /// A document that failed: its problems, at their lines.
     fn failed(&mut self, doc: &Doc, problems: DocProblems) {
-        let stage = &mut self.stage;
-        stage.rendered.push(None);
-        stage.parked.push(None);
+        self.stage.rendered.push(None);
+        self.stage.parked.push(None);
+        let found = self.at_lines(doc, problems);
+        self.stage.errors.extend(found);
+    }
+
+    /// `problems` of `doc` as diagnostics at their lines, a link to a source left out of
+    /// the build saying so.
+    fn at_lines(
+        &mut self,
+        doc: &Doc,
+        problems: impl IntoIterator<Item = (usize, Problem)>,
+    ) -> Vec<Diagnostic> {
         let site = self.site;
         let excluded = self
             .excluded
             .get_or_insert_with(|| site.excluded.iter().map(String::as_str).collect());
-        stage
-            .errors
-            .extend(problems.into_iter().map(|(line, problem)| {
+        (problems.into_iter())
+            .map(|(line, problem)| {
                 let problem = explain_unbuilt_target(problem, excluded);
                 Diagnostic::new(Path::new(&doc.rel_path), Some(line), problem)
-            }));
+            })
+            .collect()
     }
 }
 

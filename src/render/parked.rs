@@ -4,8 +4,8 @@
 //! template runs; held in memory, that HTML was most of the peak (about 24 KB a post with
 //! highlighted code, 2.4 GB at 100,000 posts). Parked, each document's HTML (and its table of
 //! contents) is written once to an unnamed temporary file and read back when its page is
-//! rendered, so memory holds metadata, not content (issue #22). `serve` keeps HTML in memory: it re-renders pages
-//! from it after every edit.
+//! rendered, so memory holds metadata, not content (issue #22). `serve` keeps HTML in
+//! memory: it re-renders pages from it after every edit.
 
 use std::fs::File;
 use std::io;
@@ -49,7 +49,9 @@ impl HtmlStore {
             toc => serde_json::to_vec(toc).map_err(io::Error::other)?,
         };
         let (html_len, toc_len) = (html.len(), toc.len());
-        let offset = (self.end).fetch_add((html_len + toc_len) as u64, Ordering::Relaxed);
+        let offset = self
+            .end
+            .fetch_add((html_len + toc_len) as u64, Ordering::Relaxed);
         self.file.write_all_at(html.as_bytes(), offset)?;
         self.file.write_all_at(&toc, offset + html_len as u64)?;
         Ok(Parked {
